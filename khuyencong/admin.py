@@ -1,0 +1,29 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from khuyencong.models import Locality, User
+
+
+@admin.register(Locality)
+class LocalityAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent", "is_active"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["code", "name"]
+    list_select_related = ["parent"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "full_name", "role", "locality", "is_active"]
+    list_filter = ["role", "is_active", "is_superuser"]
+    search_fields = ["username", "full_name", "email"]
+    list_select_related = ["locality"]
+    autocomplete_fields = ["locality"]
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "phone", "position"]}),
+    )
+    add_fieldsets = BaseUserAdmin.add_fieldsets + (
+        (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "email"]}),
+    )

@@ -1,0 +1,20 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from facilities.demo import seed_facilities
+from khuyencong.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
+
+
+class Command(BaseCommand):
+    help = "Load demo data (Cao Bằng localities, facilities, demo accounts). Safe to run again."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        seed_users()
+        facilities = seed_facilities()
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready: {len(facilities)} facilities."))
+        self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
+        for username, full_name, role, code, _position in DEMO_USERS:
+            where = f", địa bàn {code}" if code else ""
+            self.stdout.write(f"  {username:<9} {role.label}{where} – {full_name}")
+        self.stdout.write("  quantri   superuser for /quan-tri/ (Django admin)")

@@ -1,0 +1,123 @@
+"""Personas and small builders shared by every test.
+
+Two district officers of different districts (`officer`, `other_officer`), centre staff, a
+manager and a viewer; a small locality tree: province → district A → commune A1, and
+province → district B → commune B1.
+"""
+
+import itertools
+
+import pytest
+
+from facilities.models import Facility, LegalForm, Sector
+from khuyencong.models import Locality, LocalityKind, Role, User
+
+PASSWORD = "mat-khau-thu-nghiem"
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def province(db):
+    return Locality.objects.create(code="T", name="Thử Nghiệm", kind=LocalityKind.PROVINCE)
+
+
+@pytest.fixture
+def district_a(province):
+    return Locality.objects.create(
+        code="A", name="Huyện A", kind=LocalityKind.DISTRICT, parent=province
+    )
+
+
+@pytest.fixture
+def commune_a1(district_a):
+    return Locality.objects.create(
+        code="A1", name="Xã A Một", kind=LocalityKind.COMMUNE, parent=district_a
+    )
+
+
+@pytest.fixture
+def district_b(province):
+    return Locality.objects.create(
+        code="B", name="Huyện B", kind=LocalityKind.DISTRICT, parent=province
+    )
+
+
+@pytest.fixture
+def commune_b1(district_b):
+    return Locality.objects.create(
+        code="B1", name="Xã B Một", kind=LocalityKind.COMMUNE, parent=district_b
+    )
+
+
+def make_user(username, role, locality=None, **extra):
+    user = User.objects.create_user(
+        username=username,
+        password=PASSWORD,
+        role=role,
+        locality=locality,
+        full_name=extra.pop("full_name", username.title()),
+        email=extra.pop("email", f"{username}@example.test"),
+        **extra,
+    )
+    return user
+
+
+@pytest.fixture
+def officer(district_a, commune_a1):
+    return make_user("canbo_a", Role.DISTRICT_OFFICER, district_a)
+
+
+@pytest.fixture
+def other_officer(district_b, commune_b1):
+    return make_user("canbo_b", Role.DISTRICT_OFFICER, district_b)
+
+
+@pytest.fixture
+def staff(province):
+    return make_user("trungtam", Role.CENTRE_STAFF)
+
+
+@pytest.fixture
+def manager(province):
+    return make_user("lanhdao", Role.MANAGER)
+
+
+@pytest.fixture
+def viewer(province):
+    return make_user("thanhtra", Role.VIEWER)
+
+
+@pytest.fixture
+def sector(db):
+    return Sector.objects.get(code="CBNLTS")
+
+
+def make_facility(locality, sector=None, **fields):
+    n = next(_counter)
+    defaults = {
+        "name": f"Cơ sở thử nghiệm {n}",
+        "legal_form": LegalForm.ENTERPRISE,
+        "tax_code": f"{4800000000 + n}",
+        "main_sector": sector or Sector.objects.get(code="CBNLTS"),
+    }
+    defaults.update(fields)
+    return Facility.objects.create(locality=locality, **defaults)
+
+
+@pytest.fixture
+def facility_a(commune_a1):
+    return make_facility(commune_a1, name="Công ty TNHH Giang Hiền", representative="Nông Văn Hiền")
+
+
+@pytest.fixture
+def facility_b(commune_b1):
+    return make_facility(commune_b1, name="Hợp tác xã Tâm Hòa")
+
+
+@pytest.fixture
+def login(client):
+    def do(user):
+        client.force_login(user)
+        return client
+
+    return do
