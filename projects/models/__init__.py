@@ -1,0 +1,61 @@
+from projects.models.budget import Allocation
+from projects.models.catalogue import ActivityType, FundingSource, SupportNorm
+from projects.models.closeout import (
+    AcceptanceOutcome,
+    AcceptanceReview,
+    CouncilMember,
+    Disbursement,
+    DisbursementKind,
+    FollowUpAction,
+    MonitoringVisit,
+    ProgressReport,
+)
+from projects.models.planning import (
+    AnnualPlan,
+    Indicator,
+    IndicatorMeasure,
+    PlanBudget,
+    Programme,
+    ProgrammeBudget,
+    Target,
+)
+from projects.models.project import (
+    OUTCOME_FIELDS,
+    CodeSequence,
+    Comment,
+    DocumentKind,
+    Project,
+    ProjectDocument,
+    ProjectEvent,
+    Status,
+)
+
+__all__ = [
+    "OUTCOME_FIELDS",
+    "AcceptanceOutcome",
+    "AcceptanceReview",
+    "ActivityType",
+    "Allocation",
+    "AnnualPlan",
+    "CodeSequence",
+    "Comment",
+    "CouncilMember",
+    "Disbursement",
+    "DisbursementKind",
+    "DocumentKind",
+    "FollowUpAction",
+    "FundingSource",
+    "Indicator",
+    "IndicatorMeasure",
+    "MonitoringVisit",
+    "PlanBudget",
+    "Programme",
+    "ProgrammeBudget",
+    "ProgressReport",
+    "Project",
+    "ProjectDocument",
+    "ProjectEvent",
+    "Status",
+    "SupportNorm",
+    "Target",
+]
