@@ -121,3 +121,26 @@ def login(client):
         return client
 
     return do
+
+
+def require_services() -> bool:
+    """In CI (KC_REQUIRE_SERVICES=1) a missing PostgreSQL, Redis or Chromium is a failure."""
+    import os
+
+    return os.environ.get("KC_REQUIRE_SERVICES") == "1"
+
+
+def skip_or_fail(reason: str):
+    if require_services():
+        pytest.fail(f"{reason} (KC_REQUIRE_SERVICES=1: this test must run here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def postgres_only():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        skip_or_fail(
+            "needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test"
+        )

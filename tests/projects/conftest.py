@@ -1,0 +1,104 @@
+"""Builders for project tests: a draft, and a project walked through the workflow."""
+
+import datetime
+
+import pytest
+
+from projects import workflow
+from projects.models import ActivityType, Allocation, FundingSource
+
+M = 1_000_000
+
+
+@pytest.fixture
+def local_source(db):
+    return FundingSource.objects.get(code="KCĐP")
+
+
+@pytest.fixture
+def national_source(db):
+    return FundingSource.objects.get(code="KCQG")
+
+
+@pytest.fixture
+def machinery(db):
+    return ActivityType.objects.get(code="UDMM")
+
+
+@pytest.fixture
+def training(db):
+    return ActivityType.objects.get(code="DTN")
+
+
+@pytest.fixture
+def allocation(local_source):
+    return Allocation.objects.create(
+        year=2026,
+        funding_source=local_source,
+        decision_number="123/QĐ-UBND",
+        decision_date=datetime.date(2026, 1, 10),
+        amount=1000 * M,
+    )
+
+
+def project_fields(locality, activity_type, funding_source, **overrides):
+    fields = {
+        "title": "Hỗ trợ ứng dụng máy cán tôn",
+        "activity_type": activity_type,
+        "funding_source": funding_source,
+        "year": 2026,
+        "locality": locality,
+        "implementing_unit": "Trung tâm Khuyến công",
+        "total_cost": 600 * M,
+        "requested_support": 250 * M,
+        "counterpart_funds": 350 * M,
+        "other_funds": 0,
+        "start_date": datetime.date(2026, 3, 1),
+        "end_date": datetime.date(2026, 10, 31),
+    }
+    fields.update(overrides)
+    return fields
+
+
+@pytest.fixture
+def make_project(commune_a1, machinery, local_source):
+    def make(by, **overrides):
+        overrides.setdefault("locality", commune_a1)
+        fields = project_fields(
+            overrides.pop("locality"),
+            overrides.pop("activity_type", machinery),
+            overrides.pop("funding_source", local_source),
+            **overrides,
+        )
+        return workflow.create_project(by=by, **fields)
+
+    return make
+
+
+@pytest.fixture
+def walk():
+    """Move a project along the workflow up to `to` (submitted, appraised, approved)."""
+
+    def do(project, to, *, officer, staff, manager, allocation=None, amount=None):
+        project = workflow.submit(project=project, by=officer)
+        if to == "submitted":
+            return project
+        project = workflow.appraise(
+            project=project,
+            by=staff,
+            recommended_amount=amount or project.requested_support,
+            opinion="Đề án khả thi",
+            no_conflict=True,
+        )
+        if to == "appraised":
+            return project
+        return workflow.approve(
+            project=project,
+            by=manager,
+            decision_number="45/QĐ-TTKC",
+            decision_date=datetime.date(2026, 2, 20),
+            approved_amount=amount or project.requested_support,
+            allocation=allocation,
+        )
+
+    return do
