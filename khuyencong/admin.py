@@ -27,3 +27,13 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "email"]}),
     )
+
+
+def _superusers_only(request):
+    # The staff portal is the place for daily work; the admin is kept for superusers.
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _superusers_only
+admin.site.site_header = _("Quản trị hệ thống Khuyến công")
+admin.site.site_title = _("Quản trị hệ thống")

@@ -12,3 +12,4 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="kc-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LANGUAGE_CODE = "vi"
+STATIC_ROOT = tempfile.mkdtemp(prefix="kc-test-static-")
