@@ -8,6 +8,8 @@ from projects import workflow
 from projects.models import ActivityType, Allocation, FundingSource
 
 M = 1_000_000
+YEAR = 2025
+DECIDED = datetime.date(YEAR, 2, 15)
 
 
 @pytest.fixture
@@ -33,10 +35,10 @@ def training(db):
 @pytest.fixture
 def allocation(local_source):
     return Allocation.objects.create(
-        year=2026,
+        year=YEAR,
         funding_source=local_source,
-        decision_number="123/QĐ-UBND",
-        decision_date=datetime.date(2026, 1, 10),
+        decision_number="01/QĐ-UBND",
+        decision_date=datetime.date(YEAR, 1, 10),
         amount=1000 * M,
     )
 
@@ -46,15 +48,15 @@ def project_fields(locality, activity_type, funding_source, **overrides):
         "title": "Hỗ trợ ứng dụng máy cán tôn",
         "activity_type": activity_type,
         "funding_source": funding_source,
-        "year": 2026,
+        "year": YEAR,
         "locality": locality,
         "implementing_unit": "Trung tâm Khuyến công",
         "total_cost": 600 * M,
         "requested_support": 250 * M,
         "counterpart_funds": 350 * M,
         "other_funds": 0,
-        "start_date": datetime.date(2026, 3, 1),
-        "end_date": datetime.date(2026, 10, 31),
+        "start_date": datetime.date(YEAR, 3, 1),
+        "end_date": datetime.date(YEAR, 10, 31),
     }
     fields.update(overrides)
     return fields
@@ -96,9 +98,56 @@ def walk():
             project=project,
             by=manager,
             decision_number="45/QĐ-TTKC",
-            decision_date=datetime.date(2026, 2, 20),
+            decision_date=DECIDED,
             approved_amount=amount or project.requested_support,
             allocation=allocation,
         )
 
     return do
+
+
+@pytest.fixture
+def make_approved_project(officer, staff, manager, facility_a, allocation):
+    """make_approved_project(activity="DTN", approved_amount=200_000_000, **fields) → approved.
+
+    Filed by `officer` for `facility_a` (district A), appraised by `staff`, approved by
+    `manager` on DECIDED against `allocation`.
+    """
+
+    def make(*, activity="DTN", approved_amount=200_000_000, **fields):
+        requested = fields.pop("requested_support", approved_amount)
+        values = {
+            "title": "Đào tạo nghề dệt thổ cẩm",
+            "activity_type": ActivityType.objects.get(code=activity),
+            "funding_source": allocation.funding_source,
+            "year": YEAR,
+            "facility": facility_a,
+            "locality": facility_a.locality,
+            "implementing_unit": "Trung tâm Khuyến công",
+            "total_cost": requested + 100_000_000,
+            "requested_support": requested,
+            "counterpart_funds": 100_000_000,
+            "start_date": datetime.date(YEAR, 3, 1),
+            "end_date": datetime.date(YEAR, 12, 31),
+        }
+        values.update(fields)
+        project = workflow.create_project(by=officer, **values)
+        workflow.submit(project=project, by=officer, today=datetime.date(YEAR, 1, 20))
+        workflow.appraise(
+            project=project,
+            by=staff,
+            recommended_amount=approved_amount,
+            opinion="Đủ điều kiện",
+            no_conflict=True,
+            today=datetime.date(YEAR, 2, 1),
+        )
+        return workflow.approve(
+            project=project,
+            by=manager,
+            decision_number="15/QĐ-SCT",
+            decision_date=DECIDED,
+            approved_amount=approved_amount,
+            allocation=allocation,
+        )
+
+    return make
