@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -122,8 +123,19 @@ class FacilityQuerySet(models.QuerySet):
         return self.filter(search_text__contains=folded) if folded else self
 
     def for_list(self):
+        # A correlated subquery rather than Count() over a join: the outer query needs no GROUP BY
+        # (so filters that join other tables, such as sectors, cannot inflate the count) and the
+        # figure is the number of products holding at least one recognition, not the number of
+        # recognitions.
+        recognised = (
+            Product.objects.filter(facility=models.OuterRef("pk"), recognitions__isnull=False)
+            .order_by()
+            .values("facility")
+            .annotate(n=models.Count("pk", distinct=True))
+            .values("n")
+        )
         return self.select_related("locality", "main_sector").annotate(
-            recognised_products=models.Count("products__recognitions", distinct=True)
+            recognised_products=Coalesce(models.Subquery(recognised), 0)
         )
 
 

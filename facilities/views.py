@@ -1,11 +1,602 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Views of the facility registry: thin (fetch through khuyencong.access, validate a form, save,
+redirect with a message). Yearly figures, products and recognitions are edited from the detail
+page; with htmx each of those forms swaps its own section, without htmx it is a plain page."""
 
-from facilities.models import Facility
+import re
+import secrets
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from facilities import excel
+from facilities.filters import SORT_FIELDS, SORT_LABELS, FacilityFilter
+from facilities.forms import (
+    FacilityForm,
+    ImportUploadForm,
+    ProductForm,
+    RecognitionForm,
+    YearlyFigureForm,
+)
+from facilities.history import facility_history
+from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _bound(request, *, files: bool = False):
+    """Form data when the request is a POST (even an empty one), otherwise None (unbound)."""
+    if request.method != "POST":
+        return (None, None) if files else None
+    return (request.POST, request.FILES) if files else request.POST
+
+
+def _scoped_facility(request, pk: int, *, for_list: bool = False) -> Facility:
+    if for_list:
+        qs = Facility.objects.for_list().select_related("locality__parent")
+    else:
+        qs = Facility.objects.select_related("locality", "main_sector")
+    return access.get_scoped_or_404(qs, request.user, pk=pk)
+
+
+# ---------------------------------------------------------------------------------------------
+# List and export
+
+
+def _filtered(request) -> FacilityFilter:
+    qs = access.scope_by_locality(Facility.objects.for_list(), request.user)
+    # Always bound, so the default sort (by folded name) applies also without parameters.
+    return FacilityFilter(request.GET, queryset=qs, request=request)
+
+
+def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
+    """For each sortable column: its label, the query string of its header link (the other
+    direction when it is the current sort) and the current direction, if any."""
+    current = filterset.sort
+    headers = {}
+    for key in SORT_FIELDS:
+        state = "asc" if current == key else "desc" if current == f"-{key}" else ""
+        params = request.GET.copy()
+        params["o"] = f"-{key}" if state == "asc" else key
+        params.pop("page", None)
+        headers[key] = {
+            "label": SORT_LABELS[key],
+            "query": urlencode(sorted(params.lists()), doseq=True),
+            "state": state,
+        }
+    return headers
 
 
 @login_required
 def facility_list(request):
-    qs = access.scope_by_locality(Facility.objects.for_list(), request.user)
-    return render(request, "facilities/list.html", {"facilities": qs})
+    filterset = _filtered(request)
+    page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page_obj": page,
+        "facilities": page.object_list,
+        "headers": _sort_headers(request, filterset),
+        "export_query": request.GET.urlencode(),
+    }
+    if request.htmx and request.htmx.target == "results":
+        return render(request, "facilities/_results.html", context)
+    return render(request, "facilities/list.html", context)
+
+
+def _filter_summary(filterset: FacilityFilter) -> str:
+    if not filterset.is_bound:
+        return ""
+    parts = []
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    for name, form_field in filterset.form.fields.items():
+        value = cleaned.get(name)
+        if name in ("o", "sector_scope") or value in (None, "", []):
+            continue
+        if name == "q":
+            shown = f"“{value}”"
+        elif hasattr(value, "full_name"):
+            shown = value.full_name
+        elif hasattr(form_field, "choices") and not hasattr(value, "pk"):
+            shown = str(dict(form_field.choices).get(value, value))
+        else:
+            shown = str(value)
+        parts.append(f"{form_field.label}: {shown}")
+    return "; ".join(parts)
+
+
+@login_required
+def facility_export(request):
+    filterset = _filtered(request)
+    facilities = filterset.qs
+    now = timezone.localtime()
+    count = facilities.count()
+    subtitle = _("Tỉnh %(province)s · Xuất ngày %(date)s · %(count)s cơ sở") % {
+        "province": settings.PROVINCE_NAME,
+        "date": date_format(now, "SHORT_DATETIME_FORMAT"),
+        "count": count,
+    }
+    summary = _filter_summary(filterset)
+    if summary:
+        subtitle += " · " + _("Lọc theo: %(filters)s") % {"filters": summary}
+    content = excel.export_workbook(
+        facilities,
+        title=_("DANH SÁCH CƠ SỞ CÔNG NGHIỆP NÔNG THÔN"),
+        subtitle=subtitle,
+    )
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = (
+        f'attachment; filename="danh-sach-co-so-cnnt-{now:%Y%m%d-%H%M}.xlsx"'
+    )
+    return response
+
+
+# ---------------------------------------------------------------------------------------------
+# Detail, create, edit
+
+
+def _detail_context(facility: Facility) -> dict:
+    return {
+        "facility": facility,
+        "sectors": list(facility.sectors.all()),
+        **_figures_context(facility),
+        **_products_context(facility),
+        "history": facility_history(facility),
+    }
+
+
+@login_required
+def facility_detail(request, pk):
+    facility = _scoped_facility(request, pk, for_list=True)
+    return render(request, "facilities/detail.html", _detail_context(facility))
+
+
+@login_required
+def facility_history_section(request, pk):
+    facility = _scoped_facility(request, pk)
+    return render(
+        request,
+        "facilities/_history.html",
+        {"facility": facility, "history": facility_history(facility)},
+    )
+
+
+@access.editor_required
+def facility_create(request):
+    form = FacilityForm(_bound(request), user=request.user)
+    if request.method == "POST" and form.is_valid():
+        facility = _save_facility(form)
+        if facility is not None:
+            messages.success(request, _("Đã thêm cơ sở “%(name)s”.") % {"name": facility.name})
+            return redirect("facilities:detail", pk=facility.pk)
+    return render(request, "facilities/form.html", {"form": form, "facility": None})
+
+
+@access.editor_required
+def facility_edit(request, pk):
+    facility = _scoped_facility(request, pk)
+    form = FacilityForm(_bound(request), instance=facility, user=request.user)
+    if request.method == "POST" and form.is_valid() and _save_facility(form) is not None:
+        messages.success(
+            request, _("Đã lưu thay đổi của cơ sở “%(name)s”.") % {"name": facility.name}
+        )
+        return redirect("facilities:detail", pk=facility.pk)
+    return render(request, "facilities/form.html", {"form": form, "facility": facility})
+
+
+def _save_facility(form: FacilityForm) -> Facility | None:
+    """Save the facility and its sectors together; a tax code registered by someone else a
+    moment ago becomes a field error rather than a server error."""
+    try:
+        with transaction.atomic():
+            return form.save()
+    except IntegrityError:
+        form.add_error("tax_code", Facility._meta.get_field("tax_code").error_messages["unique"])
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Yearly figures, products, recognitions (sections of the detail page)
+
+
+def _figures_context(facility: Facility) -> dict:
+    return {"figures": list(facility.yearly_figures.order_by("-year"))}
+
+
+def _products_context(facility: Facility) -> dict:
+    return {
+        "products": list(
+            facility.products.order_by("name").prefetch_related(
+                Prefetch("recognitions", queryset=Recognition.objects.order_by("-year", "level"))
+            )
+        )
+    }
+
+
+SECTIONS = {
+    "figures": ("facilities/_figures.html", "so-lieu", _figures_context),
+    "products": ("facilities/_products.html", "san-pham", _products_context),
+}
+
+
+def _section(request, facility, section, *, form=None, form_url="", form_title="", notice=""):
+    """The section alone for htmx (with its form open, if any); otherwise a whole page: the form
+    on its own page, or the detail page after a change without htmx."""
+    template, anchor, build = SECTIONS[section]
+    if request.htmx:
+        context = {
+            "facility": facility,
+            "form": form,
+            "form_url": form_url,
+            "form_title": form_title,
+            "notice": notice,
+            **build(facility),
+        }
+        response = render(request, template, context)
+        if notice:
+            response["HX-Trigger"] = "facility-changed"
+        return response
+    if form is not None:
+        return render(
+            request,
+            "facilities/subform.html",
+            {
+                "facility": facility,
+                "form": form,
+                "form_url": form_url,
+                "form_title": form_title,
+                "cancel_url": reverse("facilities:detail", args=[facility.pk]) + f"#{anchor}",
+            },
+            status=200,
+        )
+    if notice:
+        messages.success(request, notice)
+    return redirect(reverse("facilities:detail", args=[facility.pk]) + f"#{anchor}")
+
+
+def _edit_sub_record(request, facility, section, form, *, form_url, form_title, notice):
+    """Show or save a small form of the detail page; `notice(saved_object)` says what was done."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                saved = form.save()
+        except IntegrityError:
+            # Another user saved the same year or level a moment ago.
+            form.add_error(
+                None, _("Dữ liệu vừa được người khác thay đổi; hãy tải lại và kiểm tra.")
+            )
+        else:
+            return _section(request, facility, section, notice=notice(saved))
+    return _section(request, facility, section, form=form, form_url=form_url, form_title=form_title)
+
+
+@login_required
+def figures_section(request, pk):
+    return _section(request, _scoped_facility(request, pk), "figures")
+
+
+@login_required
+def products_section(request, pk):
+    return _section(request, _scoped_facility(request, pk), "products")
+
+
+@access.editor_required
+def figure_create(request, pk):
+    facility = _scoped_facility(request, pk)
+    form = YearlyFigureForm(_bound(request), facility=facility)
+    return _edit_sub_record(
+        request,
+        facility,
+        "figures",
+        form,
+        form_url=reverse("facilities:figure_create", args=[pk]),
+        form_title=_("Thêm số liệu hằng năm"),
+        notice=lambda figure: _("Đã thêm số liệu năm %(year)s.") % {"year": figure.year},
+    )
+
+
+@access.editor_required
+def figure_edit(request, pk, figure_pk):
+    facility = _scoped_facility(request, pk)
+    figure = _child_or_404(YearlyFigure.objects.filter(facility=facility), figure_pk)
+    form = YearlyFigureForm(_bound(request), instance=figure, facility=facility)
+    return _edit_sub_record(
+        request,
+        facility,
+        "figures",
+        form,
+        form_url=reverse("facilities:figure_edit", args=[pk, figure_pk]),
+        form_title=_("Sửa số liệu năm %(year)s") % {"year": figure.year},
+        notice=lambda figure: _("Đã lưu số liệu năm %(year)s.") % {"year": figure.year},
+    )
+
+
+@access.editor_required
+@require_POST
+def figure_delete(request, pk, figure_pk):
+    facility = _scoped_facility(request, pk)
+    figure = _child_or_404(YearlyFigure.objects.filter(facility=facility), figure_pk)
+    year = figure.year
+    with transaction.atomic():
+        figure.delete()
+    return _section(
+        request, facility, "figures", notice=_("Đã xóa số liệu năm %(year)s.") % {"year": year}
+    )
+
+
+@access.editor_required
+def product_create(request, pk):
+    facility = _scoped_facility(request, pk)
+    form = ProductForm(_bound(request), facility=facility)
+    return _edit_sub_record(
+        request,
+        facility,
+        "products",
+        form,
+        form_url=reverse("facilities:product_create", args=[pk]),
+        form_title=_("Thêm sản phẩm"),
+        notice=lambda product: _("Đã thêm sản phẩm “%(name)s”.") % {"name": product.name},
+    )
+
+
+@access.editor_required
+def product_edit(request, pk, product_pk):
+    facility = _scoped_facility(request, pk)
+    product = _child_or_404(Product.objects.filter(facility=facility), product_pk)
+    form = ProductForm(_bound(request), instance=product, facility=facility)
+    return _edit_sub_record(
+        request,
+        facility,
+        "products",
+        form,
+        form_url=reverse("facilities:product_edit", args=[pk, product_pk]),
+        form_title=_("Sửa sản phẩm “%(name)s”") % {"name": product.name},
+        notice=lambda product: _("Đã lưu sản phẩm “%(name)s”.") % {"name": product.name},
+    )
+
+
+@access.editor_required
+@require_POST
+def product_delete(request, pk, product_pk):
+    facility = _scoped_facility(request, pk)
+    product = _child_or_404(Product.objects.filter(facility=facility), product_pk)
+    name = product.name
+    with transaction.atomic():
+        product.delete()
+    return _section(
+        request, facility, "products", notice=_("Đã xóa sản phẩm “%(name)s”.") % {"name": name}
+    )
+
+
+@access.editor_required
+def recognition_create(request, pk, product_pk):
+    facility = _scoped_facility(request, pk)
+    product = _child_or_404(Product.objects.filter(facility=facility), product_pk)
+    form = RecognitionForm(_bound(request), product=product)
+    return _edit_sub_record(
+        request,
+        facility,
+        "products",
+        form,
+        form_url=reverse("facilities:recognition_create", args=[pk, product_pk]),
+        form_title=_("Thêm công nhận SP CNNT tiêu biểu cho “%(name)s”") % {"name": product.name},
+        notice=lambda rec: _("Đã thêm công nhận cho sản phẩm “%(name)s”.") % {"name": product.name},
+    )
+
+
+@access.editor_required
+def recognition_edit(request, pk, recognition_pk):
+    facility = _scoped_facility(request, pk)
+    recognition = _child_or_404(
+        Recognition.objects.filter(product__facility=facility).select_related("product"),
+        recognition_pk,
+    )
+    form = RecognitionForm(_bound(request), instance=recognition, product=recognition.product)
+    return _edit_sub_record(
+        request,
+        facility,
+        "products",
+        form,
+        form_url=reverse("facilities:recognition_edit", args=[pk, recognition_pk]),
+        form_title=_("Sửa công nhận của sản phẩm “%(name)s”") % {"name": recognition.product.name},
+        notice=lambda rec: (
+            _("Đã lưu công nhận của sản phẩm “%(name)s”.") % {"name": rec.product.name}
+        ),
+    )
+
+
+@access.editor_required
+@require_POST
+def recognition_delete(request, pk, recognition_pk):
+    facility = _scoped_facility(request, pk)
+    recognition = _child_or_404(
+        Recognition.objects.filter(product__facility=facility).select_related("product"),
+        recognition_pk,
+    )
+    with transaction.atomic():
+        recognition.delete()
+    return _section(
+        request,
+        facility,
+        "products",
+        notice=_("Đã xóa công nhận của sản phẩm “%(name)s”.") % {"name": recognition.product.name},
+    )
+
+
+def _child_or_404(qs, pk):
+    """A figure, product or recognition of a facility already fetched through the scope."""
+    obj = qs.filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel import
+#
+# The uploaded file is kept between the preview and the confirmation as a file under
+# MEDIA_ROOT/imports/ named by a random token (never by anything the user sent); the session
+# remembers which tokens belong to this user. Confirming reads and validates the file again
+# and saves it in one transaction, so what is saved is checked against the database as it is
+# at that moment (a tax code registered meanwhile, a changed scope), by the same code that
+# produced the preview. The session holds no row data.
+
+IMPORT_SESSION_KEY = "facility_imports"
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{24}$")
+IMPORT_FILE_MAX_AGE = 24 * 60 * 60
+IMPORT_PREVIEWS_KEPT = 3
+
+
+def _import_dir() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _import_path(request, token: str) -> Path | None:
+    if not TOKEN_RE.match(token or "") or token not in request.session.get(IMPORT_SESSION_KEY, {}):
+        return None
+    path = _import_dir() / f"{token}.xlsx"
+    return path if path.exists() else None
+
+
+def _forget_import(request, token: str) -> None:
+    tokens = request.session.get(IMPORT_SESSION_KEY, {})
+    tokens.pop(token, None)
+    request.session[IMPORT_SESSION_KEY] = tokens
+    if TOKEN_RE.match(token or ""):
+        (_import_dir() / f"{token}.xlsx").unlink(missing_ok=True)
+
+
+def _remove_stale_imports() -> None:
+    cutoff = time.time() - IMPORT_FILE_MAX_AGE
+    for path in _import_dir().glob("*.xlsx"):
+        if path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+
+
+def _store_upload(request, upload) -> str:
+    directory = _import_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    _remove_stale_imports()
+    token = secrets.token_urlsafe(18)
+    with open(directory / f"{token}.xlsx", "wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    tokens = request.session.get(IMPORT_SESSION_KEY, {})
+    tokens[token] = upload.name[:200]
+    # Keep the few latest previews of this session; older ones are abandoned.
+    for old in list(tokens)[:-IMPORT_PREVIEWS_KEPT]:
+        tokens.pop(old)
+        (directory / f"{old}.xlsx").unlink(missing_ok=True)
+    request.session[IMPORT_SESSION_KEY] = tokens
+    return token
+
+
+def _preview(request, *, token: str, file_name: str, result, status: int = 200):
+    return render(
+        request,
+        "facilities/import_preview.html",
+        {
+            "token": token,
+            "file_name": file_name,
+            "result": result,
+            "upload_form": ImportUploadForm(),
+        },
+        status=status,
+    )
+
+
+def _example_locality(request):
+    """A commune the user may file under, to give real examples in the column guide."""
+    return (
+        access.localities_for(request.user).filter(children__isnull=True).order_by("path").first()
+    )
+
+
+@access.editor_required
+def import_start(request):
+    form = ImportUploadForm(*_bound(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = _store_upload(request, upload)
+        result = excel.parse_workbook(_import_dir() / f"{token}.xlsx", user=request.user)
+        if result.file_errors:
+            _forget_import(request, token)
+            for error in result.file_errors:
+                form.add_error("file", error)
+        else:
+            return _preview(request, token=token, file_name=upload.name, result=result)
+    return render(
+        request,
+        "facilities/import.html",
+        {
+            "form": form,
+            "columns": excel.import_columns(example_locality=_example_locality(request)),
+        },
+    )
+
+
+@access.editor_required
+def import_template(request):
+    response = HttpResponse(excel.template_workbook(user=request.user), content_type=XLSX)
+    response["Content-Disposition"] = 'attachment; filename="mau-nhap-co-so-cnnt.xlsx"'
+    return response
+
+
+@access.editor_required
+@require_POST
+def import_confirm(request):
+    token = request.POST.get("token", "")
+    path = _import_path(request, token)
+    if path is None:
+        messages.error(
+            request, _("Phiên nhập tệp đã hết hạn hoặc không hợp lệ. Hãy tải tệp lên lại.")
+        )
+        return redirect("facilities:import")
+    file_name = request.session[IMPORT_SESSION_KEY][token]
+    result = excel.parse_workbook(path, user=request.user)
+    if not result.ok:
+        messages.error(request, _("Tệp có dòng lỗi nên chưa nhập cơ sở nào."))
+        return _preview(request, token=token, file_name=file_name, result=result)
+    try:
+        saved = excel.save_import(rows=result.rows, by=request.user)
+    except IntegrityError:
+        messages.error(
+            request,
+            _(
+                "Không lưu được vì dữ liệu vừa bị thay đổi (ví dụ một mã số thuế vừa được đăng "
+                "ký). Chưa nhập cơ sở nào; hãy xem lại và xác nhận lần nữa."
+            ),
+        )
+        return _preview(
+            request,
+            token=token,
+            file_name=file_name,
+            result=excel.parse_workbook(path, user=request.user),
+        )
+    _forget_import(request, token)
+    messages.success(
+        request,
+        _("Đã nhập %(count)s cơ sở từ tệp “%(name)s”.") % {"count": len(saved), "name": file_name},
+    )
+    return redirect("facilities:list")
+
+
+@access.editor_required
+@require_POST
+def import_cancel(request):
+    _forget_import(request, request.POST.get("token", ""))
+    messages.info(request, _("Đã hủy nhập tệp; không có cơ sở nào được lưu."))
+    return redirect("facilities:import")

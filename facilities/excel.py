@@ -1,0 +1,787 @@
+"""Excel export and import of the facility registry, as plain functions.
+
+Export: `export_workbook(facilities, …)` writes the (already filtered and scoped) list.
+Import: `parse_workbook(file, user=…)` reads a file and validates every row without saving;
+`save_import(rows=…, by=…)` saves all rows or none. The template and the exported list share
+the column headers, so an exported list is also a valid import file (its other columns are
+ignored).
+"""
+
+import datetime
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from facilities.forms import parse_whole_number
+from facilities.models import Facility, LegalForm, Sector, YearlyFigure
+from khuyencong import access
+from khuyencong.models import Locality, User
+from khuyencong.text import fold
+
+MONEY_FORMAT = "#,##0"
+MAX_ROWS = 5000
+CHANGE_REASON = gettext_lazy("Nhập từ Excel")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: int
+    required: bool = False
+    help: str = ""
+    example: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+def _c(key, header, width, required=False, help="", example="", aliases=()):
+    return Column(key, header, width, required, help, example, aliases)
+
+
+def import_columns(*, example_locality: Locality | None = None) -> list[Column]:
+    """The columns of the import file, in the template's order (headers are Vietnamese, so
+    this is built when called, in the active language). The locality examples are taken from
+    `example_locality` (one the user may file under) when given."""
+    forms = ", ".join(f"“{label}”" for label in LegalForm.labels)
+    locality_code = example_locality.code if example_locality else "01.02"
+    locality_name = example_locality.full_name if example_locality else _("Xã Minh Tiến")
+    return [
+        _c("name", _("Tên cơ sở"), 40, True, _("Tên đầy đủ của cơ sở."), _("Công ty TNHH Minh An")),
+        _c(
+            "legal_form",
+            _("Loại hình"),
+            20,
+            True,
+            _("Một trong: %(forms)s.") % {"forms": forms},
+            str(LegalForm.ENTERPRISE.label),
+        ),
+        _c(
+            "tax_code",
+            _("Mã số thuế"),
+            16,
+            help=_("10 chữ số, hoặc 10 chữ số-3 chữ số với chi nhánh. Để trống nếu chưa có."),
+            example="0123456789",
+        ),
+        _c(
+            "locality_code",
+            _("Mã địa bàn"),
+            12,
+            help=_("Mã trong danh mục địa bàn (trang “Danh mục” của tệp mẫu)."),
+            example=locality_code,
+        ),
+        _c(
+            "locality_name",
+            _("Địa bàn"),
+            24,
+            help=_(
+                "Tên địa bàn, dùng khi không ghi mã. Ghi tên đầy đủ (“Xã …”, “Phường …”) nếu "
+                "có nhiều địa bàn cùng tên. Phải ghi Mã địa bàn hoặc Địa bàn."
+            ),
+            example=locality_name,
+        ),
+        _c("address", _("Địa chỉ"), 30, example=_("Xóm Nà Làng")),
+        _c(
+            "main_sector",
+            _("Ngành nghề chính"),
+            30,
+            True,
+            _("Mã hoặc tên ngành nghề trong danh mục."),
+            "CK",
+        ),
+        _c(
+            "sectors",
+            _("Ngành nghề khác"),
+            24,
+            help=_("Mã hoặc tên các ngành nghề khác, cách nhau bằng dấu chấm phẩy (;)."),
+            example="VLXD; TCMN",
+        ),
+        _c("representative", _("Người đại diện"), 22, example=_("Nguyễn Văn An")),
+        _c("phone", _("Điện thoại"), 14, example="0912 345 678"),
+        _c("email", _("Thư điện tử"), 24, example="minhan@example.vn"),
+        _c(
+            "founded_year",
+            _("Năm thành lập"),
+            10,
+            help=_("Năm có 4 chữ số, không ở tương lai."),
+            example="2008",
+        ),
+        _c(
+            "woman_owned",
+            _("Do phụ nữ làm chủ"),
+            12,
+            help=_("“Có” hoặc “Không” (để trống là Không)."),
+            example=_("Không"),
+        ),
+        _c(
+            "ethnic_minority_owned",
+            _("Do người DTTS làm chủ"),
+            12,
+            help=_("“Có” hoặc “Không” (để trống là Không)."),
+            example=_("Có"),
+            aliases=("do nguoi dan toc thieu so lam chu",),
+        ),
+        _c("notes", _("Ghi chú"), 24),
+        _c(
+            "figure_year",
+            _("Năm số liệu"),
+            10,
+            help=_(
+                "Số liệu hằng năm (không bắt buộc): nếu ghi thì ghi cả năm và số lao động; "
+                "doanh thu và vốn để trống là 0."
+            ),
+            example="2024",
+        ),
+        _c("workers", _("Số lao động"), 10, help=_("Số nguyên, không âm."), example="25"),
+        _c(
+            "revenue",
+            _("Doanh thu (đồng)"),
+            18,
+            help=_("Số đồng, không âm, không có phần lẻ."),
+            example="4500000000",
+        ),
+        _c(
+            "capital",
+            _("Tổng nguồn vốn (đồng)"),
+            18,
+            help=_("Số đồng, không âm, không có phần lẻ."),
+            example="2000000000",
+        ),
+    ]
+
+
+def _header_key(text) -> str:
+    """ "Doanh thu (đồng) *" → "doanh thu": headers match whatever the case, accents, unit or
+    required-mark."""
+    return " ".join(re.sub(r"\(.*?\)|\*", " ", fold(str(text or ""))).split())
+
+
+# ---------------------------------------------------------------------------------------------
+# Styling shared by the export and the template.
+
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="0D6EFD")
+REQUIRED_FILL = PatternFill("solid", fgColor="0A58CA")
+THIN = Side(style="thin", color="BFBFBF")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+WRAP = Alignment(wrap_text=True, vertical="top")
+
+
+def _write_header(ws, row: int, headers: list[tuple[str, int, bool]]) -> None:
+    for index, (text, width, required) in enumerate(headers, start=1):
+        cell = ws.cell(row=row, column=index, value=text)
+        cell.font = HEADER_FONT
+        cell.fill = REQUIRED_FILL if required else HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+        cell.border = BORDER
+        ws.column_dimensions[get_column_letter(index)].width = width
+    ws.row_dimensions[row].height = 32
+
+
+def _to_bytes(wb: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+
+
+def export_workbook(facilities: QuerySet, *, title: str, subtitle: str = "") -> bytes:
+    """The list as .xlsx: a title row, a subtitle row, then one header row (frozen, filterable)
+    and one row per facility with its latest yearly figures. Money is stored as numbers."""
+    facilities = facilities.prefetch_related(
+        "sectors", Prefetch("yearly_figures", queryset=YearlyFigure.objects.order_by("-year"))
+    )
+    columns = [c for c in import_columns() if c.key != "notes"]
+    extra = [(_("Quy mô"), 14), (_("Số SP CNNT tiêu biểu"), 12), (_("Ghi chú"), 24)]
+    headers = [(_("STT"), 6, False)]
+    headers += [(c.header, c.width, False) for c in columns]
+    headers += [(text, width, False) for text, width in extra]
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Cơ sở CNNT")
+    ws.cell(row=1, column=1, value=title).font = TITLE_FONT
+    ws.cell(row=2, column=1, value=subtitle).font = Font(italic=True)
+    header_row = 4
+    _write_header(ws, header_row, headers)
+
+    money_cols = {"revenue", "capital", "workers"}
+    row = header_row
+    for number, facility in enumerate(facilities, start=1):
+        row += 1
+        figure = next(iter(facility.yearly_figures.all()), None)
+        values = {
+            "name": facility.name,
+            "legal_form": facility.get_legal_form_display(),
+            "tax_code": facility.tax_code or "",
+            "locality_code": facility.locality.code,
+            "locality_name": facility.locality.full_name,
+            "address": facility.address,
+            "main_sector": facility.main_sector.name,
+            "sectors": "; ".join(s.name for s in facility.sectors.all()),
+            "representative": facility.representative,
+            "phone": facility.phone,
+            "email": facility.email,
+            "founded_year": facility.founded_year,
+            "woman_owned": _("Có") if facility.woman_owned else _("Không"),
+            "ethnic_minority_owned": _("Có") if facility.ethnic_minority_owned else _("Không"),
+            "figure_year": figure.year if figure else None,
+            "workers": figure.workers if figure else None,
+            "revenue": figure.revenue if figure else None,
+            "capital": figure.capital if figure else None,
+        }
+        ws.cell(row=row, column=1, value=number)
+        for index, column in enumerate(columns, start=2):
+            cell = ws.cell(row=row, column=index, value=values[column.key])
+            if column.key in money_cols:
+                cell.number_format = MONEY_FORMAT
+            elif column.key in {"tax_code", "locality_code"}:
+                cell.number_format = "@"
+        tail = len(columns) + 2
+        ws.cell(row=row, column=tail, value=facility.get_size_class_display())
+        ws.cell(row=row, column=tail + 1, value=getattr(facility, "recognised_products", None))
+        ws.cell(row=row, column=tail + 2, value=facility.notes)
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{max(row, header_row)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    return _to_bytes(wb)
+
+
+# ---------------------------------------------------------------------------------------------
+# Template
+
+
+def template_workbook(*, user: User) -> bytes:
+    """An empty import file with the headers, drop-down lists, a guide sheet and the lists of
+    legal forms, sectors and the localities the user may file facilities under."""
+    localities = list(access.localities_for(user).select_related("parent").order_by("path"))
+    parents = {loc.parent_id for loc in localities}
+    example = next((loc for loc in localities if loc.pk not in parents), None)
+    columns = import_columns(example_locality=example)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = _("Danh sách cơ sở")
+    ws.cell(
+        row=1, column=1, value=_("MẪU NHẬP DANH SÁCH CƠ SỞ CÔNG NGHIỆP NÔNG THÔN")
+    ).font = TITLE_FONT
+    ws.cell(
+        row=2,
+        column=1,
+        value=_(
+            "Mỗi cơ sở một dòng, bắt đầu từ dòng 4. Cột có dấu * là bắt buộc. Không đổi tên "
+            "cột. Xem trang “Hướng dẫn” và “Danh mục”."
+        ),
+    ).font = Font(italic=True)
+    header_row = 3
+    _write_header(
+        ws,
+        header_row,
+        [(f"{c.header} *" if c.required else c.header, c.width, c.required) for c in columns],
+    )
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=2)
+    last = header_row + 1000
+    letters = {c.key: get_column_letter(i) for i, c in enumerate(columns, start=1)}
+    for key in ("tax_code", "locality_code", "phone"):
+        for r in range(header_row + 1, header_row + 201):
+            ws[f"{letters[key]}{r}"].number_format = "@"
+
+    # Lists on their own sheet, referenced by the drop-downs.
+    lists = wb.create_sheet(_("Danh mục"))
+    lists.append(
+        [
+            _("Loại hình"),
+            "",
+            _("Mã ngành nghề"),
+            _("Tên ngành nghề"),
+            "",
+            _("Mã địa bàn"),
+            _("Địa bàn"),
+            _("Trực thuộc"),
+        ]
+    )
+    for cell in lists[1]:
+        cell.font = Font(bold=True)
+    forms = [str(label) for label in LegalForm.labels]
+    sectors = list(Sector.objects.order_by("name"))
+    for i in range(max(len(forms), len(sectors), len(localities))):
+        r = i + 2
+        if i < len(forms):
+            lists.cell(row=r, column=1, value=forms[i])
+        if i < len(sectors):
+            lists.cell(row=r, column=3, value=sectors[i].code)
+            lists.cell(row=r, column=4, value=sectors[i].name)
+        if i < len(localities):
+            loc = localities[i]
+            lists.cell(row=r, column=6, value=loc.code).number_format = "@"
+            lists.cell(row=r, column=7, value=loc.full_name)
+            lists.cell(row=r, column=8, value=loc.parent.full_name if loc.parent else "")
+    for letter, width in zip("ABCDEFGH", (20, 2, 14, 44, 2, 12, 28, 28), strict=True):
+        lists.column_dimensions[letter].width = width
+
+    sheet = lists.title
+    form_list = DataValidation(
+        type="list", formula1=f"='{sheet}'!$A$2:$A${len(forms) + 1}", allow_blank=True
+    )
+    form_list.error = _("Chọn loại hình trong danh sách.")
+    form_list.errorTitle = _("Loại hình không hợp lệ")
+    form_list.add(f"{letters['legal_form']}{header_row + 1}:{letters['legal_form']}{last}")
+    yes_no = DataValidation(type="list", formula1=f'"{_("Có")},{_("Không")}"', allow_blank=True)
+    yes_no.error = _("Chỉ ghi “Có” hoặc “Không”.")
+    for key in ("woman_owned", "ethnic_minority_owned"):
+        yes_no.add(f"{letters[key]}{header_row + 1}:{letters[key]}{last}")
+    ws.add_data_validation(form_list)
+    ws.add_data_validation(yes_no)
+
+    guide = wb.create_sheet(_("Hướng dẫn"), 1)
+    guide.append([_("Cột"), _("Bắt buộc"), _("Cách ghi"), _("Ví dụ")])
+    for cell in guide[1]:
+        cell.font = Font(bold=True)
+    for column in columns:
+        guide.append(
+            [column.header, _("Có") if column.required else "", column.help, column.example]
+        )
+    for letter, width in zip("ABCD", (24, 10, 70, 28), strict=True):
+        guide.column_dimensions[letter].width = width
+    for row in guide.iter_rows(min_row=2):
+        for cell in row:
+            cell.alignment = WRAP
+    return _to_bytes(wb)
+
+
+# ---------------------------------------------------------------------------------------------
+# Import: reading and validating
+
+
+@dataclass
+class ImportRow:
+    number: int  # the row number Excel shows
+    raw: dict[str, str]
+    facility: Facility | None = None
+    sectors: list[Sector] = field(default_factory=list)
+    figure: dict | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class ImportResult:
+    rows: list[ImportRow] = field(default_factory=list)
+    file_errors: list[str] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if not r.ok]
+
+    @property
+    def good_rows(self) -> list[ImportRow]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def ok(self) -> bool:
+        return not self.file_errors and bool(self.rows) and not self.bad_rows
+
+
+class _RowError(Exception):
+    pass
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.strftime("%d/%m/%Y")
+    return " ".join(str(value).split())
+
+
+def _whole_number(value, label: str) -> int | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise _RowError(_("%(label)s phải là số.") % {"label": label})
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value.is_integer():
+            raise _RowError(
+                _("%(label)s phải là số nguyên, không có phần lẻ (đang ghi %(value)s).")
+                % {"label": label, "value": value}
+            )
+        number = int(value)
+    else:
+        number = parse_whole_number(str(value))
+        if number is None:
+            raise _RowError(
+                _("%(label)s phải là số nguyên, ví dụ 1.250.000 (đang ghi “%(value)s”).")
+                % {"label": label, "value": _text(value)}
+            )
+    if number < 0:
+        raise _RowError(_("%(label)s không được là số âm.") % {"label": label})
+    return number
+
+
+def _year(value, label: str, earliest: int) -> int | None:
+    number = _whole_number(value, label)
+    if number is None:
+        return None
+    this_year = timezone.localdate().year
+    if number > this_year:
+        raise _RowError(
+            _("%(label)s %(year)s ở tương lai (năm nay là %(now)s).")
+            % {"label": label, "year": number, "now": this_year}
+        )
+    if number < earliest:
+        raise _RowError(
+            _("%(label)s phải từ năm %(earliest)s trở đi (đang ghi %(year)s).")
+            % {"label": label, "earliest": earliest, "year": number}
+        )
+    return number
+
+
+YES_WORDS = {"co", "x", "1", "yes", "true", "dung"}
+NO_WORDS = {"", "khong", "0", "no", "false", "sai"}
+
+
+def _yes_no(value, label: str) -> bool:
+    if value is True or value is False:
+        return value
+    word = fold(_text(value))
+    if word in YES_WORDS:
+        return True
+    if word in NO_WORDS:
+        return False
+    raise _RowError(
+        _("%(label)s chỉ ghi “Có” hoặc “Không” (đang ghi “%(value)s”).")
+        % {"label": label, "value": _text(value)}
+    )
+
+
+class _Lookups:
+    """Everything a row is checked against, loaded once per file."""
+
+    def __init__(self, user: User, tax_codes: Iterable[str]):
+        self.user = user
+        self.localities = list(Locality.objects.all())
+        self.locality_by_code = {fold(loc.code): loc for loc in self.localities}
+        self.sectors = list(Sector.objects.all())
+        self.sector_by_key = {}
+        for sector in self.sectors:
+            self.sector_by_key[fold(sector.code)] = sector
+            self.sector_by_key[fold(sector.name)] = sector
+        self.legal_forms = {}
+        for value, label in LegalForm.choices:
+            self.legal_forms[fold(str(label))] = value
+            self.legal_forms[_header_key(label)] = value
+        for alias in ("cong ty", "cong ty tnhh", "cong ty tnhh mtv", "cong ty co phan", "dn"):
+            self.legal_forms[alias] = LegalForm.ENTERPRISE
+        self.legal_forms["htx"] = LegalForm.COOPERATIVE
+        self.legal_forms["hkd"] = LegalForm.HOUSEHOLD
+        self.legal_forms["tht"] = LegalForm.COOPERATIVE_GROUP
+        self.taken_tax_codes = set(
+            Facility.objects.filter(tax_code__in=list(tax_codes)).values_list("tax_code", flat=True)
+        )
+
+    def legal_form(self, text: str) -> str:
+        if not text:
+            raise _RowError(_("Thiếu Loại hình."))
+        value = self.legal_forms.get(fold(text)) or self.legal_forms.get(_header_key(text))
+        if not value:
+            allowed = ", ".join(f"“{label}”" for label in LegalForm.labels)
+            raise _RowError(
+                _("Loại hình “%(value)s” không có trong danh mục; ghi một trong: %(allowed)s.")
+                % {"value": text, "allowed": allowed}
+            )
+        return value
+
+    def locality(self, code: str, name: str, *, code_was_number: bool) -> Locality:
+        if not code and not name:
+            raise _RowError(_("Thiếu địa bàn: ghi Mã địa bàn hoặc tên Địa bàn."))
+        if code:
+            locality = self.locality_by_code.get(fold(code))
+            if locality is None:
+                hint = (
+                    _(" Hãy định dạng cột Mã địa bàn là Văn bản (Text) để Excel giữ số 0 ở đầu.")
+                    if code_was_number
+                    else ""
+                )
+                raise _RowError(
+                    _("Không có địa bàn mã “%(code)s”.%(hint)s") % {"code": code, "hint": hint}
+                )
+            if name and fold(name) not in {fold(locality.name), fold(locality.full_name)}:
+                raise _RowError(
+                    _("Mã địa bàn “%(code)s” là “%(real)s”, không khớp với tên “%(name)s”.")
+                    % {"code": code, "real": locality.full_name, "name": name}
+                )
+        else:
+            folded = fold(name)
+            matches = [
+                loc for loc in self.localities if folded in {fold(loc.name), fold(loc.full_name)}
+            ]
+            if len(matches) > 1 and any(loc.is_active for loc in matches):
+                # A merged-away unit sharing the name of a current one: the current one is meant.
+                matches = [loc for loc in matches if loc.is_active]
+            if not matches:
+                raise _RowError(_("Không có địa bàn tên “%(name)s”.") % {"name": name})
+            if len(matches) > 1:
+                raise _RowError(
+                    _(
+                        "Có %(n)s địa bàn tên “%(name)s” (%(list)s); ghi Mã địa bàn hoặc tên đầy "
+                        "đủ để phân biệt."
+                    )
+                    % {
+                        "n": len(matches),
+                        "name": name,
+                        "list": ", ".join(f"{m.full_name} – {m.code}" for m in matches),
+                    }
+                )
+            locality = matches[0]
+        if not access.locality_in_scope(self.user, locality):
+            raise _RowError(
+                _("Địa bàn “%(name)s” nằm ngoài phạm vi bạn phụ trách.")
+                % {"name": locality.full_name}
+            )
+        if not locality.is_active:
+            raise _RowError(
+                _("Địa bàn “%(name)s” đã giải thể hoặc sáp nhập; hãy ghi địa bàn hiện nay.")
+                % {"name": locality.full_name}
+            )
+        return locality
+
+    def sector(self, text: str, label: str) -> Sector:
+        sector = self.sector_by_key.get(fold(text))
+        if sector is None:
+            raise _RowError(
+                _("%(label)s “%(value)s” không có trong danh mục ngành nghề.")
+                % {"label": label, "value": text}
+            )
+        return sector
+
+
+def _header_map(ws, columns: list[Column]) -> tuple[int, dict[str, int]] | None:
+    """Find the header row (the first of the top rows holding “Tên cơ sở”) and map column keys
+    to their positions."""
+    wanted = {}
+    for column in columns:
+        wanted[_header_key(column.header)] = column.key
+        for alias in column.aliases:
+            wanted[alias] = column.key
+    name_key = _header_key(_("Tên cơ sở"))
+    for index, row in enumerate(ws.iter_rows(min_row=1, max_row=15, values_only=True), start=1):
+        keys = [_header_key(value) for value in row]
+        if name_key in keys:
+            positions = {}
+            for position, key in enumerate(keys):
+                if key in wanted and wanted[key] not in positions:
+                    positions[wanted[key]] = position
+            return index, positions
+    return None
+
+
+def parse_workbook(file, *, user: User) -> ImportResult:
+    """Read the first sheet of an import file and validate every row. Saves nothing."""
+    result = ImportResult()
+    columns = import_columns()
+    try:
+        wb = load_workbook(file, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds of errors for a file that is not .xlsx
+        result.file_errors.append(
+            _("Không đọc được tệp. Hãy dùng tệp Excel .xlsx (ví dụ tệp mẫu của trang này).")
+        )
+        return result
+    try:
+        ws = wb.worksheets[0]
+        # Some programs write a wrong sheet size; read the rows that are really there.
+        ws.reset_dimensions()
+        found = _header_map(ws, columns)
+        if found is None:
+            result.file_errors.append(
+                _("Không tìm thấy dòng tiêu đề có cột “Tên cơ sở” trong 15 dòng đầu của trang đầu.")
+            )
+            return result
+        header_row, positions = found
+        missing = [c.header for c in columns if c.required and c.key not in positions]
+        if "locality_code" not in positions and "locality_name" not in positions:
+            missing.append(_("Mã địa bàn hoặc Địa bàn"))
+        if missing:
+            result.file_errors.append(_("Tệp thiếu cột: %(cols)s.") % {"cols": ", ".join(missing)})
+            return result
+
+        cells = []
+        for number, values in enumerate(
+            ws.iter_rows(min_row=header_row + 1, values_only=True), start=header_row + 1
+        ):
+            row = {
+                key: values[pos] if pos < len(values) else None for key, pos in positions.items()
+            }
+            if all(_text(v) == "" for v in row.values()):
+                continue
+            if len(cells) >= MAX_ROWS:
+                result.file_errors.append(
+                    _("Tệp có hơn %(n)s dòng; hãy chia thành nhiều tệp.") % {"n": MAX_ROWS}
+                )
+                return result
+            cells.append((number, row))
+    finally:
+        wb.close()
+
+    if not cells:
+        result.file_errors.append(_("Tệp không có dòng dữ liệu nào dưới dòng tiêu đề."))
+        return result
+
+    tax_codes = {_tax_code(row.get("tax_code")) for _n, row in cells} - {""}
+    lookups = _Lookups(user, tax_codes)
+    first_row_of_tax_code: dict[str, int] = {}
+    for number, cells_of_row in cells:
+        row = _parse_row(number, cells_of_row, lookups, columns)
+        code = row.facility.tax_code if row.facility else None
+        if code:
+            if code in first_row_of_tax_code:
+                row.errors.append(
+                    _("Mã số thuế %(code)s trùng với dòng %(row)s của tệp.")
+                    % {"code": code, "row": first_row_of_tax_code[code]}
+                )
+            else:
+                first_row_of_tax_code[code] = number
+        result.rows.append(row)
+    return result
+
+
+def _tax_code(value) -> str:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # A tax code typed as a number loses its leading zero (e.g. Hà Nội's 01…).
+        digits = str(int(value))
+        return digits.zfill(10) if len(digits) == 9 else digits
+    return _text(value).replace(" ", "")
+
+
+def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column]) -> ImportRow:
+    labels = {c.key: c.header for c in columns}
+    row = ImportRow(number=number, raw={k: _text(v) for k, v in cells.items()})
+    raw = row.raw
+    errors = row.errors
+
+    def attempt(func, *args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except _RowError as exc:
+            errors.append(str(exc))
+            return None
+
+    facility = Facility(
+        name=raw.get("name", ""),
+        tax_code=_tax_code(cells.get("tax_code")) or None,
+        address=raw.get("address", ""),
+        representative=raw.get("representative", ""),
+        phone=raw.get("phone", ""),
+        email=raw.get("email", ""),
+        notes=raw.get("notes", ""),
+    )
+    if not facility.name:
+        errors.append(_("Thiếu Tên cơ sở."))
+    facility.legal_form = attempt(lookups.legal_form, raw.get("legal_form", "")) or ""
+    locality = attempt(
+        lookups.locality,
+        raw.get("locality_code", ""),
+        raw.get("locality_name", ""),
+        code_was_number=isinstance(cells.get("locality_code"), int | float),
+    )
+    if raw.get("main_sector"):
+        main = attempt(lookups.sector, raw["main_sector"], labels["main_sector"])
+    else:
+        main = None
+        errors.append(_("Thiếu Ngành nghề chính."))
+    for part in raw.get("sectors", "").split(";"):
+        if part.strip():
+            other = attempt(lookups.sector, part.strip(), labels["sectors"])
+            if other and other != main and other not in row.sectors:
+                row.sectors.append(other)
+    facility.founded_year = attempt(_year, cells.get("founded_year"), labels["founded_year"], 1900)
+    facility.woman_owned = bool(attempt(_yes_no, cells.get("woman_owned"), labels["woman_owned"]))
+    facility.ethnic_minority_owned = bool(
+        attempt(_yes_no, cells.get("ethnic_minority_owned"), labels["ethnic_minority_owned"])
+    )
+    if locality:
+        facility.locality = locality
+    if main:
+        facility.main_sector = main
+
+    # The model's own field checks (lengths, tax code and e-mail format), field by field.
+    try:
+        facility.full_clean(
+            exclude=["locality", "main_sector", "legal_form", "founded_year", "sectors"],
+            validate_unique=False,
+            validate_constraints=False,
+        )
+    except ValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            label = labels.get(name, name)
+            errors.extend(f"{label}: {message}" for message in messages)
+    if facility.tax_code and facility.tax_code in lookups.taken_tax_codes:
+        errors.append(
+            _("Mã số thuế %(code)s đã được đăng ký cho một cơ sở khác.")
+            % {"code": facility.tax_code}
+        )
+
+    figure_keys = ("figure_year", "workers", "revenue", "capital")
+    if any(raw.get(k) for k in figure_keys):
+        year = attempt(_year, cells.get("figure_year"), labels["figure_year"], 1900)
+        workers = attempt(_whole_number, cells.get("workers"), labels["workers"])
+        revenue = attempt(_whole_number, cells.get("revenue"), labels["revenue"])
+        capital = attempt(_whole_number, cells.get("capital"), labels["capital"])
+        if not raw.get("figure_year"):
+            errors.append(_("Có số liệu hằng năm nhưng thiếu Năm số liệu."))
+        if not raw.get("workers"):
+            errors.append(_("Có số liệu hằng năm nhưng thiếu Số lao động."))
+        row.figure = {
+            "year": year,
+            "workers": workers,
+            "revenue": revenue or 0,
+            "capital": capital or 0,
+        }
+    row.facility = facility
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Import: saving
+
+
+def save_import(*, rows: list[ImportRow], by: User) -> list[Facility]:
+    """Save every row or none. Rows must come from `parse_workbook` without errors; the
+    database constraints (unique tax code, one figure per year) still guard a race with
+    another user, and any failure rolls the whole import back."""
+    if any(not row.ok for row in rows):
+        raise ValueError("Only rows without errors can be saved.")
+    saved = []
+    with transaction.atomic():
+        for row in rows:
+            facility = row.facility
+            facility._change_reason = str(CHANGE_REASON)
+            facility._history_user = by
+            facility.save()
+            facility.sectors.set(row.sectors)
+            if row.figure:
+                figure = YearlyFigure(facility=facility, **row.figure)
+                figure._change_reason = str(CHANGE_REASON)
+                figure._history_user = by
+                figure.save()
+            saved.append(facility)
+    return saved

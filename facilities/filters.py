@@ -1,0 +1,171 @@
+"""Filters of the facility list (also used by the Excel export, so both show the same rows)."""
+
+import django_filters
+import django_filters.fields
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from facilities.forms import LocalityTreeIterator
+from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
+from khuyencong import access
+from khuyencong.models import Locality
+
+YES, NO = "yes", "no"
+YES_NO = [(YES, _("Có")), (NO, _("Không"))]
+NO_SIZE = "none"
+ALL = _("Tất cả")
+
+# Size classes sort from the smallest up; facilities without figures go last.
+SIZE_RANK = Case(
+    When(size_class=SizeClass.MICRO, then=Value(1)),
+    When(size_class=SizeClass.SMALL, then=Value(2)),
+    When(size_class=SizeClass.MEDIUM, then=Value(3)),
+    When(size_class=SizeClass.NOT_SME, then=Value(4)),
+    default=Value(None),
+    output_field=IntegerField(),
+)
+
+# URL parameter → queryset field. "name" sorts on the folded search text, which starts with the
+# folded name: accents are ignored, so "Đá…" sorts among the D's rather than after "Z" (as a
+# byte-wise collation puts it), the same on SQLite and PostgreSQL whatever the collation.
+SORT_FIELDS = {
+    "name": "search_text",
+    "tax_code": "tax_code",
+    "locality": "locality__name",
+    "founded_year": "founded_year",
+    "size_class": "size_rank",
+}
+SORT_LABELS = {
+    "name": _("Tên cơ sở"),
+    "tax_code": _("Mã số thuế"),
+    "locality": _("Địa bàn"),
+    "founded_year": _("Năm thành lập"),
+    "size_class": _("Quy mô"),
+}
+
+
+def _localities(request):
+    if request is None:
+        return Locality.objects.none()
+    return access.localities_for(request.user).order_by("path")
+
+
+class LocalityFilter(django_filters.ModelChoiceFilter):
+    """A locality and everything under it, offered as an indented tree."""
+
+    class field_class(django_filters.fields.ModelChoiceField):  # noqa: N801 (django-filter's name)
+        iterator = LocalityTreeIterator
+
+    def filter(self, qs, value):
+        return qs.filter(locality__path__startswith=value.path) if value else qs
+
+
+class SortFilter(django_filters.OrderingFilter):
+    """Sorting by one header at a time; empty values last; the primary key breaks ties so
+    pages never repeat or skip a row."""
+
+    def filter(self, qs, value):
+        ordering = []
+        for param in value or []:
+            descending = param.startswith("-")
+            field = SORT_FIELDS.get(param.lstrip("-"))
+            if field:
+                expr = F(field)
+                ordering.append(
+                    expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
+                )
+        if not ordering:
+            ordering = [F("search_text").asc()]
+        return qs.order_by(*ordering, "pk")
+
+
+class FacilityFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Tìm kiếm"), method="filter_search")
+    locality = LocalityFilter(
+        label=_("Địa bàn"), queryset=_localities, empty_label=_("Tất cả địa bàn")
+    )
+    sector = django_filters.ModelChoiceFilter(
+        label=_("Ngành nghề"),
+        queryset=Sector.objects.order_by("name"),
+        method="filter_sector",
+        empty_label=ALL,
+    )
+    sector_scope = django_filters.ChoiceFilter(
+        label=_("Tính theo"),
+        choices=[("any", _("Chính hoặc khác")), ("main", _("Chỉ ngành chính"))],
+        empty_label=None,
+        method="filter_nothing",
+    )
+    legal_form = django_filters.ChoiceFilter(
+        label=_("Loại hình"), choices=LegalForm.choices, empty_label=ALL
+    )
+    size_class = django_filters.ChoiceFilter(
+        label=_("Quy mô"),
+        choices=[*SizeClass.choices, (NO_SIZE, _("Chưa có số liệu"))],
+        empty_label=ALL,
+        method="filter_size_class",
+    )
+    recognised = django_filters.ChoiceFilter(
+        label=_("Có SP CNNT tiêu biểu"), choices=YES_NO, empty_label=ALL, method="filter_recognised"
+    )
+    woman_owned = django_filters.ChoiceFilter(
+        label=_("Do phụ nữ làm chủ"), choices=YES_NO, empty_label=ALL, method="filter_yes_no"
+    )
+    ethnic_minority_owned = django_filters.ChoiceFilter(
+        label=_("Do người DTTS làm chủ"), choices=YES_NO, empty_label=ALL, method="filter_yes_no"
+    )
+    o = SortFilter(
+        fields=[(field, param) for param, field in SORT_FIELDS.items()],
+        field_labels={field: SORT_LABELS[param] for param, field in SORT_FIELDS.items()},
+    )
+
+    class Meta:
+        model = Facility
+        fields = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.form.fields["q"].widget.attrs.update(
+            {
+                "placeholder": _("Tên, mã số thuế hoặc người đại diện"),
+                "type": "search",
+                "autocomplete": "off",
+            }
+        )
+        self.form.fields["locality"].error_messages["invalid_choice"] = _(
+            "Địa bàn này nằm ngoài phạm vi bạn được xem."
+        )
+
+    def filter_queryset(self, queryset):
+        return super().filter_queryset(queryset.annotate(size_rank=SIZE_RANK))
+
+    def filter_search(self, qs, name, value):
+        return qs.search(value)
+
+    def filter_sector(self, qs, name, value):
+        if self.form.cleaned_data.get("sector_scope") == "main":
+            return qs.filter(main_sector=value)
+        # A subquery, not a join, so a facility listing the sector twice still shows once.
+        other = Facility.sectors.through.objects.filter(sector=value).values("facility_id")
+        return qs.filter(Q(main_sector=value) | Q(pk__in=other))
+
+    def filter_nothing(self, qs, name, value):
+        return qs  # read by filter_sector
+
+    def filter_size_class(self, qs, name, value):
+        return qs.filter(size_class="" if value == NO_SIZE else value)
+
+    def filter_recognised(self, qs, name, value):
+        recognised = Exists(Recognition.objects.filter(product__facility=OuterRef("pk")))
+        return qs.filter(recognised if value == YES else ~recognised)
+
+    def filter_yes_no(self, qs, name, value):
+        return qs.filter(**{name: value == YES})
+
+    @property
+    def sort(self) -> str:
+        """The current sort parameter ("name", "-founded_year", …), for the header links."""
+        if not self.is_bound or self.form.errors.get("o"):
+            return "name"
+        value = self.form.cleaned_data.get("o")
+        return value[0] if value else "name"

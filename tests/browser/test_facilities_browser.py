@@ -1,0 +1,35 @@
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import login_as
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_it_finds_opens_and_edits_a_facility(
+    page, live_server, artifacts, officer, facility_a, facility_b
+):
+    login_as(page, live_server, officer)
+
+    page.goto(f"{live_server.url}/co-so/")
+    page.get_by_label("Tìm kiếm").fill("giang hien")  # typed without diacritics
+    page.keyboard.press("Enter")
+    results = page.locator("#results")
+    expect(results).to_contain_text("Tìm thấy 1 cơ sở")
+    expect(results).not_to_contain_text("Hợp tác xã Tâm Hòa")
+
+    results.get_by_role("link", name="Công ty TNHH Giang Hiền").click()
+    expect(page.locator("h1")).to_have_text("Công ty TNHH Giang Hiền")
+
+    page.get_by_role("link", name="Sửa thông tin").click()
+    page.get_by_label("Người đại diện").fill("Nông Thị Hoa")
+    page.get_by_role("button", name="Lưu").click()
+
+    expect(page.locator(".alert-success")).to_contain_text("Đã lưu thay đổi")
+    expect(page.locator("#thong-tin")).to_contain_text("Nông Thị Hoa")
+    history = page.locator("#lich-su")
+    expect(history).to_contain_text("Người đại diện")
+    expect(history.locator("del").first).to_have_text("Nông Văn Hiền")
+    page.screenshot(path=str(artifacts / "facility-edit.png"), full_page=True)
+    facility_a.refresh_from_db()
+    assert facility_a.representative == "Nông Thị Hoa"

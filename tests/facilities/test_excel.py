@@ -1,0 +1,305 @@
+import datetime
+import io
+
+import pytest
+from django.db import IntegrityError
+from openpyxl import Workbook, load_workbook
+
+from facilities import excel
+from facilities.models import Facility, Product, Recognition, Sector, YearlyFigure
+from khuyencong.models import Locality, LocalityKind
+from tests.conftest import make_facility
+
+THIS_YEAR = datetime.date.today().year
+HEADERS = [
+    "Tên cơ sở *",
+    "Loại hình *",
+    "Mã số thuế",
+    "Mã địa bàn",
+    "Địa bàn",
+    "Ngành nghề chính *",
+    "Ngành nghề khác",
+    "Người đại diện",
+    "Năm thành lập",
+    "Do phụ nữ làm chủ",
+    "Do người DTTS làm chủ",
+    "Năm số liệu",
+    "Số lao động",
+    "Doanh thu (đồng)",
+    "Tổng nguồn vốn (đồng)",
+]
+
+
+def xlsx(rows, headers=HEADERS, preamble=("Danh sách", "")):
+    """An import file: a title and a note row, the header row (row 3), then `rows` from row 4."""
+    wb = Workbook()
+    ws = wb.active
+    for line in preamble:
+        ws.append([line])
+    ws.append(headers)
+    for row in rows:
+        ws.append(list(row))
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    buffer.seek(0)
+    return buffer
+
+
+def good_row(**overrides):
+    row = {
+        "Tên cơ sở *": "Hợp tác xã Chè Shan tuyết",
+        "Loại hình *": "Hợp tác xã (HTX)",
+        "Mã số thuế": "4800777001",
+        "Mã địa bàn": "A1",
+        "Địa bàn": "",
+        "Ngành nghề chính *": "CBNLTS",
+        "Ngành nghề khác": "",
+        "Người đại diện": "Lục Thị Lan",
+        "Năm thành lập": 2012,
+        "Do phụ nữ làm chủ": "Có",
+        "Do người DTTS làm chủ": "Không",
+        "Năm số liệu": 2024,
+        "Số lao động": 25,
+        "Doanh thu (đồng)": 4_500_000_000,
+        "Tổng nguồn vốn (đồng)": "2.000.000.000",
+    }
+    row.update(overrides)
+    return [row[h] for h in HEADERS]
+
+
+@pytest.mark.django_db
+class TestParse:
+    def test_it_reads_valid_rows_without_saving(self, officer, commune_a1):
+        result = excel.parse_workbook(
+            xlsx(
+                [
+                    good_row(),
+                    good_row(
+                        **{
+                            "Tên cơ sở *": "Hộ kinh doanh Miến dong",
+                            "Loại hình *": "hộ kinh doanh",
+                            "Mã số thuế": 4800777002,  # typed as a number
+                            "Mã địa bàn": "",
+                            "Địa bàn": "xa a mot",  # by name, without accents
+                            "Ngành nghề chính *": "Thủ công mỹ nghệ, tiểu thủ công nghiệp",
+                            "Ngành nghề khác": "CK; Sản xuất vật liệu xây dựng",
+                            "Năm số liệu": None,
+                            "Số lao động": None,
+                            "Doanh thu (đồng)": None,
+                            "Tổng nguồn vốn (đồng)": None,
+                        }
+                    ),
+                ]
+            ),
+            user=officer,
+        )
+        assert result.file_errors == []
+        assert [r.errors for r in result.rows] == [[], []]
+        assert result.ok
+        first, second = result.rows
+        assert first.number == 4 and second.number == 5
+        assert first.facility.legal_form == "cooperative"
+        assert first.facility.locality == commune_a1
+        assert first.facility.woman_owned and not first.facility.ethnic_minority_owned
+        assert first.figure == {
+            "year": 2024,
+            "workers": 25,
+            "revenue": 4_500_000_000,
+            "capital": 2_000_000_000,
+        }
+        assert second.facility.tax_code == "4800777002"
+        assert second.facility.legal_form == "household"
+        assert second.facility.locality == commune_a1
+        assert second.facility.main_sector.code == "TCMN"
+        assert {s.code for s in second.sectors} == {"CK", "VLXD"}
+        assert second.figure is None
+        assert not Facility.objects.exists()
+
+    @pytest.mark.parametrize(
+        ("overrides", "message"),
+        [
+            ({"Tên cơ sở *": ""}, "Thiếu Tên cơ sở."),
+            ({"Loại hình *": "Tập đoàn"}, "Loại hình “Tập đoàn” không có trong danh mục"),
+            ({"Mã số thuế": "12345"}, "Mã số thuế: Mã số thuế phải gồm 10 chữ số"),
+            ({"Mã địa bàn": "ZZ"}, "Không có địa bàn mã “ZZ”."),
+            ({"Mã địa bàn": "B1"}, "Địa bàn “Xã Xã B Một” nằm ngoài phạm vi bạn phụ trách."),
+            ({"Mã địa bàn": "", "Địa bàn": ""}, "Thiếu địa bàn"),
+            ({"Mã địa bàn": "A1", "Địa bàn": "Xã B Một"}, "không khớp với tên “Xã B Một”"),
+            ({"Ngành nghề chính *": "Đóng tàu"}, "Ngành nghề chính “Đóng tàu” không có trong"),
+            ({"Ngành nghề khác": "CK; XYZ"}, "Ngành nghề khác “XYZ” không có trong danh mục"),
+            ({"Năm thành lập": THIS_YEAR + 1}, f"Năm thành lập {THIS_YEAR + 1} ở tương lai"),
+            ({"Năm thành lập": "hai nghìn"}, "Năm thành lập phải là số nguyên"),
+            ({"Do phụ nữ làm chủ": "có lẽ"}, "Do phụ nữ làm chủ chỉ ghi “Có” hoặc “Không”"),
+            ({"Số lao động": -5}, "Số lao động không được là số âm."),
+            ({"Doanh thu (đồng)": 1.5}, "Doanh thu (đồng) phải là số nguyên, không có phần lẻ"),
+            ({"Năm số liệu": None}, "Có số liệu hằng năm nhưng thiếu Năm số liệu."),
+            ({"Năm số liệu": THIS_YEAR + 1}, f"Năm số liệu {THIS_YEAR + 1} ở tương lai"),
+        ],
+    )
+    def test_it_reports_a_bad_row_with_its_reason(
+        self, officer, commune_a1, commune_b1, overrides, message
+    ):
+        result = excel.parse_workbook(
+            xlsx([good_row(**{"Mã số thuế": "4800777009"}), good_row(**overrides)]), user=officer
+        )
+        assert not result.ok
+        assert [r.number for r in result.bad_rows] == [5]
+        assert any(message in error for error in result.bad_rows[0].errors), result.bad_rows[
+            0
+        ].errors
+
+    def test_it_reports_every_bad_row_with_its_excel_row_number(
+        self, officer, commune_a1, facility_a
+    ):
+        result = excel.parse_workbook(
+            xlsx(
+                [
+                    good_row(),
+                    good_row(**{"Mã số thuế": facility_a.tax_code}),
+                    [None] * len(HEADERS),  # blank rows are skipped, numbering is kept
+                    good_row(**{"Số lao động": -1, "Mã số thuế": "4800777005"}),
+                    good_row(),  # same tax code as row 4
+                ]
+            ),
+            user=officer,
+        )
+        assert [r.number for r in result.rows] == [4, 5, 7, 8]
+        bad = {r.number: r.errors for r in result.bad_rows}
+        assert set(bad) == {5, 7, 8}
+        assert bad[5] == [f"Mã số thuế {facility_a.tax_code} đã được đăng ký cho một cơ sở khác."]
+        assert bad[7] == ["Số lao động không được là số âm."]
+        assert bad[8] == ["Mã số thuế 4800777001 trùng với dòng 4 của tệp."]
+
+    def test_it_asks_for_a_code_when_a_name_is_ambiguous(self, staff, province, district_a):
+        Locality.objects.create(
+            code="A9", name="Huyện A", kind=LocalityKind.COMMUNE, parent=province
+        )
+        result = excel.parse_workbook(
+            xlsx([good_row(**{"Mã địa bàn": "", "Địa bàn": "Huyện A"})]), user=staff
+        )
+        assert "Có 2 địa bàn tên “Huyện A”" in result.rows[0].errors[0]
+
+    def test_it_explains_a_code_excel_turned_into_a_number(self, staff, province):
+        result = excel.parse_workbook(xlsx([good_row(**{"Mã địa bàn": 40.01})]), user=staff)
+        assert "định dạng cột Mã địa bàn là Văn bản" in result.rows[0].errors[0]
+
+    def test_it_refuses_a_file_that_is_not_excel(self, officer):
+        result = excel.parse_workbook(io.BytesIO(b"Ten co so;Loai hinh\n"), user=officer)
+        assert result.file_errors == [
+            "Không đọc được tệp. Hãy dùng tệp Excel .xlsx (ví dụ tệp mẫu của trang này)."
+        ]
+
+    def test_it_needs_the_header_row_and_required_columns(self, officer):
+        no_header = excel.parse_workbook(xlsx([], headers=["A", "B"]), user=officer)
+        assert "Không tìm thấy dòng tiêu đề" in no_header.file_errors[0]
+        missing = excel.parse_workbook(xlsx([["X"]], headers=["Tên cơ sở"]), user=officer)
+        assert missing.file_errors == [
+            "Tệp thiếu cột: Loại hình, Ngành nghề chính, Mã địa bàn hoặc Địa bàn."
+        ]
+        empty = excel.parse_workbook(xlsx([]), user=officer)
+        assert empty.file_errors == ["Tệp không có dòng dữ liệu nào dưới dòng tiêu đề."]
+
+
+@pytest.mark.django_db
+class TestSave:
+    def test_it_saves_rows_with_sectors_figures_and_history(self, officer, commune_a1):
+        rows = excel.parse_workbook(
+            xlsx([good_row(**{"Ngành nghề khác": "CK"})]), user=officer
+        ).rows
+        [facility] = excel.save_import(rows=rows, by=officer)
+        facility.refresh_from_db()
+        assert facility.name == "Hợp tác xã Chè Shan tuyết"
+        assert [s.code for s in facility.sectors.all()] == ["CK"]
+        assert facility.yearly_figures.get().workers == 25
+        assert facility.size_class == "small"
+        record = facility.history.get()
+        assert (record.history_user, record.history_change_reason) == (officer, "Nhập từ Excel")
+
+    def test_it_saves_all_rows_or_none(self, officer, commune_a1):
+        rows = excel.parse_workbook(
+            xlsx([good_row(), good_row(**{"Mã số thuế": "4800777002"})]), user=officer
+        ).rows
+        # Someone registers the second tax code between the preview and the confirmation.
+        make_facility(commune_a1, tax_code="4800777002")
+        with pytest.raises(IntegrityError):
+            excel.save_import(rows=rows, by=officer)
+        assert Facility.objects.count() == 1
+        assert not YearlyFigure.objects.exists()
+
+    def test_it_refuses_rows_with_errors(self, officer, commune_a1):
+        rows = excel.parse_workbook(xlsx([good_row(**{"Tên cơ sở *": ""})]), user=officer).rows
+        with pytest.raises(ValueError):
+            excel.save_import(rows=rows, by=officer)
+
+
+@pytest.mark.django_db
+class TestExport:
+    def test_it_writes_a_titled_sheet_with_a_frozen_header_and_money_as_numbers(
+        self, staff, facility_a, facility_b
+    ):
+        YearlyFigure.objects.create(
+            facility=facility_a, year=2023, workers=20, revenue=10**9, capital=5 * 10**8
+        )
+        YearlyFigure.objects.create(
+            facility=facility_a, year=2024, workers=27, revenue=4_293_000_000, capital=2 * 10**9
+        )
+        product = Product.objects.create(facility=facility_a, name="Tôn")
+        Recognition.objects.create(product=product, level="provincial", year=2018)
+        content = excel.export_workbook(
+            Facility.objects.for_list().order_by("name"), title="DANH SÁCH", subtitle="Ghi chú"
+        )
+        ws = load_workbook(io.BytesIO(content)).active
+        assert ws["A1"].value == "DANH SÁCH"
+        assert ws["A2"].value == "Ghi chú"
+        headers = [c.value for c in ws[4]]
+        assert headers[:4] == ["STT", "Tên cơ sở", "Loại hình", "Mã số thuế"]
+        assert ws.freeze_panes == "C5"
+        row = {h: c for h, c in zip(headers, ws[5], strict=True)}
+        assert row["Tên cơ sở"].value == "Công ty TNHH Giang Hiền"
+        assert row["Năm số liệu"].value == 2024  # the latest year
+        assert row["Doanh thu (đồng)"].value == 4_293_000_000
+        assert row["Doanh thu (đồng)"].number_format == "#,##0"
+        assert row["Tổng nguồn vốn (đồng)"].number_format == "#,##0"
+        assert row["Quy mô"].value == "Nhỏ"
+        assert row["Số SP CNNT tiêu biểu"].value == 1
+        assert ws.max_row == 6
+
+    def test_an_exported_list_can_be_imported_again(self, staff, facility_a, commune_a1):
+        facility_a.sectors.add(Sector.objects.get(code="CK"))
+        YearlyFigure.objects.create(facility=facility_a, year=2024, workers=27, revenue=10**9)
+        content = excel.export_workbook(Facility.objects.for_list(), title="DANH SÁCH", subtitle="")
+        Facility.objects.all().delete()
+        result = excel.parse_workbook(io.BytesIO(content), user=staff)
+        assert result.ok, [r.errors for r in result.rows]
+        [row] = result.rows
+        assert row.facility.name == "Công ty TNHH Giang Hiền"
+        assert row.facility.locality == commune_a1
+        assert [s.code for s in row.sectors] == ["CK"]
+        assert row.figure["workers"] == 27
+
+
+@pytest.mark.django_db
+class TestTemplate:
+    def test_it_lists_columns_guide_and_the_users_localities(self, officer, commune_b1):
+        wb = load_workbook(io.BytesIO(excel.template_workbook(user=officer)))
+        assert wb.sheetnames == ["Danh sách cơ sở", "Hướng dẫn", "Danh mục"]
+        headers = [c.value for c in wb["Danh sách cơ sở"][3]]
+        assert headers[:3] == ["Tên cơ sở *", "Loại hình *", "Mã số thuế"]
+        codes = [c.value for c in wb["Danh mục"]["F"][1:] if c.value]
+        assert codes == ["A", "A1"]
+        assert wb["Danh mục"]["A2"].value == "Doanh nghiệp"
+
+    def test_a_filled_template_imports(self, officer, commune_a1):
+        wb = load_workbook(io.BytesIO(excel.template_workbook(user=officer)))
+        ws = wb["Danh sách cơ sở"]
+        for column, value in zip(
+            "ABDG", ["Tổ hợp tác Dệt thổ cẩm", "Tổ hợp tác", "A1", "DMDG"], strict=True
+        ):
+            ws[f"{column}4"] = value
+        buffer = io.BytesIO()
+        wb.save(buffer)
+        buffer.seek(0)
+        result = excel.parse_workbook(buffer, user=officer)
+        assert result.ok, [r.errors for r in result.rows]
+        assert result.rows[0].number == 4
+        assert result.rows[0].facility.legal_form == "cooperative_group"

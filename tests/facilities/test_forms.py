@@ -1,0 +1,43 @@
+import pytest
+
+from facilities.forms import FacilityForm, YearlyFigureForm, parse_whole_number
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [
+        ("1075000000", 1_075_000_000),
+        ("1.075.000.000", 1_075_000_000),
+        ("1 075 000 000", 1_075_000_000),
+        ("1.075.000.000 ₫", 1_075_000_000),
+        (" 0 ", 0),
+        ("-5", -5),
+        ("1.2", None),  # not grouped by thousands: refused, not guessed
+        ("1,5", None),  # a decimal comma
+        ("12.34.567", None),
+        ("một tỷ", None),
+    ],
+)
+def test_it_reads_numbers_written_the_vietnamese_way(text, number):
+    assert parse_whole_number(text) == number
+
+
+@pytest.mark.django_db
+class TestYearlyFigureForm:
+    def test_it_shows_money_grouped_with_dots(self, facility_a):
+        form = YearlyFigureForm(initial={"revenue": 4_293_000_000}, facility=facility_a)
+        assert 'value="4.293.000.000"' in str(form["revenue"])
+
+    def test_it_refuses_a_decimal(self, facility_a):
+        form = YearlyFigureForm(
+            {"year": "2024", "workers": "5", "revenue": "1,5", "capital": "0"},
+            facility=facility_a,
+        )
+        assert form.errors["revenue"] == ["Doanh thu (đồng) phải là số nguyên (ví dụ 1.250.000)."]
+
+
+@pytest.mark.django_db
+class TestFacilityForm:
+    def test_it_indents_localities_under_the_officers_district(self, officer, commune_a1):
+        choices = [label for _value, label in FacilityForm(user=officer).fields["locality"].choices]
+        assert choices == ["— Chọn địa bàn —", "Huyện Huyện A", "\u00a0" * 4 + "Xã Xã A Một"]

@@ -1,0 +1,650 @@
+import datetime
+import io
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from facilities.models import (
+    Facility,
+    LegalForm,
+    Product,
+    Recognition,
+    RecognitionLevel,
+    Sector,
+    YearlyFigure,
+)
+from tests.conftest import make_facility
+from tests.facilities.test_excel import good_row, xlsx
+
+LIST = reverse("facilities:list")
+CREATE = reverse("facilities:create")
+THIS_YEAR = datetime.date.today().year
+
+
+def detail(facility):
+    return reverse("facilities:detail", args=[facility.pk])
+
+
+def edit(facility):
+    return reverse("facilities:edit", args=[facility.pk])
+
+
+def facility_post(facility=None, **changes):
+    """The create/edit form as a browser would send it."""
+    data = {
+        "name": "Hợp tác xã Chè Shan tuyết",
+        "legal_form": LegalForm.COOPERATIVE,
+        "tax_code": "4800999001",
+        "address": "Xóm Nà Vài",
+        "main_sector": Sector.objects.get(code="CBNLTS").pk,
+        "sectors": [],
+        "representative": "Lục Thị Lan",
+        "phone": "0206 3850000",
+        "email": "",
+        "founded_year": "2012",
+        "notes": "",
+    }
+    if facility is not None:
+        data.update(
+            name=facility.name,
+            legal_form=facility.legal_form,
+            tax_code=facility.tax_code or "",
+            locality=facility.locality_id,
+            address=facility.address,
+            main_sector=facility.main_sector_id,
+            representative=facility.representative,
+            founded_year=facility.founded_year or "",
+        )
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+# ---------------------------------------------------------------------------------------------
+# List
+
+
+@pytest.mark.django_db
+class TestList:
+    def test_it_shows_an_officer_only_their_localities(
+        self, login, officer, facility_a, facility_b
+    ):
+        response = login(officer).get(LIST)
+        assert response.status_code == 200
+        assert "Công ty TNHH Giang Hiền" in response.text
+        assert "Hợp tác xã Tâm Hòa" not in response.text
+
+    def test_it_finds_a_name_typed_without_diacritics(self, login, staff, facility_a, facility_b):
+        response = login(staff).get(LIST, {"q": "giang hien"})
+        assert "Công ty TNHH Giang Hiền" in response.text
+        assert "Hợp tác xã Tâm Hòa" not in response.text
+        assert "Tìm thấy 1 cơ sở" in response.text
+
+    def test_it_requires_login(self, client, facility_a):
+        response = client.get(LIST)
+        assert response.status_code == 302
+        assert response.url.startswith(reverse("login"))
+
+    def test_it_links_sort_headers_both_ways(self, login, staff, facility_a):
+        page = login(staff).get(LIST, {"q": "giang", "o": "founded_year"}).text
+        assert "?o=-founded_year&amp;q=giang" in page  # the current column flips
+        assert "?o=tax_code&amp;q=giang" in page
+
+    def test_it_paginates(self, login, staff, commune_a1, settings):
+        settings.PAGE_SIZE = 2
+        for n in range(5):
+            make_facility(commune_a1, name=f"Cơ sở {n}")
+        client = login(staff)
+        first = client.get(LIST).text
+        last = client.get(LIST, {"page": 3}).text
+        assert "Cơ sở 0" in first and "Cơ sở 2" not in first
+        assert "Cơ sở 4" in last and "Cơ sở 0" not in last
+        assert "Tìm thấy 5 cơ sở" in first
+
+    def test_it_answers_htmx_with_the_results_only(self, login, staff, facility_a):
+        response = login(staff).get(
+            LIST, {"q": "giang"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="results"
+        )
+        assert response.text.lstrip().startswith('<div id="results">')
+        assert "<nav" not in response.text.split("results", 1)[0]
+
+    @pytest.mark.parametrize("persona", ["officer", "staff"])
+    def test_its_query_count_does_not_grow_with_rows(
+        self, request, persona, login, commune_a1, settings, django_assert_num_queries
+    ):
+        settings.PAGE_SIZE = 100
+        user = request.getfixturevalue(persona)
+        client = login(user)
+
+        def add(count):
+            for _ in range(count):
+                facility = make_facility(commune_a1)
+                YearlyFigure.objects.create(facility=facility, year=2024, workers=12)
+                product = Product.objects.create(facility=facility, name="Miến dong")
+                Recognition.objects.create(
+                    product=product, level=RecognitionLevel.PROVINCIAL, year=2022
+                )
+
+        # 1 session, 2 user, (officer: 3 the officer's locality), 4 count, 5 the page of rows
+        # with locality, sector and recognised-product count joined in, 6 localities offered in
+        # the filter, 7 sectors offered in the filter.
+        expected = 7 if persona == "officer" else 6
+        add(1)
+        with django_assert_num_queries(expected):
+            assert client.get(LIST).status_code == 200
+        add(49)
+        with django_assert_num_queries(expected):
+            response = client.get(LIST)
+        assert response.text.count('class="fw-semibold"') == 50
+
+
+# ---------------------------------------------------------------------------------------------
+# Detail
+
+
+@pytest.mark.django_db
+class TestDetail:
+    def test_it_shows_fields_figures_products_and_recognitions(self, login, staff, facility_a):
+        facility_a.sectors.add(Sector.objects.get(code="CK"))
+        YearlyFigure.objects.create(
+            facility=facility_a, year=2024, workers=27, revenue=4_293_000_000, capital=2 * 10**9
+        )
+        product = Product.objects.create(facility=facility_a, name="Tôn chống nóng")
+        Recognition.objects.create(
+            product=product,
+            level=RecognitionLevel.PROVINCIAL,
+            year=2018,
+            certificate_number="2018/GCN-PR-001",
+        )
+        page = login(staff).get(detail(facility_a)).text
+
+        for text in [
+            "Công ty TNHH Giang Hiền",
+            facility_a.tax_code,
+            "Xã Xã A Một",
+            "Nông Văn Hiền",
+            "Cơ khí, sửa chữa máy móc",  # other sector
+            "4.293.000.000 ₫",
+            "2.000.000.000 ₫",
+            "Nhỏ",  # size class of 27 workers
+            "Tôn chống nóng",
+            "Cấp tỉnh",
+            "2018/GCN-PR-001",
+            "31/12/2021",  # valid until the end of the fourth year
+            "Lịch sử thay đổi",
+        ]:
+            assert text in page, text
+
+    def test_it_hides_another_localitys_facility(self, login, officer, facility_b):
+        assert login(officer).get(detail(facility_b)).status_code == 404
+
+    def test_a_viewer_reads_but_gets_no_edit_buttons(self, login, viewer, facility_a):
+        page = login(viewer).get(detail(facility_a)).text
+        assert "Công ty TNHH Giang Hiền" in page
+        assert edit(facility_a) not in page
+        assert "Thêm số liệu" not in page
+
+    def test_it_shows_who_changed_what(self, login, officer, facility_a):
+        client = login(officer)
+        response = client.post(
+            edit(facility_a), facility_post(facility_a, representative="Nông Thị Hoa")
+        )
+        assert response.status_code == 302
+
+        page = client.get(detail(facility_a)).text
+        history = page.split("Lịch sử thay đổi", 1)[1]
+        assert "Canbo_A" in history  # the officer's display name
+        assert "Người đại diện" in history
+        assert "<del>Nông Văn Hiền</del>" in history
+        assert "<ins>Nông Thị Hoa</ins>" in history
+
+
+# ---------------------------------------------------------------------------------------------
+# Create and edit
+
+
+@pytest.mark.django_db
+class TestCreate:
+    def test_an_officer_registers_a_facility_in_their_commune(self, login, officer, commune_a1):
+        response = login(officer).post(CREATE, facility_post(locality=commune_a1.pk))
+        facility = Facility.objects.get(tax_code="4800999001")
+        assert response.status_code == 302
+        assert response.url == detail(facility)
+        assert facility.locality == commune_a1
+        assert facility.history.get().history_user == officer
+
+    def test_it_offers_only_localities_in_scope(self, login, officer, commune_b1):
+        page = login(officer).get(CREATE).text
+        assert "Xã A Một" in page
+        assert "Xã B Một" not in page
+
+    def test_it_refuses_a_crafted_locality_out_of_scope(self, login, officer, commune_b1):
+        response = login(officer).post(CREATE, facility_post(locality=commune_b1.pk))
+        assert response.status_code == 200
+        assert "nằm ngoài phạm vi bạn phụ trách" in response.context["form"].errors["locality"][0]
+        assert not Facility.objects.exists()
+
+    def test_centre_staff_files_anywhere(self, login, staff, commune_b1):
+        login(staff).post(CREATE, facility_post(locality=commune_b1.pk))
+        assert Facility.objects.get().locality == commune_b1
+
+    @pytest.mark.parametrize(
+        ("tax_code", "message"),
+        [
+            ("48001234", "Mã số thuế phải gồm 10 chữ số"),
+            ("4800123456-12", "Mã số thuế phải gồm 10 chữ số"),
+            ("48001234AB", "Mã số thuế phải gồm 10 chữ số"),
+        ],
+    )
+    def test_it_explains_a_malformed_tax_code(self, login, officer, commune_a1, tax_code, message):
+        response = login(officer).post(
+            CREATE, facility_post(locality=commune_a1.pk, tax_code=tax_code)
+        )
+        assert message in response.context["form"].errors["tax_code"][0]
+        assert not Facility.objects.exists()
+
+    def test_it_accepts_a_branch_tax_code_and_no_tax_code(self, login, officer, commune_a1):
+        client = login(officer)
+        client.post(CREATE, facility_post(locality=commune_a1.pk, tax_code="4800123456-001"))
+        client.post(CREATE, facility_post(locality=commune_a1.pk, tax_code="", name="Hộ A"))
+        client.post(CREATE, facility_post(locality=commune_a1.pk, tax_code="", name="Hộ B"))
+        assert Facility.objects.count() == 3
+        assert Facility.objects.filter(tax_code=None).count() == 2
+
+    def test_it_refuses_a_tax_code_already_registered(self, login, officer, commune_a1, facility_b):
+        response = login(officer).post(
+            CREATE, facility_post(locality=commune_a1.pk, tax_code=facility_b.tax_code)
+        )
+        errors = response.context["form"].errors["tax_code"]
+        assert errors == ["Mã số thuế này đã được đăng ký cho một cơ sở khác."]
+        assert Facility.objects.count() == 1
+
+    def test_it_refuses_a_founding_year_in_the_future(self, login, officer, commune_a1):
+        response = login(officer).post(
+            CREATE, facility_post(locality=commune_a1.pk, founded_year=str(THIS_YEAR + 1))
+        )
+        assert "không được ở tương lai" in response.context["form"].errors["founded_year"][0]
+        assert not Facility.objects.exists()
+
+    def test_it_names_each_missing_field(self, login, officer):
+        response = login(officer).post(CREATE, {})
+        errors = response.context["form"].errors
+        assert errors["name"] == ["Nhập tên cơ sở."]
+        assert errors["locality"] == ["Chọn địa bàn của cơ sở."]
+        assert errors["main_sector"] == ["Chọn ngành nghề chính."]
+        assert "Chưa lưu được" in response.text
+
+    def test_a_viewer_gets_403(self, login, viewer, commune_a1):
+        client = login(viewer)
+        assert client.get(CREATE).status_code == 403
+        assert client.post(CREATE, facility_post(locality=commune_a1.pk)).status_code == 403
+        assert not Facility.objects.exists()
+
+
+@pytest.mark.django_db
+class TestEdit:
+    def test_an_officer_edits_their_facility(self, login, officer, facility_a):
+        response = login(officer).post(edit(facility_a), facility_post(facility_a, phone="0911"))
+        assert response.status_code == 302
+        facility_a.refresh_from_db()
+        assert facility_a.phone == "0911"
+
+    def test_it_keeps_sectors_apart_from_the_main_sector(self, login, officer, facility_a):
+        main = facility_a.main_sector
+        mechanics = Sector.objects.get(code="CK")
+        login(officer).post(
+            edit(facility_a), facility_post(facility_a, sectors=[main.pk, mechanics.pk])
+        )
+        assert list(facility_a.sectors.all()) == [mechanics]
+
+    def test_it_refuses_moving_a_facility_out_of_scope(
+        self, login, officer, facility_a, commune_b1
+    ):
+        response = login(officer).post(
+            edit(facility_a), facility_post(facility_a, locality=commune_b1.pk)
+        )
+        assert "locality" in response.context["form"].errors
+        facility_a.refresh_from_db()
+        assert facility_a.locality.code == "A1"
+
+    def test_another_officer_gets_404(self, login, other_officer, facility_a):
+        client = login(other_officer)
+        assert client.get(edit(facility_a)).status_code == 404
+        assert client.post(edit(facility_a), facility_post(facility_a)).status_code == 404
+
+    def test_a_viewer_gets_403(self, login, viewer, facility_a):
+        client = login(viewer)
+        assert client.get(edit(facility_a)).status_code == 403
+        response = client.post(edit(facility_a), facility_post(facility_a, name="Đổi tên"))
+        assert response.status_code == 403
+        facility_a.refresh_from_db()
+        assert facility_a.name == "Công ty TNHH Giang Hiền"
+
+
+# ---------------------------------------------------------------------------------------------
+# Yearly figures, products, recognitions
+
+
+def figure_url(name, facility, *args):
+    return reverse(f"facilities:{name}", args=[facility.pk, *args])
+
+
+@pytest.mark.django_db
+class TestYearlyFigures:
+    def test_it_adds_a_figure_and_derives_the_size_class(self, login, officer, facility_a):
+        response = login(officer).post(
+            figure_url("figure_create", facility_a),
+            {"year": "2024", "workers": "8", "revenue": "2.500.000.000", "capital": "900000000"},
+        )
+        assert response.status_code == 302
+        figure = facility_a.yearly_figures.get()
+        assert (figure.workers, figure.revenue, figure.capital) == (8, 2_500_000_000, 900_000_000)
+        facility_a.refresh_from_db()
+        assert facility_a.size_class == "micro"
+
+    def test_it_answers_htmx_with_the_section_and_a_refresh_event(self, login, officer, facility_a):
+        response = login(officer).post(
+            figure_url("figure_create", facility_a),
+            {"year": "2024", "workers": "8", "revenue": "0", "capital": "0"},
+            HTTP_HX_REQUEST="true",
+        )
+        assert response.status_code == 200
+        assert response["HX-Trigger"] == "facility-changed"
+        assert response.text.lstrip().startswith('<section class="card mb-3" id="so-lieu">')
+        assert "Đã thêm số liệu năm 2024." in response.text
+
+    @pytest.mark.parametrize(
+        ("data", "field", "message"),
+        [
+            ({"workers": "-3"}, "workers", "Số lao động không được là số âm."),
+            ({"revenue": "-1"}, "revenue", "Doanh thu (đồng) không được là số âm."),
+            ({"capital": "nhiều"}, "capital", "Tổng nguồn vốn (đồng) phải là số nguyên"),
+            ({"year": str(THIS_YEAR + 1)}, "year", "Năm không được ở tương lai"),
+            ({"year": "2023"}, "year", "Cơ sở đã có số liệu năm 2023."),
+        ],
+    )
+    def test_it_refuses_bad_figures(self, login, officer, facility_a, data, field, message):
+        YearlyFigure.objects.create(facility=facility_a, year=2023, workers=5)
+        post = {"year": "2024", "workers": "8", "revenue": "0", "capital": "0", **data}
+        response = login(officer).post(figure_url("figure_create", facility_a), post)
+        assert response.status_code == 200
+        assert message in response.context["form"].errors[field][0]
+        assert facility_a.yearly_figures.count() == 1
+
+    def test_it_edits_and_deletes_a_figure(self, login, officer, facility_a):
+        figure = YearlyFigure.objects.create(facility=facility_a, year=2023, workers=5)
+        client = login(officer)
+        client.post(
+            figure_url("figure_edit", facility_a, figure.pk),
+            {"year": "2023", "workers": "150", "revenue": "0", "capital": "0"},
+        )
+        figure.refresh_from_db()
+        assert figure.workers == 150
+        facility_a.refresh_from_db()
+        assert facility_a.size_class == "medium"
+
+        client.post(figure_url("figure_delete", facility_a, figure.pk))
+        assert not facility_a.yearly_figures.exists()
+        facility_a.refresh_from_db()
+        assert facility_a.size_class == ""
+
+    def test_another_officer_and_a_viewer_cannot_touch_figures(
+        self, login, other_officer, viewer, facility_a
+    ):
+        figure = YearlyFigure.objects.create(facility=facility_a, year=2023, workers=5)
+        post = {"year": "2024", "workers": "1", "revenue": "0", "capital": "0"}
+        assert (
+            login(other_officer).post(figure_url("figure_create", facility_a), post).status_code
+            == 404
+        )
+        client = login(viewer)
+        assert client.get(figure_url("figure_create", facility_a)).status_code == 403
+        assert client.post(figure_url("figure_create", facility_a), post).status_code == 403
+        assert client.post(figure_url("figure_delete", facility_a, figure.pk)).status_code == 403
+        assert facility_a.yearly_figures.count() == 1
+
+    def test_a_figure_of_another_facility_is_not_found(
+        self, login, officer, facility_a, commune_a1
+    ):
+        other = make_facility(commune_a1)
+        figure = YearlyFigure.objects.create(facility=other, year=2023, workers=5)
+        response = login(officer).post(figure_url("figure_delete", facility_a, figure.pk))
+        assert response.status_code == 404
+        assert YearlyFigure.objects.filter(pk=figure.pk).exists()
+
+
+@pytest.mark.django_db
+class TestProductsAndRecognitions:
+    def test_it_adds_a_product_and_its_recognition(self, login, officer, facility_a):
+        client = login(officer)
+        client.post(figure_url("product_create", facility_a), {"name": "Tôn chống nóng"})
+        product = facility_a.products.get()
+        response = client.post(
+            figure_url("recognition_create", facility_a, product.pk),
+            {"level": "provincial", "year": "2018", "certificate_number": "12/GCN"},
+        )
+        assert response.status_code == 302
+        recognition = product.recognitions.get()
+        assert (recognition.level, recognition.year) == ("provincial", 2018)
+
+    def test_it_refuses_a_duplicate_product_name(self, login, officer, facility_a):
+        Product.objects.create(facility=facility_a, name="Tôn chống nóng")
+        response = login(officer).post(
+            figure_url("product_create", facility_a), {"name": "tôn chống nóng"}
+        )
+        assert "Cơ sở đã có sản phẩm tên" in response.context["form"].errors["name"][0]
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ({"year": str(THIS_YEAR + 1)}, "Năm công nhận không được ở tương lai"),
+            ({"year": "1980"}, "Năm công nhận phải từ năm 1990 trở đi."),
+            ({"year": "2018"}, "Sản phẩm đã được công nhận ở cấp này trong năm 2018."),
+        ],
+    )
+    def test_it_refuses_bad_recognitions(self, login, officer, facility_a, data, message):
+        product = Product.objects.create(facility=facility_a, name="Tôn chống nóng")
+        Recognition.objects.create(product=product, level="provincial", year=2018)
+        response = login(officer).post(
+            figure_url("recognition_create", facility_a, product.pk),
+            {"level": "provincial", "certificate_number": "", **data},
+        )
+        assert message in response.context["form"].errors["year"][0]
+        assert product.recognitions.count() == 1
+
+    def test_it_edits_and_deletes(self, login, officer, facility_a):
+        product = Product.objects.create(facility=facility_a, name="Tôn")
+        recognition = Recognition.objects.create(product=product, level="district", year=2017)
+        client = login(officer)
+        client.post(
+            figure_url("recognition_edit", facility_a, recognition.pk),
+            {"level": "provincial", "year": "2017", "certificate_number": "99"},
+        )
+        recognition.refresh_from_db()
+        assert recognition.level == "provincial"
+        client.post(figure_url("product_edit", facility_a, product.pk), {"name": "Tôn lạnh"})
+        product.refresh_from_db()
+        assert product.name == "Tôn lạnh"
+        client.post(figure_url("recognition_delete", facility_a, recognition.pk))
+        assert not product.recognitions.exists()
+        client.post(figure_url("product_delete", facility_a, product.pk))
+        assert not facility_a.products.exists()
+
+    def test_the_history_tells_about_products_and_figures(self, login, officer, facility_a):
+        client = login(officer)
+        client.post(figure_url("product_create", facility_a), {"name": "Tôn chống nóng"})
+        product = facility_a.products.get()
+        client.post(figure_url("product_edit", facility_a, product.pk), {"name": "Tôn lạnh"})
+        client.post(
+            figure_url("figure_create", facility_a),
+            {"year": "2024", "workers": "8", "revenue": "1.000.000", "capital": "0"},
+        )
+        history = client.get(reverse("facilities:history", args=[facility_a.pk])).text
+        assert "Sản phẩm “Tôn lạnh”" in history
+        assert "<del>Tôn chống nóng</del>" in history
+        assert "Số liệu năm 2024" in history
+        assert "1.000.000 ₫" in history
+
+    def test_a_viewer_cannot_add_products(self, login, viewer, facility_a):
+        response = login(viewer).post(figure_url("product_create", facility_a), {"name": "X"})
+        assert response.status_code == 403
+        assert not facility_a.products.exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel export and import
+
+
+@pytest.mark.django_db
+class TestExport:
+    def test_it_exports_the_filtered_list_in_scope(
+        self, login, officer, facility_a, facility_b, commune_a1
+    ):
+        make_facility(commune_a1, name="Hộ kinh doanh Dao rèn")
+        response = login(officer).get(reverse("facilities:export"), {"q": "giang hien"})
+        assert response.status_code == 200
+        assert response["Content-Type"].startswith(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+        assert "attachment;" in response["Content-Disposition"]
+        ws = load_workbook(io.BytesIO(response.content)).active
+        assert ws["A1"].value == "DANH SÁCH CƠ SỞ CÔNG NGHIỆP NÔNG THÔN"
+        assert "1 cơ sở" in ws["A2"].value
+        assert "Tìm kiếm: “giang hien”" in ws["A2"].value
+        names = [row[1].value for row in ws.iter_rows(min_row=5)]
+        assert names == ["Công ty TNHH Giang Hiền"]
+
+    def test_a_viewer_may_export(self, login, viewer, facility_a):
+        assert login(viewer).get(reverse("facilities:export")).status_code == 200
+
+
+def upload(client, rows):
+    content = xlsx(rows)
+    content.name = "co-so.xlsx"
+    return client.post(reverse("facilities:import"), {"file": content})
+
+
+@pytest.mark.django_db
+class TestImport:
+    def test_it_documents_the_columns_and_offers_the_template(self, login, officer, commune_a1):
+        client = login(officer)
+        page = client.get(reverse("facilities:import")).text
+        assert "Ngành nghề chính" in page and "Mã địa bàn" in page
+        template = client.get(reverse("facilities:import_template"))
+        assert template.status_code == 200
+        assert load_workbook(io.BytesIO(template.content)).sheetnames[0] == "Danh sách cơ sở"
+
+    def test_it_previews_then_saves_on_confirmation(self, login, officer, commune_a1, settings):
+        client = login(officer)
+        response = upload(client, [good_row(), good_row(**{"Mã số thuế": "4800777002"})])
+        assert response.status_code == 200
+        assert "Tất cả 2 dòng hợp lệ" in response.text
+        assert "Hợp tác xã Chè Shan tuyết" in response.text
+        assert not Facility.objects.exists()  # nothing saved by the preview
+        token = response.context["token"]
+        stored = Path(settings.MEDIA_ROOT) / "imports" / f"{token}.xlsx"
+        assert stored.exists()
+
+        response = client.post(reverse("facilities:import_confirm"), {"token": token})
+        assert response.status_code == 302
+        assert Facility.objects.count() == 2
+        assert not stored.exists()
+        messages = [str(m) for m in response.wsgi_request._messages]
+        assert messages == ["Đã nhập 2 cơ sở từ tệp “co-so.xlsx”."]
+        # The same token cannot be confirmed twice.
+        client.post(reverse("facilities:import_confirm"), {"token": token})
+        assert Facility.objects.count() == 2
+
+    def test_it_lists_every_bad_row_and_refuses_to_confirm(
+        self, login, officer, commune_a1, commune_b1
+    ):
+        client = login(officer)
+        response = upload(
+            client,
+            [
+                good_row(),
+                good_row(**{"Mã số thuế": "4800777002", "Mã địa bàn": "B1"}),
+                good_row(**{"Mã số thuế": "4800777003", "Số lao động": -2}),
+            ],
+        )
+        page = response.text
+        assert "Có 2 dòng lỗi" in page
+        assert "Dòng 5" in page and "nằm ngoài phạm vi bạn phụ trách" in page
+        assert "Dòng 6" in page and "Số lao động không được là số âm." in page
+        assert "Xác nhận nhập" not in page
+        response = client.post(
+            reverse("facilities:import_confirm"), {"token": response.context["token"]}
+        )
+        assert "Tệp có dòng lỗi nên chưa nhập cơ sở nào." in response.text
+        assert not Facility.objects.exists()
+
+    def test_it_rechecks_the_file_on_confirmation(self, login, officer, commune_a1):
+        client = login(officer)
+        token = upload(client, [good_row()]).context["token"]
+        make_facility(commune_a1, tax_code="4800777001")  # registered in between
+        response = client.post(reverse("facilities:import_confirm"), {"token": token})
+        assert "đã được đăng ký cho một cơ sở khác" in response.text
+        assert Facility.objects.count() == 1
+
+    def test_it_refuses_a_token_of_another_session(self, login, officer, client, commune_a1):
+        token = upload(login(officer), [good_row()]).context["token"]
+        client.logout()
+        other = login(officer)  # a fresh session of the same user
+        response = other.post(reverse("facilities:import_confirm"), {"token": token})
+        assert response.status_code == 302
+        assert not Facility.objects.exists()
+        response = other.post(reverse("facilities:import_confirm"), {"token": "../../etc/passwd"})
+        assert response.status_code == 302
+
+    def test_it_explains_a_file_it_cannot_read(self, login, officer):
+        bad = io.BytesIO(b"not a spreadsheet")
+        bad.name = "danh-sach.xlsx"
+        response = login(officer).post(reverse("facilities:import"), {"file": bad})
+        assert "Không đọc được tệp" in response.text
+        other = io.BytesIO(b"a,b")
+        other.name = "danh-sach.csv"
+        response = login(officer).post(reverse("facilities:import"), {"file": other})
+        assert "Chỉ nhận tệp Excel dạng .xlsx" in response.text
+
+    def test_cancel_forgets_the_file(self, login, officer, commune_a1, settings):
+        client = login(officer)
+        token = upload(client, [good_row()]).context["token"]
+        client.post(reverse("facilities:import_cancel"), {"token": token})
+        assert not (Path(settings.MEDIA_ROOT) / "imports" / f"{token}.xlsx").exists()
+        client.post(reverse("facilities:import_confirm"), {"token": token})
+        assert not Facility.objects.exists()
+
+    def test_a_viewer_cannot_import(self, login, viewer, commune_a1):
+        client = login(viewer)
+        assert client.get(reverse("facilities:import")).status_code == 403
+        assert client.get(reverse("facilities:import_template")).status_code == 403
+        assert upload(client, [good_row()]).status_code == 403
+        assert client.post(reverse("facilities:import_confirm"), {"token": "x"}).status_code == 403
+        assert not Facility.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_detail_query_count_does_not_grow_with_history(
+    login, officer, facility_a, django_assert_num_queries
+):
+    client = login(officer)
+
+    def change(n):
+        figure = YearlyFigure.objects.create(facility=facility_a, year=2000 + n, workers=n + 1)
+        figure.workers += 1
+        figure.save()
+        product = Product.objects.create(facility=facility_a, name=f"Sản phẩm {n}")
+        Recognition.objects.create(product=product, level="provincial", year=2000 + n)
+        client.post(edit(facility_a), facility_post(facility_a, phone=f"09{n}"))
+
+    # session, user, the officer's locality, the facility, its sectors, figures, products,
+    # recognitions, four history tables, localities and sectors named in the history.
+    change(1)
+    with django_assert_num_queries(14):
+        client.get(detail(facility_a))
+    for n in range(2, 8):
+        change(n)
+    with django_assert_num_queries(14):
+        response = client.get(detail(facility_a))
+    assert response.text.count("Số liệu năm 2007") >= 2
