@@ -121,3 +121,11 @@ def login(client):
         return client
 
     return do
+
+
+def pytest_runtest_setup(item):
+    # @pytest.mark.postgres: skip on SQLite with a reason, fail under KC_REQUIRE_SERVICES=1.
+    if item.get_closest_marker("postgres"):
+        from tests.services import require_postgres
+
+        require_postgres()
