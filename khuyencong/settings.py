@@ -185,6 +185,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # Exchange tables; the transport's default is "control" in the working directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
@@ -197,7 +199,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
 # ---- Reminders (projects/reminders.py, khuyencong/notifications.py) --------------------------
 if CELERY_BROKER_URL == "filesystem://":
     # The filesystem transport does not create its folders itself.
-    for _folder in (_queue_dir, VAR_DIR / "celery-processed"):
+    for _folder in (_queue_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
         _folder.mkdir(parents=True, exist_ok=True)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # Times of day (HH:MM, Asia/Ho_Chi_Minh) of the daily scan and of the daily e-mail digest.
