@@ -38,9 +38,14 @@ migrate: install ## Apply database migrations
 demo: migrate ## Load the demo data (idempotent)
 	$(BIN)/python manage.py seed_demo
 
-run: demo ## Set everything up, load demo data and serve the portal on http://127.0.0.1:8000
+run: demo ## Set everything up, load demo data and serve the portal (and the reminder worker) on http://127.0.0.1:8000
 	@echo "Cổng Khuyến công: http://$(HOST):$(PORT)/  (Ctrl+C để dừng)"
+	$(BIN)/celery -A khuyencong worker -B -l warning --concurrency 1 & WORKER=$$!; \
+	trap "kill $$WORKER 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+worker: install ## Celery worker with beat (reminders); embedded broker unless CELERY_BROKER_URL is set
+	$(BIN)/celery -A khuyencong worker -B -l info --concurrency 1
 
 chromium: ## Install Debian's Chromium for the browser tests when missing
 	@command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.models import Locality, User
+from khuyencong.models import Locality, Notification, Reminder, User
 
 
 @admin.register(Locality)
@@ -37,3 +37,34 @@ def _superusers_only(request):
 admin.site.has_permission = _superusers_only
 admin.site.site_header = _("Quản trị hệ thống Khuyến công")
 admin.site.site_title = _("Quản trị hệ thống")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """Nhắc việc: the outbox, read-only, to see what was sent and what failed."""
+
+    list_display = ["day", "kind", "recipient", "title", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind", "day"]
+    search_fields = ["title", "recipient__username", "recipient__full_name"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "day"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "recipient", "title", "read_at"]
+    list_filter = ["kind"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -56,3 +56,28 @@ def env_int_list(name: str, default: list[int]) -> list[int]:
         raise ImproperlyConfigured(
             f"{name} must be comma-separated whole numbers; got {raw!r}"
         ) from exc
+
+
+def env_time(name: str, default: str) -> tuple[int, int]:
+    """A time of day "HH:MM" as (hour, minute)."""
+    raw = os.environ.get(name) or default
+    try:
+        hour, minute = (int(part) for part in raw.strip().split(":"))
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a time of day HH:MM; got {raw!r}") from exc
+    if not (0 <= hour < 24 and 0 <= minute < 60):
+        raise ImproperlyConfigured(f"{name} must be a time of day HH:MM; got {raw!r}")
+    return hour, minute
+
+
+def env_day_month(name: str, default: str) -> tuple[int, int]:
+    """A yearly date "dd/mm" as (day, month); 29/02 is refused (it is not yearly)."""
+    import datetime
+
+    raw = os.environ.get(name) or default
+    try:
+        day, month = (int(part) for part in raw.strip().split("/"))
+        datetime.date(2001, month, day)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a yearly date dd/mm; got {raw!r}") from exc
+    return day, month

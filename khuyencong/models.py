@@ -1,7 +1,10 @@
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -148,3 +151,136 @@ class User(AbstractUser):
     @property
     def is_viewer(self) -> bool:
         return self.role == Role.VIEWER
+
+
+class Delivery(models.TextChoices):
+    """How a user wants one kind of notification (khuyencong/notifications.py)."""
+
+    EMAIL_NOW = "email", _("Gửi e-mail ngay")
+    DAILY_DIGEST = "digest", _("Gộp vào e-mail tổng hợp hằng ngày")
+    PORTAL_ONLY = "portal", _("Chỉ thông báo trên cổng")
+
+
+class ReminderState(models.TextChoices):
+    PENDING = "pending", _("Chờ gửi")
+    AWAITING_DIGEST = "digest", _("Chờ e-mail tổng hợp")
+    SENT = "sent", _("Đã gửi e-mail")
+    PORTAL_ONLY = "portal", _("Chỉ thông báo trên cổng")
+    FAILED = "failed", _("Gửi không thành công")
+
+
+class Reminder(models.Model):
+    """One outbox row: tell `recipient` about `obj`, for `kind`, on `day`.
+
+    The unique key makes writing it idempotent: a second scan on the same day, or a scan on a
+    second worker, adds nothing. A sender claims the row (compare-and-swap on `claim_token`)
+    before it creates the portal notification and sends the e-mail, so nothing goes out twice.
+    """
+
+    kind = models.CharField(_("loại nhắc việc"), max_length=40)
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    obj = GenericForeignKey("content_type", "object_id")
+    recipient = models.ForeignKey(
+        User, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="reminders"
+    )
+    # The day the reminder is due for (the scan day, or the milestone it catches up on).
+    day = models.DateField(_("ngày nhắc"))
+    title = models.CharField(_("tiêu đề"), max_length=255)
+    body = models.TextField(_("nội dung"), blank=True)
+    url = models.CharField(_("đường dẫn"), max_length=500, blank=True)
+    state = models.CharField(
+        _("trạng thái"), max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(_("số lần gửi"), default=0)
+    next_attempt_at = models.DateTimeField(_("gửi tiếp lúc"), default=timezone.now)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("gửi e-mail lúc"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("nhắc việc")
+        verbose_name_plural = _("nhắc việc")
+        ordering = ["-day", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "content_type", "object_id", "recipient", "day"],
+                name="one_reminder_per_kind_object_recipient_day",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"], name="reminder_due_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} → {self.recipient_id} ({self.day:%d/%m/%Y})"
+
+
+class NotificationQuerySet(models.QuerySet):
+    def for_list(self):
+        # Title, body and link are stored on the row: the list needs no joins.
+        return self.order_by("-created_at", "-pk")
+
+    def unread(self):
+        return self.filter(read_at=None)
+
+
+class Notification(models.Model):
+    """What a user sees in the portal's notification list (Thông báo)."""
+
+    recipient = models.ForeignKey(
+        User, verbose_name=_("người nhận"), on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("loại"), max_length=40)
+    title = models.CharField(_("tiêu đề"), max_length=255)
+    body = models.TextField(_("nội dung"), blank=True)
+    url = models.CharField(_("đường dẫn"), max_length=500, blank=True)
+    content_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    obj = GenericForeignKey("content_type", "object_id")
+    # At most one notification per outbox row, even if a sender is retried after a crash.
+    reminder = models.OneToOneField(
+        Reminder, null=True, blank=True, on_delete=models.SET_NULL, related_name="notification"
+    )
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(_("đã đọc lúc"), null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("thông báo")
+        verbose_name_plural = _("thông báo")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notification_unread_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class NotificationPreference(models.Model):
+    """A user's choice of delivery for one kind; no row means the portal default."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("loại thông báo"), max_length=40)
+    delivery = models.CharField(_("cách nhận"), max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        verbose_name = _("cài đặt nhận thông báo")
+        verbose_name_plural = _("cài đặt nhận thông báo")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="one_preference_per_user_kind")
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} {self.kind}: {self.delivery}"

@@ -8,9 +8,18 @@ DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL and the e-ma
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from khuyencong.env import env_bool, env_int, env_list, env_str
+from khuyencong.env import (
+    env_bool,
+    env_day_month,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+    env_time,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KC_VAR_DIR", str(BASE_DIR / "var")))
@@ -176,6 +185,8 @@ if CELERY_BROKER_URL == "filesystem://":
         "data_folder_out": str(_queue_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # Exchange tables; the transport's default is "control" in the working directory.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TIMEZONE = TIME_ZONE
@@ -184,7 +195,61 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
-CELERY_BEAT_SCHEDULE: dict = {}
+
+# ---- Reminders (projects/reminders.py, khuyencong/notifications.py) --------------------------
+if CELERY_BROKER_URL == "filesystem://":
+    # The filesystem transport does not create its folders itself.
+    for _folder in (_queue_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
+        _folder.mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# Times of day (HH:MM, Asia/Ho_Chi_Minh) of the daily scan and of the daily e-mail digest.
+REMINDERS_SCAN_TIME = env_time("REMINDERS_SCAN_TIME", "07:00")
+REMINDERS_DIGEST_TIME = env_time("REMINDERS_DIGEST_TIME", "07:30")
+# The sender also runs this often to retry failed e-mails and deliver `notify()` rows.
+REMINDERS_SEND_EVERY_MINUTES = env_int("REMINDERS_SEND_EVERY_MINUTES", 5)
+# A condition that persists is reminded again this many days later (1 = every day).
+REMINDERS_REPEAT_EVERY_DAYS = env_int("REMINDERS_REPEAT_EVERY_DAYS", 7)
+REMINDERS_BATCH_SIZE = env_int("REMINDERS_BATCH_SIZE", 500)
+# A failed e-mail is retried after 5, 10, 20, 40 … minutes, at most this many attempts.
+REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 6)
+REMINDERS_RETRY_BASE_SECONDS = env_int("REMINDERS_RETRY_BASE_SECONDS", 300)
+# How long a sender holds a claimed row before another sender may take it over.
+REMINDERS_CLAIM_SECONDS = env_int("REMINDERS_CLAIM_SECONDS", 600)
+# Delivery when a user has not chosen: "email" (at once), "digest" (daily) or "portal".
+REMINDERS_DEFAULT_DELIVERY = env_str("REMINDERS_DEFAULT_DELIVERY", "email")
+if REMINDERS_DEFAULT_DELIVERY not in {"email", "digest", "portal"}:
+    raise ImproperlyConfigured("REMINDERS_DEFAULT_DELIVERY must be email, digest or portal.")
+# Lead times and thresholds, in days.
+REMIND_APPRAISAL_AFTER_DAYS = env_int("REMIND_APPRAISAL_AFTER_DAYS", 10)
+REMIND_DECISION_AFTER_DAYS = env_int("REMIND_DECISION_AFTER_DAYS", 10)
+REMIND_RESUBMISSION_AFTER_DAYS = env_int("REMIND_RESUBMISSION_AFTER_DAYS", 14)
+REMIND_END_DATE_BEFORE_DAYS = env_int_list("REMIND_END_DATE_BEFORE_DAYS", [30, 7, 1])
+REMIND_END_DATE_ESCALATE_AFTER_DAYS = env_int("REMIND_END_DATE_ESCALATE_AFTER_DAYS", 15)
+REMIND_REPORT_GRACE_DAYS = env_int("REMIND_REPORT_GRACE_DAYS", 7)
+REMIND_MONITORING_AFTER_DAYS = env_int("REMIND_MONITORING_AFTER_DAYS", 90)
+REMIND_ACCEPTANCE_BEFORE_DAYS = env_int_list("REMIND_ACCEPTANCE_BEFORE_DAYS", [7, 1])
+REMIND_SETTLEMENT_AFTER_DAYS = env_int("REMIND_SETTLEMENT_AFTER_DAYS", 30)
+REMIND_NATIONAL_DEADLINE_BEFORE_DAYS = env_int_list("REMIND_NATIONAL_DEADLINE_BEFORE_DAYS", [30, 7])
+REMIND_ALLOCATION_REMAINING_PERCENT = env_int("REMIND_ALLOCATION_REMAINING_PERCENT", 10)
+# Yearly deadline for registering next year's national projects (dd/mm; domain.md §4.1).
+NATIONAL_REGISTRATION_DEADLINE = env_day_month("NATIONAL_REGISTRATION_DEADLINE", "20/05")
+# Months per progress-report period when a project does not set its own.
+PROGRESS_REPORT_EVERY_MONTHS = env_int("PROGRESS_REPORT_EVERY_MONTHS", 3)
+CELERY_BEAT_SCHEDULE: dict = {
+    "reminders-daily-scan": {
+        "task": "projects.tasks.scan_reminders",
+        "schedule": crontab(hour=REMINDERS_SCAN_TIME[0], minute=REMINDERS_SCAN_TIME[1]),
+    },
+    "reminders-daily-digest": {
+        "task": "khuyencong.tasks.send_digests",
+        "schedule": crontab(hour=REMINDERS_DIGEST_TIME[0], minute=REMINDERS_DIGEST_TIME[1]),
+    },
+    "reminders-send-pending": {
+        "task": "khuyencong.tasks.send_pending_reminders",
+        "schedule": REMINDERS_SEND_EVERY_MINUTES * 60.0,
+    },
+}
+# ---- end of Reminders ---------------------------------------------------------------------------
 
 # Security. Production (DEBUG off) gets the whole deploy checklist.
 SESSION_COOKIE_HTTPONLY = True

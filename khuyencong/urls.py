@@ -14,5 +14,6 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("co-so/", include("facilities.urls")),
+    path("thong-bao/", include("khuyencong.notification_urls")),
     path("quan-tri/", admin.site.urls),
 ]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q, QuerySet, Sum
 
 from projects.models import Allocation, Disbursement, Project, Status
+from projects.models.project import COMMITTED_STATUSES
 
 
 @dataclass
@@ -50,7 +51,11 @@ def allocation_figures(allocations: QuerySet | list) -> dict[int, AllocationFigu
     if not ids:
         return figures
     project_rows = (
-        Project.objects.filter(allocation_id__in=ids, approved_amount__isnull=False)
+        Project.objects.filter(
+            allocation_id__in=ids,
+            approved_amount__isnull=False,
+            status__in=[*COMMITTED_STATUSES, Status.CANCELLED],
+        )
         .values("allocation_id")
         .annotate(
             approved=Sum("approved_amount"),

@@ -123,24 +123,9 @@ def login(client):
     return do
 
 
-def require_services() -> bool:
-    """In CI (KC_REQUIRE_SERVICES=1) a missing PostgreSQL, Redis or Chromium is a failure."""
-    import os
+def pytest_runtest_setup(item):
+    # @pytest.mark.postgres: skip on SQLite with a reason, fail under KC_REQUIRE_SERVICES=1.
+    if item.get_closest_marker("postgres"):
+        from tests.services import require_postgres
 
-    return os.environ.get("KC_REQUIRE_SERVICES") == "1"
-
-
-def skip_or_fail(reason: str):
-    if require_services():
-        pytest.fail(f"{reason} (KC_REQUIRE_SERVICES=1: this test must run here)")
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def postgres_only():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        skip_or_fail(
-            "needs PostgreSQL row locks; SQLite serialises all writers, so there is no race to test"
-        )
+        require_postgres()

@@ -39,7 +39,7 @@ def run_together(*calls):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_concurrent_approvals_never_overdraw_the_allocation(
-    postgres_only, make_project, walk, officer, staff, manager, allocation
+    make_project, walk, officer, staff, manager, allocation
 ):
     allocation.amount = 300 * M
     allocation.save()

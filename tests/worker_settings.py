@@ -1,0 +1,9 @@
+"""Settings of the real Celery worker the integration test starts (tests/projects/
+test_tasks_worker.py): the portal's settings, with e-mails written to files the test reads."""
+
+import os
+
+from khuyencong.settings import *  # noqa: F403
+
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ["KC_TEST_MAIL_DIR"]
