@@ -129,3 +129,21 @@ def pytest_runtest_setup(item):
         from tests.services import require_postgres
 
         require_postgres()
+
+
+def pytest_collection_modifyitems(items):
+    """Transactional tests (races, the real worker, the browser) end with a flush that would
+    wipe the reference data the data migrations load (funding sources, activity types, sectors,
+    size thresholds) for every later test; serialized rollback puts it back."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = (
+            kwargs.get("transaction")
+            or (marker is not None and bool(marker.args) and marker.args[0])
+            or "transactional_db" in item.fixturenames
+            or "live_server" in item.fixturenames
+        )
+        if transactional:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
