@@ -14,5 +14,7 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("co-so/", include("facilities.urls")),
+    path("de-an/", include("projects.urls")),
+    path("ke-hoach/", include("projects.planning_urls")),
     path("quan-tri/", admin.site.urls),
 ]
