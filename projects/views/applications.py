@@ -288,6 +288,43 @@ def norm_hint(request):
 # --- detail ---------------------------------------------------------------------------------
 
 
+# The main path of a project's life, shown as steps above the detail page.
+MAIN_PATH = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.APPRAISED,
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_ACCEPTANCE,
+    Status.ACCEPTED,
+    Status.SETTLED,
+]
+
+
+def status_steps(project, events) -> list[tuple[str, str]]:
+    """(label, kind) per step; kind is done, current, todo, or the off-path state's own kind."""
+    reached = max(
+        (MAIN_PATH.index(e.to_status) for e in events if e.to_status in MAIN_PATH), default=0
+    )
+    steps = []
+    for index, status in enumerate(MAIN_PATH):
+        if status == project.status:
+            kind = "current"
+        elif index <= reached:
+            kind = "done"
+        else:
+            kind = "todo"
+        steps.append((Status(status).label, kind))
+    label = project.get_status_display()
+    if project.status == Status.RETURNED:
+        steps.insert(2, (label, "returned"))
+    elif project.status == Status.REJECTED:
+        steps = steps[:3] + [(label, "rejected")]
+    elif project.status == Status.CANCELLED:
+        steps = steps[: reached + 1] + [(label, "cancelled")]
+    return steps
+
+
 def _action_forms(project, user):
     forms = []
     for action in workflow.available_actions(project, user):
@@ -317,6 +354,7 @@ def project_detail(request, pk):
         "documents": project.documents.select_related("uploaded_by"),
         "comments": project.comments.select_related("author"),
         "events": events,
+        "steps": status_steps(project, events),
         "history": project_history(project),
         "norm_check": check,
         "norm_description": check.describe_norm() if check.norm else "",

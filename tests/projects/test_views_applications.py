@@ -458,6 +458,20 @@ class TestDetail:
         assert "Thông tư 28/2018/TT-BTC" in page
         assert "300.000.000 ₫" in page  # 50% of 600 million
 
+    @pytest.mark.parametrize(
+        ("state", "steps"),
+        [
+            ("returned", ["done", "done", "returned", "todo"]),
+            ("approved", ["done", "done", "done", "current"]),
+            ("rejected", ["done", "done", "done", "rejected"]),
+            ("cancelled", ["done", "cancelled"]),
+        ],
+    )
+    def test_the_steps_show_where_the_project_stands(self, login, staff, at_state, state, steps):
+        response = login(staff).get(detail_url(at_state(state)))
+        kinds = [kind for _label, kind in response.context["steps"]]
+        assert kinds[: len(steps)] == steps
+
     def test_a_viewer_sees_no_upload_or_comment_form(self, login, viewer, at_state):
         page = login(viewer).get(detail_url(at_state("draft"))).content.decode()
         assert 'id="upload-form"' not in page
