@@ -2,7 +2,7 @@
 
 
 def format_vnd(amount: int | None, symbol: bool = True) -> str:
-    if amount is None:
+    if amount is None or amount == "":
         return ""
     amount = int(amount)
     sign = "-" if amount < 0 else ""

@@ -15,5 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("co-so/", include("facilities.urls")),
     path("thong-bao/", include("khuyencong.notification_urls")),
+    path("de-an/", include("projects.urls")),
+    path("ke-hoach/", include("projects.planning_urls")),
     path("quan-tri/", admin.site.urls),
 ]

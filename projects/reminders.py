@@ -23,7 +23,7 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.db.models import Max, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -118,19 +118,8 @@ EPOCH = date(2024, 1, 1)
 # ---- Links -------------------------------------------------------------------------------------
 
 
-def _reverse_or(name: str, fallback: str, *args) -> str:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return fallback
-
-
 def project_url(project: Project) -> str:
-    # projects:detail is added with the project screens; the fallback is the same path.
-    try:
-        return project.get_absolute_url()
-    except NoReverseMatch:
-        return f"/de-an/{project.pk}/"
+    return project.get_absolute_url()
 
 
 # ---- Dates -------------------------------------------------------------------------------------
@@ -582,7 +571,7 @@ def scan_national_deadline(today: date, directory: Directory) -> Iterator[list[O
         )
         % values
     )
-    url = _reverse_or("projects:list", "/de-an/")
+    url = reverse("projects:list")
     for batch in batches(FundingSource.objects.filter(is_national=True)):
         yield [
             outgoing(
@@ -610,7 +599,6 @@ def scan_allocations(today: date, directory: Directory) -> Iterator[list[Outgoin
     # A lasting state with no date of its own: repeat buckets count from a fixed Monday.
     day = repeat_day(EPOCH, today)
     qs = Allocation.objects.filter(year__gte=today.year).select_related("funding_source")
-    url = _reverse_or("projects:allocations", "/de-an/")
     for batch in batches(qs):
         remaining = _allocation_remaining(batch)
 
@@ -644,7 +632,7 @@ def scan_allocations(today: date, directory: Directory) -> Iterator[list[Outgoin
                     day=day,
                     title=title,
                     body=body,
-                    url=url,
+                    url=reverse("planning:allocation_detail", args=[allocation.pk]),
                 )
                 for user in directory.managers
             ]

@@ -131,19 +131,45 @@ def pytest_runtest_setup(item):
         require_postgres()
 
 
+REFERENCE_DATA_MIGRATIONS = [
+    "facilities.migrations.0003_seed_sectors_and_size_thresholds",
+    "projects.migrations.0002_seed_reference_data",
+]
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        (
+            marker is not None
+            and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+        )
+        or "transactional_db" in item.fixturenames
+        or "live_server" in item.fixturenames
+    )
+
+
 def pytest_collection_modifyitems(items):
-    """Transactional tests (races, the real worker, the browser) end with a flush that would
-    wipe the reference data the data migrations load (funding sources, activity types, sectors,
-    size thresholds) for every later test; serialized rollback puts it back."""
+    # Serialized rollback is switched off everywhere: mixing it with plain transactional tests
+    # breaks on the content types a flush recreates. The fixture below reseeds instead.
     for item in items:
         marker = item.get_closest_marker("django_db")
-        kwargs = dict(marker.kwargs) if marker else {}
-        transactional = (
-            kwargs.get("transaction")
-            or (marker is not None and bool(marker.args) and marker.args[0])
-            or "transactional_db" in item.fixturenames
-            or "live_server" in item.fixturenames
-        )
-        if transactional:
-            kwargs.update(transaction=True, serialized_rollback=True)
-            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+        if marker is not None and marker.kwargs.get("serialized_rollback"):
+            kwargs = {**marker.kwargs, "serialized_rollback": False}
+            item.add_marker(pytest.mark.django_db(*marker.args, **kwargs), append=False)
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Transactional tests (races, the real worker, the browser) end with a flush that wipes
+    what the data migrations loaded (sectors, size thresholds, funding sources, activity types,
+    norms, indicators); put it back before each of them, with the migrations' own functions."""
+    if not _is_transactional(request.node):
+        return
+    import importlib
+
+    from django.apps import apps
+
+    request.getfixturevalue("_django_db_helper")
+    for module in REFERENCE_DATA_MIGRATIONS:
+        importlib.import_module(module).seed(apps, None)

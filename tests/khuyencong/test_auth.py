@@ -50,3 +50,14 @@ def test_english_is_available(client, officer):
     client.post(reverse("set_language"), {"language": "en", "next": "/"})
     page = client.get(reverse("facilities:list")).content.decode()
     assert 'lang="en"' in page
+
+
+def test_refusals_are_explained_in_vietnamese(client, viewer, officer, facility_b):
+    client.force_login(viewer)
+    page = client.get(reverse("facilities:create"))
+    assert page.status_code == 403
+    assert "Bạn không có quyền" in page.content.decode()
+    client.force_login(officer)
+    page = client.get(reverse("facilities:detail", args=[facility_b.pk]))
+    assert page.status_code == 404
+    assert "không thuộc địa bàn bạn phụ trách" in page.content.decode()

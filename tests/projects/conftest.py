@@ -8,8 +8,10 @@ from projects import workflow
 from projects.models import ActivityType, Allocation, FundingSource
 
 M = 1_000_000
-YEAR = 2025
-DECIDED = datetime.date(YEAR, 2, 15)
+YEAR = 2026
+# The close-out tests live a year earlier, so every date of a finished project is in the past.
+CLOSEOUT_YEAR = 2025
+DECIDED = datetime.date(CLOSEOUT_YEAR, 2, 15)
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ def walk():
             project=project,
             by=manager,
             decision_number="45/QĐ-TTKC",
-            decision_date=DECIDED,
+            decision_date=datetime.date(YEAR, 2, 20),
             approved_amount=amount or project.requested_support,
             allocation=allocation,
         )
@@ -107,11 +109,22 @@ def walk():
 
 
 @pytest.fixture
-def make_approved_project(officer, staff, manager, facility_a, allocation):
+def closeout_allocation(local_source):
+    return Allocation.objects.create(
+        year=CLOSEOUT_YEAR,
+        funding_source=local_source,
+        decision_number="01/QĐ-UBND",
+        decision_date=datetime.date(CLOSEOUT_YEAR, 1, 10),
+        amount=1_000_000_000,
+    )
+
+
+@pytest.fixture
+def make_approved_project(officer, staff, manager, facility_a, closeout_allocation):
     """make_approved_project(activity="DTN", approved_amount=200_000_000, **fields) → approved.
 
     Filed by `officer` for `facility_a` (district A), appraised by `staff`, approved by
-    `manager` on DECIDED against `allocation`.
+    `manager` on DECIDED against `closeout_allocation`.
     """
 
     def make(*, activity="DTN", approved_amount=200_000_000, **fields):
@@ -119,27 +132,27 @@ def make_approved_project(officer, staff, manager, facility_a, allocation):
         values = {
             "title": "Đào tạo nghề dệt thổ cẩm",
             "activity_type": ActivityType.objects.get(code=activity),
-            "funding_source": allocation.funding_source,
-            "year": YEAR,
+            "funding_source": closeout_allocation.funding_source,
+            "year": CLOSEOUT_YEAR,
             "facility": facility_a,
             "locality": facility_a.locality,
             "implementing_unit": "Trung tâm Khuyến công",
             "total_cost": requested + 100_000_000,
             "requested_support": requested,
             "counterpart_funds": 100_000_000,
-            "start_date": datetime.date(YEAR, 3, 1),
-            "end_date": datetime.date(YEAR, 12, 31),
+            "start_date": datetime.date(CLOSEOUT_YEAR, 3, 1),
+            "end_date": datetime.date(CLOSEOUT_YEAR, 12, 31),
         }
         values.update(fields)
         project = workflow.create_project(by=officer, **values)
-        workflow.submit(project=project, by=officer, today=datetime.date(YEAR, 1, 20))
+        workflow.submit(project=project, by=officer, today=datetime.date(CLOSEOUT_YEAR, 1, 20))
         workflow.appraise(
             project=project,
             by=staff,
             recommended_amount=approved_amount,
             opinion="Đủ điều kiện",
             no_conflict=True,
-            today=datetime.date(YEAR, 2, 1),
+            today=datetime.date(CLOSEOUT_YEAR, 2, 1),
         )
         return workflow.approve(
             project=project,
@@ -147,7 +160,7 @@ def make_approved_project(officer, staff, manager, facility_a, allocation):
             decision_number="15/QĐ-SCT",
             decision_date=DECIDED,
             approved_amount=approved_amount,
-            allocation=allocation,
+            allocation=closeout_allocation,
         )
 
     return make

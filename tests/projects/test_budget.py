@@ -88,10 +88,10 @@ def test_the_query_count_does_not_grow_with_allocations(
 def test_totals_group_by_source(allocation, approved, national_source):
     approved(100 * M)
     Allocation.objects.create(
-        year=2025,
+        year=2026,
         funding_source=national_source,
         decision_number="QG-1",
-        decision_date=datetime.date(2025, 1, 5),
+        decision_date=datetime.date(2026, 1, 5),
         amount=900 * M,
     )
     total = budget.totals(Allocation.objects.for_list())

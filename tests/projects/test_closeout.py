@@ -17,7 +17,8 @@ from projects.models import (
 )
 from projects.workflow import TransitionError
 from tests.conftest import make_user
-from tests.projects.conftest import DECIDED, YEAR
+from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
+from tests.projects.conftest import DECIDED
 
 CONTRACT = datetime.date(YEAR, 3, 1)
 REVIEW_DAY = datetime.date(YEAR, 11, 20)
@@ -455,7 +456,9 @@ class TestReviewOutcome:
 
 @pytest.mark.django_db
 class TestSettle:
-    def test_it_settles_and_releases_the_rest_to_the_allocation(self, accepted, staff, allocation):
+    def test_it_settles_and_releases_the_rest_to_the_allocation(
+        self, accepted, staff, closeout_allocation
+    ):
         money.disburse(
             project=accepted,
             by=staff,
@@ -472,7 +475,7 @@ class TestSettle:
             amount=80_000_000,
             voucher_number="PC-02",
         )
-        before = budget.allocation_figures([allocation])[allocation.pk]
+        before = budget.allocation_figures([closeout_allocation])[closeout_allocation.pk]
         assert (before.approved, before.disbursed, before.released) == (
             200_000_000,
             180_000_000,
@@ -496,7 +499,7 @@ class TestSettle:
         )
         assert project.settled_on == d(12, 15)
         assert events(project)[-1] == ("settle", Status.ACCEPTED, Status.SETTLED)
-        after = budget.allocation_figures([allocation])[allocation.pk]
+        after = budget.allocation_figures([closeout_allocation])[closeout_allocation.pk]
         assert (after.approved, after.disbursed, after.settled, after.released) == (
             200_000_000,
             180_000_000,

@@ -9,7 +9,7 @@ from django.db import connection
 from projects import budget, closeout, money, workflow
 from projects.models import Disbursement, DisbursementKind, Status
 from projects.workflow import TransitionError
-from tests.projects.conftest import YEAR
+from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 
 ADVANCE = DisbursementKind.ADVANCE
 PAYMENT = DisbursementKind.PAYMENT
@@ -174,10 +174,10 @@ class TestDisburse:
         with pytest.raises(TransitionError, match="Nháp"):
             pay(draft, staff, 1)
 
-    def test_the_allocation_shows_what_was_disbursed(self, approved, staff, allocation):
+    def test_the_allocation_shows_what_was_disbursed(self, approved, staff, closeout_allocation):
         pay(approved, staff, 70_000_000, ADVANCE)
         pay(approved, staff, 30_000_000, PAYMENT)
-        figures = budget.allocation_figures([allocation])[allocation.pk]
+        figures = budget.allocation_figures([closeout_allocation])[closeout_allocation.pk]
         assert (figures.allocated, figures.approved, figures.disbursed) == (
             1_000_000_000,
             200_000_000,
@@ -185,10 +185,12 @@ class TestDisburse:
         )
         assert figures.remaining == 800_000_000
 
-    def test_cancelling_after_payment_keeps_what_was_paid_spent(self, approved, staff, allocation):
+    def test_cancelling_after_payment_keeps_what_was_paid_spent(
+        self, approved, staff, closeout_allocation
+    ):
         pay(approved, staff, 70_000_000, ADVANCE)
         workflow.cancel(project=approved, by=staff, reason="Cơ sở ngừng hoạt động")
-        figures = budget.allocation_figures([allocation])[allocation.pk]
+        figures = budget.allocation_figures([closeout_allocation])[closeout_allocation.pk]
         assert figures.released == 130_000_000
         assert figures.remaining == 930_000_000
         assert figures.allocated == figures.remaining + figures.approved - figures.released

@@ -14,8 +14,8 @@ class TestCreate:
     def test_it_numbers_projects_per_source_and_year(self, make_project, officer):
         first = make_project(officer)
         second = make_project(officer)
-        assert first.code == "KCĐP-2025-001"
-        assert second.code == "KCĐP-2025-002"
+        assert first.code == "KCĐP-2026-001"
+        assert second.code == "KCĐP-2026-002"
         assert first.status == Status.DRAFT
         assert first.created_by == officer
 
@@ -44,7 +44,7 @@ class TestCreate:
         from django.db import IntegrityError
 
         with pytest.raises(IntegrityError):
-            make_project(officer, end_date=datetime.date(2025, 1, 1))
+            make_project(officer, end_date=datetime.date(2026, 1, 1))
 
 
 class TestTransitions:

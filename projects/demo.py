@@ -1,0 +1,315 @@
+"""Demo programme, plans, allocations and projects. Only the `seed_demo` command calls this.
+
+Figures from shared/seeds: the 2021–2025 programme (QĐ 470/QĐ-UBND: 18,246 billion đồng, of
+which KCĐP 4,446 and KCQG 13,800; 9 demonstration models, 30 trade-fair participations, 100
+managers trained, 25 facilities helped with machinery) and the 2022 budget (KCĐP 850 million,
+KCQG 900 million). The other years' amounts and all decision numbers except 470/QĐ-UBND are
+illustrations, and say so in their notes.
+
+Projects are created and moved through projects/workflow.py, so their events and history are
+real; a project whose title exists already is left alone (the command may run again).
+"""
+
+import datetime
+
+from facilities.models import Facility
+from khuyencong.models import Locality, User
+from projects import workflow
+from projects.models import (
+    ActivityType,
+    Allocation,
+    AnnualPlan,
+    FundingSource,
+    Indicator,
+    PlanBudget,
+    Programme,
+    ProgrammeBudget,
+    Project,
+    Status,
+    Target,
+)
+
+M = 1_000_000
+PROGRAMME_NAME = "Chương trình khuyến công tỉnh Cao Bằng giai đoạn 2021–2025"
+CENTRE = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Cao Bằng"
+ILLUSTRATION = "Số liệu minh họa (dữ liệu demo)"
+
+PROGRAMME_BUDGETS = {"KCĐP": 4_446 * M, "KCQG": 13_800 * M}
+PROGRAMME_TARGETS = {"MHTD": 9, "HOICHO": 30, "QUANLY": 100, "UDMM": 25}
+PLAN_TARGETS = {"MHTD": 2, "HOICHO": 6, "QUANLY": 20, "UDMM": 5}
+# year: (KCĐP, KCQG); 2022 from shared/seeds/002, the rest illustrative.
+PLAN_BUDGETS = {
+    2022: (850 * M, 900 * M),
+    2023: (900 * M, 1_200 * M),
+    2024: (950 * M, 1_500 * M),
+    2025: (900 * M, 1_800 * M),
+    2026: (1_000 * M, 1_500 * M),
+}
+
+
+def seed_plans() -> dict[tuple[int, str], Allocation]:
+    sources = {s.code: s for s in FundingSource.objects.all()}
+    indicators = {i.code: i for i in Indicator.objects.all()}
+    programme, _ = Programme.objects.get_or_create(
+        name=PROGRAMME_NAME,
+        defaults={
+            "start_year": 2021,
+            "end_year": 2025,
+            "decision_number": "470/QĐ-UBND",
+            "issuer": "UBND tỉnh Cao Bằng",
+            "notes": (
+                "Kế hoạch khuyến công của tỉnh giai đoạn 2021–2025: tổng kinh phí 18,246 tỷ "
+                "đồng, trong đó khuyến công địa phương 4,446 tỷ, khuyến công quốc gia 13,800 tỷ."
+            ),
+        },
+    )
+    for code, amount in PROGRAMME_BUDGETS.items():
+        ProgrammeBudget.objects.get_or_create(
+            programme=programme, funding_source=sources[code], defaults={"planned_amount": amount}
+        )
+    for code, value in PROGRAMME_TARGETS.items():
+        Target.objects.get_or_create(
+            programme=programme, indicator=indicators[code], defaults={"value": value}
+        )
+
+    allocations = {}
+    for number, (year, amounts) in enumerate(PLAN_BUDGETS.items(), 1):
+        real = year == 2022
+        plan, _ = AnnualPlan.objects.get_or_create(
+            year=year,
+            defaults={
+                "programme": programme if year <= programme.end_year else None,
+                "decision_number": f"{100 + number}/QĐ-UBND",
+                "decision_date": datetime.date(year - 1, 12, 20),
+                "notes": "Kinh phí theo báo cáo năm 2022." if real else ILLUSTRATION,
+            },
+        )
+        for code, target in PLAN_TARGETS.items():
+            Target.objects.get_or_create(
+                plan=plan, indicator=indicators[code], defaults={"value": target}
+            )
+        for code, amount in zip(("KCĐP", "KCQG"), amounts, strict=True):
+            PlanBudget.objects.get_or_create(
+                plan=plan, funding_source=sources[code], defaults={"amount": amount}
+            )
+            allocation = Allocation.objects.filter(year=year, funding_source=sources[code]).first()
+            if allocation is None:
+                allocation = Allocation.objects.create(
+                    year=year,
+                    funding_source=sources[code],
+                    decision_number=f"{200 + number * 2 + (code == 'KCQG')}/QĐ-UBND",
+                    decision_date=datetime.date(year, 1, 15),
+                    amount=amount,
+                    notes="Theo báo cáo năm 2022" if real else ILLUSTRATION,
+                )
+            allocations[(year, code)] = allocation
+    return allocations
+
+
+def _project_specs(facility) -> list[dict]:
+    """Projects in every state of the application workflow; `facility(name)` finds one."""
+    return [
+        {
+            "title": "Hỗ trợ ứng dụng máy móc thiết bị máy cán tôn",
+            "facility": facility("Công ty TNHH Giang Hiền"),
+            "activity": "UDMM",
+            "source": "KCĐP",
+            "year": 2022,
+            "money": (420 * M, 150 * M, 270 * M),
+            "outcomes": {"expected_machines_installed": 1, "expected_jobs_created": 6},
+            "by": "trungtam",
+            "to": Status.APPROVED,
+            "decision": "35/QĐ-SCT",
+        },
+        {
+            "title": "Xây dựng mô hình trình diễn kỹ thuật sản xuất chiếu trúc",
+            "facility": facility("Công ty TNHH MTV 688"),
+            "activity": "MHTD",
+            "source": "KCĐP",
+            "year": 2022,
+            "money": (236 * M, 70 * M, 166 * M),
+            "outcomes": {"expected_jobs_created": 12, "expected_people_trained": 20},
+            "by": "huyen",
+            "to": Status.APPROVED,
+            "decision": "36/QĐ-SCT",
+        },
+        {
+            "title": "Hỗ trợ ứng dụng máy móc thiết bị tiên tiến trong sản xuất miến dong",
+            "facility": facility("Hợp tác xã nông nghiệp Cai Bộ"),
+            "activity": "UDMM",
+            "source": "KCQG",
+            "year": 2023,
+            "money": (560 * M, 280 * M, 280 * M),
+            "outcomes": {"expected_machines_installed": 3, "expected_jobs_created": 10},
+            "by": "trungtam",
+            "to": Status.APPROVED,
+            "decision": "1205/QĐ-BCT",
+        },
+        {
+            "title": "Mô hình trình diễn kỹ thuật sản xuất gạch không nung",
+            "facility": facility("Công ty TNHH MTV Du Trọng Đại"),
+            "activity": "MHTD",
+            "source": "KCQG",
+            "year": 2024,
+            "money": (1_500 * M, 450 * M, 1_050 * M),
+            "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 15},
+            "by": "trungtam",
+            "to": Status.APPROVED,
+            "decision": "987/QĐ-BCT",
+        },
+        {
+            "title": "Đầu tư thiết bị sản xuất gia công cơ khí hiện đại, công nghệ tiên tiến",
+            "facility": facility("Hợp tác xã Ngôi Sao Sáng"),
+            "activity": "UDMM",
+            "source": "KCĐP",
+            "year": 2026,
+            "money": (380 * M, 140 * M, 240 * M),
+            "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 4},
+            "by": "huyen2",
+            "to": Status.APPRAISED,
+        },
+        {
+            "title": "Bồi dưỡng kiến thức sửa chữa máy nông cụ cho lao động xã Tam Kim",
+            "facility": None,
+            "locality": "052.05",
+            "activity": "DTN",
+            "source": "KCĐP",
+            "year": 2026,
+            "money": (85 * M, 85 * M, 0),
+            "outcomes": {"expected_people_trained": 35, "expected_employed_after_training": 25},
+            "by": "trungtam",
+            "to": Status.SUBMITTED,
+        },
+        {
+            "title": "Hỗ trợ ứng dụng máy chẻ nan, vót nan tre tự động",
+            "facility": facility("Công ty TNHH MTV 688"),
+            "activity": "UDMM",
+            "source": "KCĐP",
+            "year": 2026,
+            "money": (300 * M, 120 * M, 180 * M),
+            "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 8},
+            "by": "huyen",
+            "to": Status.DRAFT,
+        },
+        {
+            "title": "Hỗ trợ ứng dụng máy móc thiết bị trong chế biến nông sản tại Nguyên Bình",
+            "facility": facility(None, district="052"),
+            "locality": "052.01",
+            "activity": "UDMM",
+            "source": "KCĐP",
+            "year": 2026,
+            "money": (240 * M, 96 * M, 144 * M),
+            "outcomes": {"expected_machines_installed": 1, "expected_jobs_created": 3},
+            "by": "huyen",
+            "to": Status.RETURNED,
+            "reason": "Thiếu báo giá thiết bị và dự toán chi tiết; đề nghị bổ sung 03 báo giá.",
+        },
+        {
+            "title": "Hỗ trợ xây dựng và đăng ký nhãn hiệu sản phẩm lạp sườn",
+            "facility": facility("Hợp tác xã Tâm Hòa"),
+            "activity": "SPTB",
+            "source": "KCĐP",
+            "year": 2025,
+            "money": (120 * M, 80 * M, 40 * M),
+            "outcomes": {},
+            "by": "huyen2",
+            "to": Status.REJECTED,
+            "reason": "Nội dung đã được hỗ trợ từ nguồn khác năm 2024, không hỗ trợ trùng lặp.",
+        },
+        {
+            "title": "Tổ chức cho cơ sở CNNT tham gia hội chợ triển lãm hàng CNNT khu vực phía Bắc",
+            "facility": None,
+            "locality": "04",
+            "activity": "SPTB",
+            "source": "KCĐP",
+            "year": 2025,
+            "money": (150 * M, 150 * M, 0),
+            "outcomes": {"expected_fair_participations": 6},
+            "by": "trungtam",
+            "to": Status.CANCELLED,
+            "reason": "Ban tổ chức hoãn hội chợ sang năm sau.",
+        },
+    ]
+
+
+def _walk(project, spec, users, allocations):
+    target = spec["to"]
+    creator, staff, manager = users[spec["by"]], users["trungtam"], users["lanhdao"]
+    if target == Status.DRAFT:
+        return project
+    project = workflow.submit(project=project, by=creator, comment="Đề nghị Trung tâm thẩm định.")
+    if target == Status.SUBMITTED:
+        return project
+    if target == Status.RETURNED:
+        return workflow.return_for_revision(project=project, by=staff, reason=spec["reason"])
+    if target == Status.CANCELLED:
+        return workflow.cancel(project=project, by=manager, reason=spec["reason"])
+    project = workflow.appraise(
+        project=project,
+        by=staff,
+        recommended_amount=project.requested_support,
+        opinion="Đề án phù hợp nội dung khuyến công, dự toán hợp lý, cơ sở có đủ vốn đối ứng.",
+        no_conflict=True,
+    )
+    if target == Status.APPRAISED:
+        return project
+    if target == Status.REJECTED:
+        return workflow.reject(project=project, by=manager, reason=spec["reason"])
+    return workflow.approve(
+        project=project,
+        by=manager,
+        decision_number=spec["decision"],
+        decision_date=datetime.date(project.year, 3, 10),
+        approved_amount=project.requested_support,
+        allocation=allocations[(project.year, project.funding_source.code)],
+    )
+
+
+def seed_projects(users: dict[str, User]) -> list[Project]:
+    """Plans, allocations and one or more projects in each state of issue 3. Idempotent."""
+    allocations = seed_plans()
+    sources = {s.code: s for s in FundingSource.objects.all()}
+    activities = {a.code: a for a in ActivityType.objects.all()}
+
+    def facility(name, district=None):
+        if name:
+            return Facility.objects.filter(name=name).first()
+        root = Locality.objects.get(code=district)
+        return (
+            Facility.objects.filter(locality__path__startswith=root.path)
+            .exclude(name="Công ty TNHH MTV 688")
+            .order_by("name")
+            .first()
+        )
+
+    projects = []
+    for spec in _project_specs(facility):
+        existing = Project.objects.filter(title=spec["title"]).first()
+        if existing:
+            projects.append(existing)
+            continue
+        total, support, counterpart = spec["money"]
+        fac = spec["facility"]
+        locality = fac.locality if fac else Locality.objects.get(code=spec["locality"])
+        year = spec["year"]
+        project = workflow.create_project(
+            by=users[spec["by"]],
+            title=spec["title"],
+            activity_type=activities[spec["activity"]],
+            funding_source=sources[spec["source"]],
+            year=year,
+            facility=fac,
+            locality=locality,
+            implementing_unit=fac.name if fac else CENTRE,
+            description=f"{spec['title']}. {ILLUSTRATION}.",
+            total_cost=total,
+            requested_support=support,
+            counterpart_funds=counterpart,
+            other_funds=total - support - counterpart,
+            start_date=datetime.date(year, 4, 1),
+            end_date=datetime.date(year, 11, 30),
+            responsible_officer=users["trungtam"],
+            **spec["outcomes"],
+        )
+        projects.append(_walk(project, spec, users, allocations))
+    return projects

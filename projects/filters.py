@@ -1,0 +1,99 @@
+"""List filters for projects and allocations; the Excel export reads the same filters."""
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility
+from khuyencong import access
+from khuyencong.models import Role, User
+from projects.forms import FacilityChoiceField, LocalityChoiceField, UserChoiceField
+from projects.models import ActivityType, Allocation, FundingSource, Project, Status
+
+ALL = _("Tất cả")
+
+
+def year_choices():
+    this_year = timezone.localdate().year
+    return [(year, str(year)) for year in range(this_year + 1, 2009, -1)]
+
+
+class LocalityFilter(django_filters.ModelChoiceFilter):
+    field_class = LocalityChoiceField
+
+
+class FacilityFilter(django_filters.ModelChoiceFilter):
+    field_class = FacilityChoiceField
+
+
+class UserFilter(django_filters.ModelChoiceFilter):
+    field_class = UserChoiceField
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Tìm kiếm"),
+        method="search",
+        widget=forms.TextInput(attrs={"placeholder": _("Mã, tên đề án, cơ sở… (gõ không dấu)")}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"), choices=Status.choices, empty_label=ALL
+    )
+    year = django_filters.ChoiceFilter(label=_("Năm"), choices=year_choices, empty_label=ALL)
+    funding_source = django_filters.ModelChoiceFilter(
+        label=_("Nguồn kinh phí"), queryset=FundingSource.objects.all(), empty_label=ALL
+    )
+    activity_type = django_filters.ModelChoiceFilter(
+        label=_("Nội dung khuyến công"), queryset=ActivityType.objects.all(), empty_label=ALL
+    )
+    locality = LocalityFilter(
+        label=_("Địa bàn"), queryset=None, method="in_subtree", empty_label=ALL
+    )
+    facility = FacilityFilter(label=_("Cơ sở"), queryset=None, empty_label=ALL)
+    responsible_officer = UserFilter(label=_("Cán bộ phụ trách"), queryset=None, empty_label=ALL)
+    sort = django_filters.OrderingFilter(
+        label=_("Sắp xếp"),
+        fields=(
+            ("code", "code"),
+            ("title", "title"),
+            ("year", "year"),
+            ("locality__path", "locality"),
+            ("requested_support", "requested"),
+            ("approved_amount", "approved"),
+            ("status", "status"),
+            ("start_date", "start"),
+        ),
+    )
+
+    class Meta:
+        model = Project
+        fields = []
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = request.user
+        self.filters["locality"].queryset = access.localities_for(user)
+        self.filters["facility"].queryset = access.scope_by_locality(
+            Facility.objects.select_related("locality"), user
+        ).order_by("name")
+        self.filters["responsible_officer"].queryset = User.objects.filter(
+            role__in=[Role.CENTRE_STAFF, Role.MANAGER]
+        ).order_by("full_name", "username")
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def in_subtree(self, queryset, name, value):
+        return queryset.filter(locality__path__startswith=value.path)
+
+
+class AllocationFilter(django_filters.FilterSet):
+    year = django_filters.ChoiceFilter(label=_("Năm"), choices=year_choices, empty_label=ALL)
+    funding_source = django_filters.ModelChoiceFilter(
+        label=_("Nguồn kinh phí"), queryset=FundingSource.objects.all(), empty_label=ALL
+    )
+
+    class Meta:
+        model = Allocation
+        fields = []

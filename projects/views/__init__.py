@@ -1,0 +1,1 @@
+"""Views of the projects app: applications.py (đề án), planning.py (plans, money, norms)."""
