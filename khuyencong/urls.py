@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from khuyencong import views
+from projects import report_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", report_views.dashboard, name="home"),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -14,5 +14,6 @@ urlpatterns = [
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("co-so/", include("facilities.urls")),
+    path("bao-cao/", include("projects.report_urls")),
     path("quan-tri/", admin.site.urls),
 ]
