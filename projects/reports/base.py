@@ -8,10 +8,10 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     Count,
+    Exists,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.utils.translation import gettext as _
@@ -228,16 +228,22 @@ def approved_projects(projects: QuerySet) -> QuerySet:
 
 
 def counted_reviews() -> QuerySet:
-    """The one acceptance review per project whose achieved outcomes count (see module doc)."""
-    latest = (
-        AcceptanceReview.objects.filter(project_id=OuterRef("project_id"))
-        .filter(outcome__in=COUNTED_OUTCOMES)
-        .order_by("-scheduled_date", "-pk")
-        .values("pk")[:1]
+    """The one acceptance review per project whose achieved outcomes count (see module doc).
+
+    "Latest" is written as "no later passing review of the same project exists": databases
+    run that as an anti-join, where "id = (latest id)" becomes a subquery per review.
+    """
+    later = AcceptanceReview.objects.filter(
+        project_id=OuterRef("project_id"), outcome__in=COUNTED_OUTCOMES
+    ).filter(
+        Q(scheduled_date__gt=OuterRef("scheduled_date"))
+        | Q(scheduled_date=OuterRef("scheduled_date"), pk__gt=OuterRef("pk"))
     )
-    return AcceptanceReview.objects.filter(
-        outcome__in=COUNTED_OUTCOMES, pk=Subquery(latest)
-    ).exclude(project__status=Status.CANCELLED)
+    return (
+        AcceptanceReview.objects.filter(outcome__in=COUNTED_OUTCOMES)
+        .exclude(Exists(later))
+        .exclude(project__status=Status.CANCELLED)
+    )
 
 
 def funds_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Funds]:

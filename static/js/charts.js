@@ -47,6 +47,13 @@
     };
     var labels = spec.horizontal ? spec.labels.map(function (l) { return wrap(l, 32); })
                                  : spec.labels;
+    if (spec.horizontal) {
+      // Room for every bar and every line of its wrapped name.
+      var lines = labels.reduce(function (n, l) {
+        return n + Math.max(Array.isArray(l) ? l.length : 1, spec.stacked ? 1 : datasets.length);
+      }, 0);
+      canvas.parentElement.style.height = Math.max(320, lines * 14 + 80) + "px";
+    }
     var categoryAxis = { stacked: spec.stacked, ticks: { autoSkip: false } };
     var options = {
       responsive: true,
