@@ -7,6 +7,7 @@ app_name = "notifications"
 urlpatterns = [
     path("", views.notification_list, name="list"),
     path("so-chua-doc/", views.badge, name="badge"),
+    path("moi-nhat/", views.latest, name="latest"),
     path("da-doc-tat-ca/", views.mark_all_read, name="mark_all_read"),
     path("cai-dat/", views.preferences, name="preferences"),
     path("<int:pk>/", views.open_notification, name="open"),

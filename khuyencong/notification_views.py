@@ -98,6 +98,17 @@ def badge(request):
 
 
 @login_required
+def latest(request):
+    """The newest unread notifications, for the dashboard panel (loaded by htmx)."""
+    items = _with_labels(list(_user_notifications(request).for_list().filter(read_at=None)[:5]))
+    return render(
+        request,
+        "notifications/_latest.html",
+        {"items": items, "unread_count": notifications.unread_count(request.user)},
+    )
+
+
+@login_required
 def open_notification(request, pk):
     """Follow a notification's link, marking it read on the way."""
     notification = _get_own_or_404(request, pk)

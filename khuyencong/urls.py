@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from khuyencong import views
+from projects import report_views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", report_views.dashboard, name="home"),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -17,5 +17,6 @@ urlpatterns = [
     path("thong-bao/", include("khuyencong.notification_urls")),
     path("de-an/", include("projects.urls")),
     path("ke-hoach/", include("projects.planning_urls")),
+    path("bao-cao/", include("projects.report_urls")),
     path("quan-tri/", admin.site.urls),
 ]

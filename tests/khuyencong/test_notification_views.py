@@ -154,3 +154,16 @@ class TestPreferences:
         assert response.status_code == 200
         assert "Cách nhận không hợp lệ" in response.content.decode()
         assert not NotificationPreference.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_dashboard_panel_lists_the_newest_unread_notifications(client, officer, staff):
+    for n in range(7):
+        Notification.objects.create(recipient=officer, kind="x", title=f"Nhắc việc số {n}", url="/")
+    Notification.objects.create(recipient=staff, kind="x", title="Của người khác", url="/")
+    client.force_login(officer)
+    assert reverse("notifications:latest") in client.get(reverse("home")).content.decode()
+    page = client.get(reverse("notifications:latest")).content.decode()
+    assert page.count("Nhắc việc số") == 5
+    assert "Của người khác" not in page
+    assert "Xem cả 7 thông báo chưa đọc" in page

@@ -1,0 +1,106 @@
+"""The figures the province reports upward, computed from its records.
+
+Every report is a function returning plain data (dataclasses), built with aggregate queries
+(`values().annotate()`): the number of queries never depends on the number of projects,
+facilities or recognitions. The dashboard, each report page and each Excel file show the same
+objects, so the same figure is the same everywhere.
+
+Definitions, written once here and used by every report:
+
+- **Year of a project**: its plan year (`Project.year`, năm kế hoạch). An approval always draws
+  on the allocation of that year and source (projects/workflow.py), so a year's projects and a
+  year's budget are the same set.
+- **Money** follows projects/budget.py exactly: a project counts once it has an approved amount
+  (on an allocation). *Approved* is the sum of approved amounts, including projects cancelled
+  afterwards; what such projects will never spend is *released* back to the allocation;
+  *disbursed* is every disbursement; *settled* is the settled amount of settled projects;
+  *remaining* = allocated − approved + released. Province-wide budget figures come from
+  `budget.allocation_figures` itself; a narrower area (a district officer, a locality filter)
+  uses `base.funds_by`, which sums the same columns over that area's projects. Allocations are
+  not split by locality, so a narrower area has no allocated or remaining figure.
+- **Projects carried out** (số đề án): projects with an approved amount, not cancelled.
+- **Counterpart funds mobilised** (vốn đối ứng huy động): the counterpart funds that projects
+  carried out committed in their application, and beside it what the acceptance review found
+  actually invested (`counterpart_invested`).
+- **Outcomes achieved** (kết quả đạt được): the `achieved_*` figures of the *latest* acceptance
+  review of each project whose outcome is "accepted" or "accepted with conditions" (latest by
+  review date, then by id), for projects that are not cancelled. A failed review counts nothing;
+  a project reviewed again counts only its latest passing review. See `base.counted_reviews()`.
+- **Workers employed thanks to khuyến công** (lao động có việc làm từ hoạt động khuyến công): jobs
+  created plus people employed after training, from the outcomes achieved, by project year.
+- **Facilities and workers in a year**: facilities that filed yearly figures for that year and
+  the sum of their workers.
+- **Average annual growth** between two years: ((last / first) ^ (1 / years) − 1) × 100, see
+  `base.average_growth`.
+- **Outstanding products**: one recognition (certificate) counts once, in its year and level; a
+  product recognised again later counts again in that year.
+"""
+
+from projects.reports.annual import AnnualReport, annual_report
+from projects.reports.base import (
+    COUNTED_OUTCOMES,
+    OUTCOME_KEYS,
+    Area,
+    BudgetRow,
+    Funds,
+    Group,
+    Outcomes,
+    approved_projects,
+    average_growth,
+    budget_use,
+    counted_reviews,
+    format_percent,
+    localities_in_scope,
+    percent_of,
+)
+from projects.reports.dashboard import (
+    Dashboard,
+    dashboard,
+    facility_count,
+    overdue_actions,
+    overdue_projects,
+)
+from projects.reports.facility_stats import FacilityStats, facility_stats, facility_years
+from projects.reports.products import ProductReport, product_report, recognition_years
+from projects.reports.programme import ProgrammeReport, default_programme, programme_report
+from projects.reports.register import Register, project_register, register_projects
+from projects.reports.tables import Chart, Column, Table
+
+__all__ = [
+    "COUNTED_OUTCOMES",
+    "OUTCOME_KEYS",
+    "AnnualReport",
+    "Area",
+    "BudgetRow",
+    "Chart",
+    "Column",
+    "Dashboard",
+    "FacilityStats",
+    "Funds",
+    "Group",
+    "Outcomes",
+    "ProductReport",
+    "ProgrammeReport",
+    "Register",
+    "Table",
+    "annual_report",
+    "approved_projects",
+    "average_growth",
+    "budget_use",
+    "counted_reviews",
+    "dashboard",
+    "default_programme",
+    "facility_count",
+    "facility_stats",
+    "facility_years",
+    "format_percent",
+    "localities_in_scope",
+    "overdue_actions",
+    "overdue_projects",
+    "percent_of",
+    "product_report",
+    "programme_report",
+    "project_register",
+    "recognition_years",
+    "register_projects",
+]

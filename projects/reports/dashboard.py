@@ -1,0 +1,163 @@
+"""Tổng quan: the figures of the home page, and what is overdue."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    QuerySet,
+)
+from django.utils.translation import gettext as _
+
+from facilities.models import Facility
+from khuyencong import access
+from khuyencong.models import User
+from projects.models import (
+    FollowUpAction,
+    Project,
+    Status,
+)
+from projects.reports.annual import AnnualReport, annual_report
+from projects.reports.base import FINISHED_STATUSES, Area, BudgetRow, Funds, budget_use
+from projects.reports.tables import Chart, Column, Table, funds_table
+
+# --- dashboard ----------------------------------------------------------------------------
+
+
+@dataclass
+class Dashboard:
+    year: int
+    area: Area
+    budget: list[BudgetRow]
+    annual: AnnualReport
+    by_status: list[tuple[str, str, int]]
+
+    @property
+    def budget_years(self) -> list[int]:
+        return sorted({r.year for r in self.budget})
+
+    def budget_table(self) -> Table:
+        rows = [
+            [
+                f"{r.year} – {r.source.code}",
+                r.allocated,
+                r.funds.approved,
+                r.funds.disbursed,
+                r.funds.settled,
+                r.remaining,
+            ]
+            for r in self.budget
+        ]
+        table = Table(
+            "budget",
+            _("Sử dụng kinh phí theo năm và nguồn"),
+            [
+                Column("label", _("Năm – nguồn"), "text"),
+                Column("allocated", _("Được giao"), "money"),
+                Column("approved", _("Đã phê duyệt"), "money"),
+                Column("disbursed", _("Đã giải ngân"), "money"),
+                Column("settled", _("Đã quyết toán"), "money"),
+                Column("remaining", _("Còn lại"), "money"),
+            ],
+            rows,
+            note=""
+            if self.area.is_province
+            else _("Kinh phí được giao là của toàn tỉnh, không chia theo địa bàn."),
+        )
+        # The chart sums the sources of each year; the table beside it lists them.
+        per_year: dict[int, Funds] = defaultdict(Funds)
+        allocated: dict[int, int] = defaultdict(int)
+        for r in self.budget:
+            per_year[r.year].add(r.funds)
+            allocated[r.year] += r.allocated or 0
+        years = self.budget_years
+        datasets = []
+        if self.area.is_province:
+            datasets.append({"label": _("Được giao"), "data": [allocated[y] for y in years]})
+        datasets += [
+            {"label": _("Đã phê duyệt"), "data": [per_year[y].approved for y in years]},
+            {"label": _("Đã giải ngân"), "data": [per_year[y].disbursed for y in years]},
+            {"label": _("Đã quyết toán"), "data": [per_year[y].settled for y in years]},
+        ]
+        table.chart = Chart("bar", [str(y) for y in years], datasets)
+        return table
+
+    def status_table(self) -> Table:
+        return Table(
+            "by_status",
+            _("Đề án năm %(year)s theo trạng thái") % {"year": self.year},
+            [Column("label", _("Trạng thái"), "text"), Column("count", _("Số đề án"))],
+            [[label, n] for _value, label, n in self.by_status],
+            [_("Tổng cộng"), sum(n for _v, _l, n in self.by_status)],
+        ).make_chart(["count"], kind="doughnut")
+
+    def activity_table(self) -> Table:
+        groups = [g for g in self.annual.by_activity if g.figures.projects or g.figures.approved]
+        return funds_table(
+            "by_activity",
+            _("Đề án năm %(year)s theo nội dung khuyến công") % {"year": self.year},
+            _("Nội dung khuyến công"),
+            groups,
+            compact=True,
+        ).make_chart(["projects"], horizontal=True)
+
+    def locality_table(self) -> Table:
+        return funds_table(
+            "by_locality",
+            _("Đề án năm %(year)s theo địa bàn") % {"year": self.year},
+            _("Địa bàn"),
+            self.annual.by_locality,
+            compact=True,
+        ).make_chart(["projects"], horizontal=True)
+
+
+def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
+    years = list(range(year - budget_years + 1, year + 1))
+    counts = {
+        row["status"]: row["n"]
+        for row in area.projects()
+        .filter(year=year)
+        .values("status")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    budget = [
+        row
+        for row in budget_use(area, years)
+        # Years before the portal held any budget would only add rows of zeros.
+        if row.year == year or row.allocated or row.funds != Funds()
+    ]
+    return Dashboard(
+        year=year,
+        area=area,
+        budget=budget,
+        annual=annual_report(
+            area=area, year=year, budget_rows=[r for r in budget if r.year == year]
+        ),
+        by_status=[(value, str(label), counts.get(value, 0)) for value, label in Status.choices],
+    )
+
+
+def overdue_projects(user: User, today: datetime.date) -> QuerySet:
+    """Projects past their end date that are neither accepted, settled, cancelled nor rejected."""
+    return (
+        access.scope_by_locality(Project.objects.for_list(), user)
+        .filter(end_date__lt=today)
+        .exclude(status__in=FINISHED_STATUSES)
+        .order_by("end_date", "pk")
+    )
+
+
+def overdue_actions(user: User, today: datetime.date) -> QuerySet:
+    """Follow-up actions past their due date and not done, in the user's scope."""
+    return (
+        access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
+        .filter(done_at__isnull=True, due_date__lt=today)
+        .select_related("project", "owner")
+        .order_by("due_date", "pk")
+    )
+
+
+def facility_count(area: Area) -> int:
+    return area.scope(Facility.objects.all()).count()

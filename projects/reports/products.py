@@ -1,0 +1,149 @@
+"""4. Sản phẩm CNNT tiêu biểu: recognitions by level, year, sector and locality."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Max,
+    Min,
+)
+from django.utils.translation import gettext as _
+
+from facilities.models import Recognition, RecognitionLevel, Sector
+from projects.reports.base import Addable, Area, Group, roll_up
+from projects.reports.tables import Column, Table
+
+# --- 4. outstanding products --------------------------------------------------------------
+
+
+@dataclass
+class LevelCounts(Addable):
+    commune: int = 0
+    district: int = 0
+    provincial: int = 0
+    regional: int = 0
+    national: int = 0
+
+    @property
+    def total(self) -> int:
+        return sum(getattr(self, level) for level in RecognitionLevel.values)
+
+
+@dataclass
+class ProductReport:
+    """Sản phẩm CNNT tiêu biểu: recognitions by level, year, sector and locality."""
+
+    area: Area
+    first_year: int
+    last_year: int
+    level: str | None
+    sector: Sector | None
+    by_year: dict[int, LevelCounts]
+    by_sector: list[Group]
+    by_locality: list[Group]
+
+    @property
+    def heading(self) -> str:
+        return _("Sản phẩm công nghiệp nông thôn tiêu biểu")
+
+    @property
+    def period(self) -> str:
+        parts = [
+            _("Giai đoạn %(start)s–%(end)s") % {"start": self.first_year, "end": self.last_year},
+            self.area.label,
+        ]
+        if self.level:
+            parts.append(str(RecognitionLevel(self.level).label))
+        if self.sector:
+            parts.append(self.sector.name)
+        return " · ".join(parts)
+
+    @property
+    def levels(self) -> list[tuple[str, str]]:
+        return [
+            (value, str(label))
+            for value, label in RecognitionLevel.choices
+            if not self.level or value == self.level
+        ]
+
+    def _table(self, key, title, first, rows: list[tuple[str, LevelCounts]]) -> Table:
+        levels = self.levels
+        total = LevelCounts.sum_of(counts for _label, counts in rows)
+        return Table(
+            key,
+            title,
+            [
+                Column("label", first, "text"),
+                *[Column(value, label) for value, label in levels],
+                Column("total", _("Tổng số")),
+            ],
+            [[label, *[getattr(c, value) for value, _l in levels], c.total] for label, c in rows],
+            [_("Tổng cộng"), *[getattr(total, value) for value, _l in levels], total.total],
+        )
+
+    def tables(self) -> list[Table]:
+        levels = [value for value, _label in self.levels]
+        years = range(self.first_year, self.last_year + 1)
+        by_year = self._table(
+            "by_year",
+            _("Theo năm công nhận"),
+            _("Năm"),
+            [(str(y), self.by_year.get(y, LevelCounts())) for y in years],
+        ).make_chart(levels, stacked=True)
+        by_sector = self._table(
+            "by_sector",
+            _("Theo ngành nghề"),
+            _("Ngành nghề"),
+            [(g.label, g.figures) for g in self.by_sector],
+        ).make_chart(levels, stacked=True, horizontal=True)
+        by_locality = self._table(
+            "by_locality",
+            _("Theo địa bàn"),
+            _("Địa bàn"),
+            [(g.label, g.figures) for g in self.by_locality],
+        ).make_chart(levels, stacked=True, horizontal=True)
+        return [by_year, by_sector, by_locality]
+
+
+def recognition_years(area: Area) -> tuple[int, int] | None:
+    span = area.scope(Recognition.objects.all(), "product__facility__locality").aggregate(
+        first=Min("year"), last=Max("year")
+    )
+    return (span["first"], span["last"]) if span["first"] else None
+
+
+def product_report(
+    *,
+    area: Area,
+    first_year: int,
+    last_year: int,
+    level: str | None = None,
+    sector: Sector | None = None,
+) -> ProductReport:
+    recognitions = area.scope(Recognition.objects.all(), "product__facility__locality").filter(
+        year__gte=first_year, year__lte=last_year
+    )
+    if level:
+        recognitions = recognitions.filter(level=level)
+    if sector is not None:
+        recognitions = recognitions.filter(product__facility__main_sector=sector)
+
+    def counts(key: str) -> dict:
+        out: dict = defaultdict(LevelCounts)
+        for row in recognitions.values(key, "level").annotate(n=Count("id")).order_by():
+            setattr(out[row[key]], row["level"], row["n"])
+        return dict(out)
+
+    by_sector_counts = counts("product__facility__main_sector_id")
+    sectors = [sector] if sector is not None else list(Sector.objects.all())
+    return ProductReport(
+        area=area,
+        first_year=first_year,
+        last_year=last_year,
+        level=level or None,
+        sector=sector,
+        by_year=counts("year"),
+        by_sector=[Group(s.pk, s.name, by_sector_counts.get(s.pk, LevelCounts())) for s in sectors],
+        by_locality=roll_up(counts("product__facility__locality_id"), area.root, LevelCounts),
+    )

@@ -1,0 +1,177 @@
+"""5. Danh mục đề án: every project of a period with its key figures."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import (
+    Count,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from khuyencong.models import LocalityKind
+from projects.models import (
+    Disbursement,
+    Project,
+    Status,
+)
+from projects.reports.base import Area, counted_reviews
+from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
+
+# --- 5. project register ------------------------------------------------------------------
+
+
+REGISTER_COLUMNS = [
+    ("code", gettext_lazy("Mã đề án"), "text"),
+    ("title", gettext_lazy("Tên đề án"), "text"),
+    ("beneficiary", gettext_lazy("Đơn vị thụ hưởng"), "text"),
+    ("locality", gettext_lazy("Địa bàn thực hiện"), "text"),
+    ("activity", gettext_lazy("Nội dung khuyến công"), "text"),
+    ("source", gettext_lazy("Nguồn kinh phí"), "text"),
+    ("year", gettext_lazy("Năm"), "text"),
+    ("status", gettext_lazy("Trạng thái"), "text"),
+    ("decision", gettext_lazy("Số quyết định"), "text"),
+    ("total_cost", gettext_lazy("Tổng kinh phí"), "money"),
+    ("approved", gettext_lazy("Kinh phí được phê duyệt"), "money"),
+    ("disbursed", gettext_lazy("Đã giải ngân"), "money"),
+    ("settled", gettext_lazy("Đã quyết toán"), "money"),
+    ("counterpart", gettext_lazy("Vốn đối ứng"), "money"),
+    ("jobs_created", gettext_lazy("Việc làm tạo mới"), "int"),
+    ("people_trained", gettext_lazy("Người được đào tạo"), "int"),
+    ("employed_after_training", gettext_lazy("Có việc làm sau đào tạo"), "int"),
+]
+
+
+def register_projects(projects: QuerySet) -> QuerySet:
+    """Projects with their register figures annotated (disbursed, outcomes achieved)."""
+    disbursed = (
+        Disbursement.objects.filter(project_id=OuterRef("pk"))
+        .order_by()
+        .values("project_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    review = counted_reviews().filter(project_id=OuterRef("pk"))
+    outcome_annotations = {
+        f"achieved_{k}": Subquery(review.values(f"achieved_{k}")[:1], output_field=IntegerField())
+        for k in OUTCOME_COLUMNS_SHORT
+    }
+    return projects.for_list().annotate(
+        disbursed=Coalesce(Subquery(disbursed, output_field=IntegerField()), Value(0)),
+        **outcome_annotations,
+    )
+
+
+@dataclass
+class Register:
+    """Danh mục đề án: every project of a period with its key figures."""
+
+    area: Area
+    first_year: int
+    last_year: int
+    projects: QuerySet  # annotated by register_projects
+    totals: dict = field(default_factory=dict)
+
+    @property
+    def heading(self) -> str:
+        return _("Danh mục đề án khuyến công")
+
+    @property
+    def period(self) -> str:
+        years = (
+            str(self.first_year)
+            if self.first_year == self.last_year
+            else f"{self.first_year}–{self.last_year}"
+        )
+        return " · ".join([_("Năm %(year)s") % {"year": years}, self.area.label])
+
+    @staticmethod
+    def columns() -> list[Column]:
+        return [Column(key, str(label), kind) for key, label, kind in REGISTER_COLUMNS]
+
+    @staticmethod
+    def row(p: Project, statuses: dict, kinds: dict) -> list:
+        """One project's line; `statuses` and `kinds` are the translated labels, looked up
+        once per table (get_FOO_display translates every choice on every call)."""
+        return [
+            p.code,
+            p.title,
+            p.facility.name if p.facility_id else p.implementing_unit,
+            f"{kinds.get(p.locality.kind, '')} {p.locality.name}".strip(),
+            p.activity_type.name,
+            p.funding_source.code,
+            str(p.year),
+            statuses.get(p.status, p.status),
+            p.decision_number,
+            p.total_cost,
+            p.approved_amount,
+            p.disbursed,
+            p.settled_amount if p.status == Status.SETTLED else None,
+            p.counterpart_funds,
+            *[getattr(p, f"achieved_{k}") for k in OUTCOME_COLUMNS_SHORT],
+        ]
+
+    def total_row(self) -> list:
+        t = self.totals
+        return [
+            _("Tổng cộng (%(n)s đề án)") % {"n": t["count"]},
+            *[""] * 8,
+            t["total_cost"],
+            t["approved"],
+            t["disbursed"],
+            t["settled"],
+            t["counterpart"],
+            *[t[k] for k in OUTCOME_COLUMNS_SHORT],
+        ]
+
+    def table(self, rows=None) -> Table:
+        rows = self.projects if rows is None else rows
+        statuses = {value: str(label) for value, label in Status.choices}
+        kinds = {value: str(label) for value, label in LocalityKind.choices}
+        return Table(
+            "register",
+            self.heading,
+            self.columns(),
+            [self.row(p, statuses, kinds) for p in rows],
+            self.total_row(),
+        )
+
+    def tables(self) -> list[Table]:
+        return [self.table()]
+
+
+def project_register(
+    *, area: Area, projects: QuerySet, first_year: int, last_year: int
+) -> Register:
+    """`projects`: already scoped and filtered (a FilterSet's queryset)."""
+    projects = projects.filter(year__gte=first_year, year__lte=last_year)
+    totals = projects.aggregate(
+        count=Count("id"),
+        total_cost=Coalesce(Sum("total_cost"), 0),
+        approved=Coalesce(Sum("approved_amount"), 0),
+        settled=Coalesce(Sum("settled_amount", filter=Q(status=Status.SETTLED)), 0),
+        counterpart=Coalesce(Sum("counterpart_funds"), 0),
+    )
+    totals["disbursed"] = (
+        Disbursement.objects.filter(project__in=projects).aggregate(s=Sum("amount"))["s"] or 0
+    )
+    achieved = (
+        counted_reviews()
+        .filter(project__in=projects)
+        .aggregate(**{k: Coalesce(Sum(f"achieved_{k}"), 0) for k in OUTCOME_COLUMNS_SHORT})
+    )
+    totals.update(achieved)
+    return Register(
+        area=area,
+        first_year=first_year,
+        last_year=last_year,
+        projects=register_projects(projects).order_by("year", "code"),
+        totals=totals,
+    )

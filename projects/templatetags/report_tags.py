@@ -1,0 +1,57 @@
+"""Formatting of report cells and links that may not exist yet on every installation."""
+
+from django import template
+from django.urls import NoReverseMatch, reverse
+
+from khuyencong.money import format_vnd
+from projects.reports import format_percent
+
+register = template.Library()
+
+DASH = "–"
+
+
+@register.filter
+def cell(pair):
+    """(value, kind) → the text shown in a report table cell."""
+    value, kind = pair
+    if value is None or value == "":
+        return DASH if kind != "text" else ""
+    if kind == "money":
+        return format_vnd(value)
+    if kind == "int":
+        return format_vnd(value, symbol=False)
+    if kind == "percent":
+        return format_percent(value)
+    return value
+
+
+@register.filter
+def raw(pair):
+    """The plain number behind a cell (data-value attribute), empty for text."""
+    value, kind = pair
+    if kind == "text" or value is None:
+        return ""
+    return str(value)
+
+
+@register.filter
+def percent(value):
+    return format_percent(value)
+
+
+@register.simple_tag
+def optional_url(name, *args):
+    """The URL of `name`, or "" when that page is not installed."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+@register.filter
+def project_url(project):
+    try:
+        return project.get_absolute_url()
+    except NoReverseMatch:
+        return ""

@@ -1,0 +1,95 @@
+/* Draws the report charts. Each <canvas data-chart="ID"> reads its numbers from the JSON of
+ * <script id="ID" type="application/json"> (Django's json_script), the same numbers as the
+ * table beside it. Buttons with data-print print the page. */
+(function () {
+  "use strict";
+  if (typeof Chart === "undefined") return;
+
+  var locale = document.documentElement.lang === "en" ? "en-GB" : "vi-VN";
+  var full = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
+  var compact = new Intl.NumberFormat(locale, { notation: "compact", maximumFractionDigits: 1 });
+  var palette = ["#0d6efd", "#198754", "#fd7e14", "#6f42c1", "#dc3545", "#20c997", "#6c757d",
+                 "#ffc107", "#0dcaf0", "#d63384", "#6610f2", "#adb5bd"];
+  var charts = [];
+
+  // Long category names (activity types, sectors) on a horizontal chart: break into lines.
+  function wrap(label, width) {
+    if (label.length <= width) return label;
+    var lines = [], line = "";
+    label.split(" ").forEach(function (word) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    if (line) lines.push(line);
+    return lines;
+  }
+
+  function draw(canvas) {
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source) return;
+    var spec = JSON.parse(source.textContent);
+    var round = spec.type === "doughnut";
+    var datasets = spec.datasets.map(function (d, i) {
+      var colour = palette[i % palette.length];
+      return {
+        label: d.label,
+        data: d.data,
+        backgroundColor: round ? palette : colour,
+        borderColor: round ? "#fff" : colour,
+        fill: false,
+        tension: 0.2
+      };
+    });
+    var valueAxis = {
+      beginAtZero: true,
+      stacked: spec.stacked,
+      ticks: { precision: 0, callback: function (v) { return compact.format(v); } }
+    };
+    var labels = spec.horizontal ? spec.labels.map(function (l) { return wrap(l, 32); })
+                                 : spec.labels;
+    if (spec.horizontal) {
+      // Room for every bar and every line of its wrapped name.
+      var lines = labels.reduce(function (n, l) {
+        return n + Math.max(Array.isArray(l) ? l.length : 1, spec.stacked ? 1 : datasets.length);
+      }, 0);
+      canvas.parentElement.style.height = Math.max(320, lines * 14 + 80) + "px";
+    }
+    var categoryAxis = { stacked: spec.stacked, ticks: { autoSkip: false } };
+    var options = {
+      responsive: true,
+      maintainAspectRatio: false,
+      locale: locale,
+      animation: false,
+      indexAxis: spec.horizontal ? "y" : "x",
+      plugins: {
+        legend: { position: "bottom" },
+        tooltip: {
+          callbacks: {
+            label: function (ctx) {
+              var v = round ? ctx.parsed : (spec.horizontal ? ctx.parsed.x : ctx.parsed.y);
+              return (round ? ctx.label : ctx.dataset.label) + ": " + full.format(v);
+            }
+          }
+        }
+      }
+    };
+    if (!round) {
+      options.scales = spec.horizontal ? { x: valueAxis, y: categoryAxis }
+                                       : { x: categoryAxis, y: valueAxis };
+    }
+    charts.push(new Chart(canvas, { type: spec.type, data: { labels: labels, datasets: datasets },
+                                    options: options }));
+  }
+
+  document.querySelectorAll("canvas[data-chart]").forEach(draw);
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+  // Redraw at the paper's width before printing, and back after.
+  window.addEventListener("beforeprint", function () {
+    charts.forEach(function (c) { c.resize(); });
+  });
+  window.addEventListener("afterprint", function () {
+    charts.forEach(function (c) { c.resize(); });
+  });
+})();

@@ -1,0 +1,43 @@
+import pytest
+
+from tests.conftest import PASSWORD
+from tests.projects.reports_data import build_year
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_opens_the_dashboard_and_the_annual_report(
+    live_server, page, artifacts, staff, province, district_a, commune_a1, district_b, commune_b1
+):
+    build_year(province, district_a, commune_a1, district_b, commune_b1)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+
+    page.goto(f"{live_server.url}/dang-nhap/")
+    page.fill("input[name=username]", staff.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form [type=submit]")
+    page.wait_for_url(f"{live_server.url}/")
+
+    page.goto(f"{live_server.url}/?year=2024")
+    canvas = page.locator('canvas[data-chart="bieu-do-budget"]')
+    canvas.wait_for()
+    # Chart.js drew on the canvas (it keeps a chart object per canvas).
+    assert page.evaluate(
+        "() => !!Chart.getChart(document.querySelector('canvas[data-chart=bieu-do-budget]'))"
+    )
+    assert page.locator('[data-figure="approved"]').inner_text() == "1.160.000.000 ₫"
+    assert page.locator('[data-figure="jobs_created"]').inner_text() == "15"
+    page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
+
+    page.click("nav >> text=Báo cáo")
+    page.click("text=Báo cáo kết quả hoạt động khuyến công năm")
+    page.fill("input[name=year]", "2024")
+    page.click("form.filters [type=submit]")
+    table = page.locator('table[data-table="by_source"]')
+    table.wait_for()
+    assert "Khuyến công địa phương" in table.inner_text()
+    assert "1.160.000.000 ₫" in table.locator("tfoot").inner_text()
+    page.screenshot(path=str(artifacts / "annual-report.png"), full_page=True)
+    assert errors == []
