@@ -9,7 +9,7 @@ PORT ?= 8000
 export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format check migrate demo messages chromium worker clean
+.PHONY: help install run test lint format check migrate demo messages chromium worker benchmark clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,13 @@ format: install ## Reformat the code with ruff
 check: install ## Django system checks and missing-migration check
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+BENCH_DB ?= sqlite:///$(CURDIR)/var/benchmark.sqlite3
+SCALE ?= full
+benchmark: install ## Fill a scratch database with a synthetic province and time reports and lists (SCALE=small|full)
+	rm -f var/benchmark.sqlite3*
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py benchmark_reports --scale $(SCALE)
 
 clean: ## Remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var staticfiles test-artifacts
