@@ -95,7 +95,7 @@ def funds_columns(with_budget: bool = False) -> list[Column]:
     if with_budget:
         columns.append(Column("allocated", _("Được giao"), "money"))
     columns += [
-        Column("projects", _("Số đề án")),
+        Column("projects", _("Số đề án được phê duyệt")),
         Column("approved", _("Đã phê duyệt"), "money"),
         Column("disbursed", _("Đã giải ngân"), "money"),
         Column("settled", _("Đã quyết toán"), "money"),
