@@ -120,7 +120,9 @@ GIVEN = [
 
 def _figures(facility, rng, base_workers):
     workers = base_workers
-    for year in range(2019, 2025):
+    # Facilities file figures from the year after they were founded (the demo starts in 2019).
+    first = max(2019, (facility.founded_year or 2018) + 1)
+    for year in range(first, 2025):
         revenue = workers * rng.randint(80, 260) * M
         YearlyFigure.objects.update_or_create(
             facility=facility,
@@ -193,7 +195,7 @@ def seed_facilities(count: int = 42) -> list[Facility]:
                 "main_sector": sectors[sector_code],
                 "representative": rep,
                 "address": f"{locality.full_name}, tỉnh Cao Bằng",
-                "founded_year": 1995 + (index * 3) % 28,
+                "founded_year": 1995 + (index * 3) % 29,
                 "woman_owned": "Thị" in rep,
                 "ethnic_minority_owned": index % 3 != 0,
             },
