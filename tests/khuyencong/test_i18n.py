@@ -227,7 +227,7 @@ def test_it_switches_back_to_vietnamese(in_english, officer):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("accept_language", [None, "vi-VN,vi;q=0.9"])
+@pytest.mark.parametrize("accept_language", [None, "vi-VN,vi;q=0.9", "en-US,en;q=0.9"])
 def test_it_speaks_vietnamese_to_a_new_session(client, english_catalogue, officer, accept_language):
     headers = {"Accept-Language": accept_language} if accept_language else {}
     login_page = client.get(reverse("login"), headers=headers).content.decode()
