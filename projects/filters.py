@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility
 from khuyencong import access
 from khuyencong.models import Role, User
+from khuyencong.text import fold
 from projects.forms import FacilityChoiceField, LocalityChoiceField, UserChoiceField
 from projects.models import ActivityType, Allocation, FundingSource, Project, Status
 
@@ -50,7 +51,17 @@ class ProjectFilter(django_filters.FilterSet):
     locality = LocalityFilter(
         label=_("Địa bàn"), queryset=None, method="in_subtree", empty_label=ALL
     )
-    facility = FacilityFilter(label=_("Cơ sở"), queryset=None, empty_label=ALL)
+    # A province holds thousands of facilities: a <select> of all of them would make the page
+    # heavy, so the list takes a facility by name or tax code, and by id from links (the
+    # facility page links to its projects).
+    facility_q = django_filters.CharFilter(
+        label=_("Cơ sở"),
+        method="search_facility",
+        widget=forms.TextInput(attrs={"placeholder": _("Tên hoặc mã số thuế (gõ không dấu)")}),
+    )
+    facility = FacilityFilter(
+        label=_("Cơ sở"), queryset=None, empty_label=ALL, widget=forms.HiddenInput
+    )
     responsible_officer = UserFilter(label=_("Cán bộ phụ trách"), queryset=None, empty_label=ALL)
     sort = django_filters.OrderingFilter(
         label=_("Sắp xếp"),
@@ -83,6 +94,10 @@ class ProjectFilter(django_filters.FilterSet):
 
     def search(self, queryset, name, value):
         return queryset.search(value)
+
+    def search_facility(self, queryset, name, value):
+        folded = fold(value)
+        return queryset.filter(facility__search_text__contains=folded) if folded else queryset
 
     def in_subtree(self, queryset, name, value):
         return queryset.filter(locality__path__startswith=value.path)
