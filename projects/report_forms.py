@@ -16,7 +16,12 @@ MAX_SPAN = 50
 
 
 # Filters whose choices have long names get more room.
-WIDE = {"locality": "col-lg-3", "programme": "col-lg-4", "activity_type": "col-lg-3"}
+WIDE = {
+    "locality": "col-lg-3",
+    "programme": "col-lg-6",
+    "activity_type": "col-lg-3",
+    "status": "col-lg-3",
+}
 
 
 def filter_helper(field_names: list[str]) -> FormHelper:
@@ -92,8 +97,15 @@ class AnnualForm(ReportFilterForm):
     field_order = ["year", "funding_source", "locality"]
 
 
+class ProgrammeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Programme) -> str:
+        # Names usually carry their period already ("… giai đoạn 2021–2025").
+        period = f"{obj.start_year}–{obj.end_year}"
+        return obj.name if period in obj.name else f"{obj.name} ({period})"
+
+
 class ProgrammeForm(ReportFilterForm):
-    programme = forms.ModelChoiceField(
+    programme = ProgrammeChoiceField(
         label=_("Chương trình khuyến công"),
         queryset=Programme.objects.all(),
         empty_label=None,
