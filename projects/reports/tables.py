@@ -30,6 +30,9 @@ class Chart:
     horizontal: bool = False
     # Amounts in đồng: the value axis reads "2,5 tỷ", "500 triệu" instead of bare numbers.
     money: bool = False
+    # Datasets (by index) drawn against a second axis on the right, for a figure of another
+    # size (42 facilities beside 1 077 workers would lie flat along the bottom).
+    secondary: tuple[int, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -47,6 +50,7 @@ class Chart:
             "stacked": self.stacked,
             "horizontal": self.horizontal,
             "money": self.money,
+            "secondary": list(self.secondary),
         }
 
 

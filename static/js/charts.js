@@ -41,9 +41,10 @@
     if (!source) return;
     var spec = JSON.parse(source.textContent);
     var round = spec.type === "doughnut";
+    var secondary = spec.secondary || [];
     var datasets = spec.datasets.map(function (d, i) {
       var colour = palette[i % palette.length];
-      return {
+      var dataset = {
         label: d.label,
         data: d.data,
         backgroundColor: round ? palette : colour,
@@ -51,6 +52,8 @@
         fill: false,
         tension: 0.2
       };
+      if (secondary.indexOf(i) >= 0) dataset.yAxisID = "y2";
+      return dataset;
     });
     var valueAxis = {
       beginAtZero: true,
@@ -90,6 +93,22 @@
     if (!round) {
       options.scales = spec.horizontal ? { x: valueAxis, y: categoryAxis }
                                        : { x: categoryAxis, y: valueAxis };
+      if (secondary.length && !spec.horizontal) {
+        // Each axis is titled with what it measures, so neither scale is misread.
+        var left = datasets.filter(function (d) { return !d.yAxisID; });
+        var right = datasets.filter(function (d) { return d.yAxisID; });
+        var title = function (list) {
+          return { display: true, text: list.map(function (d) { return d.label; }).join(", ") };
+        };
+        valueAxis.title = title(left.slice(0, 1));
+        options.scales.y2 = {
+          position: "right",
+          beginAtZero: true,
+          grid: { drawOnChartArea: false },
+          title: title(right),
+          ticks: { precision: 0, callback: function (v) { return full.format(v); } }
+        };
+      }
     }
     charts.push(new Chart(canvas, { type: spec.type, data: { labels: labels, datasets: datasets },
                                     options: options }));
