@@ -6,6 +6,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from facilities.forms import LocalityTreeIterator
 from facilities.models import RecognitionLevel, Sector
 from khuyencong.models import Locality, User
 from projects.models import ActivityType, FundingSource, Programme, Project, Status
@@ -46,8 +47,13 @@ def filter_helper(field_names: list[str]) -> FormHelper:
 
 
 class LocalityChoiceField(forms.ModelChoiceField):
+    """Localities as the indented tree the facility pages show (not "— — Xã …", which reads
+    like a blank)."""
+
+    iterator = LocalityTreeIterator
+
     def label_from_instance(self, obj: Locality) -> str:
-        return "— " * obj.depth + obj.full_name
+        return obj.full_name
 
 
 def year_field(label) -> forms.IntegerField:

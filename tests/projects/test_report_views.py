@@ -449,3 +449,12 @@ def test_facility_counts_get_their_own_axis_beside_worker_counts(login, everythi
     spec = chart_spec(login(staff).get(FACILITIES).content.decode(), "by_year")
     labels = [d["label"] for d in spec["datasets"]]
     assert [labels[i] for i in spec["secondary"]] == ["Số cơ sở"]
+
+
+@pytest.mark.django_db
+def test_the_locality_filter_is_an_indented_tree_like_the_facility_pages(login, year, officer):
+    html = login(officer).get(ANNUAL).content.decode()
+    select = html.split('name="locality"', 1)[1].split("</select>", 1)[0]
+    assert ">Huyện Huyện A</option>" in select
+    assert ">\u00a0\u00a0\u00a0\u00a0Xã Xã A Một</option>" in select
+    assert "— —" not in select and ">— " not in select
