@@ -672,6 +672,38 @@ def _tax_code(value) -> str:
     return _text(value).replace(" ", "")
 
 
+def _model_messages(exc: ValidationError, labels: dict[str, str]) -> list[str]:
+    """The model's field errors in the words of the file's columns.
+
+    Django's own messages for these checks are English, or missing from its Vietnamese
+    catalogue ("Ensure this value has at most …"), so the common ones are written here; a blank
+    name was already reported as "Thiếu Tên cơ sở"."""
+    out = []
+    for name, errors in exc.error_dict.items():
+        label = labels.get(name, name)
+        for error in errors:
+            params = error.params or {}
+            if error.code in ("blank", "required", "null"):
+                if name != "name":
+                    out.append(_("Thiếu %(label)s.") % {"label": label})
+            elif error.code == "max_length":
+                out.append(
+                    _("%(label)s dài quá %(limit)s ký tự (đang có %(length)s ký tự).")
+                    % {
+                        "label": label,
+                        "limit": params.get("limit_value"),
+                        "length": params.get("show_value"),
+                    }
+                )
+            elif error.code == "invalid" and name == "email":
+                out.append(_("Thư điện tử không đúng dạng, ví dụ: coso@example.vn."))
+            else:
+                message = " ".join(error.messages)
+                # The tax code's message already names its field.
+                out.append(message if message.startswith(label) else f"{label}: {message}")
+    return out
+
+
 def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column]) -> ImportRow:
     labels = {c.key: c.header for c in columns}
     row = ImportRow(number=number, raw={k: _text(v) for k, v in cells.items()})
@@ -731,9 +763,7 @@ def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column
             validate_constraints=False,
         )
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            label = labels.get(name, name)
-            errors.extend(f"{label}: {message}" for message in messages)
+        errors.extend(_model_messages(exc, labels))
     if facility.tax_code and facility.tax_code in lookups.taken_tax_codes:
         errors.append(
             _("Mã số thuế %(code)s đã được đăng ký cho một cơ sở khác.")

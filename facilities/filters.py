@@ -91,8 +91,8 @@ class FacilityFilter(django_filters.FilterSet):
         empty_label=ALL,
     )
     sector_scope = django_filters.ChoiceFilter(
-        label=_("Tính theo"),
-        choices=[("any", _("Chính hoặc khác")), ("main", _("Chỉ ngành chính"))],
+        label=_("Ngành nghề tính theo"),
+        choices=[("any", _("Ngành chính hoặc ngành khác")), ("main", _("Chỉ ngành nghề chính"))],
         empty_label=None,
         method="filter_nothing",
     )

@@ -161,7 +161,11 @@ class FacilityForm(forms.ModelForm):
             "notes": _("Ghi chú"),
         }
         help_texts = {
-            "tax_code": _("10 chữ số, hoặc 10 chữ số, dấu “-” và 3 chữ số với chi nhánh."),
+            "tax_code": _(
+                "10 chữ số, hoặc 10 chữ số, dấu “-” và 3 chữ số với chi nhánh "
+                "(ví dụ 4800123456 hoặc 4800123456-001). Để trống nếu cơ sở chưa có."
+            ),
+            "address": _("Số nhà, thôn/xóm, tổ dân phố; xã/phường đã chọn ở mục Địa bàn."),
             "sectors": _("Chọn thêm nếu cơ sở sản xuất nhiều ngành nghề."),
         }
         error_messages = {
@@ -185,6 +189,9 @@ class FacilityForm(forms.ModelForm):
         self.fields["locality"].queryset = localities.order_by("path")
         self.fields["locality"].empty_label = _("— Chọn địa bàn —")
         self.fields["locality"].error_messages["required"] = _("Chọn địa bàn của cơ sở.")
+        self.fields["locality"].help_text = _(
+            "Xã/phường nơi cơ sở sản xuất; báo cáo cộng dồn lên huyện và tỉnh."
+        )
         self.fields["main_sector"].empty_label = _("— Chọn ngành nghề —")
         self.fields["legal_form"].choices = [("", _("— Chọn loại hình —"))] + list(
             self.fields["legal_form"].choices
@@ -254,8 +261,14 @@ class FacilityForm(forms.ModelForm):
 class YearlyFigureForm(forms.ModelForm):
     year = YearField(label=_("Năm"), earliest=1900)
     workers = WholeNumberField(label=_("Số lao động"))
-    revenue = WholeNumberField(label=_("Doanh thu (đồng)"))
-    capital = WholeNumberField(label=_("Tổng nguồn vốn (đồng)"))
+    revenue = WholeNumberField(
+        label=_("Doanh thu (đồng)"),
+        help_text=_("Ghi đủ số đồng, không ghi triệu: ví dụ 4.500.000.000."),
+    )
+    capital = WholeNumberField(
+        label=_("Tổng nguồn vốn (đồng)"),
+        help_text=_("Ghi đủ số đồng, ví dụ 2.000.000.000."),
+    )
 
     class Meta:
         model = YearlyFigure

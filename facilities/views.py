@@ -91,6 +91,8 @@ def facility_list(request):
         "facilities": page.object_list,
         "headers": _sort_headers(request, filterset),
         "export_query": request.GET.urlencode(),
+        # Phones fold the filters away unless some are in use.
+        "active_filters": _filter_summary(filterset),
     }
     if request.htmx and request.htmx.target == "results":
         return render(request, "facilities/_results.html", context)

@@ -85,6 +85,7 @@ def notification_list(request):
             "filter": filterset,
             "page_obj": page,
             "unread_count": notifications.unread_count(request.user),
+            "filtered": any(request.GET.get(name) for name in filterset.filters),
         },
     )
 
@@ -126,7 +127,13 @@ def mark_read(request, pk):
     notification = notifications.mark_read(user=request.user, notification_id=notification.pk)
     if request.htmx:
         response = render(
-            request, "notifications/_item.html", {"item": _with_labels([notification])[0]}
+            request,
+            "notifications/_item.html",
+            {
+                "item": _with_labels([notification])[0],
+                # The dashboard panel swaps in its own short form of the item.
+                "compact": request.POST.get("compact") == "1",
+            },
         )
         response["HX-Trigger"] = "notificationsChanged"
         return response

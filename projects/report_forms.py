@@ -6,6 +6,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from facilities.forms import LocalityTreeIterator
 from facilities.models import RecognitionLevel, Sector
 from khuyencong.models import Locality, User
 from projects.models import ActivityType, FundingSource, Programme, Project, Status
@@ -16,7 +17,12 @@ MAX_SPAN = 50
 
 
 # Filters whose choices have long names get more room.
-WIDE = {"locality": "col-lg-3", "programme": "col-lg-4", "activity_type": "col-lg-3"}
+WIDE = {
+    "locality": "col-lg-3",
+    "programme": "col-lg-6",
+    "activity_type": "col-lg-3",
+    "status": "col-lg-3",
+}
 
 
 def filter_helper(field_names: list[str]) -> FormHelper:
@@ -41,8 +47,13 @@ def filter_helper(field_names: list[str]) -> FormHelper:
 
 
 class LocalityChoiceField(forms.ModelChoiceField):
+    """Localities as the indented tree the facility pages show (not "— — Xã …", which reads
+    like a blank)."""
+
+    iterator = LocalityTreeIterator
+
     def label_from_instance(self, obj: Locality) -> str:
-        return "— " * obj.depth + obj.full_name
+        return obj.full_name
 
 
 def year_field(label) -> forms.IntegerField:
@@ -92,8 +103,15 @@ class AnnualForm(ReportFilterForm):
     field_order = ["year", "funding_source", "locality"]
 
 
+class ProgrammeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Programme) -> str:
+        # Names usually carry their period already ("… giai đoạn 2021–2025").
+        period = f"{obj.start_year}–{obj.end_year}"
+        return obj.name if period in obj.name else f"{obj.name} ({period})"
+
+
 class ProgrammeForm(ReportFilterForm):
-    programme = forms.ModelChoiceField(
+    programme = ProgrammeChoiceField(
         label=_("Chương trình khuyến công"),
         queryset=Programme.objects.all(),
         empty_label=None,

@@ -80,27 +80,40 @@ class Dashboard:
             {"label": _("Đã giải ngân"), "data": [per_year[y].disbursed for y in years]},
             {"label": _("Đã quyết toán"), "data": [per_year[y].settled for y in years]},
         ]
-        table.chart = Chart("bar", [str(y) for y in years], datasets)
+        table.chart = Chart("bar", [str(y) for y in years], datasets, money=True)
         return table
 
     def status_table(self) -> Table:
-        return Table(
+        table = Table(
             "by_status",
             _("Đề án năm %(year)s theo trạng thái") % {"year": self.year},
             [Column("label", _("Trạng thái"), "text"), Column("count", _("Số đề án"))],
             [[label, n] for _value, label, n in self.by_status],
             [_("Tổng cộng"), sum(n for _v, _l, n in self.by_status)],
-        ).make_chart(["count"], kind="doughnut")
+        )
+        # The table lists every status; the ring only those that hold projects, so its
+        # legend is not a row of colours for nothing.
+        held = [(label, n) for _value, label, n in self.by_status if n]
+        table.chart = Chart(
+            "doughnut",
+            [label for label, _n in held],
+            [{"label": _("Số đề án"), "data": [n for _label, n in held]}],
+        )
+        return table
 
     def activity_table(self) -> Table:
         groups = [g for g in self.annual.by_activity if g.figures.projects or g.figures.approved]
-        return funds_table(
+        table = funds_table(
             "by_activity",
             _("Đề án năm %(year)s theo nội dung khuyến công") % {"year": self.year},
             _("Nội dung khuyến công"),
             groups,
             compact=True,
         ).make_chart(["projects"], horizontal=True)
+        table.empty = _("Chưa có đề án nào được phê duyệt kinh phí năm %(year)s.") % {
+            "year": self.year
+        }
+        return table
 
     def locality_table(self) -> Table:
         return funds_table(

@@ -121,7 +121,7 @@ class FacilityStats:
                 ]
                 for y in self.years
             ],
-        ).make_chart(["workers", "facilities", "kc_workers"], kind="line")
+        ).make_chart(["workers", "facilities", "kc_workers"], kind="line", secondary=(1,))
         growth = Table(
             "growth",
             _("Tốc độ tăng bình quân/năm %(start)s–%(end)s") % {"start": first, "end": last},

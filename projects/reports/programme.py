@@ -31,6 +31,18 @@ from projects.reports.tables import Column, Table, sum_optional
 
 # --- 2. programme report ------------------------------------------------------------------
 
+# Words that start a programme's name but are common nouns inside a sentence.
+COMMON_OPENINGS = ("Chương trình", "Kế hoạch")
+
+
+def in_sentence(name: str) -> str:
+    """A programme's name inside a sentence, in Vietnamese sentence case:
+    "Chương trình khuyến công tỉnh …" → "chương trình khuyến công tỉnh …"."""
+    for opening in COMMON_OPENINGS:
+        if name.startswith(opening):
+            return name[0].lower() + name[1:]
+    return name
+
 
 @dataclass
 class TargetResult:
@@ -71,7 +83,7 @@ class ProgrammeReport:
 
     @property
     def heading(self) -> str:
-        return _("Báo cáo thực hiện %(name)s") % {"name": self.programme}
+        return _("Báo cáo thực hiện %(name)s") % {"name": in_sentence(self.programme.name)}
 
     @property
     def period(self) -> str:
@@ -93,9 +105,9 @@ class ProgrammeReport:
             "targets",
             _("Chỉ tiêu và kết quả thực hiện"),
             [
-                Column("label", _("Chỉ tiêu"), "text"),
+                Column("label", _("Nội dung"), "text"),
                 Column("unit", _("Đơn vị tính"), "text"),
-                Column("target", _("Chỉ tiêu")),
+                Column("target", _("Chỉ tiêu giai đoạn")),
                 *[Column(f"y{y}", str(y)) for y in years],
                 Column("result", _("Kết quả thực hiện")),
                 Column("percent", _("Tỷ lệ hoàn thành"), "percent"),

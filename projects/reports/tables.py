@@ -28,6 +28,16 @@ class Chart:
     datasets: list[dict]
     stacked: bool = False
     horizontal: bool = False
+    # Amounts in đồng: the value axis reads "2,5 tỷ", "500 triệu" instead of bare numbers.
+    money: bool = False
+    # Datasets (by index) drawn against a second axis on the right, for a figure of another
+    # size (42 facilities beside 1 077 workers would lie flat along the bottom).
+    secondary: tuple[int, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing but zeros: an empty frame of axes would say nothing the table does not."""
+        return not any(v for d in self.datasets for v in d["data"])
 
     def as_json(self) -> dict:
         return {
@@ -39,6 +49,8 @@ class Chart:
             ],
             "stacked": self.stacked,
             "horizontal": self.horizontal,
+            "money": self.money,
+            "secondary": list(self.secondary),
         }
 
 
@@ -51,6 +63,12 @@ class Table:
     total: list | None = None
     chart: Chart | None = None
     note: str = ""
+    # What an empty table says (default: "Không có số liệu.").
+    empty: str = ""
+
+    @property
+    def shows_chart(self) -> bool:
+        return self.chart is not None and not self.chart.is_empty
 
     @property
     def wide(self) -> bool:
@@ -78,6 +96,9 @@ class Table:
         self, value_keys: list[str], kind: str = "bar", label_key: str | None = None, **options
     ) -> "Table":
         label_index = self.column(label_key) if label_key else 0
+        options.setdefault(
+            "money", all(self.columns[self.column(k)].kind == "money" for k in value_keys)
+        )
         self.chart = Chart(
             kind=kind,
             labels=[row[label_index] for row in self.rows],

@@ -648,3 +648,39 @@ def test_the_detail_query_count_does_not_grow_with_history(
     with django_assert_num_queries(14):
         response = client.get(detail(facility_a))
     assert response.text.count("Số liệu năm 2007") >= 2
+
+
+# ---------------------------------------------------------------------------------------------
+# What an officer reads (QA review)
+
+
+@pytest.mark.django_db
+class TestWhatTheOfficerReads:
+    def test_the_list_says_which_filters_are_in_use(self, login, staff, facility_a, district_a):
+        html = login(staff).get(LIST, {"locality": district_a.pk, "q": "giang"}).text
+        assert f"Đang lọc: Tìm kiếm: “giang”; Địa bàn: {district_a.full_name}" in html
+        # …so phones, which fold the filters away, keep them open while some are in use.
+        assert "collapse d-md-block show" in html
+        plain = login(staff).get(LIST).text
+        assert "Đang lọc" not in plain
+        assert "collapse d-md-block show" not in plain
+
+    def test_an_empty_list_tells_a_filter_from_an_empty_registry(self, login, officer, viewer):
+        client = login(officer)
+        assert "Chưa có cơ sở nào trong phạm vi bạn phụ trách." in client.get(LIST).text
+        assert "Thêm cơ sở" in client.get(LIST).text
+        filtered = client.get(LIST, {"q": "không có"}).text
+        assert "Không có cơ sở nào khớp với điều kiện lọc." in filtered
+        assert "“Nhập từ Excel” để đưa cơ sở" not in login(viewer).get(LIST).text
+
+    def test_the_detail_leads_to_the_facilitys_projects(self, login, viewer, facility_a):
+        page = login(viewer).get(detail(facility_a)).text
+        assert f'href="/de-an/?facility={facility_a.pk}"' in page
+        assert "Đề án của cơ sở" in page
+
+    def test_the_forms_explain_locality_address_and_money(self, login, officer, facility_a):
+        page = login(officer).get(CREATE).text
+        assert "Xã/phường nơi cơ sở sản xuất" in page
+        assert "4800123456-001" in page
+        figure = login(officer).get(reverse("facilities:figure_create", args=[facility_a.pk])).text
+        assert "Ghi đủ số đồng, không ghi triệu" in figure

@@ -167,3 +167,36 @@ def test_the_dashboard_panel_lists_the_newest_unread_notifications(client, offic
     assert page.count("Nhắc việc số") == 5
     assert "Của người khác" not in page
     assert "Xem cả 7 thông báo chưa đọc" in page
+
+
+@pytest.mark.django_db
+class TestWhatTheOfficerReads:
+    """Empty states and the short dashboard form of an item (QA review)."""
+
+    def test_an_empty_filter_says_nothing_matches_and_offers_all(self, login, staff):
+        make_notification(staff)
+        html = login(staff).get(reverse("notifications:list"), {"state": "read"}).content.decode()
+        assert "Không có thông báo nào khớp bộ lọc." in html
+        assert "Chưa có thông báo nào." not in html
+
+    def test_with_no_notification_at_all_it_says_what_will_come(self, login, staff):
+        html = login(staff).get(reverse("notifications:list")).content.decode()
+        assert "Chưa có thông báo nào. Nhắc việc hằng ngày" in html
+
+    def test_the_dashboard_panel_keeps_to_titles_and_names_its_tick_button(self, login, staff):
+        make_notification(staff, title="Đề án DA-01 chờ thẩm định đã 10 ngày")
+        page = login(staff).get(reverse("notifications:latest")).content.decode()
+        assert "Đề án DA-01 chờ thẩm định đã 10 ngày" in page
+        assert "Đề án nộp ngày 01/03/2026" not in page  # the body stays on the list page
+        assert 'aria-label="Đánh dấu đã đọc"' in page
+        assert 'name="compact" value="1"' in page
+
+    def test_marking_read_in_the_panel_swaps_in_the_short_form(self, login, staff):
+        notification = make_notification(staff)
+        url = reverse("notifications:mark_read", args=[notification.pk])
+        short = login(staff).post(url, {"compact": "1"}, HTTP_HX_REQUEST="true")
+        assert "Đề án nộp ngày 01/03/2026" not in short.content.decode()
+        notification.read_at = None
+        notification.save()
+        full = login(staff).post(url, HTTP_HX_REQUEST="true")
+        assert "Đề án nộp ngày 01/03/2026" in full.content.decode()

@@ -3,6 +3,7 @@ and a query count that does not grow with the data."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 from html.parser import HTMLParser
 
@@ -369,3 +370,91 @@ class TestQueryCounts:
             make_project(commune_a1, status=Status.RETURNED)
         with django_assert_num_queries(small):
             client.get(DASHBOARD)
+
+
+def chart_spec(html: str, key: str) -> dict | None:
+    """The JSON a chart of the page is drawn from, None when the page draws no such chart."""
+    import json
+
+    match = re.search(rf'<script id="bieu-do-{key}" type="application/json">(.*?)</script>', html)
+    return json.loads(match.group(1)) if match else None
+
+
+@pytest.mark.django_db
+class TestWhatTheOfficerReads:
+    """Wording, empty states and charts as an officer meets them (QA review)."""
+
+    def test_an_empty_year_says_so_instead_of_drawing_empty_axes(self, login, year, staff):
+        html = login(staff).get("/?year=2026").content.decode()
+        assert "Chưa có đề án nào được phê duyệt kinh phí năm 2026." in html
+        assert chart_spec(html, "by_activity") is None
+        assert chart_spec(html, "by_locality") is None
+        assert chart_spec(html, "budget") is not None  # 2024 has allocations
+
+    def test_the_status_ring_lists_only_statuses_that_hold_projects(self, login, year, staff):
+        html = login(staff).get(DASHBOARD).content.decode()
+        ring = chart_spec(html, "by_status")
+        rows = page_tables_from_html(html)["by_status"][1:-1]
+        held = [label for label, n in rows if n != "0"]
+        assert ring["labels"] == held
+        assert 0 not in ring["datasets"][0]["data"]
+        assert len(rows) > len(held)  # the table still lists every status
+
+    def test_money_charts_say_they_hold_money(self, login, year, staff):
+        html = login(staff).get(DASHBOARD).content.decode()
+        assert chart_spec(html, "budget")["money"] is True
+        assert chart_spec(html, "by_status")["money"] is False
+        annual = login(staff).get(ANNUAL).content.decode()
+        assert chart_spec(annual, "by_source")["money"] is True
+
+    def test_a_viewer_sees_no_my_work_panel(self, login, year, viewer, staff):
+        assert "dashboard-work" not in login(viewer).get(DASHBOARD).content.decode()
+        assert "dashboard-work" in login(staff).get(DASHBOARD).content.decode()
+
+    def test_the_programme_report_names_the_programme_once_in_sentence_case(
+        self, login, everything, staff
+    ):
+        response = login(staff).get(PROGRAMME)
+        html = response.content.decode()
+        heading = "Báo cáo thực hiện chương trình khuyến công thử nghiệm"
+        assert f'<h1 class="h4 mb-0">{heading}</h1>' in html
+        assert "(2023–2025)</h1>" not in html
+        assert "Chương trình khuyến công thử nghiệm (2023–2025)</option>" in html
+        header = page_tables(response)["targets"][0]
+        assert header[:3] == ["Nội dung", "Đơn vị tính", "Chỉ tiêu giai đoạn"]
+
+    def test_a_name_that_carries_its_period_is_not_repeated(self, login, staff):
+        from projects.models import Programme
+
+        Programme.objects.create(
+            name="Chương trình khuyến công tỉnh giai đoạn 2021–2025", start_year=2021, end_year=2025
+        )
+        html = login(staff).get(PROGRAMME).content.decode()
+        assert "Chương trình khuyến công tỉnh giai đoạn 2021–2025</option>" in html
+
+    def test_without_a_programme_it_points_to_the_planning_pages(self, login, staff):
+        html = login(staff).get(PROGRAMME).content.decode()
+        assert 'href="/ke-hoach/"' in html.split("alert-info", 1)[1]
+        assert "trang quản trị" not in html
+
+
+def page_tables_from_html(html: str) -> dict[str, list[list[str]]]:
+    reader = TableReader()
+    reader.feed(html)
+    return reader.tables
+
+
+@pytest.mark.django_db
+def test_facility_counts_get_their_own_axis_beside_worker_counts(login, everything, staff):
+    spec = chart_spec(login(staff).get(FACILITIES).content.decode(), "by_year")
+    labels = [d["label"] for d in spec["datasets"]]
+    assert [labels[i] for i in spec["secondary"]] == ["Số cơ sở"]
+
+
+@pytest.mark.django_db
+def test_the_locality_filter_is_an_indented_tree_like_the_facility_pages(login, year, officer):
+    html = login(officer).get(ANNUAL).content.decode()
+    select = html.split('name="locality"', 1)[1].split("</select>", 1)[0]
+    assert ">Huyện Huyện A</option>" in select
+    assert ">\u00a0\u00a0\u00a0\u00a0Xã Xã A Một</option>" in select
+    assert "— —" not in select and ">— " not in select
