@@ -11,12 +11,14 @@ import datetime
 import io
 import re
 from collections.abc import Iterable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
@@ -487,9 +489,12 @@ class _Lookups:
             self.sector_by_key[fold(sector.code)] = sector
             self.sector_by_key[fold(sector.name)] = sector
         self.legal_forms = {}
-        for value, label in LegalForm.choices:
-            self.legal_forms[fold(str(label))] = value
-            self.legal_forms[_header_key(label)] = value
+        # Files are written in Vietnamese (the template), whatever language the user reads.
+        for language in (None, settings.LANGUAGE_CODE):
+            with translation.override(language) if language else nullcontext():
+                for value, label in LegalForm.choices:
+                    self.legal_forms[fold(str(label))] = value
+                    self.legal_forms[_header_key(label)] = value
         for alias in ("cong ty", "cong ty tnhh", "cong ty tnhh mtv", "cong ty co phan", "dn"):
             self.legal_forms[alias] = LegalForm.ENTERPRISE
         self.legal_forms["htx"] = LegalForm.COOPERATIVE
@@ -579,14 +584,19 @@ def _header_map(ws, columns: list[Column]) -> tuple[int, dict[str, int]] | None:
     """Find the header row (the first of the top rows holding “Tên cơ sở”) and map column keys
     to their positions."""
     wanted = {}
+    # Headers are recognised in the user's language and in Vietnamese, the template's.
+    with translation.override(settings.LANGUAGE_CODE):
+        source_columns = {c.key: c.header for c in import_columns()}
+        name_keys = {_header_key(_("Tên cơ sở"))}
+    name_keys.add(_header_key(_("Tên cơ sở")))
     for column in columns:
         wanted[_header_key(column.header)] = column.key
+        wanted[_header_key(source_columns.get(column.key, column.header))] = column.key
         for alias in column.aliases:
             wanted[alias] = column.key
-    name_key = _header_key(_("Tên cơ sở"))
     for index, row in enumerate(ws.iter_rows(min_row=1, max_row=15, values_only=True), start=1):
         keys = [_header_key(value) for value in row]
-        if name_key in keys:
+        if name_keys & set(keys):
             positions = {}
             for position, key in enumerate(keys):
                 if key in wanted and wanted[key] not in positions:
