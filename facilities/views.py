@@ -475,9 +475,9 @@ def _import_path(request, token: str) -> Path | None:
 
 def _forget_import(request, token: str) -> None:
     tokens = request.session.get(IMPORT_SESSION_KEY, {})
-    tokens.pop(token, None)
+    mine = tokens.pop(token, None) is not None  # another session's upload is not ours to delete
     request.session[IMPORT_SESSION_KEY] = tokens
-    if TOKEN_RE.match(token or ""):
+    if mine and TOKEN_RE.match(token or ""):
         (_import_dir() / f"{token}.xlsx").unlink(missing_ok=True)
 
 
