@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from facilities import excel
 from facilities.filters import SORT_FIELDS, SORT_LABELS, FacilityFilter
@@ -82,6 +82,7 @@ def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
 
 
 @login_required
+@require_safe
 def facility_list(request):
     filterset = _filtered(request)
     page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -121,6 +122,7 @@ def _filter_summary(filterset: FacilityFilter) -> str:
 
 
 @login_required
+@require_safe
 def facility_export(request):
     filterset = _filtered(request)
     facilities = filterset.qs
@@ -161,12 +163,14 @@ def _detail_context(facility: Facility) -> dict:
 
 
 @login_required
+@require_safe
 def facility_detail(request, pk):
     facility = _scoped_facility(request, pk, for_list=True)
     return render(request, "facilities/detail.html", _detail_context(facility))
 
 
 @login_required
+@require_safe
 def facility_history_section(request, pk):
     facility = _scoped_facility(request, pk)
     return render(
@@ -286,11 +290,13 @@ def _edit_sub_record(request, facility, section, form, *, form_url, form_title, 
 
 
 @login_required
+@require_safe
 def figures_section(request, pk):
     return _section(request, _scoped_facility(request, pk), "figures")
 
 
 @login_required
+@require_safe
 def products_section(request, pk):
     return _section(request, _scoped_facility(request, pk), "products")
 

@@ -17,7 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from khuyencong import notifications
 from khuyencong.models import Delivery, Notification
@@ -72,6 +72,7 @@ def _with_labels(items):
 
 
 @login_required
+@require_safe
 def notification_list(request):
     filterset = NotificationFilter(
         request.GET, queryset=_user_notifications(request).for_list(), user=request.user
@@ -99,6 +100,7 @@ def badge(request):
 
 
 @login_required
+@require_safe
 def latest(request):
     """The newest unread notifications, for the dashboard panel (loaded by htmx)."""
     items = _with_labels(list(_user_notifications(request).for_list().filter(read_at=None)[:5]))

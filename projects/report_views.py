@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from projects import report_excel, reports
 from projects.mywork import waiting_for
@@ -52,6 +53,7 @@ def _render_report(request, template: str, form, report, filename: str, **extra)
 
 
 @login_required
+@require_safe
 def dashboard(request):
     today = timezone.localdate()
     user = request.user
@@ -93,11 +95,13 @@ def dashboard(request):
 
 
 @login_required
+@require_safe
 def index(request):
     return render(request, "reports/index.html")
 
 
 @login_required
+@require_safe
 def annual(request):
     form = _bound(AnnualForm, request, {"year": timezone.localdate().year})
     report = None
@@ -118,6 +122,7 @@ def annual(request):
 
 
 @login_required
+@require_safe
 def programme(request):
     default = reports.default_programme(timezone.localdate())
     form = _bound(ProgrammeForm, request, {"programme": default.pk if default else ""})
@@ -144,6 +149,7 @@ def _period_defaults(span: tuple[int, int] | None, years: int = 10) -> dict:
 
 
 @login_required
+@require_safe
 def facility_stats(request):
     span = reports.facility_years(reports.Area(request.user))
     form = _bound(FacilityStatsForm, request, _period_defaults(span))
@@ -160,6 +166,7 @@ def facility_stats(request):
 
 
 @login_required
+@require_safe
 def products(request):
     span = reports.recognition_years(reports.Area(request.user))
     form = _bound(ProductForm, request, _period_defaults(span))
@@ -177,6 +184,7 @@ def products(request):
 
 
 @login_required
+@require_safe
 def register(request):
     today = timezone.localdate()
     data = {"year_from": today.year, "year_to": today.year}

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from khuyencong import access
 from khuyencong.models import Role
@@ -63,6 +64,7 @@ def _by_source(rows, amount_attr):
 
 
 @login_required
+@require_safe
 def programme_list(request):
     programmes = Programme.objects.prefetch_related(
         Prefetch("budgets", ProgrammeBudget.objects.select_related("funding_source"))
@@ -108,6 +110,7 @@ def _year_allocations(years):
 
 
 @login_required
+@require_safe
 def programme_detail(request, pk):
     programme = get_object_or_404(Programme, pk=pk)
     sources = _sources()
@@ -173,6 +176,7 @@ def programme_edit(request, pk=None):
 
 
 @login_required
+@require_safe
 def plan_detail(request, year):
     plan = get_object_or_404(AnnualPlan.objects.select_related("programme"), year=year)
     sources = _sources()
@@ -226,6 +230,7 @@ def plan_edit(request, year=None):
 
 
 @login_required
+@require_safe
 def allocation_list(request):
     filterset = AllocationFilter(request.GET or None, queryset=Allocation.objects.for_list())
     page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -251,6 +256,7 @@ def allocation_list(request):
 
 
 @login_required
+@require_safe
 def allocation_detail(request, pk):
     allocation = get_object_or_404(Allocation.objects.for_list(), pk=pk)
     figures = budget.allocation_figures([allocation])[allocation.pk]
@@ -296,6 +302,7 @@ def allocation_edit(request, pk=None):
 
 
 @login_required
+@require_safe
 def norm_list(request):
     today = timezone.localdate()
     norms = list(SupportNorm.objects.select_related("activity_type", "funding_source"))
@@ -333,6 +340,7 @@ CATALOGUES = {
 
 
 @login_required
+@require_safe
 def catalogue(request):
     return render(
         request,
