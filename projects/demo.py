@@ -6,8 +6,11 @@ managers trained, 25 facilities helped with machinery) and the 2022 budget (KCĐ
 KCQG 900 million). The other years' amounts and all decision numbers except 470/QĐ-UBND are
 illustrations, and say so in their notes.
 
-Projects are created and moved through projects/workflow.py, so their events and history are
-real; a project whose title exists already is left alone (the command may run again).
+Projects are created and moved through projects/workflow.py, projects/closeout.py and
+projects/money.py, so their events and history are real; a project whose title exists already is
+left alone (the command may run again).
+
+Projects after approval (issue 4) are in projects/demo_closeout.py.
 """
 
 import datetime
@@ -109,30 +112,6 @@ def seed_plans() -> dict[tuple[int, str], Allocation]:
 def _project_specs(facility) -> list[dict]:
     """Projects in every state of the application workflow; `facility(name)` finds one."""
     return [
-        {
-            "title": "Hỗ trợ ứng dụng máy móc thiết bị máy cán tôn",
-            "facility": facility("Công ty TNHH Giang Hiền"),
-            "activity": "UDMM",
-            "source": "KCĐP",
-            "year": 2022,
-            "money": (420 * M, 150 * M, 270 * M),
-            "outcomes": {"expected_machines_installed": 1, "expected_jobs_created": 6},
-            "by": "trungtam",
-            "to": Status.APPROVED,
-            "decision": "35/QĐ-SCT",
-        },
-        {
-            "title": "Xây dựng mô hình trình diễn kỹ thuật sản xuất chiếu trúc",
-            "facility": facility("Công ty TNHH MTV 688"),
-            "activity": "MHTD",
-            "source": "KCĐP",
-            "year": 2022,
-            "money": (236 * M, 70 * M, 166 * M),
-            "outcomes": {"expected_jobs_created": 12, "expected_people_trained": 20},
-            "by": "huyen",
-            "to": Status.APPROVED,
-            "decision": "36/QĐ-SCT",
-        },
         {
             "title": "Hỗ trợ ứng dụng máy móc thiết bị tiên tiến trong sản xuất miến dong",
             "facility": facility("Hợp tác xã nông nghiệp Cai Bộ"),
@@ -266,7 +245,7 @@ def _walk(project, spec, users, allocations):
 
 
 def seed_projects(users: dict[str, User]) -> list[Project]:
-    """Plans, allocations and one or more projects in each state of issue 3. Idempotent."""
+    """Plans, allocations and projects in every state of issues 3 and 4. Idempotent."""
     allocations = seed_plans()
     sources = {s.code: s for s in FundingSource.objects.all()}
     activities = {a.code: a for a in ActivityType.objects.all()}
@@ -312,4 +291,7 @@ def seed_projects(users: dict[str, User]) -> list[Project]:
             **spec["outcomes"],
         )
         projects.append(_walk(project, spec, users, allocations))
-    return projects
+    # The close-out stories use this module's constants, so they are imported here, not above.
+    from projects.demo_closeout import seed_closeout
+
+    return projects + seed_closeout(users, facility)

@@ -431,6 +431,44 @@ ALLOWED_UPLOADS = {
 }
 
 
+def check_upload(upload):
+    """The file as uploaded, or a Vietnamese ValidationError: allowed type, size, real content."""
+    name = Path(upload.name).name
+    extension = Path(name).suffix.lower().removeprefix(".")
+    if extension not in ALLOWED_UPLOADS:
+        raise forms.ValidationError(
+            _(
+                "Không nhận tệp “%(name)s”. Chỉ nhận tệp PDF, Word (.doc, .docx), "
+                "Excel (.xls, .xlsx), OpenDocument (.odt, .ods) và ảnh (.jpg, .jpeg, .png)."
+            )
+            % {"name": name}
+        )
+    limit = settings.MAX_UPLOAD_MB * 1024 * 1024
+    if upload.size > limit:
+        raise forms.ValidationError(
+            _("Tệp “%(name)s” nặng %(size)s MB, vượt giới hạn %(limit)s MB.")
+            % {
+                "name": name,
+                "size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ","),
+                "limit": settings.MAX_UPLOAD_MB,
+            }
+        )
+    if upload.size == 0:
+        raise forms.ValidationError(_("Tệp “%(name)s” rỗng.") % {"name": name})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not head.startswith(ALLOWED_UPLOADS[extension]):
+        raise forms.ValidationError(
+            _(
+                "Nội dung tệp “%(name)s” không phải tệp .%(ext)s thật (có thể tệp đã bị "
+                "đổi đuôi). Hãy tải lên đúng tệp gốc."
+            )
+            % {"name": name, "ext": extension}
+        )
+    return upload
+
+
 class DocumentForm(forms.ModelForm):
     class Meta:
         model = ProjectDocument
@@ -450,41 +488,7 @@ class DocumentForm(forms.ModelForm):
         self.helper.form_tag = False
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        name = Path(upload.name).name
-        extension = Path(name).suffix.lower().removeprefix(".")
-        if extension not in ALLOWED_UPLOADS:
-            raise forms.ValidationError(
-                _(
-                    "Không nhận tệp “%(name)s”. Chỉ nhận tệp PDF, Word (.doc, .docx), "
-                    "Excel (.xls, .xlsx), OpenDocument (.odt, .ods) và ảnh (.jpg, .jpeg, .png)."
-                )
-                % {"name": name}
-            )
-        limit = settings.MAX_UPLOAD_MB * 1024 * 1024
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("Tệp “%(name)s” nặng %(size)s MB, vượt giới hạn %(limit)s MB.")
-                % {
-                    "name": name,
-                    "size": f"{upload.size / 1024 / 1024:.1f}".replace(".", ","),
-                    "limit": settings.MAX_UPLOAD_MB,
-                }
-            )
-        if upload.size == 0:
-            raise forms.ValidationError(_("Tệp “%(name)s” rỗng.") % {"name": name})
-        upload.seek(0)
-        head = upload.read(16)
-        upload.seek(0)
-        if not head.startswith(ALLOWED_UPLOADS[extension]):
-            raise forms.ValidationError(
-                _(
-                    "Nội dung tệp “%(name)s” không phải tệp .%(ext)s thật (có thể tệp đã bị "
-                    "đổi đuôi). Hãy tải lên đúng tệp gốc."
-                )
-                % {"name": name, "ext": extension}
-            )
-        return upload
+        return check_upload(self.cleaned_data["file"])
 
 
 class CommentForm(forms.ModelForm):

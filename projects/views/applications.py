@@ -17,11 +17,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from khuyencong import access
 from khuyencong.models import Role
-from projects import excel, mywork, norms, workflow
+from projects import closeout, excel, mywork, norms, workflow
+from projects.closeout_forms import RequestAcceptanceForm, SettleForm, StartForm
 from projects.filters import ProjectFilter
 from projects.forms import (
     AppraiseForm,
@@ -37,6 +38,7 @@ from projects.forms import (
     SubmitForm,
 )
 from projects.models import ActivityType, FundingSource, Project, Status
+from projects.views import closeout as closeout_views
 from projects.views.history import project_history
 from projects.workflow import TransitionError
 
@@ -84,12 +86,41 @@ ACTIONS = {
         NormOverrideForm,
         lambda p, u, d: workflow.override_norm(project=p, by=u, reason=d["reason"]),
     ),
+    # After approval (projects/closeout.py). Accepting and reopening are not buttons: they
+    # follow from the outcome of an acceptance review (closeout.REVIEW_ONLY_ACTIONS).
+    "start": (
+        StartForm,
+        lambda p, u, d: closeout.start(
+            project=p,
+            by=u,
+            contract_number=d["contract_number"],
+            contract_date=d["contract_date"],
+            report_every_months=d["report_every_months"],
+            comment=d["comment"],
+        ),
+    ),
+    "request_acceptance": (
+        RequestAcceptanceForm,
+        lambda p, u, d: closeout.request_acceptance(project=p, by=u, comment=d["comment"]),
+    ),
+    "settle": (
+        SettleForm,
+        lambda p, u, d: closeout.settle(
+            project=p,
+            by=u,
+            settled_amount=d["settled_amount"],
+            decision_number=d["decision_number"],
+            settled_on=d["settled_on"],
+            comment=d["comment"],
+        ),
+    ),
 }
 
 # Names of events in the timeline that are not workflow actions.
 EVENT_LABELS = {
     "create": gettext_lazy("Lập đề án"),
     "override_norm": gettext_lazy("Phê duyệt vượt định mức"),
+    **closeout.EVENT_LABELS,
 }
 
 
@@ -166,6 +197,7 @@ def _filtered(request):
 
 
 @login_required
+@require_safe
 def project_list(request):
     filterset = _filtered(request)
     page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
@@ -182,6 +214,7 @@ def project_list(request):
 
 
 @login_required
+@require_safe
 def project_export(request):
     filterset = _filtered(request)
     content = excel.project_list_workbook(filterset.qs, user=request.user)
@@ -329,13 +362,14 @@ def _action_forms(project, user):
     forms = []
     for action in workflow.available_actions(project, user):
         if action.name not in ACTIONS:
-            continue  # close-out actions have their own screens
+            continue  # accepting and reopening come from a review outcome, not a button
         form_class, _call = ACTIONS[action.name]
         forms.append((action.name, action.label, action.style, form_class(project=project)))
     return forms
 
 
 @login_required
+@require_safe
 def project_detail(request, pk):
     project = _get_project(request, pk)
     user = request.user
@@ -374,6 +408,7 @@ def project_detail(request, pk):
         ],
         "Status": Status,
     }
+    context.update(closeout_views.detail_context(project, user))
     return render(request, "projects/detail.html", context)
 
 
@@ -448,6 +483,7 @@ def document_upload(request, pk):
 
 
 @login_required
+@require_safe
 def document_download(request, pk, doc_pk):
     project = _get_project(request, pk)
     document = project.documents.filter(pk=doc_pk).first()
@@ -482,6 +518,7 @@ def comment_add(request, pk):
 
 
 @login_required
+@require_safe
 def my_work(request):
     groups = [(group, list(group.projects)) for group in mywork.waiting_for(request.user)]
     return render(

@@ -241,6 +241,7 @@ def allocation_list(request):
         total.allocated += f.allocated
         total.approved += f.approved
         total.disbursed += f.disbursed
+        total.settled += f.settled
         total.released += f.released
     return render(
         request,

@@ -31,7 +31,8 @@ def test_it_opens_the_dashboard_and_the_annual_report(
     assert page.locator('[data-figure="jobs_created"]').inner_text() == "15"
     page.screenshot(path=str(artifacts / "dashboard.png"), full_page=True)
 
-    page.click("nav >> text=Báo cáo")
+    # Exactly "Báo cáo": the menu also has "Báo cáo tiến độ chưa nộp" (Theo dõi thực hiện).
+    page.click('nav >> text="Báo cáo"')
     page.click("text=Báo cáo kết quả hoạt động khuyến công năm")
     page.fill("input[name=year]", "2024")
     page.click("form.filters [type=submit]")

@@ -4,10 +4,26 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
 
-from projects import budget
+from projects import budget, closeout, schedule
 from projects.demo import PROGRAMME_NAME, seed_projects
-from projects.models import Allocation, AnnualPlan, Programme, Project, ProjectEvent, Status
+from projects.models import (
+    AcceptanceOutcome,
+    AcceptanceReview,
+    Allocation,
+    AnnualPlan,
+    Disbursement,
+    DisbursementKind,
+    FollowUpAction,
+    MonitoringVisit,
+    Programme,
+    ProgressReport,
+    Project,
+    ProjectEvent,
+    Status,
+)
 
 M = 1_000_000
 pytestmark = pytest.mark.django_db
@@ -40,24 +56,100 @@ def test_plans_and_allocations_cover_2022_to_2026(demo):
     assert y2022 == {"KCĐP": 850 * M, "KCQG": 900 * M}
 
 
-def test_there_are_projects_in_every_state_of_the_application_workflow(demo):
+def test_there_are_projects_in_every_state(demo):
     states = set(Project.objects.values_list("status", flat=True))
-    assert states == {
-        Status.DRAFT,
-        Status.SUBMITTED,
-        Status.RETURNED,
-        Status.APPRAISED,
-        Status.APPROVED,
-        Status.REJECTED,
-        Status.CANCELLED,
-    }
-    # Made through the workflow: every project has its creation and transitions recorded.
+    assert states == set(Status.values)
+    # Made through the rules: every project has its creation and transitions recorded.
     for project in Project.objects.all():
         actions = list(project.events.values_list("action", flat=True))
         assert actions[0] == "create"
         if project.status == Status.APPROVED:
             assert actions[-1] == "approve"
+        if project.approved_amount is not None:
             assert project.allocation.year == project.year
+
+
+def test_giang_hien_was_accepted_in_august_2017(demo):
+    project = Project.objects.get(title="Hỗ trợ ứng dụng máy móc thiết bị máy cán tôn")
+    assert (project.facility.name, project.year, project.funding_source.code) == (
+        "Công ty TNHH Giang Hiền",
+        2017,
+        "KCĐP",
+    )
+    assert project.status == Status.ACCEPTED
+    assert (project.accepted_on.year, project.accepted_on.month) == (2017, 8)
+    review = project.acceptance_reviews.get()
+    assert review.outcome == AcceptanceOutcome.ACCEPTED
+    assert review.achieved_machines_installed == 1
+    # The history carries the story's dates, not the day the command ran.
+    accepted_at = timezone.localtime(project.events.get(action="accept").at)
+    assert accepted_at.date() == project.accepted_on
+    assert project.allocation.year == 2017
+
+
+def test_ngoi_sao_sang_completed_its_machining_project_in_june_2017(demo):
+    project = Project.objects.get(
+        facility__name="Hợp tác xã Ngôi Sao Sáng", title__startswith="Đầu tư thiết bị", year=2017
+    )
+    assert project.status == Status.ACCEPTED
+    assert (project.accepted_on.year, project.accepted_on.month) == (2017, 6)
+    assert Allocation.objects.filter(year=2017, funding_source__code="KCĐP").exists()
+
+
+def test_a_settled_project_gave_money_back_to_its_allocation(demo):
+    project = Project.objects.get(status=Status.SETTLED)
+    assert project.settled_amount < project.approved_amount
+    figures = budget.allocation_figures([project.allocation])[project.allocation.pk]
+    assert figures.released == project.approved_amount - project.settled_amount
+    assert figures.remaining == figures.allocated - figures.approved + figures.released
+
+
+def test_a_project_under_way_has_visits_an_overdue_action_a_missing_report_and_an_advance(demo):
+    today = timezone.localdate()
+    behind = [
+        project
+        for project in Project.objects.filter(status=Status.IN_PROGRESS)
+        if schedule.missing_periods(project, today)
+    ]
+    assert len(behind) == 1
+    project = behind[0]
+    assert MonitoringVisit.objects.filter(project=project).count() >= 2
+    assert FollowUpAction.objects.filter(
+        project=project, done_at__isnull=True, due_date__lt=today
+    ).exists()
+    advance = Disbursement.objects.get(project=project, kind=DisbursementKind.ADVANCE)
+    assert (
+        advance.amount <= project.approved_amount * project.activity_type.max_advance_percent // 100
+    )
+
+
+def test_a_project_awaits_its_review_in_a_few_days(demo):
+    project = Project.objects.get(status=Status.AWAITING_ACCEPTANCE)
+    review = project.acceptance_reviews.get()
+    assert review.outcome == "" and review.scheduled_date > timezone.localdate()
+    members = list(review.members.all())
+    assert any(m.user and m.user.username == "trungtam" for m in members)
+    assert any(m.user is None and m.organisation for m in members)
+
+
+def test_a_project_accepted_with_conditions_is_back_in_progress(demo):
+    review = AcceptanceReview.objects.get(outcome=AcceptanceOutcome.WITH_CONDITIONS)
+    project = review.project
+    assert project.status == Status.IN_PROGRESS
+    assert project.events.filter(action="reopen").exists()
+    follow_up = FollowUpAction.objects.get(project=project, visit=None)
+    assert follow_up.due_date > review.scheduled_date and follow_up.done_at is None
+
+
+def test_the_follow_through_lists_have_something_to_show(demo, client):
+    from khuyencong.models import User
+
+    client.force_login(User.objects.get(username="trungtam"))
+    for project in Project.objects.filter(status__in=closeout.UNDER_WAY):
+        assert client.get(project.get_absolute_url()).status_code == 200
+    for name in ("upcoming_reviews", "overdue_actions", "missing_reports"):
+        response = client.get(reverse(f"projects:{name}"))
+        assert response.context["page"].paginator.count == 1, name
 
 
 def test_the_real_facilities_of_the_seeds_are_beneficiaries(demo):
@@ -89,11 +181,22 @@ def test_no_allocation_is_overdrawn(demo):
 def test_running_it_again_changes_nothing(demo):
     from khuyencong.models import User
 
-    counts = (Project.objects.count(), ProjectEvent.objects.count(), Allocation.objects.count())
+    def counts():
+        return [
+            model.objects.count()
+            for model in (
+                Project,
+                ProjectEvent,
+                Allocation,
+                MonitoringVisit,
+                FollowUpAction,
+                ProgressReport,
+                Disbursement,
+                AcceptanceReview,
+            )
+        ]
+
+    before = counts()
     seed_projects({u.username: u for u in User.objects.all()})
     call_command("seed_demo", stdout=StringIO())
-    assert (
-        Project.objects.count(),
-        ProjectEvent.objects.count(),
-        Allocation.objects.count(),
-    ) == counts
+    assert counts() == before

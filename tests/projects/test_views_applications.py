@@ -393,7 +393,8 @@ EXPECTED = {
         "staff": {"cancel"},
         "manager": {"approve", "reject", "cancel"},
     },
-    "approved": {"officer": set(), "staff": {"cancel"}, "manager": {"cancel"}},
+    # Signing the contract (close-out) is centre staff's; see test_views_closeout.py.
+    "approved": {"officer": set(), "staff": {"start", "cancel"}, "manager": {"cancel"}},
     "rejected": {"officer": set(), "staff": set(), "manager": set()},
     "cancelled": {"officer": set(), "staff": set(), "manager": set()},
 }
