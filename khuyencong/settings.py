@@ -26,12 +26,13 @@ VAR_DIR = Path(env_str("KC_VAR_DIR", str(BASE_DIR / "var")))
 
 DEBUG = env_bool("DEBUG", default=False)
 
-SECRET_KEY = env_str("SECRET_KEY")
-if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+SECRET_KEY = env_str("SECRET_KEY", "")
+if not SECRET_KEY and DEBUG:
     # Development only: a fixed key is harmless on a portal that never leaves 127.0.0.1.
     SECRET_KEY = "dev-only-key-khuyencong-portal-not-for-production-use-0123456789"
+# Without DEBUG and without SECRET_KEY the key stays empty: Django refuses to use it ("The
+# SECRET_KEY setting must not be empty") the moment anything signs or serves a request, so the
+# portal cannot run, while commands that need no key (makemigrations, check) still work.
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
