@@ -212,3 +212,16 @@ def seed_facilities(count: int = 42) -> list[Facility]:
         facilities.append(facility)
         index += 1
     return facilities
+
+
+def demo_facility(name: str | None, district: str | None = None) -> Facility | None:
+    """A demo facility by name, or the first one of a district (for stories that need any)."""
+    if name:
+        return Facility.objects.filter(name=name).first()
+    root = Locality.objects.get(code=district)
+    return (
+        Facility.objects.filter(locality__path__startswith=root.path)
+        .exclude(name="Công ty TNHH MTV 688")
+        .order_by("name")
+        .first()
+    )

@@ -26,10 +26,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from facilities.forms import parse_whole_number
 from facilities.models import Facility, LegalForm, Sector, YearlyFigure
 from khuyencong import access
 from khuyencong.models import Locality, User
+from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_whole
 from khuyencong.text import fold
 
 MONEY_FORMAT = "#,##0"
@@ -429,14 +429,21 @@ def _whole_number(value, label: str) -> int | None:
             )
         number = int(value)
     else:
-        number = parse_whole_number(str(value))
-        if number is None:
+        try:
+            number = parse_whole(str(value))
+        except MoneyError:
             raise _RowError(
                 _("%(label)s phải là số nguyên, ví dụ 1.250.000 (đang ghi “%(value)s”).")
                 % {"label": label, "value": _text(value)}
-            )
+            ) from None
     if number < 0:
         raise _RowError(_("%(label)s không được là số âm.") % {"label": label})
+    if number > MAX_MONEY:
+        # Beyond any real figure, and beyond what the database column holds.
+        raise _RowError(
+            _("%(label)s quá lớn (tối đa %(max)s).")
+            % {"label": label, "max": format_vnd(MAX_MONEY, symbol=False)}
+        )
     return number
 
 

@@ -5,9 +5,9 @@ import django_filters.fields
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from facilities.forms import LocalityTreeIterator
 from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
 from khuyencong import access
+from khuyencong.forms import LocalityTreeIterator
 from khuyencong.models import Locality
 
 YES, NO = "yes", "no"

@@ -5,91 +5,22 @@ Every form that offers localities takes the user and offers only the localities 
 the choice is validated again on the server, so a crafted POST cannot file a record elsewhere.
 """
 
-import re
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Field, Fieldset, Layout, Row
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access
+from khuyencong.forms import LocalityChoiceField, WholeNumberField
 from khuyencong.models import Locality, User
-from khuyencong.money import format_vnd
 
 OUT_OF_SCOPE = _(
     "Địa bàn này nằm ngoài phạm vi bạn phụ trách. Chỉ chọn được địa bàn trong danh sách."
 )
-
-
-class LocalityTreeIterator(ModelChoiceIterator):
-    """Localities (ordered by path) as an indented tree, indented from the shallowest one
-    offered: a district officer sees their district flush left and its communes under it."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        localities = list(self.queryset)
-        base = min((loc.depth for loc in localities), default=0)
-        for loc in localities:
-            label = "\u00a0\u00a0\u00a0\u00a0" * (loc.depth - base) + loc.full_name
-            yield (ModelChoiceIteratorValue(self.field.prepare_value(loc), loc), label)
-
-
-class LocalityChoiceField(forms.ModelChoiceField):
-    iterator = LocalityTreeIterator
-
-    def label_from_instance(self, obj: Locality) -> str:
-        return obj.full_name
-
-
-_PLAIN = re.compile(r"-?\d+")
-_GROUPED = re.compile(r"-?\d{1,3}(\.\d{3})+")
-
-
-def parse_whole_number(text: str) -> int | None:
-    """A whole number written the Vietnamese way: "1.075.000.000", "1 075 000 000",
-    "1075000000" or "1.075.000.000 ₫". None when it is not one: "1,5" (a decimal comma) and
-    "1.2" (not grouped by thousands) are refused rather than guessed."""
-    cleaned = text.strip().removesuffix("₫").strip().replace(" ", "").replace("\u00a0", "")
-    if _PLAIN.fullmatch(cleaned):
-        return int(cleaned)
-    if _GROUPED.fullmatch(cleaned):
-        return int(cleaned.replace(".", ""))
-    return None
-
-
-class WholeNumberField(forms.IntegerField):
-    """A non-negative whole number typed the Vietnamese way (see `parse_whole_number`); the
-    messages name the field."""
-
-    widget = forms.TextInput
-
-    def __init__(self, *, label, **kwargs):
-        kwargs.setdefault("min_value", 0)
-        super().__init__(label=label, **kwargs)
-        self.error_messages["invalid"] = _("%(label)s phải là số nguyên (ví dụ 1.250.000).") % {
-            "label": label
-        }
-        self.error_messages["min_value"] = _("%(label)s không được là số âm.") % {"label": label}
-        self.widget.attrs.setdefault("inputmode", "numeric")
-
-    def to_python(self, value):
-        if isinstance(value, str) and value.strip():
-            number = parse_whole_number(value)
-            if number is None:
-                raise ValidationError(self.error_messages["invalid"], code="invalid")
-            return number
-        return super().to_python(value)
-
-    def prepare_value(self, value):
-        if isinstance(value, int):
-            return format_vnd(value, symbol=False)
-        return value
 
 
 def validate_year(value: int, *, label: str, earliest: int) -> None:

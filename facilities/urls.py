@@ -2,6 +2,12 @@ from django.urls import path
 
 from facilities import views
 
+# Figures, products and recognitions share three views; the kind says which (facilities/views.py).
+create, edit, delete = views.sub_record_create, views.sub_record_edit, views.sub_record_delete
+FIGURES = {"kind": views.FIGURES}
+PRODUCTS = {"kind": views.PRODUCTS}
+RECOGNITIONS = {"kind": views.RECOGNITIONS}
+
 app_name = "facilities"
 
 urlpatterns = [
@@ -16,26 +22,21 @@ urlpatterns = [
     path("<int:pk>/sua/", views.facility_edit, name="edit"),
     path("<int:pk>/lich-su/", views.facility_history_section, name="history"),
     path("<int:pk>/so-lieu/", views.figures_section, name="figures"),
-    path("<int:pk>/so-lieu/them/", views.figure_create, name="figure_create"),
-    path("<int:pk>/so-lieu/<int:figure_pk>/sua/", views.figure_edit, name="figure_edit"),
-    path("<int:pk>/so-lieu/<int:figure_pk>/xoa/", views.figure_delete, name="figure_delete"),
+    path("<int:pk>/so-lieu/them/", create, FIGURES, name="figure_create"),
+    path("<int:pk>/so-lieu/<int:record_pk>/sua/", edit, FIGURES, name="figure_edit"),
+    path("<int:pk>/so-lieu/<int:record_pk>/xoa/", delete, FIGURES, name="figure_delete"),
     path("<int:pk>/san-pham/", views.products_section, name="products"),
-    path("<int:pk>/san-pham/them/", views.product_create, name="product_create"),
-    path("<int:pk>/san-pham/<int:product_pk>/sua/", views.product_edit, name="product_edit"),
-    path("<int:pk>/san-pham/<int:product_pk>/xoa/", views.product_delete, name="product_delete"),
+    path("<int:pk>/san-pham/them/", create, PRODUCTS, name="product_create"),
+    path("<int:pk>/san-pham/<int:record_pk>/sua/", edit, PRODUCTS, name="product_edit"),
+    path("<int:pk>/san-pham/<int:record_pk>/xoa/", delete, PRODUCTS, name="product_delete"),
     path(
-        "<int:pk>/san-pham/<int:product_pk>/cong-nhan/them/",
-        views.recognition_create,
+        "<int:pk>/san-pham/<int:parent_pk>/cong-nhan/them/",
+        create,
+        RECOGNITIONS,
         name="recognition_create",
     ),
+    path("<int:pk>/cong-nhan/<int:record_pk>/sua/", edit, RECOGNITIONS, name="recognition_edit"),
     path(
-        "<int:pk>/cong-nhan/<int:recognition_pk>/sua/",
-        views.recognition_edit,
-        name="recognition_edit",
-    ),
-    path(
-        "<int:pk>/cong-nhan/<int:recognition_pk>/xoa/",
-        views.recognition_delete,
-        name="recognition_delete",
+        "<int:pk>/cong-nhan/<int:record_pk>/xoa/", delete, RECOGNITIONS, name="recognition_delete"
     ),
 ]

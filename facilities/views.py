@@ -5,6 +5,8 @@ page; with htmx each of those forms swaps its own section, without htmx it is a 
 import re
 import secrets
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -301,147 +303,116 @@ def products_section(request, pk):
     return _section(request, _scoped_facility(request, pk), "products")
 
 
+# Figures, products and recognitions are edited the same way: a small form on the detail page
+# (htmx), scoped through the facility. What differs between them is said once, here.
+
+
+@dataclass(frozen=True)
+class SubRecord:
+    section: str  # the detail page's section that lists them
+    form_class: type
+    url_name: str  # "figure" → facilities:figure_create / _edit / _delete
+    records: Callable  # facility → its records of this kind (a queryset)
+    # Texts of the form's title and of the notices; each takes the record (or the product a
+    # new recognition is for).
+    add_title: Callable
+    edit_title: Callable
+    added: Callable
+    saved: Callable
+    deleted: Callable
+    parent: Callable | None = None  # facility → the queryset a new record's parent comes from
+
+
+FIGURES = SubRecord(
+    section="figures",
+    form_class=YearlyFigureForm,
+    url_name="figure",
+    records=lambda facility: YearlyFigure.objects.filter(facility=facility),
+    add_title=lambda _parent: _("Thêm số liệu hằng năm"),
+    edit_title=lambda figure: _("Sửa số liệu năm %(year)s") % {"year": figure.year},
+    added=lambda figure: _("Đã thêm số liệu năm %(year)s.") % {"year": figure.year},
+    saved=lambda figure: _("Đã lưu số liệu năm %(year)s.") % {"year": figure.year},
+    deleted=lambda figure: _("Đã xóa số liệu năm %(year)s.") % {"year": figure.year},
+)
+PRODUCTS = SubRecord(
+    section="products",
+    form_class=ProductForm,
+    url_name="product",
+    records=lambda facility: Product.objects.filter(facility=facility),
+    add_title=lambda _parent: _("Thêm sản phẩm"),
+    edit_title=lambda product: _("Sửa sản phẩm “%(name)s”") % {"name": product.name},
+    added=lambda product: _("Đã thêm sản phẩm “%(name)s”.") % {"name": product.name},
+    saved=lambda product: _("Đã lưu sản phẩm “%(name)s”.") % {"name": product.name},
+    deleted=lambda product: _("Đã xóa sản phẩm “%(name)s”.") % {"name": product.name},
+)
+RECOGNITIONS = SubRecord(
+    section="products",
+    form_class=RecognitionForm,
+    url_name="recognition",
+    records=lambda facility: Recognition.objects.filter(product__facility=facility).select_related(
+        "product"
+    ),
+    add_title=lambda product: (
+        _("Thêm công nhận SP CNNT tiêu biểu cho “%(name)s”") % {"name": product.name}
+    ),
+    edit_title=lambda rec: _("Sửa công nhận của sản phẩm “%(name)s”") % {"name": rec.product.name},
+    added=lambda rec: _("Đã thêm công nhận cho sản phẩm “%(name)s”.") % {"name": rec.product.name},
+    saved=lambda rec: _("Đã lưu công nhận của sản phẩm “%(name)s”.") % {"name": rec.product.name},
+    deleted=lambda rec: _("Đã xóa công nhận của sản phẩm “%(name)s”.") % {"name": rec.product.name},
+    parent=lambda facility: Product.objects.filter(facility=facility),
+)
+
+
+def _form_kwargs(kind: SubRecord, facility, record=None, parent=None) -> dict:
+    if kind is RECOGNITIONS:
+        return {"product": record.product if record else parent}
+    return {"facility": facility}
+
+
 @access.editor_required
-def figure_create(request, pk):
+def sub_record_create(request, pk, kind: SubRecord, parent_pk=None):
     facility = _scoped_facility(request, pk)
-    form = YearlyFigureForm(_bound(request), facility=facility)
+    parent = _child_or_404(kind.parent(facility), parent_pk) if kind.parent else None
+    form = kind.form_class(_bound(request), **_form_kwargs(kind, facility, parent=parent))
+    args = [pk, parent_pk] if kind.parent else [pk]
     return _edit_sub_record(
         request,
         facility,
-        "figures",
+        kind.section,
         form,
-        form_url=reverse("facilities:figure_create", args=[pk]),
-        form_title=_("Thêm số liệu hằng năm"),
-        notice=lambda figure: _("Đã thêm số liệu năm %(year)s.") % {"year": figure.year},
+        form_url=reverse(f"facilities:{kind.url_name}_create", args=args),
+        form_title=kind.add_title(parent),
+        notice=kind.added,
     )
 
 
 @access.editor_required
-def figure_edit(request, pk, figure_pk):
+def sub_record_edit(request, pk, kind: SubRecord, record_pk):
     facility = _scoped_facility(request, pk)
-    figure = _child_or_404(YearlyFigure.objects.filter(facility=facility), figure_pk)
-    form = YearlyFigureForm(_bound(request), instance=figure, facility=facility)
+    record = _child_or_404(kind.records(facility), record_pk)
+    form = kind.form_class(
+        _bound(request), instance=record, **_form_kwargs(kind, facility, record=record)
+    )
     return _edit_sub_record(
         request,
         facility,
-        "figures",
+        kind.section,
         form,
-        form_url=reverse("facilities:figure_edit", args=[pk, figure_pk]),
-        form_title=_("Sửa số liệu năm %(year)s") % {"year": figure.year},
-        notice=lambda figure: _("Đã lưu số liệu năm %(year)s.") % {"year": figure.year},
+        form_url=reverse(f"facilities:{kind.url_name}_edit", args=[pk, record_pk]),
+        form_title=kind.edit_title(record),
+        notice=kind.saved,
     )
 
 
 @access.editor_required
 @require_POST
-def figure_delete(request, pk, figure_pk):
+def sub_record_delete(request, pk, kind: SubRecord, record_pk):
     facility = _scoped_facility(request, pk)
-    figure = _child_or_404(YearlyFigure.objects.filter(facility=facility), figure_pk)
-    year = figure.year
+    record = _child_or_404(kind.records(facility), record_pk)
+    notice = kind.deleted(record)
     with transaction.atomic():
-        figure.delete()
-    return _section(
-        request, facility, "figures", notice=_("Đã xóa số liệu năm %(year)s.") % {"year": year}
-    )
-
-
-@access.editor_required
-def product_create(request, pk):
-    facility = _scoped_facility(request, pk)
-    form = ProductForm(_bound(request), facility=facility)
-    return _edit_sub_record(
-        request,
-        facility,
-        "products",
-        form,
-        form_url=reverse("facilities:product_create", args=[pk]),
-        form_title=_("Thêm sản phẩm"),
-        notice=lambda product: _("Đã thêm sản phẩm “%(name)s”.") % {"name": product.name},
-    )
-
-
-@access.editor_required
-def product_edit(request, pk, product_pk):
-    facility = _scoped_facility(request, pk)
-    product = _child_or_404(Product.objects.filter(facility=facility), product_pk)
-    form = ProductForm(_bound(request), instance=product, facility=facility)
-    return _edit_sub_record(
-        request,
-        facility,
-        "products",
-        form,
-        form_url=reverse("facilities:product_edit", args=[pk, product_pk]),
-        form_title=_("Sửa sản phẩm “%(name)s”") % {"name": product.name},
-        notice=lambda product: _("Đã lưu sản phẩm “%(name)s”.") % {"name": product.name},
-    )
-
-
-@access.editor_required
-@require_POST
-def product_delete(request, pk, product_pk):
-    facility = _scoped_facility(request, pk)
-    product = _child_or_404(Product.objects.filter(facility=facility), product_pk)
-    name = product.name
-    with transaction.atomic():
-        product.delete()
-    return _section(
-        request, facility, "products", notice=_("Đã xóa sản phẩm “%(name)s”.") % {"name": name}
-    )
-
-
-@access.editor_required
-def recognition_create(request, pk, product_pk):
-    facility = _scoped_facility(request, pk)
-    product = _child_or_404(Product.objects.filter(facility=facility), product_pk)
-    form = RecognitionForm(_bound(request), product=product)
-    return _edit_sub_record(
-        request,
-        facility,
-        "products",
-        form,
-        form_url=reverse("facilities:recognition_create", args=[pk, product_pk]),
-        form_title=_("Thêm công nhận SP CNNT tiêu biểu cho “%(name)s”") % {"name": product.name},
-        notice=lambda rec: _("Đã thêm công nhận cho sản phẩm “%(name)s”.") % {"name": product.name},
-    )
-
-
-@access.editor_required
-def recognition_edit(request, pk, recognition_pk):
-    facility = _scoped_facility(request, pk)
-    recognition = _child_or_404(
-        Recognition.objects.filter(product__facility=facility).select_related("product"),
-        recognition_pk,
-    )
-    form = RecognitionForm(_bound(request), instance=recognition, product=recognition.product)
-    return _edit_sub_record(
-        request,
-        facility,
-        "products",
-        form,
-        form_url=reverse("facilities:recognition_edit", args=[pk, recognition_pk]),
-        form_title=_("Sửa công nhận của sản phẩm “%(name)s”") % {"name": recognition.product.name},
-        notice=lambda rec: (
-            _("Đã lưu công nhận của sản phẩm “%(name)s”.") % {"name": rec.product.name}
-        ),
-    )
-
-
-@access.editor_required
-@require_POST
-def recognition_delete(request, pk, recognition_pk):
-    facility = _scoped_facility(request, pk)
-    recognition = _child_or_404(
-        Recognition.objects.filter(product__facility=facility).select_related("product"),
-        recognition_pk,
-    )
-    with transaction.atomic():
-        recognition.delete()
-    return _section(
-        request,
-        facility,
-        "products",
-        notice=_("Đã xóa công nhận của sản phẩm “%(name)s”.") % {"name": recognition.product.name},
-    )
+        record.delete()
+    return _section(request, facility, kind.section, notice=notice)
 
 
 def _child_or_404(qs, pk):

@@ -4,6 +4,10 @@ from khuyencong.localities import load_localities
 from khuyencong.models import Locality, Role, User
 
 DEMO_PASSWORD = "khuyencong"
+# Shared by every app's demo: the implementing centre, the note on invented figures, a million.
+CENTRE = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Cao Bằng"
+ILLUSTRATION = "Số liệu minh họa (dữ liệu demo)"
+M = 1_000_000
 DEMO_DISTRICT_CODE = "052"  # Nguyên Bình: Tam Kim, Công ty 688 (shared/seeds)
 
 DEMO_USERS = [

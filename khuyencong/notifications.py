@@ -1,6 +1,6 @@
 """Notifications and the reminder outbox: the generic machinery, for any object.
 
-Apps say what is due (projects/reminders.py builds `Outgoing` items) and hand it to
+Apps say what is due (projects/reminders/rules.py builds `Outgoing` items) and hand it to
 `enqueue()` or `notify()`. Each item becomes one `Reminder` row, unique per
 (kind, object, recipient, day), so writing the same thing twice — a second scan the same day,
 two workers at once — adds nothing.

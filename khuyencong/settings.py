@@ -197,7 +197,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 15 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 10 * 60
 
-# ---- Reminders (projects/reminders.py, khuyencong/notifications.py) --------------------------
+# ---- Reminders (projects/reminders/rules.py, khuyencong/notifications.py) ----------------
 if CELERY_BROKER_URL == "filesystem://":
     # The filesystem transport does not create its folders itself.
     for _folder in (_queue_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
@@ -238,7 +238,7 @@ NATIONAL_REGISTRATION_DEADLINE = env_day_month("NATIONAL_REGISTRATION_DEADLINE",
 PROGRESS_REPORT_EVERY_MONTHS = env_int("PROGRESS_REPORT_EVERY_MONTHS", 3)
 CELERY_BEAT_SCHEDULE: dict = {
     "reminders-daily-scan": {
-        "task": "projects.tasks.scan_reminders",
+        "task": "projects.reminders.tasks.scan_reminders",
         "schedule": crontab(hour=REMINDERS_SCAN_TIME[0], minute=REMINDERS_SCAN_TIME[1]),
     },
     "reminders-daily-digest": {

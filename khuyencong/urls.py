@@ -2,10 +2,10 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from projects import report_views
+from projects.reports import views
 
 urlpatterns = [
-    path("", report_views.dashboard, name="home"),
+    path("", views.dashboard, name="home"),
     path(
         "dang-nhap/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),
@@ -16,7 +16,7 @@ urlpatterns = [
     path("co-so/", include("facilities.urls")),
     path("thong-bao/", include("khuyencong.notification_urls")),
     path("de-an/", include("projects.urls")),
-    path("ke-hoach/", include("projects.planning_urls")),
-    path("bao-cao/", include("projects.report_urls")),
+    path("ke-hoach/", include("projects.planning.urls")),
+    path("bao-cao/", include("projects.reports.urls")),
     path("quan-tri/", admin.site.urls),
 ]

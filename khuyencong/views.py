@@ -1,1 +1,1 @@
-"""Core views. The home page (Tổng quan) is the dashboard in projects/report_views.py."""
+"""Core views. The home page (Tổng quan) is the dashboard in projects/reports/views.py."""

@@ -8,5 +8,7 @@ class ProjectsConfig(AppConfig):
 
     def ready(self):
         # Close-out transitions register themselves with the workflow on import; load them
-        # at start-up so every screen sees the whole life of a project.
-        from projects import closeout, money  # noqa: F401
+        # at start-up so every screen sees the whole life of a project. The reminder tasks
+        # live outside `projects.tasks`, where Celery's autodiscovery would look.
+        from projects.closeout import disbursements, steps  # noqa: F401
+        from projects.reminders import tasks  # noqa: F401

@@ -40,7 +40,8 @@ from django.utils import timezone
 
 from facilities.models import Facility, LegalForm, Product, Recognition, Sector, YearlyFigure
 from khuyencong.models import Locality, Notification, Role
-from projects import workflow
+from projects.applications import workflow
+from projects.detail.urls import ActionConverter
 from projects.models import (
     AcceptanceReview,
     ActivityType,
@@ -54,7 +55,6 @@ from projects.models import (
     ProjectDocument,
     SupportNorm,
 )
-from projects.urls import ActionConverter
 from tests.conftest import make_user
 
 pytestmark = pytest.mark.django_db
@@ -365,30 +365,30 @@ ROUTES: dict[str, Route] = {
     "facilities:figures": Route(PAGE, _facility, LOCALITY),
     "facilities:figure_create": Route(FORM, _facility, LOCALITY),
     "facilities:figure_edit": Route(
-        FORM, lambda w, s: {**_facility(w, s), "figure_pk": w.side(s).figure.pk}, LOCALITY
+        FORM, lambda w, s: {**_facility(w, s), "record_pk": w.side(s).figure.pk}, LOCALITY
     ),
     "facilities:figure_delete": Route(
-        POST_ONLY, lambda w, s: {**_facility(w, s), "figure_pk": w.side(s).figure.pk}, LOCALITY
+        POST_ONLY, lambda w, s: {**_facility(w, s), "record_pk": w.side(s).figure.pk}, LOCALITY
     ),
     "facilities:products": Route(PAGE, _facility, LOCALITY),
     "facilities:product_create": Route(FORM, _facility, LOCALITY),
     "facilities:product_edit": Route(
-        FORM, lambda w, s: {**_facility(w, s), "product_pk": w.side(s).product.pk}, LOCALITY
+        FORM, lambda w, s: {**_facility(w, s), "record_pk": w.side(s).product.pk}, LOCALITY
     ),
     "facilities:product_delete": Route(
-        POST_ONLY, lambda w, s: {**_facility(w, s), "product_pk": w.side(s).product.pk}, LOCALITY
+        POST_ONLY, lambda w, s: {**_facility(w, s), "record_pk": w.side(s).product.pk}, LOCALITY
     ),
     "facilities:recognition_create": Route(
-        FORM, lambda w, s: {**_facility(w, s), "product_pk": w.side(s).product.pk}, LOCALITY
+        FORM, lambda w, s: {**_facility(w, s), "parent_pk": w.side(s).product.pk}, LOCALITY
     ),
     "facilities:recognition_edit": Route(
         FORM,
-        lambda w, s: {**_facility(w, s), "recognition_pk": w.side(s).recognition.pk},
+        lambda w, s: {**_facility(w, s), "record_pk": w.side(s).recognition.pk},
         LOCALITY,
     ),
     "facilities:recognition_delete": Route(
         POST_ONLY,
-        lambda w, s: {**_facility(w, s), "recognition_pk": w.side(s).recognition.pk},
+        lambda w, s: {**_facility(w, s), "record_pk": w.side(s).recognition.pk},
         LOCALITY,
     ),
     # Notifications (scoped to the recipient, not to a locality)

@@ -12,7 +12,7 @@ class Allocation(models.Model):
     """Kinh phí được giao: the ceiling approvals of one year and source draw on.
 
     What has been approved, disbursed and settled is computed from the projects
-    (projects/budget.py), never stored twice.
+    (projects/planning/budget.py), never stored twice.
     """
 
     year = models.PositiveSmallIntegerField(_("năm"))

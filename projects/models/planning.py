@@ -102,7 +102,7 @@ class PlanBudget(models.Model):
 
 
 class IndicatorMeasure(models.TextChoices):
-    """How the result of an indicator is computed from the records (see projects/reports.py)."""
+    """How the result of an indicator is computed from the records (see projects/reports/)."""
 
     PROJECT_COUNT = "project_count", _("Số đề án của nội dung khuyến công")
     OUTCOME_SUM = "outcome_sum", _("Tổng kết quả đạt được")

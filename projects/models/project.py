@@ -155,7 +155,8 @@ class Project(models.Model):
     )
     status_changed_at = models.DateTimeField(_("chuyển trạng thái lúc"), null=True, blank=True)
 
-    # Norm check (projects/norms.py): an amount above the norm needs a manager's written reason.
+    # Norm check (projects/applications/norms.py): an amount above the norm needs a manager's
+    # written reason.
     norm_override_reason = models.TextField(_("lý do phê duyệt vượt định mức"), blank=True)
     norm_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -1,5 +1,9 @@
 """The figures the province reports upward, computed from its records.
 
+This package holds the figures (one module per report, `base.py` for what they share), and the
+screens around them: `forms.py` (filters), `views.py` (dashboard and report pages), `urls.py`,
+`excel.py` (the .xlsx files). It may read every capability; no capability imports it.
+
 Every report is a function returning plain data (dataclasses), built with aggregate queries
 (`values().annotate()`): the number of queries never depends on the number of projects,
 facilities or recognitions. The dashboard, each report page and each Excel file show the same
@@ -8,11 +12,12 @@ objects, so the same figure is the same everywhere.
 Definitions, written once here and used by every report:
 
 - **Year of a project**: its plan year (`Project.year`, năm kế hoạch). An approval always draws
-  on the allocation of that year and source (projects/workflow.py), so a year's projects and a
-  year's budget are the same set.
-- **Money** follows projects/budget.py exactly: a project counts once it has an approved amount
-  (on an allocation). *Approved* is the sum of approved amounts, including projects cancelled
-  afterwards; what such projects will never spend is *released* back to the allocation;
+  on the allocation of that year and source (projects/applications/workflow.py), so a year's
+  projects and a year's budget are the same set.
+- **Money** follows projects/planning/budget.py exactly: a project counts once it has an
+  approved amount (on an allocation). *Approved* is the sum of approved amounts, including
+  projects cancelled afterwards; what such projects will never spend is *released* back to the
+  allocation;
   *disbursed* is every disbursement; *settled* is the settled amount of settled projects;
   *remaining* = allocated − approved + released. Province-wide budget figures come from
   `budget.allocation_figures` itself; a narrower area (a district officer, a locality filter)

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 
 from khuyencong import access
 from khuyencong.models import Locality, User
-from projects import budget
 from projects.models import (
     OUTCOME_FIELDS,
     AcceptanceOutcome,
@@ -29,6 +28,7 @@ from projects.models import (
     Project,
     Status,
 )
+from projects.planning import budget
 
 # Review outcomes whose achieved figures count.
 COUNTED_OUTCOMES = [AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.WITH_CONDITIONS]
@@ -191,7 +191,7 @@ class Addable:
 
 @dataclass
 class Funds(Addable):
-    """Money of projects carried out, as projects/budget.py defines it."""
+    """Money of projects carried out, as projects/planning/budget.py defines it."""
 
     projects: int = 0
     approved: int = 0
@@ -352,8 +352,8 @@ def budget_use(
 ) -> list[BudgetRow]:
     """Allocated, approved, disbursed, settled and remaining per year and funding source.
 
-    Province-wide the figures are projects/budget.py's own (`allocation_figures`), so they are
-    the allocation pages' figures; for a narrower area see the module docstring.
+    Province-wide the figures are projects/planning/budget.py's own (`allocation_figures`), so
+    they are the allocation pages' figures; for a narrower area see the module docstring.
     """
     sources = list(FundingSource.objects.all())
     if funding_source is not None:

@@ -9,8 +9,8 @@ import datetime
 
 import pytest
 
-from projects import closeout
-from projects.closeout_forms import person_label
+from projects.closeout import steps
+from projects.closeout.forms import person_label
 from projects.models import (
     AcceptanceOutcome,
     AcceptanceReview,
@@ -44,7 +44,7 @@ def open_task(page, name):
 def test_staff_record_a_visit_and_an_acceptance_review(
     page, live_server, artifacts, tmp_path, make_approved_project, staff, officer, manager
 ):
-    project = closeout.start(
+    project = steps.start(
         project=make_approved_project(expected_people_trained=30),
         by=staff,
         contract_number="08/HĐ-KC",

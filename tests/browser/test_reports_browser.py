@@ -1,7 +1,7 @@
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.projects.reports_data import build_year
+from tests.projects.reports.data import build_year
 
 pytestmark = pytest.mark.browser
 

@@ -1,25 +1,6 @@
 import pytest
 
-from facilities.forms import FacilityForm, YearlyFigureForm, parse_whole_number
-
-
-@pytest.mark.parametrize(
-    ("text", "number"),
-    [
-        ("1075000000", 1_075_000_000),
-        ("1.075.000.000", 1_075_000_000),
-        ("1 075 000 000", 1_075_000_000),
-        ("1.075.000.000 ₫", 1_075_000_000),
-        (" 0 ", 0),
-        ("-5", -5),
-        ("1.2", None),  # not grouped by thousands: refused, not guessed
-        ("1,5", None),  # a decimal comma
-        ("12.34.567", None),
-        ("một tỷ", None),
-    ],
-)
-def test_it_reads_numbers_written_the_vietnamese_way(text, number):
-    assert parse_whole_number(text) == number
+from facilities.forms import FacilityForm, YearlyFigureForm
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ import datetime
 
 import pytest
 
-from projects import workflow
+from projects.applications import workflow
 from projects.models import ActivityType, Allocation, FundingSource
 
 M = 1_000_000

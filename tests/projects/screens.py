@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from projects import workflow
+from projects.applications import workflow
 
 M = 1_000_000
 STATES = ["draft", "submitted", "returned", "appraised", "approved", "rejected", "cancelled"]

@@ -1,4 +1,5 @@
-"""The demo programme, plans, allocations and projects (projects/demo.py)."""
+"""The demo programme, plans, allocations and projects (`seed_demo`: projects/planning/demo.py,
+projects/applications/demo.py, projects/closeout/demo.py)."""
 
 from io import StringIO
 
@@ -7,8 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from projects import budget, closeout, schedule
-from projects.demo import PROGRAMME_NAME, seed_projects
+from projects.applications.demo import seed_projects
+from projects.closeout import schedule, steps
 from projects.models import (
     AcceptanceOutcome,
     AcceptanceReview,
@@ -24,6 +25,8 @@ from projects.models import (
     ProjectEvent,
     Status,
 )
+from projects.planning import budget
+from projects.planning.demo import PROGRAMME_NAME, seed_plans
 
 M = 1_000_000
 pytestmark = pytest.mark.django_db
@@ -145,7 +148,7 @@ def test_the_follow_through_lists_have_something_to_show(demo, client):
     from khuyencong.models import User
 
     client.force_login(User.objects.get(username="trungtam"))
-    for project in Project.objects.filter(status__in=closeout.UNDER_WAY):
+    for project in Project.objects.filter(status__in=steps.UNDER_WAY):
         assert client.get(project.get_absolute_url()).status_code == 200
     for name in ("upcoming_reviews", "overdue_actions", "missing_reports"):
         response = client.get(reverse(f"projects:{name}"))
@@ -197,6 +200,6 @@ def test_running_it_again_changes_nothing(demo):
         ]
 
     before = counts()
-    seed_projects({u.username: u for u in User.objects.all()})
+    seed_projects({u.username: u for u in User.objects.all()}, seed_plans())
     call_command("seed_demo", stdout=StringIO())
     assert counts() == before

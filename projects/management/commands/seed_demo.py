@@ -3,7 +3,9 @@ from django.db import transaction
 
 from facilities.demo import seed_facilities
 from khuyencong.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
-from projects.demo import seed_projects
+from projects.applications.demo import seed_projects
+from projects.closeout.demo import seed_closeout
+from projects.planning.demo import seed_plans
 
 
 class Command(BaseCommand):
@@ -14,9 +16,12 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        # Each capability's demo in the order the work happens; each is idempotent.
         users = seed_users()
         facilities = seed_facilities()
-        projects = seed_projects(users)
+        allocations = seed_plans()
+        projects = seed_projects(users, allocations)
+        projects += seed_closeout(users)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data ready: {len(facilities)} facilities, {len(projects)} projects."

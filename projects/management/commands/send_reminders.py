@@ -3,7 +3,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand
 
 from khuyencong import notifications
-from projects import reminders
+from projects.reminders import rules
 
 
 class Command(BaseCommand):
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run=False, digest=False, **options):
-        result = reminders.scan(dry_run=dry_run)
+        result = rules.scan(dry_run=dry_run)
         if dry_run:
             for item in result.items:
                 user = item.recipient

@@ -1,0 +1,88 @@
+"""The project list's filters; the Excel export reads the same filters."""
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import Facility
+from khuyencong import access
+from khuyencong.filters import ALL, LocalityFilter, UserFilter, year_choices
+from khuyencong.models import Role, User
+from khuyencong.text import fold
+from projects.applications.forms import FacilityChoiceField
+from projects.models import ActivityType, FundingSource, Project, Status
+
+
+class FacilityFilter(django_filters.ModelChoiceFilter):
+    field_class = FacilityChoiceField
+
+
+class ProjectFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        label=_("Tìm kiếm"),
+        method="search",
+        widget=forms.TextInput(attrs={"placeholder": _("Mã, tên đề án, cơ sở… (gõ không dấu)")}),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"), choices=Status.choices, empty_label=ALL
+    )
+    year = django_filters.ChoiceFilter(label=_("Năm"), choices=year_choices, empty_label=ALL)
+    funding_source = django_filters.ModelChoiceFilter(
+        label=_("Nguồn kinh phí"), queryset=FundingSource.objects.all(), empty_label=ALL
+    )
+    activity_type = django_filters.ModelChoiceFilter(
+        label=_("Nội dung khuyến công"), queryset=ActivityType.objects.all(), empty_label=ALL
+    )
+    locality = LocalityFilter(
+        label=_("Địa bàn"), queryset=None, method="in_subtree", empty_label=ALL
+    )
+    # A province holds thousands of facilities: a <select> of all of them would make the page
+    # heavy, so the list takes a facility by name or tax code, and by id from links (the
+    # facility page links to its projects).
+    facility_q = django_filters.CharFilter(
+        label=_("Cơ sở"),
+        method="search_facility",
+        widget=forms.TextInput(attrs={"placeholder": _("Tên hoặc mã số thuế (gõ không dấu)")}),
+    )
+    facility = FacilityFilter(
+        label=_("Cơ sở"), queryset=None, empty_label=ALL, widget=forms.HiddenInput
+    )
+    responsible_officer = UserFilter(label=_("Cán bộ phụ trách"), queryset=None, empty_label=ALL)
+    sort = django_filters.OrderingFilter(
+        label=_("Sắp xếp"),
+        fields=(
+            ("code", "code"),
+            ("title", "title"),
+            ("year", "year"),
+            ("locality__path", "locality"),
+            ("requested_support", "requested"),
+            ("approved_amount", "approved"),
+            ("status", "status"),
+            ("start_date", "start"),
+        ),
+    )
+
+    class Meta:
+        model = Project
+        fields = []
+
+    def __init__(self, data=None, queryset=None, *, request, **kwargs):
+        super().__init__(data, queryset, request=request, **kwargs)
+        user = request.user
+        self.filters["locality"].queryset = access.localities_for(user)
+        self.filters["facility"].queryset = access.scope_by_locality(
+            Facility.objects.select_related("locality"), user
+        ).order_by("name")
+        self.filters["responsible_officer"].queryset = User.objects.filter(
+            role__in=[Role.CENTRE_STAFF, Role.MANAGER]
+        ).order_by("full_name", "username")
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+    def search_facility(self, queryset, name, value):
+        folded = fold(value)
+        return queryset.filter(facility__search_text__contains=folded) if folded else queryset
+
+    def in_subtree(self, queryset, name, value):
+        return queryset.filter(locality__path__startswith=value.path)

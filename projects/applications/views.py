@@ -1,0 +1,267 @@
+"""Screens of the project application (đề án): list, export, form, norm hint, documents,
+comments and "Việc của tôi". The project page and its action buttons are in projects/detail/.
+
+Every project comes through `get_project` (scoped by locality: another locality's project is a
+404); every write refuses viewers (403); workflow rules are in workflow.py beside this file and a
+refused transition comes back as a Vietnamese message, never a 500.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST, require_safe
+
+from khuyencong import access
+from khuyencong.models import Role
+from projects.applications import excel, mywork, norms, workflow
+from projects.applications.filters import ProjectFilter
+from projects.applications.forms import (
+    CommentForm,
+    DocumentForm,
+    MoneyField,
+    ProjectForm,
+)
+from projects.applications.workflow import TransitionError
+from projects.models import ActivityType, FundingSource, Project
+
+
+def get_project(request, pk) -> Project:
+    qs = Project.objects.for_list().select_related(
+        "allocation__funding_source",
+        "created_by",
+        "appraised_by",
+        "approved_by",
+        "norm_override_by",
+    )
+    return access.get_scoped_or_404(qs, request.user, pk=pk)
+
+
+def may_upload(project: Project, user) -> bool:
+    return access.can_edit(user) and not project.is_closed
+
+
+def may_comment(user) -> bool:
+    return access.can_edit(user)
+
+
+# --- list and export ------------------------------------------------------------------------
+
+
+def _filtered(request):
+    return ProjectFilter(
+        request.GET or None,
+        queryset=access.scope_by_locality(Project.objects.for_list(), request.user),
+        request=request,
+    )
+
+
+@login_required
+@require_safe
+def project_list(request):
+    filterset = _filtered(request)
+    page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "projects/list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
+            "sort": request.GET.get("sort", ""),
+        },
+    )
+
+
+@login_required
+@require_safe
+def project_export(request):
+    filterset = _filtered(request)
+    content = excel.project_list_workbook(filterset.qs, user=request.user)
+    response = HttpResponse(
+        content,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    filename = f"danh-muc-de-an-{timezone.localdate():%Y%m%d}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+# --- create and edit ------------------------------------------------------------------------
+
+
+@access.role_required(Role.DISTRICT_OFFICER, Role.CENTRE_STAFF)
+def project_create(request):
+    form = ProjectForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            project = workflow.create_project(by=request.user, **form.project_fields())
+        except TransitionError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("Đã lập đề án %(code)s (Nháp). Hãy tải hồ sơ lên và nộp đề án khi đủ.")
+                % {"code": project.code},
+            )
+            return redirect(project)
+    return render(request, "projects/form.html", {"form": form, "project": None})
+
+
+@login_required
+def project_edit(request, pk):
+    project = get_project(request, pk)
+    access.require_edit(request.user)
+    if not workflow.can_edit_details(project, request.user):
+        messages.error(
+            request,
+            _(
+                "Không sửa được đề án ở trạng thái “%(status)s”: đề án chỉ được sửa khi còn "
+                "là Nháp hoặc bị Trả lại để bổ sung, bởi cán bộ địa bàn hoặc cán bộ Trung tâm."
+            )
+            % {"status": project.get_status_display()},
+        )
+        return redirect(project)
+    form = ProjectForm(request.POST or None, instance=project, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            current = Project.objects.select_for_update().get(pk=project.pk)
+            if not workflow.can_edit_details(current, request.user):
+                messages.error(request, _("Đề án vừa được chuyển trạng thái, không sửa được nữa."))
+                return redirect(project)
+            edited = form.save(commit=False)
+            edited._change_reason = _("Sửa đề án")
+            edited.save()
+        messages.success(request, _("Đã lưu đề án %(code)s.") % {"code": project.code})
+        return redirect(project)
+    return render(request, "projects/form.html", {"form": form, "project": project})
+
+
+@login_required
+@require_GET
+def norm_hint(request):
+    """The norm in force today for the activity type and source the form has (htmx partial)."""
+    context = {"norm": None, "limit": None, "exceeded": False}
+    try:
+        activity_id = int(request.GET.get("activity_type") or 0)
+        source_id = int(request.GET.get("funding_source") or 0)
+    except ValueError:
+        activity_id = source_id = 0
+    money = MoneyField(required=False)
+
+    def amount(name):
+        try:
+            return money.clean(request.GET.get(name))
+        except ValidationError:  # a half-typed amount simply gives no figure yet
+            return None
+
+    total, requested = amount("total_cost"), amount("requested_support")
+    if activity_id and source_id:
+        context["asked"] = True
+        check = norms.check_amount(
+            activity_type_id=activity_id,
+            funding_source_id=source_id,
+            total_cost=total or 0,
+            amount=requested or 0,
+            on=timezone.localdate(),
+        )
+        context.update(
+            norm=check.norm,
+            description=check.describe_norm() if check.norm else "",
+            limit=check.limit if total else None,
+            exceeded=bool(total and requested is not None and check.exceeded),
+            total=total,
+            requested=requested,
+            activity=ActivityType.objects.filter(pk=activity_id).first(),
+            source=FundingSource.objects.filter(pk=source_id).first(),
+        )
+    return render(request, "projects/_norm_hint.html", context)
+
+
+# --- documents and comments -----------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def document_upload(request, pk):
+    project = get_project(request, pk)
+    access.require_edit(request.user)
+    if project.is_closed:
+        messages.error(
+            request,
+            _("Đề án đã ở trạng thái “%(status)s”, không tải thêm tài liệu được.")
+            % {"status": project.get_status_display()},
+        )
+        return redirect(project)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        document = form.save(commit=False)
+        document.project = project
+        document.original_name = upload.name.rsplit("/", 1)[-1][:255]
+        document.size = upload.size
+        document.uploaded_by = request.user
+        document.save()
+        messages.success(
+            request,
+            _("Đã tải lên “%(name)s” (%(kind)s).")
+            % {"name": document.original_name, "kind": document.get_kind_display()},
+        )
+    else:
+        errors = [str(e) for errs in form.errors.values() for e in errs]
+        messages.error(
+            request, _("Chưa tải lên được tài liệu: %(errors)s") % {"errors": " ".join(errors)}
+        )
+    return redirect(f"{project.get_absolute_url()}#tai-lieu")
+
+
+@login_required
+@require_safe
+def document_download(request, pk, doc_pk):
+    project = get_project(request, pk)
+    document = project.documents.filter(pk=doc_pk).first()
+    if document is None:
+        raise Http404
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    return FileResponse(handle, as_attachment=True, filename=document.original_name)
+
+
+@login_required
+@require_POST
+def comment_add(request, pk):
+    project = get_project(request, pk)
+    if not may_comment(request.user):
+        raise PermissionDenied
+    form = CommentForm(request.POST)
+    if form.is_valid():
+        comment = form.save(commit=False)
+        comment.project = project
+        comment.author = request.user
+        comment.save()
+        messages.success(request, _("Đã gửi ý kiến."))
+    else:
+        messages.error(request, _("Hãy nhập nội dung ý kiến."))
+    return redirect(f"{project.get_absolute_url()}#y-kien")
+
+
+# --- my work --------------------------------------------------------------------------------
+
+
+@login_required
+@require_safe
+def my_work(request):
+    groups = [(group, list(group.projects)) for group in mywork.waiting_for(request.user)]
+    return render(
+        request,
+        "projects/my_work.html",
+        {"groups": groups, "total": sum(len(rows) for _group, rows in groups)},
+    )

@@ -1,0 +1,398 @@
+"""The life of a project application, one function per transition.
+
+Each transition checks the user's role and scope and the project's state, then changes the state
+under a row lock and records who, when and why (ProjectEvent). A refused transition raises
+`TransitionError` with a message for the user; views show it, never a 500.
+
+    draft → submitted → (returned → submitted …) → appraised → approved | rejected
+    approved → … (close-out, projects/closeout/steps.py); cancelled from any open state.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from khuyencong import access
+from khuyencong.models import Role, User
+from khuyencong.money import format_vnd
+from projects.applications import norms
+from projects.models import Allocation, CodeSequence, Project, ProjectEvent, Status
+from projects.planning.budget import remaining_for
+
+
+class TransitionError(Exception):
+    """A refused action; `str(error)` is the Vietnamese message for the user."""
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    roles: frozenset
+    sources: frozenset
+    target: str
+    style: str = "primary"
+
+
+OPEN_STATUSES = frozenset(
+    {
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.RETURNED,
+        Status.APPRAISED,
+        Status.APPROVED,
+        Status.IN_PROGRESS,
+        Status.AWAITING_ACCEPTANCE,
+        Status.ACCEPTED,
+    }
+)
+
+ACTIONS: dict[str, Action] = {}
+
+
+def register(action: Action) -> Action:
+    ACTIONS[action.name] = action
+    return action
+
+
+SUBMIT = register(
+    Action(
+        "submit",
+        gettext_lazy("Nộp đề án"),
+        frozenset({Role.DISTRICT_OFFICER, Role.CENTRE_STAFF}),
+        frozenset({Status.DRAFT, Status.RETURNED}),
+        Status.SUBMITTED,
+    )
+)
+RETURN = register(
+    Action(
+        "return",
+        gettext_lazy("Trả lại"),
+        frozenset({Role.CENTRE_STAFF}),
+        frozenset({Status.SUBMITTED}),
+        Status.RETURNED,
+        "warning",
+    )
+)
+APPRAISE = register(
+    Action(
+        "appraise",
+        gettext_lazy("Thẩm định"),
+        frozenset({Role.CENTRE_STAFF}),
+        frozenset({Status.SUBMITTED}),
+        Status.APPRAISED,
+    )
+)
+APPROVE = register(
+    Action(
+        "approve",
+        gettext_lazy("Phê duyệt"),
+        frozenset({Role.MANAGER}),
+        frozenset({Status.APPRAISED}),
+        Status.APPROVED,
+        "success",
+    )
+)
+REJECT = register(
+    Action(
+        "reject",
+        gettext_lazy("Không phê duyệt"),
+        frozenset({Role.MANAGER}),
+        frozenset({Status.APPRAISED}),
+        Status.REJECTED,
+        "danger",
+    )
+)
+CANCEL = register(
+    Action(
+        "cancel",
+        gettext_lazy("Hủy đề án"),
+        frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+        OPEN_STATUSES,
+        Status.CANCELLED,
+        "outline-danger",
+    )
+)
+
+
+def may(action: Action, project: Project, user: User) -> bool:
+    """Whether `user` may take `action` on `project` now (role, scope and state)."""
+    return (
+        project.status in action.sources
+        and access.has_role(user, *action.roles)
+        and access.locality_in_scope(user, project.locality)
+    )
+
+
+def available_actions(project: Project, user: User) -> list[Action]:
+    return [action for action in ACTIONS.values() if may(action, project, user)]
+
+
+def check_allowed(action: Action, project: Project, user: User) -> None:
+    if not access.has_role(user, *action.roles):
+        raise TransitionError(
+            _("Bạn không có quyền “%(action)s”. Thao tác này dành cho: %(roles)s.")
+            % {"action": action.label, "roles": ", ".join(access.role_labels(action.roles))}
+        )
+    if not access.locality_in_scope(user, project.locality):
+        raise TransitionError(_("Đề án này không thuộc địa bàn bạn phụ trách."))
+    if project.status not in action.sources:
+        raise TransitionError(
+            _("Không thể “%(action)s” khi đề án đang ở trạng thái “%(status)s”.")
+            % {"action": action.label, "status": project.get_status_display()}
+        )
+
+
+def record_transition(
+    project: Project, *, action: Action, by: User, comment: str = "", **changes
+) -> Project:
+    """Lock the row, re-check the rules against its current state, apply `changes`, log.
+
+    Call inside `transaction.atomic()`. Returns the locked, updated project.
+    """
+    locked = Project.objects.select_for_update().get(pk=project.pk)
+    check_allowed(action, locked, by)
+    from_status = locked.status
+    for name, value in changes.items():
+        setattr(locked, name, value)
+    locked.status = action.target
+    locked.status_changed_at = timezone.now()
+    locked._change_reason = str(action.label)
+    locked.save()
+    ProjectEvent.objects.create(
+        project=locked,
+        action=action.name,
+        from_status=from_status,
+        to_status=action.target,
+        actor=by,
+        comment=comment,
+    )
+    return locked
+
+
+def record_event(project: Project, *, action: str, by: User, comment: str = "") -> None:
+    """A decision that does not change the state (e.g. a norm override)."""
+    ProjectEvent.objects.create(
+        project=project,
+        action=action,
+        from_status=project.status,
+        to_status=project.status,
+        actor=by,
+        comment=comment,
+    )
+
+
+def _require_text(value: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise TransitionError(message)
+    return value
+
+
+# --- creating -------------------------------------------------------------------------------
+
+
+def next_code(*, funding_source_code: str, year: int) -> str:
+    """KCĐP-2026-014: the next number for this source and year, safe under concurrency."""
+    sequence, _created = CodeSequence.objects.select_for_update().get_or_create(
+        prefix=funding_source_code, year=year
+    )
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{funding_source_code}-{year}-{sequence.last:03d}"
+
+
+def create_project(*, by: User, **fields) -> Project:
+    """Create a draft. District officers and centre staff create; the locality must be theirs."""
+    if not access.has_role(by, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF):
+        raise TransitionError(_("Chỉ cán bộ địa bàn và cán bộ Trung tâm được lập đề án."))
+    project = Project(created_by=by, status=Status.DRAFT, **fields)
+    if not access.locality_in_scope(by, project.locality):
+        raise TransitionError(_("Địa bàn thực hiện không thuộc địa bàn bạn phụ trách."))
+    if project.facility_id and not access.locality_in_scope(by, project.facility.locality):
+        raise TransitionError(_("Đơn vị thụ hưởng không thuộc địa bàn bạn phụ trách."))
+    with transaction.atomic():
+        project.code = next_code(funding_source_code=project.funding_source.code, year=project.year)
+        project.status_changed_at = timezone.now()
+        project.save()
+        ProjectEvent.objects.create(
+            project=project,
+            action="create",
+            from_status=Status.DRAFT,
+            to_status=Status.DRAFT,
+            actor=by,
+        )
+    return project
+
+
+def can_edit_details(project: Project, user: User) -> bool:
+    """The application itself is edited only while it is with its author (draft or returned)."""
+    return (
+        project.status in {Status.DRAFT, Status.RETURNED}
+        and access.has_role(user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF)
+        and access.locality_in_scope(user, project.locality)
+    )
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def submit(*, project: Project, by: User, comment: str = "", today: datetime.date | None = None):
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        check = norms.check_project(project, on=today)
+        if check.exceeded and not project.norm_override_reason:
+            raise TransitionError(
+                check.message
+                + " "
+                + _("Hãy giảm kinh phí đề nghị, hoặc đề nghị Lãnh đạo phê duyệt vượt định mức.")
+            )
+        return record_transition(project, action=SUBMIT, by=by, comment=comment)
+
+
+def return_for_revision(*, project: Project, by: User, reason: str):
+    reason = _require_text(reason, _("Hãy nêu lý do trả lại để cơ sở, địa bàn bổ sung."))
+    with transaction.atomic():
+        return record_transition(
+            project, action=RETURN, by=by, comment=reason, return_reason=reason
+        )
+
+
+def appraise(
+    *,
+    project: Project,
+    by: User,
+    recommended_amount: int,
+    opinion: str,
+    no_conflict: bool,
+    today: datetime.date | None = None,
+):
+    today = today or timezone.localdate()
+    opinion = _require_text(opinion, _("Hãy nhập ý kiến thẩm định."))
+    if not no_conflict:
+        raise TransitionError(
+            _("Người thẩm định phải cam kết không có xung đột lợi ích với đề án này.")
+        )
+    if recommended_amount is None or recommended_amount <= 0:
+        raise TransitionError(_("Kinh phí đề xuất hỗ trợ phải lớn hơn 0."))
+    if recommended_amount > project.requested_support:
+        raise TransitionError(
+            _("Kinh phí đề xuất hỗ trợ không được vượt kinh phí đề nghị (%(requested)s).")
+            % {"requested": format_vnd(project.requested_support)}
+        )
+    check = norms.check_project(project, on=today, amount=recommended_amount)
+    if check.exceeded and not project.norm_override_reason:
+        raise TransitionError(check.message)
+    with transaction.atomic():
+        return record_transition(
+            project,
+            action=APPRAISE,
+            by=by,
+            comment=opinion,
+            recommended_amount=recommended_amount,
+            appraisal_opinion=opinion,
+            appraised_by=by,
+            appraised_at=timezone.now(),
+            no_conflict_declared=True,
+        )
+
+
+def approve(
+    *,
+    project: Project,
+    by: User,
+    decision_number: str,
+    decision_date: datetime.date,
+    approved_amount: int,
+    allocation: Allocation,
+    comment: str = "",
+):
+    decision_number = _require_text(decision_number, _("Hãy nhập số quyết định phê duyệt."))
+    if decision_date is None:
+        raise TransitionError(_("Hãy nhập ngày quyết định phê duyệt."))
+    if approved_amount is None or approved_amount <= 0:
+        raise TransitionError(_("Kinh phí được phê duyệt phải lớn hơn 0."))
+    if approved_amount > project.requested_support:
+        raise TransitionError(
+            _("Kinh phí được phê duyệt không được vượt kinh phí đề nghị hỗ trợ (%(amount)s).")
+            % {"amount": format_vnd(project.requested_support)}
+        )
+    if allocation is None:
+        raise TransitionError(_("Hãy chọn nguồn kinh phí được giao mà đề án sử dụng."))
+    if allocation.funding_source_id != project.funding_source_id:
+        raise TransitionError(
+            _("Kinh phí được giao phải cùng nguồn kinh phí với đề án (%(source)s).")
+            % {"source": project.funding_source.name}
+        )
+    if allocation.year != project.year:
+        raise TransitionError(
+            _("Kinh phí được giao phải của năm %(year)s, năm kế hoạch của đề án.")
+            % {"year": project.year}
+        )
+    with transaction.atomic():
+        # The allocation row lock serialises approvals that draw on it: the second manager
+        # waits here and then sees the first one's approval in the remaining amount.
+        Allocation.objects.select_for_update().get(pk=allocation.pk)
+        remaining = remaining_for(allocation)
+        if approved_amount > remaining:
+            raise TransitionError(
+                _(
+                    "Không đủ kinh phí: %(allocation)s chỉ còn %(remaining)s, "
+                    "không thể phê duyệt %(amount)s."
+                )
+                % {
+                    "allocation": allocation,
+                    "remaining": format_vnd(remaining),
+                    "amount": format_vnd(approved_amount),
+                }
+            )
+        return record_transition(
+            project,
+            action=APPROVE,
+            by=by,
+            comment=comment or decision_number,
+            decision_number=decision_number,
+            decision_date=decision_date,
+            approved_amount=approved_amount,
+            allocation=allocation,
+            approved_by=by,
+        )
+
+
+def reject(*, project: Project, by: User, reason: str):
+    reason = _require_text(reason, _("Hãy nêu lý do không phê duyệt."))
+    with transaction.atomic():
+        return record_transition(
+            project, action=REJECT, by=by, comment=reason, rejection_reason=reason
+        )
+
+
+def cancel(*, project: Project, by: User, reason: str):
+    reason = _require_text(reason, _("Hãy nêu lý do hủy đề án."))
+    with transaction.atomic():
+        return record_transition(
+            project, action=CANCEL, by=by, comment=reason, cancellation_reason=reason
+        )
+
+
+def override_norm(*, project: Project, by: User, reason: str):
+    """A manager allows an amount above the norm, with a written reason that is kept."""
+    if not access.has_role(by, Role.MANAGER):
+        raise TransitionError(_("Chỉ Lãnh đạo được phê duyệt vượt định mức."))
+    if not access.locality_in_scope(by, project.locality):
+        raise TransitionError(_("Đề án này không thuộc địa bàn bạn phụ trách."))
+    if project.is_closed:
+        raise TransitionError(_("Đề án đã kết thúc, không thể phê duyệt vượt định mức."))
+    reason = _require_text(reason, _("Hãy nêu lý do phê duyệt vượt định mức."))
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        locked.norm_override_reason = reason
+        locked.norm_override_by = by
+        locked._change_reason = _("Phê duyệt vượt định mức")
+        locked.save()
+        record_event(locked, action="override_norm", by=by, comment=reason)
+    return locked

@@ -1,0 +1,166 @@
+"""Money paid out on an approved project: advances (tạm ứng) and payments (thanh toán).
+
+Two rules, both checked under the project's row lock so that two users paying out at the same
+moment cannot pass them together (the second waits for the first, then sees its row in the sum):
+
+- everything disbursed stays within the approved amount;
+- advances stay within the share of the approved amount the activity type allows
+  (`ActivityType.max_advance_percent`, e.g. 70% or 30% under TT 36/2013/TT-BCT); no share set
+  means no limit beyond the approved amount.
+
+Settlement is projects/closeout/steps.py (`settle`); what it releases to the allocation is summed in
+projects/planning/budget.py.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from khuyencong.models import Role, User
+from khuyencong.money import format_vnd
+from projects.applications.workflow import TransitionError
+from projects.closeout.steps import Task, check_task
+from projects.models import Disbursement, DisbursementKind, Project, Status
+
+DISBURSE = Task(
+    "disburse",
+    gettext_lazy("Giải ngân"),
+    frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+    frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE, Status.ACCEPTED}),
+)
+
+
+@dataclass
+class ProjectMoney:
+    """What a project was approved, and what has been paid out of it."""
+
+    approved: int = 0
+    advanced: int = 0
+    paid: int = 0
+
+    @property
+    def disbursed(self) -> int:
+        return self.advanced + self.paid
+
+    @property
+    def undisbursed(self) -> int:
+        return self.approved - self.disbursed
+
+
+def project_money(project: Project) -> ProjectMoney:
+    """The project's figures (1 query)."""
+    sums = Disbursement.objects.filter(project=project).aggregate(
+        advanced=Sum("amount", filter=Q(kind=DisbursementKind.ADVANCE)),
+        paid=Sum("amount", filter=Q(kind=DisbursementKind.PAYMENT)),
+    )
+    return ProjectMoney(
+        approved=project.approved_amount or 0,
+        advanced=sums["advanced"] or 0,
+        paid=sums["paid"] or 0,
+    )
+
+
+def advance_limit(project: Project) -> int | None:
+    """The most that may be advanced in total, or None when the activity type sets no limit."""
+    percent = project.activity_type.max_advance_percent
+    if percent is None:
+        return None
+    return (project.approved_amount or 0) * percent // 100
+
+
+def disburse(
+    *,
+    project: Project,
+    by: User,
+    kind: str,
+    date: datetime.date | None,
+    amount: int,
+    voucher_number: str,
+    note: str = "",
+    today: datetime.date | None = None,
+) -> Disbursement:
+    """Record an advance or a payment, within the approved amount and the advance limit."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # Every disbursement of a project takes this lock first, so the sums read below
+        # include whatever another user recorded a moment ago.
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        check_task(DISBURSE, locked, by)
+        if kind not in DisbursementKind.values:
+            raise TransitionError(
+                _("Hãy chọn loại giải ngân: %(choices)s.")
+                % {"choices": ", ".join(str(label) for label in DisbursementKind.labels)}
+            )
+        if date is None:
+            raise TransitionError(_("Hãy nhập ngày chi."))
+        if date > today:
+            raise TransitionError(
+                _("Ngày chi (%(date)s) không được sau ngày hôm nay (%(today)s).")
+                % {"date": f"{date:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"}
+            )
+        if locked.decision_date and date < locked.decision_date:
+            raise TransitionError(
+                _("Ngày chi (%(date)s) không được trước ngày quyết định phê duyệt (%(decision)s).")
+                % {"date": f"{date:%d/%m/%Y}", "decision": f"{locked.decision_date:%d/%m/%Y}"}
+            )
+        if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
+            raise TransitionError(_("Số tiền giải ngân phải lớn hơn 0 đồng."))
+        voucher_number = (voucher_number or "").strip()
+        if not voucher_number:
+            raise TransitionError(_("Hãy nhập số chứng từ."))
+        if locked.disbursements.filter(voucher_number=voucher_number).exists():
+            raise TransitionError(
+                _("Chứng từ số %(voucher)s đã được nhập cho đề án này.")
+                % {"voucher": voucher_number}
+            )
+
+        figures = project_money(locked)
+        if figures.disbursed + amount > figures.approved:
+            raise TransitionError(
+                _(
+                    "Không thể giải ngân %(amount)s: đề án đã giải ngân %(disbursed)s trên "
+                    "%(approved)s kinh phí được phê duyệt, chỉ còn được giải ngân %(left)s."
+                )
+                % {
+                    "amount": format_vnd(amount),
+                    "disbursed": format_vnd(figures.disbursed),
+                    "approved": format_vnd(figures.approved),
+                    "left": format_vnd(figures.undisbursed),
+                }
+            )
+        limit = advance_limit(locked)
+        advancing = kind == DisbursementKind.ADVANCE
+        if advancing and limit is not None and figures.advanced + amount > limit:
+            basis = locked.activity_type.advance_legal_basis
+            raise TransitionError(
+                _(
+                    "Không thể tạm ứng %(amount)s: tổng tạm ứng sẽ là %(total)s, vượt mức "
+                    "tạm ứng tối đa %(percent)s%% kinh phí được phê duyệt (%(limit)s) của "
+                    "nội dung “%(activity)s”%(basis)s. Đã tạm ứng %(advanced)s, còn được "
+                    "tạm ứng %(left)s."
+                )
+                % {
+                    "amount": format_vnd(amount),
+                    "total": format_vnd(figures.advanced + amount),
+                    "percent": locked.activity_type.max_advance_percent,
+                    "limit": format_vnd(limit),
+                    "activity": locked.activity_type.name,
+                    "basis": (_(" theo %(basis)s") % {"basis": basis}) if basis else "",
+                    "advanced": format_vnd(figures.advanced),
+                    "left": format_vnd(max(limit - figures.advanced, 0)),
+                }
+            )
+        return Disbursement.objects.create(
+            project=locked,
+            kind=kind,
+            date=date,
+            amount=amount,
+            voucher_number=voucher_number,
+            note=(note or "").strip(),
+            created_by=by,
+        )

@@ -1,0 +1,734 @@
+"""After approval: the contract, monitoring, progress reports, acceptance review and settlement.
+
+    approved → in_progress (contract signed) → awaiting_acceptance → accepted → settled
+
+An acceptance review that ends "with conditions" or "not accepted" sends the project back to
+in_progress with a follow-up action. Cancelling (before settlement) stays in
+projects/applications/workflow.py; money paid out is disbursements.py beside this file.
+
+State changes go through `workflow.record_transition` (row lock, role/scope/state re-check, a
+ProjectEvent). Work that leaves the state as it is (a visit, a progress report, scheduling a
+review) is described by a `Task` and checked the same way under the same row lock, so nothing is
+recorded against a project that another user cancelled a moment before.
+"""
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from khuyencong import access
+from khuyencong.models import Role, User
+from khuyencong.money import format_vnd
+from projects.applications import workflow
+from projects.applications.workflow import (
+    Action,
+    TransitionError,
+    record_event,
+    record_transition,
+    register,
+)
+from projects.models import (
+    AcceptanceOutcome,
+    AcceptanceReview,
+    CouncilMember,
+    FollowUpAction,
+    MonitoringVisit,
+    ProgressReport,
+    Project,
+    ProjectDocument,
+    Status,
+)
+from projects.models.closeout import ACCEPTANCE_CHECKLIST
+
+UNDER_WAY = frozenset({Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE})
+
+START = register(
+    Action(
+        "start",
+        gettext_lazy("Ký hợp đồng, bắt đầu thực hiện"),
+        frozenset({Role.CENTRE_STAFF}),
+        frozenset({Status.APPROVED}),
+        Status.IN_PROGRESS,
+    )
+)
+REQUEST_ACCEPTANCE = register(
+    Action(
+        "request_acceptance",
+        gettext_lazy("Đề nghị nghiệm thu"),
+        frozenset({Role.DISTRICT_OFFICER, Role.CENTRE_STAFF}),
+        frozenset({Status.IN_PROGRESS}),
+        Status.AWAITING_ACCEPTANCE,
+    )
+)
+# The next two happen only through `record_review_outcome`; a screen offers the review form,
+# not a button of their own (see REVIEW_ONLY_ACTIONS).
+ACCEPT = register(
+    Action(
+        "accept",
+        gettext_lazy("Nghiệm thu đạt"),
+        frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+        UNDER_WAY,
+        Status.ACCEPTED,
+        "success",
+    )
+)
+REOPEN = register(
+    Action(
+        "reopen",
+        gettext_lazy("Nghiệm thu chưa đạt, tiếp tục thực hiện"),
+        frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+        frozenset({Status.AWAITING_ACCEPTANCE}),
+        Status.IN_PROGRESS,
+        "warning",
+    )
+)
+SETTLE = register(
+    Action(
+        "settle",
+        gettext_lazy("Quyết toán"),
+        frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+        frozenset({Status.ACCEPTED}),
+        Status.SETTLED,
+        "success",
+    )
+)
+REVIEW_ONLY_ACTIONS = frozenset({ACCEPT.name, REOPEN.name})
+
+
+@dataclass(frozen=True)
+class Task:
+    """Work on a project that leaves its state as it is: who may do it, and in which states.
+
+    Shaped like `workflow.Action` without a target: `workflow.may` and `workflow.check_allowed`
+    read only `roles`, `sources` and `label`, so they check a task with the same messages.
+    """
+
+    name: str
+    label: str
+    roles: frozenset
+    sources: frozenset
+
+
+SCHEDULE_REVIEW = Task(
+    "schedule_review",
+    gettext_lazy("Lập lịch nghiệm thu"),
+    frozenset({Role.CENTRE_STAFF}),
+    UNDER_WAY,
+)
+RECORD_OUTCOME = Task(
+    "review_outcome",
+    gettext_lazy("Ghi nhận kết quả nghiệm thu"),
+    frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+    UNDER_WAY,
+)
+RECORD_VISIT = Task(
+    "monitoring_visit",
+    gettext_lazy("Ghi nhận kiểm tra, giám sát"),
+    frozenset({Role.CENTRE_STAFF, Role.DISTRICT_OFFICER}),
+    UNDER_WAY,
+)
+FILE_REPORT = Task(
+    "progress_report",
+    gettext_lazy("Nộp báo cáo tiến độ"),
+    frozenset({Role.CENTRE_STAFF, Role.DISTRICT_OFFICER}),
+    UNDER_WAY,
+)
+
+# Labels of the ProjectEvent actions logged here that are not transitions.
+EVENT_LABELS = {
+    SCHEDULE_REVIEW.name: SCHEDULE_REVIEW.label,
+    RECORD_OUTCOME.name: RECORD_OUTCOME.label,
+}
+
+
+def may_do(task: Task, project: Project, user: User) -> bool:
+    """Whether `user` may do `task` on `project` now (role, scope and state)."""
+    return workflow.may(task, project, user)
+
+
+def check_task(task: Task, project: Project, user: User) -> None:
+    workflow.check_allowed(task, project, user)
+
+
+# --- small checks ---------------------------------------------------------------------------
+
+
+def _lock(project: Project) -> Project:
+    return Project.objects.select_for_update().get(pk=project.pk)
+
+
+def _text(value: str | None, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise TransitionError(message)
+    return value
+
+
+def _whole(value, message: str, *, maximum: int | None = None) -> int:
+    """A whole number ≥ 0 (and ≤ `maximum`), or a refusal with `message`."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise TransitionError(message)
+    if maximum is not None and value > maximum:
+        raise TransitionError(message)
+    return value
+
+
+def _percent(value) -> int:
+    return _whole(value, _("Tiến độ phải là số nguyên từ 0 đến 100 (%)."), maximum=100)
+
+
+def _dmy(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def _not_future(day: datetime.date, today: datetime.date, what: str) -> None:
+    if day > today:
+        raise TransitionError(
+            _("%(what)s (%(day)s) không được sau ngày hôm nay (%(today)s).")
+            % {"what": what, "day": _dmy(day), "today": _dmy(today)}
+        )
+
+
+def _check_owner(owner: User | None, project: Project) -> User:
+    """A follow-up action's owner must be able to see the project and to record its completion."""
+    if owner is None:
+        raise TransitionError(_("Hãy chọn người chịu trách nhiệm khắc phục."))
+    if not (access.can_edit(owner) and access.locality_in_scope(owner, project.locality)):
+        raise TransitionError(
+            _(
+                "%(name)s không thể chịu trách nhiệm khắc phục: người này không phụ trách "
+                "địa bàn của đề án hoặc không có quyền cập nhật. Hãy chọn cán bộ Trung tâm, "
+                "Lãnh đạo hoặc cán bộ địa bàn %(locality)s."
+            )
+            % {"name": owner, "locality": project.locality}
+        )
+    return owner
+
+
+def _check_due(due: datetime.date | None, after: datetime.date) -> datetime.date:
+    if due is None:
+        raise TransitionError(_("Hãy nhập hạn hoàn thành việc cần khắc phục."))
+    if due < after:
+        raise TransitionError(
+            _("Hạn hoàn thành (%(due)s) không được trước ngày %(after)s.")
+            % {"due": _dmy(due), "after": _dmy(after)}
+        )
+    return due
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def start(
+    *,
+    project: Project,
+    by: User,
+    contract_number: str,
+    contract_date: datetime.date | None,
+    report_every_months: int | None = None,
+    comment: str = "",
+) -> Project:
+    """Approved → in progress, once the implementation contract is signed."""
+    with transaction.atomic():
+        locked = _lock(project)
+        workflow.check_allowed(START, locked, by)
+        contract_number = _text(contract_number, _("Hãy nhập số hợp đồng thực hiện đề án."))
+        if contract_date is None:
+            raise TransitionError(_("Hãy nhập ngày ký hợp đồng."))
+        if locked.decision_date and contract_date < locked.decision_date:
+            raise TransitionError(
+                _(
+                    "Ngày hợp đồng (%(contract)s) không được trước ngày quyết định "
+                    "phê duyệt đề án (%(decision)s)."
+                )
+                % {"contract": _dmy(contract_date), "decision": _dmy(locked.decision_date)}
+            )
+        changes = {"contract_number": contract_number, "contract_date": contract_date}
+        if report_every_months is not None:
+            message = _("Kỳ báo cáo tiến độ phải từ 1 đến 12 tháng (để trống: kỳ mặc định).")
+            if _whole(report_every_months, message, maximum=12) == 0:
+                raise TransitionError(message)
+            changes["report_every_months"] = report_every_months
+        return record_transition(
+            locked,
+            action=START,
+            by=by,
+            comment=comment
+            or _("Hợp đồng số %(number)s ngày %(date)s")
+            % {"number": contract_number, "date": _dmy(contract_date)},
+            **changes,
+        )
+
+
+def request_acceptance(*, project: Project, by: User, comment: str = "") -> Project:
+    """In progress → awaiting acceptance: the work is done and ready for the council."""
+    with transaction.atomic():
+        return record_transition(project, action=REQUEST_ACCEPTANCE, by=by, comment=comment)
+
+
+def settle(
+    *,
+    project: Project,
+    by: User,
+    settled_amount: int,
+    decision_number: str,
+    settled_on: datetime.date | None,
+    comment: str = "",
+    today: datetime.date | None = None,
+) -> Project:
+    """Accepted → settled. What was approved but not settled returns to the allocation.
+
+    The settled amount lies between what was already paid out (a smaller settlement would need
+    the difference recovered first, which the portal does not record) and the approved amount.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # The project lock also holds back a disbursement being recorded at the same moment.
+        locked = _lock(project)
+        workflow.check_allowed(SETTLE, locked, by)
+        decision_number = _text(decision_number, _("Hãy nhập số quyết định phê duyệt quyết toán."))
+        if settled_on is None:
+            raise TransitionError(_("Hãy nhập ngày quyết toán."))
+        _not_future(settled_on, today, _("Ngày quyết toán"))
+        if locked.accepted_on and settled_on < locked.accepted_on:
+            raise TransitionError(
+                _("Ngày quyết toán (%(settled)s) không được trước ngày nghiệm thu (%(accepted)s).")
+                % {"settled": _dmy(settled_on), "accepted": _dmy(locked.accepted_on)}
+            )
+        approved = locked.approved_amount or 0
+        _whole(settled_amount, _("Kinh phí quyết toán phải là số tiền (đồng) không âm."))
+        if settled_amount > approved:
+            raise TransitionError(
+                _(
+                    "Kinh phí quyết toán %(settled)s không được vượt kinh phí được phê duyệt "
+                    "%(approved)s."
+                )
+                % {"settled": format_vnd(settled_amount), "approved": format_vnd(approved)}
+            )
+        disbursed = locked.disbursements.aggregate(total=Sum("amount"))["total"] or 0
+        if settled_amount < disbursed:
+            raise TransitionError(
+                _(
+                    "Kinh phí quyết toán %(settled)s không được nhỏ hơn số đã giải ngân "
+                    "%(disbursed)s. Phần chênh lệch %(difference)s phải được thu hồi trước khi "
+                    "quyết toán."
+                )
+                % {
+                    "settled": format_vnd(settled_amount),
+                    "disbursed": format_vnd(disbursed),
+                    "difference": format_vnd(disbursed - settled_amount),
+                }
+            )
+        return record_transition(
+            locked,
+            action=SETTLE,
+            by=by,
+            comment=comment
+            or _("Quyết định %(number)s: quyết toán %(amount)s, hoàn trả dự toán %(released)s")
+            % {
+                "number": decision_number,
+                "amount": format_vnd(settled_amount),
+                "released": format_vnd(approved - settled_amount),
+            },
+            settled_amount=settled_amount,
+            settlement_decision_number=decision_number,
+            settled_on=settled_on,
+        )
+
+
+# --- acceptance review ----------------------------------------------------------------------
+
+
+def _council_member(entry: Mapping, number: int) -> CouncilMember:
+    user = entry.get("user")
+    name = (entry.get("name") or "").strip()
+    organisation = (entry.get("organisation") or "").strip()
+    council_role = (entry.get("council_role") or "").strip()
+    if not council_role:
+        raise TransitionError(
+            _("Thành viên thứ %(n)s: hãy nhập vai trò trong hội đồng.") % {"n": number}
+        )
+    if user is not None:
+        if not user.is_active:
+            raise TransitionError(
+                _("Thành viên thứ %(n)s: tài khoản %(name)s đã bị khóa.")
+                % {"n": number, "name": user}
+            )
+        return CouncilMember(user=user, council_role=council_role)
+    if not name or not organisation:
+        raise TransitionError(
+            _(
+                "Thành viên thứ %(n)s: chọn người dùng của hệ thống, hoặc nhập họ tên và "
+                "đơn vị công tác của thành viên bên ngoài."
+            )
+            % {"n": number}
+        )
+    return CouncilMember(name=name, organisation=organisation, council_role=council_role)
+
+
+def _checklist(checklist: Mapping | None) -> dict[str, bool]:
+    known = dict(ACCEPTANCE_CHECKLIST)
+    checklist = dict(checklist or {})
+    unknown = sorted(set(checklist) - set(known))
+    if unknown:
+        raise TransitionError(
+            _("Hồ sơ không có trong danh mục kiểm tra: %(keys)s.") % {"keys": ", ".join(unknown)}
+        )
+    return {key: bool(checklist.get(key)) for key in known}
+
+
+def schedule_review(
+    *,
+    project: Project,
+    by: User,
+    scheduled_date: datetime.date | None,
+    place: str,
+    members: Iterable[Mapping],
+    checklist: Mapping | None = None,
+) -> AcceptanceReview:
+    """Set the date, place and council of an acceptance review (nghiệm thu).
+
+    `members`: mappings with `council_role` and either `user` (a portal user) or `name` and
+    `organisation` (an outside member). `checklist`: {key of ACCEPTANCE_CHECKLIST: present?}.
+    """
+    with transaction.atomic():
+        locked = _lock(project)
+        check_task(SCHEDULE_REVIEW, locked, by)
+        if scheduled_date is None:
+            raise TransitionError(_("Hãy nhập ngày nghiệm thu."))
+        if locked.contract_date and scheduled_date < locked.contract_date:
+            raise TransitionError(
+                _("Ngày nghiệm thu (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
+                % {"date": _dmy(scheduled_date), "contract": _dmy(locked.contract_date)}
+            )
+        place = _text(place, _("Hãy nhập địa điểm nghiệm thu."))
+        seats = [_council_member(entry, n) for n, entry in enumerate(members, 1)]
+        if not seats:
+            raise TransitionError(_("Hội đồng nghiệm thu phải có ít nhất một thành viên."))
+        seen = set()
+        for seat in seats:
+            key = seat.user_id or seat.name.casefold()
+            if key in seen:
+                raise TransitionError(
+                    _("%(name)s có tên hai lần trong hội đồng nghiệm thu.")
+                    % {"name": seat.user or seat.name}
+                )
+            seen.add(key)
+        review = AcceptanceReview.objects.create(
+            project=locked,
+            scheduled_date=scheduled_date,
+            place=place,
+            checklist=_checklist(checklist),
+            scheduled_by=by,
+        )
+        for seat in seats:
+            seat.review = review
+        CouncilMember.objects.bulk_create(seats)
+        record_event(
+            locked,
+            action=SCHEDULE_REVIEW.name,
+            by=by,
+            comment=_("Nghiệm thu ngày %(date)s tại %(place)s")
+            % {"date": _dmy(scheduled_date), "place": place},
+        )
+    return review
+
+
+def record_review_outcome(
+    *,
+    review: AcceptanceReview,
+    by: User,
+    outcome: str,
+    findings: str = "",
+    achieved_jobs_created: int = 0,
+    achieved_people_trained: int = 0,
+    achieved_employed_after_training: int = 0,
+    achieved_managers_trained: int = 0,
+    achieved_machines_installed: int = 0,
+    achieved_fair_participations: int = 0,
+    counterpart_invested: int = 0,
+    required_actions: str = "",
+    minutes: ProjectDocument | None = None,
+    follow_up_owner: User | None = None,
+    follow_up_due: datetime.date | None = None,
+    today: datetime.date | None = None,
+) -> AcceptanceReview:
+    """The council's outcome. Accepted → the project is accepted on the review date.
+
+    With conditions or not accepted → the project goes (back) to in progress, and the required
+    actions become a follow-up action with an owner and a due date.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        # Project first, then review: the order every writer here takes, so no deadlock.
+        locked = _lock(review.project)
+        check_task(RECORD_OUTCOME, locked, by)
+        review = AcceptanceReview.objects.select_for_update().get(pk=review.pk)
+        if review.outcome:
+            raise TransitionError(
+                _("Buổi nghiệm thu ngày %(date)s đã được ghi nhận kết quả “%(outcome)s”.")
+                % {"date": _dmy(review.scheduled_date), "outcome": review.get_outcome_display()}
+            )
+        if outcome not in AcceptanceOutcome.values:
+            raise TransitionError(
+                _("Hãy chọn kết quả nghiệm thu: %(choices)s.")
+                % {"choices": ", ".join(str(label) for label in AcceptanceOutcome.labels)}
+            )
+        if review.scheduled_date > today:
+            raise TransitionError(
+                _("Chưa đến ngày nghiệm thu (%(date)s): chỉ ghi nhận kết quả sau buổi nghiệm thu.")
+                % {"date": _dmy(review.scheduled_date)}
+            )
+        achieved = {
+            "achieved_jobs_created": achieved_jobs_created,
+            "achieved_people_trained": achieved_people_trained,
+            "achieved_employed_after_training": achieved_employed_after_training,
+            "achieved_managers_trained": achieved_managers_trained,
+            "achieved_machines_installed": achieved_machines_installed,
+            "achieved_fair_participations": achieved_fair_participations,
+            "counterpart_invested": counterpart_invested,
+        }
+        for name, value in achieved.items():
+            label = AcceptanceReview._meta.get_field(name).verbose_name
+            _whole(
+                value,
+                _("“%(field)s” phải là số nguyên không âm.") % {"field": label},
+            )
+        if achieved_employed_after_training > achieved_people_trained:
+            raise TransitionError(
+                _(
+                    "Số người có việc làm sau đào tạo (%(employed)s) không được lớn hơn số "
+                    "người được đào tạo (%(trained)s)."
+                )
+                % {
+                    "employed": achieved_employed_after_training,
+                    "trained": achieved_people_trained,
+                }
+            )
+        if minutes is not None and minutes.project_id != locked.pk:
+            raise TransitionError(_("Biên bản nghiệm thu phải là tài liệu của chính đề án này."))
+        findings = (findings or "").strip()
+        required_actions = (required_actions or "").strip()
+        accepted = outcome == AcceptanceOutcome.ACCEPTED
+        owner, due = None, None
+        if not accepted:
+            findings = _text(findings, _("Hãy nhập nhận xét của hội đồng nghiệm thu."))
+            required_actions = _text(
+                required_actions,
+                _("Hãy nêu nội dung cần bổ sung, hoàn thiện khi nghiệm thu chưa đạt."),
+            )
+            owner = _check_owner(follow_up_owner, locked)
+            due = _check_due(follow_up_due, review.scheduled_date)
+
+        for name, value in achieved.items():
+            setattr(review, name, value)
+        review.outcome = outcome
+        review.findings = findings
+        review.required_actions = required_actions
+        review.minutes = minutes
+        review.recorded_by = by
+        review.recorded_at = timezone.now()
+        review.save()
+
+        summary = _("Nghiệm thu ngày %(date)s: %(outcome)s") % {
+            "date": _dmy(review.scheduled_date),
+            "outcome": review.get_outcome_display(),
+        }
+        if accepted:
+            record_transition(
+                locked, action=ACCEPT, by=by, comment=summary, accepted_on=review.scheduled_date
+            )
+            return review
+        FollowUpAction.objects.create(
+            project=locked, description=required_actions, owner=owner, due_date=due
+        )
+        comment = f"{summary}. {required_actions}"
+        if locked.status == Status.AWAITING_ACCEPTANCE:
+            record_transition(locked, action=REOPEN, by=by, comment=comment)
+        else:
+            # Already in progress: nothing to move, but the outcome belongs in the history.
+            record_event(locked, action=RECORD_OUTCOME.name, by=by, comment=comment)
+    return review
+
+
+# --- monitoring -----------------------------------------------------------------------------
+
+
+def record_visit(
+    *,
+    project: Project,
+    by: User,
+    date: datetime.date | None,
+    place: str,
+    progress_percent: int,
+    findings: str = "",
+    problems: str = "",
+    officers: Iterable[User] = (),
+    other_participants: str = "",
+    actions: Iterable[tuple[str, User, datetime.date]] = (),
+    today: datetime.date | None = None,
+) -> MonitoringVisit:
+    """A monitoring visit and its follow-up actions: (description, owner, due date) each."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _lock(project)
+        check_task(RECORD_VISIT, locked, by)
+        if date is None:
+            raise TransitionError(_("Hãy nhập ngày kiểm tra."))
+        _not_future(date, today, _("Ngày kiểm tra"))
+        if locked.contract_date and date < locked.contract_date:
+            raise TransitionError(
+                _("Ngày kiểm tra (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
+                % {"date": _dmy(date), "contract": _dmy(locked.contract_date)}
+            )
+        place = _text(place, _("Hãy nhập địa điểm kiểm tra."))
+        progress_percent = _percent(progress_percent)
+        officers = list(dict.fromkeys(officers))
+        if not officers:
+            raise TransitionError(_("Hãy chọn ít nhất một cán bộ kiểm tra."))
+        for officer in officers:
+            if not (
+                access.can_edit(officer) and access.locality_in_scope(officer, locked.locality)
+            ):
+                raise TransitionError(
+                    _(
+                        "%(name)s không thể là cán bộ kiểm tra: người này không phụ trách "
+                        "địa bàn %(locality)s."
+                    )
+                    % {"name": officer, "locality": locked.locality}
+                )
+        follow_ups = []
+        for number, (description, owner, due) in enumerate(actions, 1):
+            description = _text(
+                description,
+                _("Việc cần khắc phục thứ %(n)s: hãy nhập nội dung.") % {"n": number},
+            )
+            follow_ups.append(
+                FollowUpAction(
+                    project=locked,
+                    description=description,
+                    owner=_check_owner(owner, locked),
+                    due_date=_check_due(due, date),
+                )
+            )
+        visit = MonitoringVisit.objects.create(
+            project=locked,
+            date=date,
+            place=place,
+            progress_percent=progress_percent,
+            findings=(findings or "").strip(),
+            problems=(problems or "").strip(),
+            other_participants=(other_participants or "").strip(),
+            created_by=by,
+        )
+        visit.officers.set(officers)
+        for follow_up in follow_ups:
+            follow_up.visit = visit
+        FollowUpAction.objects.bulk_create(follow_ups)
+    return visit
+
+
+def may_complete(action: FollowUpAction, user: User) -> bool:
+    """The owner, centre staff or a manager (who see the project) mark an action done."""
+    if action.done_at is not None or not access.can_edit(user):
+        return False
+    if not access.locality_in_scope(user, action.project.locality):
+        return False
+    return user.pk == action.owner_id or access.has_role(user, Role.CENTRE_STAFF, Role.MANAGER)
+
+
+def complete_action(*, action: FollowUpAction, by: User, note: str) -> FollowUpAction:
+    """Mark a follow-up action done, once, with what was done."""
+    with transaction.atomic():
+        action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
+        if action.done_at is not None:
+            raise TransitionError(
+                _("Việc này đã được đánh dấu hoàn thành lúc %(at)s bởi %(by)s.")
+                % {
+                    "at": f"{timezone.localtime(action.done_at):%H:%M %d/%m/%Y}",
+                    "by": action.done_by or "—",
+                }
+            )
+        if not may_complete(action, by):
+            raise TransitionError(
+                _(
+                    "Chỉ người chịu trách nhiệm (%(owner)s), cán bộ Trung tâm hoặc Lãnh đạo "
+                    "được đánh dấu hoàn thành việc cần khắc phục."
+                )
+                % {"owner": action.owner}
+            )
+        note = _text(note, _("Hãy ghi kết quả khắc phục."))
+        action.done_at = timezone.now()
+        action.done_by = by
+        action.done_note = note
+        action.save(update_fields=["done_at", "done_by", "done_note"])
+    return action
+
+
+def file_progress_report(
+    *,
+    project: Project,
+    by: User,
+    period_start: datetime.date | None,
+    period_end: datetime.date | None,
+    progress_percent: int,
+    money_spent: int,
+    problems: str = "",
+    content: str = "",
+    today: datetime.date | None = None,
+) -> ProgressReport:
+    """A progress report for one period of the project's schedule (one report per period).
+
+    The period comes from the caller (the schedule in schedule.py beside this file); it is only
+    checked for sense: ordered, starting no earlier than the project, and already begun.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _lock(project)
+        check_task(FILE_REPORT, locked, by)
+        if period_start is None or period_end is None:
+            raise TransitionError(_("Hãy nhập kỳ báo cáo (từ ngày, đến ngày)."))
+        if period_end < period_start:
+            raise TransitionError(
+                _("Kỳ báo cáo: ngày kết thúc (%(end)s) phải sau ngày bắt đầu (%(start)s).")
+                % {"end": _dmy(period_end), "start": _dmy(period_start)}
+            )
+        began = min(filter(None, [locked.start_date, locked.contract_date]))
+        if period_start < began:
+            raise TransitionError(
+                _("Kỳ báo cáo không được bắt đầu (%(start)s) trước khi đề án bắt đầu (%(began)s).")
+                % {"start": _dmy(period_start), "began": _dmy(began)}
+            )
+        if period_start > today:
+            raise TransitionError(
+                _("Kỳ báo cáo bắt đầu ngày %(start)s chưa đến, chưa thể nộp báo cáo.")
+                % {"start": _dmy(period_start)}
+            )
+        progress_percent = _percent(progress_percent)
+        _whole(money_spent, _("Kinh phí đã sử dụng phải là số tiền (đồng) không âm."))
+        try:
+            with transaction.atomic():
+                return ProgressReport.objects.create(
+                    project=locked,
+                    period_start=period_start,
+                    period_end=period_end,
+                    progress_percent=progress_percent,
+                    money_spent=money_spent,
+                    problems=(problems or "").strip(),
+                    content=(content or "").strip(),
+                    submitted_by=by,
+                )
+        except IntegrityError as exc:
+            raise TransitionError(
+                _(
+                    "Kỳ báo cáo bắt đầu ngày %(start)s đã có báo cáo tiến độ. Mỗi kỳ chỉ nộp "
+                    "một báo cáo."
+                )
+                % {"start": _dmy(period_start)}
+            ) from exc

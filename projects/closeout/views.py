@@ -1,0 +1,412 @@
+"""Screens after approval: the close-out sections of the project page (monitoring, progress
+reports, money, acceptance), the forms that record that work, and the follow-through lists
+(upcoming acceptance reviews, overdue follow-up actions, missing progress reports).
+
+Projects come scoped by locality (another locality's project is a 404); a viewer never writes
+(403); every POST goes through the rule functions of steps.py and disbursements.py beside this
+file, and a refusal comes back as a Vietnamese message, never a 500.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, prefetch_related_objects
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from khuyencong import access
+from khuyencong.models import User
+from projects.applications.workflow import TransitionError
+from projects.closeout import disbursements, schedule, steps
+from projects.closeout.filters import FollowUpFilter, MissingReportFilter, ReviewFilter
+from projects.closeout.forms import (
+    ACHIEVED,
+    CompleteActionForm,
+    DisbursementForm,
+    People,
+    ProgressReportForm,
+    ReviewOutcomeForm,
+    ReviewScheduleForm,
+    VisitForm,
+    dmy,
+    follow_up_state,
+)
+from projects.models import (
+    OUTCOME_FIELDS,
+    AcceptanceReview,
+    CouncilMember,
+    FollowUpAction,
+    ProgressReport,
+    Project,
+    Status,
+)
+from projects.models.closeout import ACCEPTANCE_CHECKLIST
+
+# States in which a project has close-out records to show.
+AFTER_APPROVAL = {
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_ACCEPTANCE,
+    Status.ACCEPTED,
+    Status.SETTLED,
+}
+CLOSED = [Status.SETTLED, Status.CANCELLED, Status.REJECTED]
+
+# Section anchors of the project page.
+MONITORING, REPORTS, MONEY, ACCEPTANCE = "kiem-tra", "bao-cao", "kinh-phi", "nghiem-thu"
+
+
+def closeout_shown(project: Project) -> bool:
+    return project.status in AFTER_APPROVAL or (
+        project.status == Status.CANCELLED and project.approved_amount is not None
+    )
+
+
+def _refusal(task, project: Project, user) -> str | None:
+    try:
+        steps.check_task(task, project, user)
+    except TransitionError as error:
+        return str(error)
+    return None
+
+
+# --- the project page -----------------------------------------------------------------------
+
+
+def detail_context(project: Project, user, today: datetime.date | None = None) -> dict:
+    """What the close-out sections of the project page show, in a fixed number of queries."""
+    if not closeout_shown(project):
+        return {"closeout": None}
+    today = today or timezone.localdate()
+    people = People(project)
+
+    follow_ups = list(project.follow_up_actions.select_related("owner", "done_by", "visit"))
+    for action in follow_ups:
+        action.state = follow_up_state(action, today)
+        action.completable = steps.may_complete(action, user)
+    visits = list(
+        project.monitoring_visits.select_related("created_by").prefetch_related(
+            Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
+        )
+    )
+
+    prefetch_related_objects(
+        [project],
+        Prefetch(
+            "progress_reports", queryset=ProgressReport.objects.select_related("submitted_by")
+        ),
+    )
+    started = project.contract_date is not None or project.status in steps.UNDER_WAY
+    # Reports are owed while the work goes on: until acceptance, or until a cancellation.
+    until = project.accepted_on or today
+    if project.status == Status.CANCELLED and project.status_changed_at:
+        until = min(until, timezone.localdate(project.status_changed_at))
+    periods = schedule.report_periods(project, until) if started else []
+    scheduled = {period.start for period in periods}
+    other_reports = [r for r in project.progress_reports.all() if r.period_start not in scheduled]
+    under_way = project.status in steps.UNDER_WAY
+
+    figures = disbursements.project_money(project)
+    payments = list(project.disbursements.select_related("created_by"))
+
+    reviews = list(
+        project.acceptance_reviews.select_related(
+            "minutes", "recorded_by", "scheduled_by"
+        ).prefetch_related(
+            Prefetch("members", queryset=CouncilMember.objects.select_related("user"))
+        )
+    )
+    labels = dict(OUTCOME_FIELDS)
+    for review in reviews:
+        review.checklist_rows = [
+            (label, bool(review.checklist.get(key))) for key, label in ACCEPTANCE_CHECKLIST
+        ]
+        review.results = [
+            (
+                labels[name.removeprefix("achieved_")],
+                getattr(project, expected),
+                getattr(review, name),
+            )
+            for name, expected in ACHIEVED
+        ]
+
+    may = {
+        "visit": steps.may_do(steps.RECORD_VISIT, project, user),
+        "report": steps.may_do(steps.FILE_REPORT, project, user),
+        "disburse": steps.may_do(disbursements.DISBURSE, project, user),
+        "review": steps.may_do(steps.SCHEDULE_REVIEW, project, user),
+        "outcome": steps.may_do(steps.RECORD_OUTCOME, project, user),
+    }
+    common = {"project": project, "user": user, "people": people}
+    outcome_forms = [
+        (review, ReviewOutcomeForm(review=review, **common))
+        for review in reviews
+        if may["outcome"] and not review.outcome and review.scheduled_date <= today
+    ]
+    return {
+        "closeout": {
+            "today": today,
+            "visits": visits,
+            "follow_ups": follow_ups,
+            "overdue": sum(1 for a in follow_ups if a.state == "overdue"),
+            "periods": periods,
+            "other_reports": other_reports,
+            "under_way": under_way,
+            "missing": sum(1 for p in periods if p.missing) if under_way else 0,
+            "every_months": schedule.months_per_period(project),
+            "money": figures,
+            "advance_limit": disbursements.advance_limit(project),
+            "disbursements": payments,
+            "released": (project.approved_amount or 0) - project.settled_amount
+            if project.settled_amount is not None
+            else None,
+            "reviews": reviews,
+            "visit_form": VisitForm(**common) if may["visit"] else None,
+            "report_form": ProgressReportForm(periods=periods, **common) if may["report"] else None,
+            "disburse_form": DisbursementForm(figures=figures, **common)
+            if may["disburse"]
+            else None,
+            "review_form": ReviewScheduleForm(**common) if may["review"] else None,
+            "outcome_forms": outcome_forms,
+            "complete_form": CompleteActionForm(),
+        }
+    }
+
+
+# --- forms that record work -----------------------------------------------------------------
+
+
+def _project(request, pk) -> Project:
+    qs = Project.objects.for_list()
+    return access.get_scoped_or_404(qs, request.user, pk=pk)
+
+
+def _fresh(project: Project) -> Project:
+    return Project.objects.for_list().get(pk=project.pk)
+
+
+def _anchored(project: Project, anchor: str) -> str:
+    return f"{project.get_absolute_url()}#{anchor}"
+
+
+def _record(
+    request,
+    project: Project,
+    form_class,
+    *,
+    anchor: str,
+    refused: Callable[[Project], str | None],
+    label: str,
+    **form_kwargs,
+):
+    """Check, validate, call the rule through `form.save()`, redirect with a message.
+
+    A refusal of the task itself (role, scope, state) sends the user back to the project with
+    the reason; a refusal of what was typed shows the form again with the reason on it.
+    """
+    access.require_edit(request.user)
+    reason = refused(project)
+    if reason:
+        messages.error(request, reason)
+        return redirect(_anchored(project, anchor))
+    form = form_class(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        project=project,
+        user=request.user,
+        **form_kwargs,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            result = form.save()
+        except TransitionError as error:
+            # The project may have moved on meanwhile: then the task itself is refused.
+            reason = refused(_fresh(project))
+            if reason:
+                messages.error(request, reason)
+                return redirect(_anchored(project, anchor))
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, form.success_message(result))
+            return redirect(_anchored(project, anchor))
+    return render(
+        request,
+        "projects/closeout/task.html",
+        {"project": project, "form": form, "label": label, "anchor": anchor},
+    )
+
+
+def _task(task, anchor, form_class):
+    @login_required
+    def view(request, pk):
+        project = _project(request, pk)
+        return _record(
+            request,
+            project,
+            form_class,
+            anchor=anchor,
+            refused=lambda p: _refusal(task, p, request.user),
+            label=str(task.label),
+        )
+
+    view.__name__ = form_class.slug
+    return view
+
+
+record_visit = _task(steps.RECORD_VISIT, MONITORING, VisitForm)
+file_report = _task(steps.FILE_REPORT, REPORTS, ProgressReportForm)
+disburse = _task(disbursements.DISBURSE, MONEY, DisbursementForm)
+schedule_review = _task(steps.SCHEDULE_REVIEW, ACCEPTANCE, ReviewScheduleForm)
+
+
+@login_required
+def review_outcome(request, pk, review_pk):
+    project = _project(request, pk)
+    review = get_object_or_404(project.acceptance_reviews.all(), pk=review_pk)
+
+    def refused(current: Project) -> str | None:
+        reason = _refusal(steps.RECORD_OUTCOME, current, request.user)
+        if reason:
+            return reason
+        review.refresh_from_db(fields=["outcome"])
+        if review.outcome:
+            return _("Buổi nghiệm thu ngày %(date)s đã được ghi nhận kết quả “%(outcome)s”.") % {
+                "date": dmy(review.scheduled_date),
+                "outcome": review.get_outcome_display(),
+            }
+        return None
+
+    return _record(
+        request,
+        project,
+        ReviewOutcomeForm,
+        anchor=ACCEPTANCE,
+        refused=refused,
+        label=_("%(task)s ngày %(date)s")
+        % {"task": steps.RECORD_OUTCOME.label, "date": dmy(review.scheduled_date)},
+        review=review,
+    )
+
+
+@login_required
+@require_POST
+def complete_follow_up(request, pk, action_pk):
+    project = _project(request, pk)
+    access.require_edit(request.user)
+    action = get_object_or_404(
+        project.follow_up_actions.select_related("owner", "done_by"), pk=action_pk
+    )
+    try:
+        # The rule checks who may, then that a note was written: one message either way.
+        steps.complete_action(action=action, by=request.user, note=request.POST.get("note", ""))
+    except TransitionError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Đã đánh dấu hoàn thành việc “%(what)s”.")
+            % {"what": action.description[:80].rstrip(".")},
+        )
+    return redirect(_anchored(project, MONITORING))
+
+
+# --- follow-through lists -------------------------------------------------------------------
+
+
+def _page(request, rows):
+    return Paginator(rows, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+@require_safe
+def upcoming_reviews(request):
+    """Acceptance reviews scheduled from today on whose outcome is not recorded yet."""
+    today = timezone.localdate()
+    qs = (
+        AcceptanceReview.objects.filter(outcome="", scheduled_date__gte=today)
+        .exclude(project__status__in=CLOSED)
+        .select_related(
+            "project__locality",
+            "project__facility",
+            "project__funding_source",
+            "project__activity_type",
+        )
+        .prefetch_related(
+            Prefetch("members", queryset=CouncilMember.objects.select_related("user"))
+        )
+        .order_by("scheduled_date", "pk")
+    )
+    qs = access.scope_by_locality(qs, request.user, field="project__locality")
+    filterset = ReviewFilter(request.GET or None, queryset=qs, request=request)
+    page = _page(request, filterset.qs)
+    for review in page.object_list:
+        review.days_left = (review.scheduled_date - today).days
+    return render(
+        request,
+        "projects/closeout/upcoming_reviews.html",
+        {"filter": filterset, "page": page, "today": today},
+    )
+
+
+@login_required
+@require_safe
+def overdue_actions(request):
+    """Follow-up actions not done by their due date, on projects still open."""
+    today = timezone.localdate()
+    qs = (
+        FollowUpAction.objects.filter(done_at__isnull=True, due_date__lt=today)
+        .exclude(project__status__in=CLOSED)
+        .select_related(
+            "project__locality", "project__facility", "project__funding_source", "owner", "visit"
+        )
+        .order_by("due_date", "pk")
+    )
+    qs = access.scope_by_locality(qs, request.user, field="project__locality")
+    filterset = FollowUpFilter(request.GET or None, queryset=qs, request=request)
+    page = _page(request, filterset.qs)
+    for action in page.object_list:
+        action.days_late = (today - action.due_date).days
+    return render(
+        request,
+        "projects/closeout/overdue_actions.html",
+        {"filter": filterset, "page": page, "today": today},
+    )
+
+
+@login_required
+@require_safe
+def missing_reports(request):
+    """Projects under way with at least one report period past its due day and no report.
+
+    The candidates and all their reports are two queries; the schedule is computed in Python.
+    """
+    today = timezone.localdate()
+    grace = settings.REMIND_REPORT_GRACE_DAYS
+    qs = Project.objects.for_list().filter(
+        status__in=steps.UNDER_WAY, start_date__lt=today - datetime.timedelta(days=grace)
+    )
+    qs = access.scope_by_locality(qs, request.user)
+    filterset = MissingReportFilter(request.GET or None, queryset=qs, request=request)
+    projects = filterset.qs.prefetch_related(
+        Prefetch(
+            "progress_reports",
+            queryset=ProgressReport.objects.only("id", "project_id", "period_start"),
+        )
+    )
+    rows = []
+    for project in projects:
+        missing = schedule.missing_periods(project, today, grace_days=grace)
+        if missing:
+            rows.append((project, missing))
+    rows.sort(key=lambda row: (row[1][0].due, row[0].code))
+    return render(
+        request,
+        "projects/closeout/missing_reports.html",
+        {"filter": filterset, "page": _page(request, rows), "today": today},
+    )

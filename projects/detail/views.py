@@ -1,0 +1,286 @@
+"""The project page: what every capability knows of one project on one screen (the
+application, its status steps, documents, comments, close-out sections, history) and the buttons
+of the workflow, each a form that calls its rule function.
+
+This package composes the others (applications, closeout); none of them imports it.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_safe
+
+from khuyencong import access
+from khuyencong.models import Role
+from projects.applications import norms, workflow
+from projects.applications.forms import (
+    AppraiseForm,
+    ApproveForm,
+    CancelForm,
+    CommentForm,
+    DocumentForm,
+    NormOverrideForm,
+    RejectForm,
+    ReturnForm,
+    SubmitForm,
+)
+from projects.applications.history import project_history
+from projects.applications.views import get_project, may_comment, may_upload
+from projects.applications.workflow import TransitionError
+from projects.closeout import steps
+from projects.closeout import views as closeout_views
+from projects.closeout.forms import RequestAcceptanceForm, SettleForm, StartForm
+from projects.models import Project, Status
+
+# Workflow action → (form, how to call the rule with the cleaned data, success message).
+ACTIONS = {
+    "submit": (
+        SubmitForm,
+        lambda p, u, d: workflow.submit(project=p, by=u, comment=d["comment"]),
+    ),
+    "return": (
+        ReturnForm,
+        lambda p, u, d: workflow.return_for_revision(project=p, by=u, reason=d["reason"]),
+    ),
+    "appraise": (
+        AppraiseForm,
+        lambda p, u, d: workflow.appraise(
+            project=p,
+            by=u,
+            recommended_amount=d["recommended_amount"],
+            opinion=d["opinion"],
+            no_conflict=d["no_conflict"],
+        ),
+    ),
+    "approve": (
+        ApproveForm,
+        lambda p, u, d: workflow.approve(
+            project=p,
+            by=u,
+            decision_number=d["decision_number"],
+            decision_date=d["decision_date"],
+            approved_amount=d["approved_amount"],
+            allocation=d["allocation"],
+            comment=d["comment"],
+        ),
+    ),
+    "reject": (
+        RejectForm,
+        lambda p, u, d: workflow.reject(project=p, by=u, reason=d["reason"]),
+    ),
+    "cancel": (
+        CancelForm,
+        lambda p, u, d: workflow.cancel(project=p, by=u, reason=d["reason"]),
+    ),
+    "override_norm": (
+        NormOverrideForm,
+        lambda p, u, d: workflow.override_norm(project=p, by=u, reason=d["reason"]),
+    ),
+    # After approval (projects/closeout/steps.py). Accepting and reopening are not buttons: they
+    # follow from the outcome of an acceptance review (steps.REVIEW_ONLY_ACTIONS).
+    "start": (
+        StartForm,
+        lambda p, u, d: steps.start(
+            project=p,
+            by=u,
+            contract_number=d["contract_number"],
+            contract_date=d["contract_date"],
+            report_every_months=d["report_every_months"],
+            comment=d["comment"],
+        ),
+    ),
+    "request_acceptance": (
+        RequestAcceptanceForm,
+        lambda p, u, d: steps.request_acceptance(project=p, by=u, comment=d["comment"]),
+    ),
+    "settle": (
+        SettleForm,
+        lambda p, u, d: steps.settle(
+            project=p,
+            by=u,
+            settled_amount=d["settled_amount"],
+            decision_number=d["decision_number"],
+            settled_on=d["settled_on"],
+            comment=d["comment"],
+        ),
+    ),
+}
+
+# Names of events in the timeline that are not workflow actions.
+EVENT_LABELS = {
+    "create": gettext_lazy("Lập đề án"),
+    "override_norm": gettext_lazy("Phê duyệt vượt định mức"),
+    **steps.EVENT_LABELS,
+}
+
+
+def _success_message(action: str, project: Project) -> str:
+    if action == "override_norm":
+        return _("Đã ghi nhận phê duyệt vượt định mức cho đề án %(code)s.") % {"code": project.code}
+    return _("%(action)s: đề án %(code)s đã chuyển sang “%(status)s”.") % {
+        "action": action_label(action),
+        "code": project.code,
+        "status": project.get_status_display(),
+    }
+
+
+# An override matters only while the request is still being decided.
+OVERRIDE_STATUSES = {Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPRAISED}
+
+
+def may_override_norm(project: Project, user) -> bool:
+    return access.has_role(user, Role.MANAGER) and project.status in OVERRIDE_STATUSES
+
+
+def refusal(name: str, project: Project, user) -> str | None:
+    """Why `user` may not take action `name` on `project` now (None: allowed)."""
+    if name == "override_norm":
+        if not access.has_role(user, Role.MANAGER):
+            return _("Chỉ Lãnh đạo được phê duyệt vượt định mức.")
+        if project.status not in OVERRIDE_STATUSES:
+            return _(
+                "Đề án đang ở trạng thái “%(status)s”: chỉ phê duyệt vượt định mức khi đề án "
+                "chưa được phê duyệt."
+            ) % {"status": project.get_status_display()}
+        return None
+    try:
+        workflow.check_allowed(workflow.ACTIONS[name], project, user)
+    except TransitionError as error:
+        return str(error)
+    return None
+
+
+def action_label(name: str) -> str:
+    if name in workflow.ACTIONS:
+        return str(workflow.ACTIONS[name].label)
+    return str(EVENT_LABELS.get(name, name))
+
+
+# --- detail ---------------------------------------------------------------------------------
+
+
+# The main path of a project's life, shown as steps above the detail page.
+MAIN_PATH = [
+    Status.DRAFT,
+    Status.SUBMITTED,
+    Status.APPRAISED,
+    Status.APPROVED,
+    Status.IN_PROGRESS,
+    Status.AWAITING_ACCEPTANCE,
+    Status.ACCEPTED,
+    Status.SETTLED,
+]
+
+
+def status_steps(project, events) -> list[tuple[str, str]]:
+    """(label, kind) per step; kind is done, current, todo, or the off-path state's own kind."""
+    reached = max(
+        (MAIN_PATH.index(e.to_status) for e in events if e.to_status in MAIN_PATH), default=0
+    )
+    steps = []
+    for index, status in enumerate(MAIN_PATH):
+        if status == project.status:
+            kind = "current"
+        elif index <= reached:
+            kind = "done"
+        else:
+            kind = "todo"
+        steps.append((Status(status).label, kind))
+    label = project.get_status_display()
+    if project.status == Status.RETURNED:
+        steps.insert(2, (label, "returned"))
+    elif project.status == Status.REJECTED:
+        steps = steps[:3] + [(label, "rejected")]
+    elif project.status == Status.CANCELLED:
+        steps = steps[: reached + 1] + [(label, "cancelled")]
+    return steps
+
+
+def _action_forms(project, user):
+    forms = []
+    for action in workflow.available_actions(project, user):
+        if action.name not in ACTIONS:
+            continue  # accepting and reopening come from a review outcome, not a button
+        form_class, _call = ACTIONS[action.name]
+        forms.append((action.name, action.label, action.style, form_class(project=project)))
+    return forms
+
+
+@login_required
+@require_safe
+def project_detail(request, pk):
+    project = get_project(request, pk)
+    user = request.user
+    events = list(project.events.select_related("actor"))
+    for event in events:
+        event.label = action_label(event.action)
+    check = norms.check_project(project, on=timezone.localdate())
+    context = {
+        "project": project,
+        "actions": _action_forms(project, user),
+        "may_edit": workflow.can_edit_details(project, user),
+        "may_override": may_override_norm(project, user),
+        "override_form": NormOverrideForm(project=project),
+        "may_upload": may_upload(project, user),
+        "may_comment": may_comment(user),
+        "document_form": DocumentForm(),
+        "comment_form": CommentForm(),
+        "documents": project.documents.select_related("uploaded_by"),
+        "comments": project.comments.select_related("author"),
+        "events": events,
+        "steps": status_steps(project, events),
+        "history": project_history(project),
+        "norm_check": check,
+        "norm_description": check.describe_norm() if check.norm else "",
+        "outcomes": [
+            (project._meta.get_field(name).verbose_name, getattr(project, name))
+            for name in (
+                "expected_jobs_created",
+                "expected_people_trained",
+                "expected_employed_after_training",
+                "expected_managers_trained",
+                "expected_machines_installed",
+                "expected_fair_participations",
+            )
+            if getattr(project, name)
+        ],
+        "Status": Status,
+    }
+    context.update(closeout_views.detail_context(project, user))
+    return render(request, "projects/detail.html", context)
+
+
+# --- workflow actions -----------------------------------------------------------------------
+
+
+@login_required
+def project_action(request, pk, action):
+    project = get_project(request, pk)
+    access.require_edit(request.user)
+    form_class, call = ACTIONS[action]
+    reason = refusal(action, project, request.user)
+    if reason:
+        messages.error(request, reason)
+        return redirect(project)
+    form = form_class(request.POST or None, project=project)
+    if request.method == "POST" and form.is_valid():
+        try:
+            updated = call(project, request.user, form.cleaned_data)
+        except TransitionError as error:
+            # The state may have changed meanwhile: then the action itself is refused.
+            if refusal(action, Project.objects.get(pk=project.pk), request.user):
+                messages.error(request, str(error))
+                return redirect(project)
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _success_message(action, updated))
+            return redirect(updated)
+    label = action_label(action)
+    return render(
+        request,
+        "projects/action.html",
+        {"project": project, "form": form, "action": action, "label": label},
+    )

@@ -1,0 +1,235 @@
+"""Filter forms of the dashboard and the report pages (GET forms, rendered with crispy)."""
+
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Layout, Row, Submit
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from facilities.models import RecognitionLevel, Sector
+from khuyencong.forms import LocalityChoiceField
+from khuyencong.models import Locality, User
+from projects.models import ActivityType, FundingSource, Programme, Project, Status
+from projects.reports import localities_in_scope
+
+MIN_YEAR, MAX_YEAR = 1990, 2100
+MAX_SPAN = 50
+
+
+# Filters whose choices have long names get more room.
+WIDE = {
+    "locality": "col-lg-3",
+    "programme": "col-lg-6",
+    "activity_type": "col-lg-3",
+    "status": "col-lg-3",
+}
+
+
+def filter_helper(field_names: list[str]) -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = "get"
+    helper.form_class = "filters"
+    helper.disable_csrf = True
+    helper.layout = Layout(
+        Row(
+            *[
+                Column(name, css_class=f"col-sm-6 col-md-4 {WIDE.get(name, 'col-lg-2')}")
+                for name in field_names
+            ],
+            Column(
+                Submit("", _("Lọc"), css_class="btn-primary"),
+                css_class="col-auto d-flex align-items-start pt-md-4",
+            ),
+            css_class="g-2",
+        )
+    )
+    return helper
+
+
+def year_field(label) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages={
+            "invalid": _("Nhập năm bằng số, ví dụ 2024."),
+            "min_value": _("Năm phải từ %(limit_value)s trở đi."),
+            "max_value": _("Năm không được sau %(limit_value)s."),
+        },
+    )
+
+
+class ReportFilterForm(forms.Form):
+    """Every report filters by a locality subtree the user may see."""
+
+    locality = LocalityChoiceField(
+        label=_("Địa bàn"),
+        queryset=Locality.objects.none(),
+        required=False,
+        empty_label=_("Toàn bộ phạm vi được xem"),
+    )
+    field_order: list[str] = []
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["locality"].queryset = localities_in_scope(user).order_by("path")
+        self.helper = filter_helper(list(self.fields))
+
+
+class DashboardForm(ReportFilterForm):
+    year = year_field(_("Năm"))
+    field_order = ["year", "locality"]
+
+
+class AnnualForm(ReportFilterForm):
+    year = year_field(_("Năm"))
+    funding_source = forms.ModelChoiceField(
+        label=_("Nguồn kinh phí"),
+        queryset=FundingSource.objects.all(),
+        required=False,
+        empty_label=_("Tất cả các nguồn"),
+    )
+    field_order = ["year", "funding_source", "locality"]
+
+
+class ProgrammeChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Programme) -> str:
+        # Names usually carry their period already ("… giai đoạn 2021–2025").
+        period = f"{obj.start_year}–{obj.end_year}"
+        return obj.name if period in obj.name else f"{obj.name} ({period})"
+
+
+class ProgrammeForm(ReportFilterForm):
+    programme = ProgrammeChoiceField(
+        label=_("Chương trình khuyến công"),
+        queryset=Programme.objects.all(),
+        empty_label=None,
+        error_messages={"required": _("Hãy chọn chương trình khuyến công.")},
+    )
+    field_order = ["programme", "locality"]
+
+
+class PeriodForm(ReportFilterForm):
+    first_year = year_field(_("Từ năm"))
+    last_year = year_field(_("Đến năm"))
+
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("first_year"), cleaned.get("last_year")
+        if first and last:
+            if first > last:
+                self.add_error("last_year", _("Năm cuối phải bằng hoặc sau năm đầu."))
+            elif last - first > MAX_SPAN:
+                self.add_error(
+                    "last_year",
+                    _("Mỗi lần xem tối đa %(n)s năm; hãy thu hẹp khoảng năm.") % {"n": MAX_SPAN},
+                )
+        return cleaned
+
+
+class FacilityStatsForm(PeriodForm):
+    sector = forms.ModelChoiceField(
+        label=_("Ngành nghề"),
+        queryset=Sector.objects.all(),
+        required=False,
+        empty_label=_("Tất cả ngành nghề"),
+    )
+    field_order = ["first_year", "last_year", "sector", "locality"]
+
+
+class ProductForm(PeriodForm):
+    level = forms.ChoiceField(
+        label=_("Cấp công nhận"),
+        choices=[("", _("Tất cả các cấp")), *RecognitionLevel.choices],
+        required=False,
+    )
+    sector = forms.ModelChoiceField(
+        label=_("Ngành nghề"),
+        queryset=Sector.objects.all(),
+        required=False,
+        empty_label=_("Tất cả ngành nghề"),
+    )
+    field_order = ["first_year", "last_year", "level", "sector", "locality"]
+
+
+class RegisterForm(forms.Form):
+    def clean(self):
+        cleaned = super().clean()
+        first, last = cleaned.get("year_from"), cleaned.get("year_to")
+        if first is not None and last is not None:
+            if first > last:
+                self.add_error("year_to", _("Năm cuối phải bằng hoặc sau năm đầu."))
+            elif last - first > MAX_SPAN:
+                self.add_error(
+                    "year_to",
+                    _("Mỗi lần xem tối đa %(n)s năm; hãy thu hẹp khoảng năm.") % {"n": MAX_SPAN},
+                )
+        return cleaned
+
+
+def _year_filter(lookup: str, label):
+    return django_filters.NumberFilter(
+        field_name="year",
+        lookup_expr=lookup,
+        label=label,
+        required=True,
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        decimal_places=0,
+        error_messages={"invalid": _("Nhập năm bằng số, ví dụ 2024.")},
+    )
+
+
+class RegisterFilter(django_filters.FilterSet):
+    """Danh mục đề án: a period, and optionally a source, activity type, status, locality."""
+
+    year_from = _year_filter("gte", _("Từ năm"))
+    year_to = _year_filter("lte", _("Đến năm"))
+    funding_source = django_filters.ModelChoiceFilter(
+        label=_("Nguồn kinh phí"),
+        queryset=FundingSource.objects.all(),
+        empty_label=_("Tất cả các nguồn"),
+    )
+    activity_type = django_filters.ModelChoiceFilter(
+        label=_("Nội dung khuyến công"),
+        queryset=ActivityType.objects.all(),
+        empty_label=_("Tất cả nội dung"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Trạng thái"), choices=Status.choices, empty_label=_("Tất cả (trừ bản nháp)")
+    )
+    locality = django_filters.ModelChoiceFilter(
+        label=_("Địa bàn"),
+        queryset=Locality.objects.none(),
+        method="filter_locality",
+        empty_label=_("Toàn bộ phạm vi được xem"),
+    )
+
+    class Meta:
+        model = Project
+        form = RegisterForm
+        fields = ["year_from", "year_to", "funding_source", "activity_type", "status", "locality"]
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["locality"].queryset = localities_in_scope(user).order_by("path")
+        self.filters["locality"].field_class = LocalityChoiceField
+        self.form.helper = filter_helper(list(self.form.fields))
+
+    def filter_locality(self, queryset, name, value):
+        return queryset.filter(locality__path__startswith=value.path)
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if not self.form.cleaned_data.get("status"):
+            # The register lists applications that left the author's desk.
+            queryset = queryset.exclude(status=Status.DRAFT)
+        return queryset
+
+    def clean_years(self) -> tuple[int, int] | None:
+        data = self.form.cleaned_data
+        first, last = data.get("year_from"), data.get("year_to")
+        if first is None or last is None:
+            return None
+        return int(first), int(last)

@@ -1,0 +1,232 @@
+"""The dashboard (Tổng quan) and the report pages (Báo cáo), each with an .xlsx download.
+
+Views stay thin: read the filter form, build an `Area` (the user's scope, narrowed to the chosen
+locality), call the report function in projects/reports.py, and render its tables or write them
+to a workbook. Every role may read reports; district officers see their own localities only.
+"""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from projects import reports
+from projects.applications.mywork import waiting_for
+from projects.reports import excel
+from projects.reports.forms import (
+    AnnualForm,
+    DashboardForm,
+    FacilityStatsForm,
+    ProductForm,
+    ProgrammeForm,
+    RegisterFilter,
+)
+
+# How many items of each "what waits for me" / overdue group the dashboard lists.
+DASHBOARD_ITEMS = 5
+
+
+def _bound(form_class, request, defaults: dict):
+    """The filter form bound to the query string, with defaults for what is left empty."""
+    data = dict(defaults)
+    data.update({k: v for k, v in request.GET.items() if v != "" and k != "format"})
+    return form_class(data, user=request.user)
+
+
+def _wants_xlsx(request) -> bool:
+    return request.GET.get("format") == "xlsx"
+
+
+def _render_report(request, template: str, form, report, filename: str, **extra):
+    today = timezone.localdate()
+    if report is not None and _wants_xlsx(request):
+        return excel.response(report, filename=filename, produced=today)
+    context = {
+        "form": form,
+        "report": report,
+        "tables": report.tables() if report is not None else [],
+        "today": today,
+        **extra,
+    }
+    return render(request, template, context)
+
+
+@login_required
+@require_safe
+def dashboard(request):
+    today = timezone.localdate()
+    user = request.user
+    form = _bound(DashboardForm, request, {"year": today.year})
+    board = None
+    if form.is_valid():
+        area = reports.Area(user, form.cleaned_data["locality"])
+        board = reports.dashboard(area=area, year=form.cleaned_data["year"])
+    work = [
+        {"group": g, "count": g.projects.count(), "items": list(g.projects[:DASHBOARD_ITEMS])}
+        for g in waiting_for(user)
+    ]
+    overdue = reports.overdue_projects(user, today)
+    actions = reports.overdue_actions(user, today)
+    context = {
+        "form": form,
+        "board": board,
+        "today": today,
+        "work": work,
+        "work_total": sum(w["count"] for w in work),
+        "overdue_count": overdue.count(),
+        "overdue": list(overdue[:DASHBOARD_ITEMS]),
+        "actions_count": actions.count(),
+        "actions": list(actions[:DASHBOARD_ITEMS]),
+    }
+    if board is not None:
+        context.update(
+            facility_count=reports.facility_count(board.area),
+            totals=board.annual.totals,
+            achieved=board.annual.achieved,
+            tables=[
+                board.budget_table(),
+                board.status_table(),
+                board.activity_table(),
+                board.locality_table(),
+            ],
+        )
+    return render(request, "dashboard.html", context)
+
+
+@login_required
+@require_safe
+def index(request):
+    return render(request, "reports/index.html")
+
+
+def _report_page(request, form_class, defaults: dict, build, template: str, filename, **extra):
+    """A report page: the filter form bound to the query string, the report built from its
+    cleaned data for the area it names (`build(area, data)`), as HTML or, with ?format=xlsx, as
+    a workbook. `filename` is a text or a function of the report."""
+    form = _bound(form_class, request, defaults)
+    report = None
+    if form.is_valid():
+        data = form.cleaned_data
+        report = build(reports.Area(request.user, data["locality"]), data)
+    name = filename(report) if callable(filename) else filename
+    return _render_report(request, template, form, report, name, **extra)
+
+
+@login_required
+@require_safe
+def annual(request):
+    return _report_page(
+        request,
+        AnnualForm,
+        {"year": timezone.localdate().year},
+        lambda area, data: reports.annual_report(
+            area=area, year=data["year"], funding_source=data["funding_source"]
+        ),
+        "reports/annual.html",
+        lambda report: f"bao-cao-khuyen-cong-nam-{report.year if report else ''}",
+    )
+
+
+@login_required
+@require_safe
+def programme(request):
+    default = reports.default_programme(timezone.localdate())
+    if default is None:
+        # No programme yet: the page says so and links to the planning pages.
+        form = _bound(ProgrammeForm, request, {"programme": ""})
+        return _render_report(
+            request,
+            "reports/programme.html",
+            form,
+            None,
+            "bao-cao-chuong-trinh-khuyen-cong",
+            no_programme=True,
+        )
+    return _report_page(
+        request,
+        ProgrammeForm,
+        {"programme": default.pk},
+        lambda area, data: reports.programme_report(area=area, programme=data["programme"]),
+        "reports/programme.html",
+        "bao-cao-chuong-trinh-khuyen-cong",
+        no_programme=False,
+    )
+
+
+def _period_defaults(span: tuple[int, int] | None, years: int = 10) -> dict:
+    last = span[1] if span else timezone.localdate().year
+    first = max(span[0], last - years + 1) if span else last - years + 1
+    return {"first_year": first, "last_year": last}
+
+
+@login_required
+@require_safe
+def facility_stats(request):
+    return _report_page(
+        request,
+        FacilityStatsForm,
+        _period_defaults(reports.facility_years(reports.Area(request.user))),
+        lambda area, data: reports.facility_stats(
+            area=area,
+            first_year=data["first_year"],
+            last_year=data["last_year"],
+            sector=data["sector"],
+        ),
+        "reports/facilities.html",
+        "thong-ke-co-so-cnnt",
+    )
+
+
+@login_required
+@require_safe
+def products(request):
+    return _report_page(
+        request,
+        ProductForm,
+        _period_defaults(reports.recognition_years(reports.Area(request.user))),
+        lambda area, data: reports.product_report(
+            area=area,
+            first_year=data["first_year"],
+            last_year=data["last_year"],
+            level=data["level"],
+            sector=data["sector"],
+        ),
+        "reports/products.html",
+        "san-pham-cnnt-tieu-bieu",
+    )
+
+
+@login_required
+@require_safe
+def register(request):
+    today = timezone.localdate()
+    data = {"year_from": today.year, "year_to": today.year}
+    data.update({k: v for k, v in request.GET.items() if v != "" and k not in ("format", "page")})
+    area = reports.Area(request.user)
+    filterset = RegisterFilter(data, queryset=area.projects(), request=request, user=request.user)
+    report = None
+    page = None
+    if filterset.is_valid():
+        first, last = filterset.clean_years()
+        locality = filterset.form.cleaned_data.get("locality")
+        report = reports.project_register(
+            area=reports.Area(request.user, locality),
+            projects=filterset.qs,
+            first_year=first,
+            last_year=last,
+        )
+        if _wants_xlsx(request):
+            return excel.response(report, filename=f"danh-muc-de-an-{first}-{last}", produced=today)
+        page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/register.html",
+        {
+            "form": filterset.form,
+            "report": report,
+            "page": page,
+            "today": today,
+        },
+    )

@@ -1,1 +1,0 @@
-"""Views of the projects app: applications.py (đề án), planning.py (plans, money, norms)."""

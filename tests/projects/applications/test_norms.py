@@ -1,0 +1,65 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from projects.applications import norms
+from projects.models import SupportNorm
+
+M = 1_000_000
+pytestmark = pytest.mark.django_db
+
+
+def check(activity, source, total, amount, on=datetime.date(2026, 1, 1)):
+    return norms.check_amount(
+        activity_type_id=activity.pk,
+        funding_source_id=source.pk,
+        total_cost=total,
+        amount=amount,
+        on=on,
+    )
+
+
+def test_the_limit_is_the_lower_of_rate_and_cap(machinery, national_source):
+    assert check(machinery, national_source, 400 * M, 0).limit == 200 * M  # 50% of 400
+    assert check(machinery, national_source, 1000 * M, 0).limit == 300 * M  # the cap
+
+
+def test_within_the_norm_is_not_exceeded(machinery, national_source):
+    result = check(machinery, national_source, 1000 * M, 300 * M)
+    assert not result.exceeded
+    assert result.message == ""
+
+
+def test_the_message_names_limit_rate_and_legal_basis(machinery, national_source):
+    message = check(machinery, national_source, 1000 * M, 300 * M + 1).message
+    assert "300.000.001 ₫" in message
+    assert "50% tổng kinh phí" in message
+    assert "tối đa 300.000.000 ₫ mỗi cơ sở" in message
+    assert "Thông tư 28/2018/TT-BTC" in message
+
+
+def test_no_norm_means_no_limit(machinery, local_source):
+    result = check(machinery, local_source, 1000 * M, 999 * M)
+    assert result.norm is None
+    assert not result.exceeded
+
+
+def test_effective_dates_pick_the_rule_in_force(machinery, national_source):
+    assert check(machinery, national_source, 1000 * M, 0, datetime.date(2016, 1, 1)).limit == (
+        200 * M
+    )
+    assert check(machinery, national_source, 1000 * M, 0, datetime.date(2013, 1, 1)).norm is None
+
+
+def test_overlapping_norms_are_refused(machinery, national_source):
+    norm = SupportNorm(
+        activity_type=machinery,
+        funding_source=national_source,
+        max_rate_percent=Decimal("40"),
+        effective_from=datetime.date(2025, 1, 1),
+        legal_basis="Nghị quyết HĐND",
+    )
+    with pytest.raises(ValidationError, match="Đã có định mức khác"):
+        norm.full_clean()

@@ -1,0 +1,119 @@
+import datetime
+import io
+from decimal import Decimal
+
+import openpyxl
+
+from projects.reports import Column, Table, excel
+
+
+def sample_table(**extra) -> Table:
+    return Table(
+        "by_source",
+        "Kinh phí theo nguồn",
+        [
+            Column("label", "Nguồn kinh phí", "text"),
+            Column("projects", "Số đề án"),
+            Column("approved", "Đã phê duyệt", "money"),
+            Column("percent", "Tỷ lệ hoàn thành", "percent"),
+        ],
+        [
+            ["Khuyến công địa phương", 3, 560_000_000, Decimal("56.00")],
+            ["Khuyến công quốc gia", 1, 600_000_000, None],
+        ],
+        ["Tổng cộng", 4, 1_160_000_000, Decimal("38.67")],
+        **extra,
+    )
+
+
+def read(content: bytes):
+    return openpyxl.load_workbook(io.BytesIO(content))
+
+
+def test_it_writes_a_title_row_with_the_period_and_the_date_produced():
+    wb = read(
+        excel.workbook(
+            heading="Báo cáo kết quả hoạt động khuyến công năm 2024",
+            period="Năm 2024 · Toàn tỉnh",
+            tables=[sample_table()],
+            produced=datetime.date(2025, 1, 15),
+        )
+    )
+    ws = wb["Kinh phí theo nguồn"]
+    assert ws["A1"].value == "Báo cáo kết quả hoạt động khuyến công năm 2024 – Năm 2024 · Toàn tỉnh"
+    assert ws["A1"].font.bold
+    assert "Ngày lập: 15/01/2025" in ws["A2"].value
+    assert "A1:D1" in {str(r) for r in ws.merged_cells.ranges}
+
+
+def test_it_writes_vietnamese_headers_and_freezes_them():
+    ws = read(
+        excel.workbook(
+            heading="B", period="P", tables=[sample_table()], produced=datetime.date(2025, 1, 1)
+        )
+    ).active
+    header = [c.value for c in ws[excel.HEADER_ROW]]
+    assert header == ["Nguồn kinh phí", "Số đề án", "Đã phê duyệt (đồng)", "Tỷ lệ hoàn thành"]
+    assert ws.freeze_panes == f"B{excel.HEADER_ROW + 1}"
+
+
+def test_it_writes_money_as_numbers_formatted_in_dong():
+    ws = read(
+        excel.workbook(
+            heading="B", period="P", tables=[sample_table()], produced=datetime.date(2025, 1, 1)
+        )
+    ).active
+    first = excel.HEADER_ROW + 1
+    money = ws.cell(row=first, column=3)
+    assert money.value == 560_000_000 and isinstance(money.value, int)
+    assert money.number_format == "#,##0"
+    assert ws.cell(row=first, column=2).number_format == "#,##0"
+    percent = ws.cell(row=first, column=4)
+    assert percent.value == 56.0 and percent.number_format == '0.00"%"'
+    assert ws.cell(row=first + 1, column=4).value is None
+    total = [c.value for c in ws[first + 2]]
+    assert total == ["Tổng cộng", 4, 1_160_000_000, 38.67]
+    assert ws.cell(row=first + 2, column=1).font.bold
+
+
+def test_it_sizes_columns_to_their_content():
+    ws = read(
+        excel.workbook(
+            heading="B", period="P", tables=[sample_table()], produced=datetime.date(2025, 1, 1)
+        )
+    ).active
+    widths = {k: ws.column_dimensions[k].width for k in "ABCD"}
+    assert widths["A"] >= len("Khuyến công địa phương")
+    assert widths["C"] >= len("1,160,000,000")
+    assert all(8 <= w <= 62 for w in widths.values())
+
+
+def test_it_names_one_sheet_per_table_within_excel_limits():
+    long = sample_table()
+    long.title = "Kết quả đạt được theo nội dung khuyến công: chi tiết/tháng"
+    wb = read(
+        excel.workbook(
+            heading="B",
+            period="P",
+            tables=[sample_table(), sample_table(), long],
+            produced=datetime.date(2025, 1, 1),
+        )
+    )
+    assert wb.sheetnames[:2] == ["Kinh phí theo nguồn", "Kinh phí theo nguồn (2)"]
+    assert len(wb.sheetnames[2]) <= 31 and "/" not in wb.sheetnames[2]
+
+
+def test_its_response_is_an_xlsx_attachment():
+    class Report:
+        heading = "Danh mục đề án khuyến công"
+        period = "Năm 2024"
+
+        def tables(self):
+            return [sample_table()]
+
+    response = excel.response(
+        Report(), filename="danh-mục đề án", produced=datetime.date(2025, 1, 2)
+    )
+    assert response["Content-Type"] == excel.XLSX_TYPE
+    assert response["Content-Disposition"] == 'attachment; filename="danh-muc-de-an-20250102.xlsx"'
+    assert read(response.content).active["A1"].value.startswith("Danh mục đề án")

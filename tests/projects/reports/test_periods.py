@@ -1,0 +1,216 @@
+"""Programme, facility statistics, outstanding products and the project register, against
+hand-counted figures (tests/projects/reports/data.py)."""
+
+from decimal import Decimal
+
+import pytest
+
+from facilities.models import RecognitionLevel, Sector
+from projects import reports
+from projects.models import Status
+from tests.projects.reports.data import (
+    M,
+    build_facilities,
+    build_programme,
+    build_year,
+    recognise,
+)
+
+
+@pytest.fixture
+def year(province, district_a, commune_a1, district_b, commune_b1):
+    return build_year(province, district_a, commune_a1, district_b, commune_b1)
+
+
+@pytest.mark.django_db
+class TestProgrammeReport:
+    def test_it_sets_every_target_against_its_result(self, year, staff):
+        report = reports.programme_report(area=reports.Area(staff), programme=build_programme())
+        results = {t.indicator.code: t for t in report.targets}
+        models = results["MHTD"]
+        # One demonstration model carried out (p1, 2024) of 4: 25 %.
+        assert (models.target, models.result, models.percent) == (4, 1, Decimal("25.00"))
+        assert models.by_year == {2023: 0, 2024: 1, 2025: 0}
+        jobs = results["VIECLAM"]
+        assert (jobs.result, jobs.percent) == (15, Decimal("50.00"))
+        assert results["QUANLY"].percent is None  # a zero target has no percentage
+        table = report.tables()[0]
+        # In the indicators' order: models, managers trained, jobs.
+        assert table.values("percent") == [Decimal("25.00"), None, Decimal("50.00")]
+
+    def test_it_sets_planned_funds_against_used_per_source(self, year, staff):
+        report = reports.programme_report(area=reports.Area(staff), programme=build_programme())
+        funds = {f.source.code: f for f in report.funds}
+        local, national = funds["KCĐP"], funds["KCQG"]
+        assert (local.planned, local.allocated) == (2000 * M, 1500 * M)
+        assert (local.funds.approved, local.funds.disbursed) == (610 * M, 430 * M)
+        assert local.funds.settled == 330 * M
+        assert local.used_percent == Decimal("21.50")
+        assert (national.planned, national.allocated, national.funds.disbursed) == (
+            3000 * M,
+            2000 * M,
+            290 * M,
+        )
+        assert national.used_percent == Decimal("9.67")
+        total = report.tables()[1].total
+        assert total[1:6] == [5000 * M, 3500 * M, 1210 * M, 720 * M, 330 * M]
+        assert total[6] == Decimal("14.40")
+
+    def test_a_district_officer_gets_the_district_results(self, year, officer):
+        report = reports.programme_report(area=reports.Area(officer), programme=build_programme())
+        results = {t.indicator.code: t.result for t in report.targets}
+        assert results == {"MHTD": 1, "VIECLAM": 10, "QUANLY": 0}
+        assert all(f.allocated is None for f in report.funds)
+
+
+@pytest.fixture
+def facilities(commune_a1, commune_b1):
+    return build_facilities(commune_a1, commune_b1)
+
+
+@pytest.mark.django_db
+class TestFacilityStats:
+    def test_it_counts_facilities_and_workers_per_year_with_growth(self, facilities, staff):
+        stats = reports.facility_stats(area=reports.Area(staff), first_year=2009, last_year=2015)
+        assert (stats.by_year[2009].facilities, stats.by_year[2009].workers) == (2, 7039)
+        assert (stats.by_year[2012].facilities, stats.by_year[2012].workers) == (1, 4200)
+        assert (stats.by_year[2015].facilities, stats.by_year[2015].workers) == (3, 9000)
+        assert stats.workers_growth == Decimal("4.18")
+        assert stats.facilities_growth == Decimal("6.99")
+        # Workers employed thanks to khuyến công: 215 (2009) → 700 (2015).
+        assert (stats.kc_first, stats.kc_last) == (215, 700)
+        assert stats.kc_workers_growth == Decimal("21.74")
+
+    def test_it_shows_growth_with_a_comma_in_its_tables(self, facilities, staff):
+        stats = reports.facility_stats(area=reports.Area(staff), first_year=2009, last_year=2015)
+        by_year, growth, by_sector, by_locality = stats.tables()
+        assert by_year.values("workers") == [7039, 0, 0, 4200, 0, 0, 9000]
+        assert growth.values("growth") == [Decimal("6.99"), Decimal("4.18"), Decimal("21.74")]
+        assert reports.format_percent(growth.rows[1][3]) == "4,18%"
+
+    def test_it_breaks_down_by_sector_and_locality(self, facilities, staff):
+        stats = reports.facility_stats(area=reports.Area(staff), first_year=2009, last_year=2015)
+        sectors = {g.label: g.figures for g in stats.by_sector}
+        food = sectors[Sector.objects.get(code="CBNLTS").name]
+        materials = sectors[Sector.objects.get(code="VLXD").name]
+        assert (food.first_workers, food.last_workers) == (4000, 4500)
+        assert (materials.first_facilities, materials.last_facilities) == (1, 2)
+        assert (materials.first_workers, materials.last_workers) == (3039, 4500)
+        table = {row[0]: row for row in stats.tables()[2].rows}
+        assert table[materials_name()][3] == Decimal("12.25")  # facilities 1 → 2 in 6 years
+        assert table[materials_name()][6] == Decimal("6.76")
+        assert table[food_name()][6] == Decimal("1.98")
+        localities = {g.label: g.figures for g in stats.by_locality}
+        assert localities["Huyện Huyện A"].last_workers == 4500
+        assert localities["Huyện Huyện B"].first_workers == 3039
+        assert localities["Huyện Huyện B"].last_workers == 4500
+
+    def test_it_narrows_to_a_sector_and_to_the_officers_district(self, facilities, staff, officer):
+        materials = Sector.objects.get(code="VLXD")
+        stats = reports.facility_stats(
+            area=reports.Area(staff), first_year=2009, last_year=2015, sector=materials
+        )
+        assert stats.by_year[2015].workers == 4500
+        assert stats.kc_last == 700 and stats.kc_first == 0
+        mine = reports.facility_stats(area=reports.Area(officer), first_year=2009, last_year=2015)
+        assert (mine.first.workers, mine.last.workers) == (4000, 4500)
+        assert (mine.kc_first, mine.kc_last) == (215, 0)
+
+    def test_it_finds_the_years_with_figures(self, facilities, staff):
+        assert reports.facility_years(reports.Area(staff)) == (2009, 2015)
+
+
+def materials_name():
+    return Sector.objects.get(code="VLXD").name
+
+
+def food_name():
+    return Sector.objects.get(code="CBNLTS").name
+
+
+@pytest.mark.django_db
+class TestProductReport:
+    @pytest.fixture
+    def products(self, facilities):
+        recognise(
+            facilities["f1"],
+            (RecognitionLevel.PROVINCIAL, 2018),
+            (RecognitionLevel.REGIONAL, 2020),
+        )
+        recognise(facilities["f2"], (RecognitionLevel.PROVINCIAL, 2018))
+        recognise(
+            facilities["f3"],
+            (RecognitionLevel.NATIONAL, 2021),
+            (RecognitionLevel.DISTRICT, 2016),
+        )
+
+    def test_it_counts_recognitions_by_year_and_level(self, products, staff):
+        report = reports.product_report(area=reports.Area(staff), first_year=2017, last_year=2021)
+        assert report.by_year[2018].provincial == 2
+        assert report.by_year[2020].regional == 1
+        assert report.by_year[2021].national == 1
+        by_year = report.tables()[0]
+        assert by_year.total[1:] == [0, 0, 2, 1, 1, 4]  # commune, district, … , all levels
+        assert sum(by_year.values("total")) == 4
+
+    def test_it_counts_by_sector_and_locality(self, products, staff):
+        report = reports.product_report(area=reports.Area(staff), first_year=2015, last_year=2021)
+        sectors = {g.label: g.figures for g in report.by_sector}
+        assert sectors[food_name()].provincial == 1 and sectors[food_name()].regional == 1
+        assert sectors[materials_name()].national == 1
+        assert sectors[materials_name()].district == 1
+        localities = {g.label: g.figures for g in report.by_locality}
+        assert localities["Huyện Huyện A"].total == 2
+        assert localities["Huyện Huyện B"].total == 3
+
+    def test_it_filters_by_level_and_scope(self, products, staff, officer):
+        provincial = reports.product_report(
+            area=reports.Area(staff),
+            first_year=2017,
+            last_year=2021,
+            level=RecognitionLevel.PROVINCIAL,
+        )
+        assert [c.key for c in provincial.tables()[0].columns] == ["label", "provincial", "total"]
+        assert provincial.tables()[0].total == ["Tổng cộng", 2, 2]
+        mine = reports.product_report(area=reports.Area(officer), first_year=2017, last_year=2021)
+        assert mine.tables()[0].total[-1] == 2
+
+
+@pytest.mark.django_db
+class TestRegister:
+    def test_it_lists_every_project_of_the_period_with_its_figures(self, year, staff):
+        area = reports.Area(staff)
+        register = reports.project_register(
+            area=area,
+            projects=area.projects().exclude(status=Status.DRAFT),
+            first_year=2024,
+            last_year=2024,
+        )
+        rows = {p.code: p for p in register.projects}
+        assert len(rows) == 6  # p6 belongs to 2023
+        p3 = rows[year["p3"].code]
+        assert (p3.disbursed, p3.achieved_jobs_created) == (250 * M, 5)
+        assert rows[year["p5"].code].disbursed == 0
+        assert rows[year["p5"].code].achieved_jobs_created is None
+        t = register.totals
+        assert t["count"] == 6
+        assert (t["approved"], t["disbursed"], t["settled"]) == (1160 * M, 670 * M, 280 * M)
+        assert t["counterpart"] == 550 * M
+        assert (t["jobs_created"], t["people_trained"], t["employed_after_training"]) == (
+            15,
+            25,
+            20,
+        )
+        table = register.table()
+        for key in ("approved", "disbursed", "settled", "counterpart", "jobs_created"):
+            values = [v or 0 for v in table.values(key)]
+            assert sum(values) == table.total[table.column(key)], key
+
+    def test_it_shows_a_district_officer_their_projects_only(self, year, officer):
+        area = reports.Area(officer)
+        register = reports.project_register(
+            area=area, projects=area.projects(), first_year=2023, last_year=2024
+        )
+        assert {p.code for p in register.projects} == {
+            year[k].code for k in ("p1", "p4", "p6", "p7")
+        }
