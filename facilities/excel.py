@@ -8,7 +8,6 @@ ignored).
 """
 
 import datetime
-import io
 import re
 from collections.abc import Iterable
 from contextlib import nullcontext
@@ -27,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from facilities.models import Facility, LegalForm, Sector, YearlyFigure
-from khuyencong import access
+from khuyencong import access, excel
 from khuyencong.models import Locality, User
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_whole
 from khuyencong.text import fold
@@ -193,9 +192,7 @@ def _write_header(ws, row: int, headers: list[tuple[str, int, bool]]) -> None:
 
 
 def _to_bytes(wb: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return excel.save(wb)
 
 
 # ---------------------------------------------------------------------------------------------

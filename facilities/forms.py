@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access
-from khuyencong.forms import LocalityChoiceField, WholeNumberField
+from khuyencong.forms import LocalityChoiceField, WholeNumberField, bound_numbers
 from khuyencong.models import Locality, User
 
 OUT_OF_SCOPE = _(
@@ -112,6 +112,7 @@ class FacilityForm(forms.ModelForm):
 
     def __init__(self, *args, user: User, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_numbers(self)
         self.user = user
         localities = access.localities_for(user)
         if self.instance.pk and self.instance.locality_id:
@@ -207,6 +208,7 @@ class YearlyFigureForm(forms.ModelForm):
 
     def __init__(self, *args, facility: Facility, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_numbers(self)
         self.facility = facility
         self.instance.facility = facility
         self.fields["year"].error_messages["required"] = _("Nhập năm của số liệu.")
@@ -251,6 +253,7 @@ class ProductForm(forms.ModelForm):
 
     def __init__(self, *args, facility: Facility, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_numbers(self)
         self.facility = facility
         self.instance.facility = facility
         self.helper = FormHelper()
@@ -277,6 +280,7 @@ class RecognitionForm(forms.ModelForm):
 
     def __init__(self, *args, product: Product, **kwargs):
         super().__init__(*args, **kwargs)
+        bound_numbers(self)
         self.product = product
         self.instance.product = product
         self.fields["year"].error_messages["required"] = _("Nhập năm công nhận.")

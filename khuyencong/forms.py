@@ -4,15 +4,28 @@ One field per concept, so an amount typed on the facility page and on an approva
 same way (khuyencong/money.py) and refused with the same Vietnamese message naming the field.
 """
 
+import contextlib
+import datetime
+
 from django import forms
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
+from django.core.validators import MaxValueValidator
 from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.models import Locality
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_vnd, parse_whole
 
 DATE_PLACEHOLDER = "dd/mm/yyyy"
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+EARLIEST_YEAR = 2000
+DATE_YEARS_AHEAD = 10  # a project's end or a due date may lie a few years ahead, not centuries
+PLAN_YEARS_AHEAD = 5
+
+
+def dmy(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
 
 
 class MoneyInput(forms.TextInput):
@@ -53,6 +66,14 @@ class MoneyField(forms.Field):
             raise ValidationError(self.error_messages[error.code], code=error.code) from None
 
 
+def too_large_message(label, limit: int) -> str:
+    # Django %-formats the message again with the validator's values: escape the label's "%".
+    return _("%(label)s quá lớn (tối đa %(max)s).") % {
+        "label": str(label).replace("%", "%%"),
+        "max": format_vnd(limit, symbol=False),
+    }
+
+
 class WholeNumberField(forms.IntegerField):
     """A non-negative whole number typed the Vietnamese way ("1.250", "1 250", "1250"); the
     messages name the field. The upper bound keeps every value inside its database column."""
@@ -66,10 +87,7 @@ class WholeNumberField(forms.IntegerField):
             "label": label
         }
         self.error_messages["min_value"] = _("%(label)s không được là số âm.") % {"label": label}
-        self.error_messages["max_value"] = _("%(label)s quá lớn (tối đa %(max)s).") % {
-            "label": label,
-            "max": format_vnd(max_value, symbol=False),
-        }
+        self.error_messages["max_value"] = too_large_message(label, max_value)
         self.widget.attrs.setdefault("inputmode", "numeric")
 
     def to_python(self, value):
@@ -93,16 +111,135 @@ class DateInput(forms.DateInput):
 
 
 class DateField(forms.DateField):
-    """A dd/mm/yyyy text input (the settings' input formats parse it)."""
+    """A dd/mm/yyyy text input (the settings' input formats parse it), between 01/01/2000 and
+    the end of the tenth year from now: 01/01/0001 and 31/12/9999 are typing slips, not dates
+    of khuyến công work. `past_only` refuses a day after today (decisions, contracts, payments:
+    they record what happened)."""
 
     widget = DateInput
     default_error_messages = {
         "invalid": _("Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2026."),
+        "too_early": _("%(label)s phải từ %(earliest)s trở đi."),
+        "too_late": _("%(label)s quá xa (muộn nhất %(latest)s)."),
+        "future": _("%(label)s không được sau hôm nay (%(today)s)."),
     }
+
+    def __init__(self, *, past_only: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.past_only = past_only
+
+    def validate(self, value):
+        super().validate(value)
+        if value is None:
+            return
+        today = timezone.localdate()
+        label = self.label or _("Ngày")
+        latest = datetime.date(today.year + DATE_YEARS_AHEAD, 12, 31)
+        if value < EARLIEST_DATE:
+            raise ValidationError(
+                self.error_messages["too_early"] % {"label": label, "earliest": dmy(EARLIEST_DATE)},
+                code="too_early",
+            )
+        if self.past_only and value > today:
+            raise ValidationError(
+                self.error_messages["future"] % {"label": label, "today": dmy(today)},
+                code="future",
+            )
+        if value > latest:
+            raise ValidationError(
+                self.error_messages["too_late"] % {"label": label, "latest": dmy(latest)},
+                code="too_late",
+            )
+
+
+class PastDateField(DateField):
+    def __init__(self, **kwargs):
+        super().__init__(past_only=True, **kwargs)
 
 
 def date_fields(*names):
     return {name: DateField for name in names}
+
+
+def past_date_fields(*names):
+    return {name: PastDateField for name in names}
+
+
+class YearField(forms.IntegerField):
+    """A year of the portal's work: from 2000 to `ahead` years after this one (plans and
+    allocations are made a few years ahead, never for year 0 or 10000). The window is worked
+    out when the value is checked, so a server running over New Year moves with it."""
+
+    def __init__(self, *, ahead: int = PLAN_YEARS_AHEAD, earliest: int = EARLIEST_YEAR, **kwargs):
+        # A model's small integer column offers its own bounds; the window below is narrower.
+        kwargs.pop("min_value", None)
+        kwargs.pop("max_value", None)
+        super().__init__(**kwargs)
+        self.ahead = ahead
+        self.earliest = earliest
+        self.error_messages["invalid"] = _("%(label)s phải là một năm, ví dụ 2026.") % {
+            "label": self.label or _("Năm")
+        }
+        self.widget.attrs.setdefault("inputmode", "numeric")
+
+    def validate(self, value):
+        super().validate(value)
+        latest = timezone.localdate().year + self.ahead
+        if value is not None and not self.earliest <= value <= latest:
+            raise ValidationError(
+                _("%(label)s phải từ %(earliest)s đến %(latest)s.")
+                % {"label": self.label or _("Năm"), "earliest": self.earliest, "latest": latest},
+                code="out_of_window",
+            )
+
+
+def year_fields(*names):
+    return {name: YearField for name in names}
+
+
+# The largest value each kind of integer column holds (the same on PostgreSQL and SQLite, so a
+# figure the form accepts is never one the database refuses with a server error).
+COLUMN_MAX = {
+    "SmallIntegerField": 32_767,
+    "PositiveSmallIntegerField": 32_767,
+    "IntegerField": 2_147_483_647,
+    "PositiveIntegerField": 2_147_483_647,
+    "BigIntegerField": MAX_MONEY,
+    "PositiveBigIntegerField": MAX_MONEY,
+}
+DEFAULT_MAX = 2_147_483_647
+
+
+def bound_numbers(form: forms.BaseForm) -> None:
+    """Give every whole-number field of `form` an upper bound that fits its column and
+    Vietnamese messages that name the field (Django's own say "Đảm bảo giá trị này …")."""
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.IntegerField):
+            continue
+        limit = DEFAULT_MAX
+        if model is not None:
+            with contextlib.suppress(FieldDoesNotExist):  # a form field with no column
+                limit = COLUMN_MAX.get(model._meta.get_field(name).get_internal_type(), limit)
+        label = field.label or name
+        if field.max_value is None or field.max_value > limit:
+            field.max_value = limit
+            field.validators = [
+                v for v in field.validators if not isinstance(v, MaxValueValidator)
+            ] + [MaxValueValidator(limit)]
+            if isinstance(field, WholeNumberField):
+                field.error_messages["max_value"] = too_large_message(label, limit)
+        django_invalid = str(forms.IntegerField.default_error_messages["invalid"])
+        if str(field.error_messages.get("invalid", "")) == django_invalid:
+            field.error_messages["invalid"] = _("%(label)s phải là số nguyên.") % {"label": label}
+        # Django fills in %(limit_value)s later, so a "%" in the label must be escaped.
+        bound = {"label": str(label).replace("%", "%%"), "limit": "%(limit_value)s"}
+        field.error_messages.setdefault(
+            "min_value", _("%(label)s phải từ %(limit)s trở lên.") % bound
+        )
+        field.error_messages.setdefault(
+            "max_value", _("%(label)s không được lớn hơn %(limit)s.") % bound
+        )
 
 
 class LocalityTreeIterator(ModelChoiceIterator):

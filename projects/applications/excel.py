@@ -1,13 +1,13 @@
 """Excel export of the project list (Danh mục đề án), with the filters of the screen."""
 
-from io import BytesIO
-
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+
+from khuyencong import excel
 
 MONEY_FORMAT = "#,##0"
 DATE_FORMAT = "dd/mm/yyyy"
@@ -98,6 +98,4 @@ def project_list_workbook(projects: QuerySet, *, user) -> bytes:
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth = 1
 
-    buffer = BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    return excel.save(book)

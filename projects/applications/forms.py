@@ -18,10 +18,12 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility
 from khuyencong import access
 from khuyencong.forms import (
-    DateField,
     LocalityChoiceField,
     MoneyField,
+    PastDateField,
     UserChoiceField,
+    YearField,
+    bound_numbers,
     date_fields,
 )
 from khuyencong.models import Role, User
@@ -63,7 +65,7 @@ class ProjectForm(forms.ModelForm):
         label=_("Vốn đối ứng (đồng)"), required=False, help_text=_("Của đơn vị thụ hưởng.")
     )
     other_funds = MoneyField(label=_("Nguồn khác (đồng)"), required=False)
-    year = forms.IntegerField(label=_("Năm kế hoạch"), min_value=2000, max_value=2100)
+    year = YearField(label=_("Năm kế hoạch"))
 
     class Meta:
         model = Project
@@ -129,6 +131,7 @@ class ProjectForm(forms.ModelForm):
         for name in OUTCOME_INPUTS:
             fields[name].required = False
             fields[name].widget.attrs["min"] = 0
+        bound_numbers(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
 
@@ -222,6 +225,7 @@ class ActionForm(forms.Form):
         self.project = project
         self.helper = FormHelper()
         self.helper.form_tag = False
+        bound_numbers(self)
 
 
 class SubmitForm(ActionForm):
@@ -270,7 +274,7 @@ class AllocationChoiceField(forms.ModelChoiceField):
 
 class ApproveForm(ActionForm):
     decision_number = forms.CharField(label=_("Số quyết định"), max_length=60)
-    decision_date = DateField(label=_("Ngày quyết định"))
+    decision_date = PastDateField(label=_("Ngày quyết định"))
     approved_amount = MoneyField(label=_("Kinh phí được phê duyệt (đồng)"))
     comment = forms.CharField(
         label=_("Ghi chú"), required=False, widget=forms.Textarea(attrs={"rows": 2})

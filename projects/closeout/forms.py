@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khuyencong import access
-from khuyencong.forms import DateField, MoneyField
+from khuyencong.forms import DateField, MoneyField, PastDateField, bound_numbers
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
 from projects.applications.forms import ActionForm, check_upload
@@ -181,7 +181,7 @@ def with_management(data, prefix: str):
 
 class StartForm(ActionForm):
     contract_number = forms.CharField(label=gettext_lazy("Số hợp đồng"), max_length=60)
-    contract_date = DateField(label=gettext_lazy("Ngày ký hợp đồng"))
+    contract_date = PastDateField(label=gettext_lazy("Ngày ký hợp đồng"))
     report_every_months = forms.IntegerField(
         label=gettext_lazy("Kỳ báo cáo tiến độ (tháng)"),
         required=False,
@@ -220,7 +220,7 @@ class SettleForm(ActionForm):
     decision_number = forms.CharField(
         label=gettext_lazy("Số quyết định phê duyệt quyết toán"), max_length=60
     )
-    settled_on = DateField(label=gettext_lazy("Ngày quyết toán"))
+    settled_on = PastDateField(label=gettext_lazy("Ngày quyết toán"))
     comment = forms.CharField(
         label=gettext_lazy("Ghi chú"), required=False, widget=forms.Textarea(attrs=TEXTAREA)
     )
@@ -257,6 +257,7 @@ class TaskForm(forms.Form):
         self.people = people or People(project)
         self.helper = FormHelper()
         self.helper.form_tag = False
+        bound_numbers(self)
 
     def save(self):
         raise NotImplementedError
@@ -276,6 +277,7 @@ class FollowUpRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["owner"].set_people(people)
         cell_widgets(self)
+        bound_numbers(self)
 
     def clean(self):
         data = super().clean()
@@ -302,7 +304,7 @@ class VisitForm(TaskForm):
     template = "projects/closeout/_visit_fields.html"
     task = steps.RECORD_VISIT
 
-    date = DateField(label=gettext_lazy("Ngày kiểm tra"))
+    date = PastDateField(label=gettext_lazy("Ngày kiểm tra"))
     place = forms.CharField(label=gettext_lazy("Địa điểm"), max_length=255)
     officers = PeopleField(label=gettext_lazy("Cán bộ kiểm tra"))
     other_participants = forms.CharField(
@@ -459,7 +461,7 @@ class DisbursementForm(TaskForm):
     kind = forms.ChoiceField(
         label=gettext_lazy("Loại"), choices=DisbursementKind.choices, widget=forms.RadioSelect
     )
-    date = DateField(label=gettext_lazy("Ngày chi"))
+    date = PastDateField(label=gettext_lazy("Ngày chi"))
     amount = MoneyField(label=gettext_lazy("Số tiền (đồng)"))
     voucher_number = forms.CharField(label=gettext_lazy("Số chứng từ"), max_length=60)
     note = forms.CharField(label=gettext_lazy("Ghi chú"), required=False, max_length=255)
@@ -531,6 +533,7 @@ class MemberRowForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].set_people(people)
         cell_widgets(self)
+        bound_numbers(self)
 
     def clean(self):
         data = super().clean()

@@ -5,7 +5,13 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.forms import MoneyField, date_fields
+from khuyencong.forms import (
+    MoneyField,
+    bound_numbers,
+    date_fields,
+    past_date_fields,
+    year_fields,
+)
 from khuyencong.money import format_vnd
 from projects.models import (
     ActivityType,
@@ -40,6 +46,7 @@ class PlanningForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper()
+        bound_numbers(self)
 
 
 class ProgrammeForm(PlanningForm):
@@ -54,7 +61,10 @@ class ProgrammeForm(PlanningForm):
             "issuer",
             "notes",
         ]
-        field_classes = date_fields("decision_date")
+        field_classes = {
+            **year_fields("start_year", "end_year"),
+            **past_date_fields("decision_date"),
+        }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -62,7 +72,7 @@ class AnnualPlanForm(PlanningForm):
     class Meta:
         model = AnnualPlan
         fields = ["year", "programme", "decision_number", "decision_date", "notes"]
-        field_classes = date_fields("decision_date")
+        field_classes = {**year_fields("year"), **past_date_fields("decision_date")}
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -78,6 +88,7 @@ class UniqueChoiceFormSet(forms.BaseInlineFormSet):
 
     def add_fields(self, form, index):
         super().add_fields(form, index)
+        bound_numbers(form)
         if "DELETE" in form.fields:
             form.fields["DELETE"].label = _("Xóa")
 
@@ -158,7 +169,7 @@ class AllocationForm(PlanningForm):
     class Meta:
         model = Allocation
         fields = ["year", "funding_source", "decision_number", "decision_date", "amount", "notes"]
-        field_classes = date_fields("decision_date")
+        field_classes = {**year_fields("year"), **past_date_fields("decision_date")}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

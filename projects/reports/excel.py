@@ -6,7 +6,6 @@ are numbers with two decimals.
 """
 
 import datetime
-import io
 import re
 
 from django.http import HttpResponse
@@ -16,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from khuyencong import excel as portal_excel
 from khuyencong.text import fold
 from projects.reports import Table
 
@@ -134,9 +134,7 @@ def workbook(*, heading: str, period: str, tables: list[Table], produced: dateti
         _write_table(ws, table, heading, period, produced)
     if not tables:
         wb.create_sheet(_("Báo cáo"))
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return portal_excel.save(wb)
 
 
 def response(report, *, filename: str, produced: datetime.date, tables=None) -> HttpResponse:

@@ -125,7 +125,7 @@ class TestAllocations:
                 "year": 2027,
                 "funding_source": local_source.pk,
                 "decision_number": "15/QĐ-UBND",
-                "decision_date": "15/01/2027",
+                "decision_date": "15/11/2026",
                 "amount": "850.000.000",
                 "notes": "",
             },
@@ -133,7 +133,7 @@ class TestAllocations:
         allocation = Allocation.objects.get()
         assert response["Location"] == reverse("planning:allocation_detail", args=[allocation.pk])
         assert allocation.amount == 850 * M
-        assert allocation.decision_date == datetime.date(2027, 1, 15)
+        assert allocation.decision_date == datetime.date(2026, 11, 15)
 
     def test_the_amount_cannot_fall_below_what_is_approved(
         self, login, manager, at_state, allocation, local_source
