@@ -283,7 +283,7 @@ def create_backup(root: Path | None = None, keep: int | None = None) -> Result:
         files = _copy_media(Path(settings.MEDIA_ROOT), partial / MEDIA)
         manifest = {
             "format": FORMAT,
-            "created": timezone.now().isoformat(timespec="seconds"),
+            "created": timezone.localtime().isoformat(timespec="seconds"),
             "vendor": vendor,
             "database": db_file,
             "tables": tables,
