@@ -287,8 +287,6 @@ LOG_LEVEL = env_choice("LOG_LEVEL", "info", {"debug", "info", "warning", "error"
 # Sign-in and other audit events (logger `khuyencong.audit`): a file of JSON lines, or the console.
 AUDIT_LOG_FILE = env_str("AUDIT_LOG_FILE", "") or None
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, audit_file=AUDIT_LOG_FILE)
-# The worker logs through LOGGING too (same format, same request/task context).
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
 # /healthz answers 503 when the last worker heartbeat is older than this, the last reminder scan
 # older than this many hours, or MEDIA_ROOT's disk has less free space than this.

@@ -44,7 +44,7 @@ MANIFEST = "manifest.json"
 MEDIA = "media"
 PG_FILE = "database.dump"
 SQLITE_FILE = "database.sqlite3"
-FOLDER = re.compile(r"^khuyencong-\d{8}-\d{6}(-\d+)?$")
+FOLDER = re.compile(r"^khuyencong-(\d{8}-\d{6})(?:-(\d+))?(?:\.partial)?$")
 PARTIAL = ".partial"
 # Keys of a Django PostgreSQL OPTIONS dict that are libpq connection parameters.
 _LIBPQ_OPTIONS = {
@@ -211,13 +211,18 @@ class Result:
     removed: list[Path] = field(default_factory=list)
 
 
+def _order(path: Path) -> tuple[str, int]:
+    """Backup folders in the order they were made: by time, then by the -2, -3 … suffix of
+    several made within one second."""
+    match = FOLDER.match(path.name)
+    return match[1], int(match[2] or 1)
+
+
 def _new_folder(root: Path) -> Path:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    name, n = f"khuyencong-{stamp}", 1
-    while (root / name).exists() or (root / f"{name}{PARTIAL}").exists():
-        n += 1
-        name = f"khuyencong-{stamp}-{n}"
-    return root / name
+    taken = [_order(p)[1] for p in root.iterdir() if FOLDER.match(p.name) and stamp in p.name]
+    n = max(taken, default=0) + 1
+    return root / (f"khuyencong-{stamp}" if n == 1 else f"khuyencong-{stamp}-{n}")
 
 
 def _backup_postgres(database: dict, target: Path) -> tuple[dict, dict]:
@@ -240,17 +245,15 @@ def _backup_postgres(database: dict, target: Path) -> tuple[dict, dict]:
     return {"file": PG_FILE, "size": dump.stat().st_size, "sha256": _sha256(dump)}, tables
 
 
-def _backup_sqlite(target: Path) -> tuple[dict, dict]:
-    from django.db import connection
-
+def _backup_sqlite(database: dict, target: Path) -> tuple[dict, dict]:
     copy = target / SQLITE_FILE
-    connection.ensure_connection()
-    destination = sqlite3.connect(copy)
+    source, destination = _sqlite_connect(database), sqlite3.connect(copy)
     try:
-        connection.connection.backup(destination)
+        source.backup(destination)  # one consistent copy, while others read and write
         tables = _sqlite_table_digests(destination)
     finally:
         destination.close()
+        source.close()
     return {"file": SQLITE_FILE, "size": copy.stat().st_size, "sha256": _sha256(copy)}, tables
 
 
@@ -262,25 +265,33 @@ def _copy_media(source: Path, target: Path) -> dict[str, dict]:
     return _files(target)
 
 
-def create_backup(root: Path | None = None, keep: int | None = None) -> Result:
-    """Back up the default database and MEDIA_ROOT into a new folder under `root`
-    (BACKUP_DIR), then keep only the newest `keep` (BACKUP_KEEP) backups."""
+def create_backup(
+    root: Path | None = None,
+    keep: int | None = None,
+    *,
+    database: dict | None = None,
+    media_root: Path | None = None,
+) -> Result:
+    """Back up `database` (a Django settings dict; default: the portal's) and `media_root`
+    (MEDIA_ROOT) into a new folder under `root` (BACKUP_DIR), then keep only the newest `keep`
+    (BACKUP_KEEP) backups."""
     from django.db import connection
 
+    database = database or connection.settings_dict
+    media_root = Path(media_root or settings.MEDIA_ROOT)
     root = Path(root or settings.BACKUP_DIR)
     keep = settings.BACKUP_KEEP if keep is None else keep
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     final = _new_folder(root)
     partial = final.with_name(final.name + PARTIAL)
     partial.mkdir(mode=0o700)
-    database = connection.settings_dict
     vendor = vendor_of(database)
     try:
         if vendor == "postgresql":
             db_file, tables = _backup_postgres(database, partial)
         else:
-            db_file, tables = _backup_sqlite(partial)
-        files = _copy_media(Path(settings.MEDIA_ROOT), partial / MEDIA)
+            db_file, tables = _backup_sqlite(database, partial)
+        files = _copy_media(media_root, partial / MEDIA)
         manifest = {
             "format": FORMAT,
             "created": timezone.localtime().isoformat(timespec="seconds"),
@@ -311,9 +322,13 @@ def backups(root: Path) -> list[Path]:
     """Complete backup folders under `root`, oldest first."""
     if not root.exists():
         return []
-    return sorted(
-        p for p in root.iterdir() if p.is_dir() and FOLDER.match(p.name) and (p / MANIFEST).exists()
-    )
+    found = [
+        p
+        for p in root.iterdir()
+        if p.is_dir() and FOLDER.match(p.name) and not p.name.endswith(PARTIAL)
+        if (p / MANIFEST).exists()
+    ]
+    return sorted(found, key=_order)
 
 
 def prune(root: Path, keep: int) -> list[Path]:
