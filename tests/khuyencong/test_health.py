@@ -8,6 +8,7 @@ from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
+from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -135,3 +136,14 @@ def test_the_reminder_scan_stamps_the_time():
     with mock.patch.object(project_tasks.send_pending_reminders, "delay"):
         project_tasks.scan_reminders.apply()
     assert stamps.last(stamps.REMINDER_SCAN) is not None
+
+
+def test_an_unhealthy_answer_is_a_warning_not_an_error_mail(client, settings, caplog):
+    settings.DEBUG = False
+    settings.ADMINS = [("IT", "it@caobang.gov.vn")]
+    settings.SECURE_SSL_REDIRECT = False
+    settings.HEALTH_MIN_FREE_MB = 0
+    assert client.get("/healthz").status_code == 503
+    assert mail.outbox == []
+    assert [r.levelname for r in caplog.records if r.name == "django.request"] == []
+    assert "unhealthy: worker" in caplog.text
