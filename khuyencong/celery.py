@@ -11,11 +11,14 @@ app.autodiscover_tasks()
 
 
 @setup_logging.connect
-def use_the_portal_logging(**kwargs):
-    """Workers and beat log through settings.LOGGING (LOG_FORMAT, LOG_LEVEL, task ids, e-mail
-    to ADMINS) instead of Celery's own handlers."""
+def use_the_portal_logging(loglevel=None, **kwargs):
+    """Workers and beat log through settings.LOGGING (LOG_FORMAT, task ids, e-mail to ADMINS)
+    instead of Celery's own handlers, at the level given with `--loglevel`."""
+    import logging
     from logging.config import dictConfig
 
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+    if loglevel:
+        logging.getLogger().setLevel(loglevel)
