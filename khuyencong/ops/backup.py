@@ -281,6 +281,8 @@ def create_backup(
     media_root = Path(media_root or settings.MEDIA_ROOT)
     root = Path(root or settings.BACKUP_DIR)
     keep = settings.BACKUP_KEEP if keep is None else keep
+    if root.resolve().is_relative_to(media_root.resolve()):
+        raise BackupError("BACKUP_DIR must not be inside MEDIA_ROOT")
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
     final = _new_folder(root)
     partial = final.with_name(final.name + PARTIAL)
@@ -478,6 +480,8 @@ def restore_backup(folder: Path, *, database: dict, media_root: Path, force: boo
     if manifest["vendor"] != vendor:
         raise BackupError(f"a {manifest['vendor']} backup cannot be restored into {vendor}")
     media_root = Path(media_root)
+    if folder.resolve().is_relative_to(media_root.resolve()):
+        raise BackupError("the backup must not be inside MEDIA_ROOT")
     media_busy = media_root.exists() and any(media_root.iterdir())
     if not force:
         if _has_tables(database):

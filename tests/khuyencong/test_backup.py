@@ -106,6 +106,12 @@ def test_it_refuses_a_damaged_backup(tmp_path, sqlite_source):
     assert not (tmp_path / "fresh-media").exists()
 
 
+def test_it_refuses_backups_inside_the_media_folder(tmp_path, sqlite_source):
+    media = tmp_path / "media"
+    with pytest.raises(BackupError, match="inside MEDIA_ROOT"):
+        create_backup(media / "backups", 3, database=sqlite_source, media_root=media)
+
+
 def test_it_keeps_the_newest_backups_only(tmp_path, sqlite_source):
     root = tmp_path / "backups"
     media = tmp_path / "media"
