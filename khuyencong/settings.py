@@ -283,7 +283,9 @@ from khuyencong.ops.logging import logging_config  # noqa: E402 - settings are r
 ADMINS = env_addresses("ADMINS")
 # "json": one JSON object per line with request_id, user_id, locality_id; "plain": for a terminal.
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", {"json", "plain"})
-LOG_LEVEL = env_choice("LOG_LEVEL", "info", {"debug", "info", "warning", "error"}).upper()
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", "info", {"debug", "info", "warning", "error", "critical"}
+).upper()
 # Sign-in and other audit events (logger `khuyencong.audit`): a file of JSON lines, or the console.
 AUDIT_LOG_FILE = env_str("AUDIT_LOG_FILE", "") or None
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, audit_file=AUDIT_LOG_FILE)
