@@ -81,3 +81,27 @@ def env_day_month(name: str, default: str) -> tuple[int, int]:
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be a yearly date dd/mm; got {raw!r}") from exc
     return day, month
+
+
+def env_addresses(name: str) -> list[tuple[str, str]]:
+    """E-mail addresses "Name <a@example.vn>, b@example.vn" as [(name, address), …]."""
+    from email.utils import getaddresses
+
+    raw = os.environ.get(name, "")
+    pairs = [(n.strip(), a.strip()) for n, a in getaddresses([raw]) if n.strip() or a.strip()]
+    for _name, address in pairs:
+        if "@" not in address or " " in address:
+            raise ImproperlyConfigured(
+                f'{name} must be addresses like "Name <a@example.vn>, b@example.vn"; got {raw!r}'
+            )
+    return pairs
+
+
+def env_choice(name: str, default: str, choices: set[str]) -> str:
+    raw = os.environ.get(name)
+    value = default if raw is None or raw.strip() == "" else raw.strip().lower()
+    if value not in choices:
+        raise ImproperlyConfigured(
+            f"{name} must be one of {', '.join(sorted(choices))}; got {raw!r}"
+        )
+    return value

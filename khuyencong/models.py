@@ -284,3 +284,21 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.kind}: {self.delivery}"
+
+
+class ServiceStamp(models.Model):
+    """When a background job last ran, by name ("worker_heartbeat", "reminder_scan", …).
+
+    Written through `khuyencong.ops.stamps.stamp(name)` by any task; read by the health check.
+    One row per name, so the table never grows.
+    """
+
+    name = models.CharField(_("tên"), max_length=60, unique=True)
+    at = models.DateTimeField(_("thời điểm"))
+
+    class Meta:
+        verbose_name = _("dấu thời gian tác vụ nền")
+        verbose_name_plural = _("dấu thời gian tác vụ nền")
+
+    def __str__(self):
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -12,7 +12,9 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from khuyencong.env import (
+    env_addresses,
     env_bool,
+    env_choice,
     env_day_month,
     env_int,
     env_int_list,
@@ -58,6 +60,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "khuyencong.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -269,14 +272,43 @@ if not DEBUG:
     if env_bool("BEHIND_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
-
 # Portal rules kept as settings (lead times for reminders are added with the reminders).
 PAGE_SIZE = env_int("PAGE_SIZE", 25)
 PROVINCE_NAME = env_str("PROVINCE_NAME", "Cao Bằng")
+
+# ---- Operations: logs, health, backups (khuyencong/ops/, deploy/) -------------------------------
+from khuyencong.ops.logging import logging_config  # noqa: E402 - settings are read top-down
+
+# Errors (failed requests, failed tasks) are e-mailed to ADMINS when DEBUG is off.
+ADMINS = env_addresses("ADMINS")
+# "json": one JSON object per line with request_id, user_id, locality_id; "plain": for a terminal.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", {"json", "plain"})
+LOG_LEVEL = env_choice(
+    "LOG_LEVEL", "info", {"debug", "info", "warning", "error", "critical"}
+).upper()
+# Sign-in and other audit events (logger `khuyencong.audit`): a file of JSON lines, or the console.
+AUDIT_LOG_FILE = env_str("AUDIT_LOG_FILE", "") or None
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL, audit_file=AUDIT_LOG_FILE)
+
+# /healthz answers 503 when the last worker heartbeat is older than this, the last reminder scan
+# older than this many hours, or MEDIA_ROOT's disk has less free space than this.
+HEALTH_HEARTBEAT_MAX_SECONDS = env_int("HEALTH_HEARTBEAT_MAX_SECONDS", 300)
+HEALTH_SCAN_MAX_HOURS = env_int("HEALTH_SCAN_MAX_HOURS", 26)
+HEALTH_MIN_FREE_MB = env_int("HEALTH_MIN_FREE_MB", 1024)
+# A monitor on the same host may poll over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "khuyencong.heartbeat", "schedule": 60.0}
+
+# `manage.py backup` writes dated folders here and keeps the newest BACKUP_KEEP.
+BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
+BACKUP_KEEP = env_int("BACKUP_KEEP", 14)
+# Optional nightly backup by beat at this time (HH:MM); empty: none (use cron or a timer).
+BACKUP_NIGHTLY_TIME = env_str("BACKUP_NIGHTLY_TIME", "")
+if BACKUP_NIGHTLY_TIME:
+    _hour, _minute = env_time("BACKUP_NIGHTLY_TIME", BACKUP_NIGHTLY_TIME)
+    CELERY_BEAT_SCHEDULE["ops-nightly-backup"] = {
+        "task": "khuyencong.backup",
+        "schedule": crontab(hour=_hour, minute=_minute),
+    }
+# Folder of pg_dump/pg_restore; empty: the server's version under /usr/lib/postgresql, or PATH.
+PG_BIN_DIR = env_str("PG_BIN_DIR", "")

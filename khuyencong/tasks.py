@@ -8,6 +8,7 @@ from celery import shared_task
 from django.db import DatabaseError
 
 from khuyencong import notifications
+from khuyencong.ops import backup, stamps
 
 RETRY = {
     "autoretry_for": (DatabaseError,),
@@ -31,3 +32,20 @@ def send_pending_reminders() -> dict:
 def send_digests() -> dict:
     """The daily e-mail digest, one per recipient who chose it."""
     return dict(notifications.send_digests())
+
+
+@shared_task(name="khuyencong.heartbeat", ignore_result=True, expires=50)
+def heartbeat() -> None:
+    """Run by beat every minute: a fresh stamp proves beat, broker and a worker all work
+    (read by the health check). Expires so a backlog is dropped, not replayed."""
+    stamps.stamp(stamps.WORKER_HEARTBEAT)
+
+
+@shared_task(
+    name="khuyencong.backup", acks_late=False, soft_time_limit=5 * 3600, time_limit=6 * 3600
+)
+def nightly_backup() -> str:
+    """The optional nightly backup (BACKUP_NIGHTLY_TIME); not retried late on a lost worker."""
+    result = backup.create_backup()
+    stamps.stamp(stamps.BACKUP)
+    return result.folder.name

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from khuyencong.ops.views import healthz
 from projects.reports import views
 
 urlpatterns = [
@@ -19,4 +20,5 @@ urlpatterns = [
     path("ke-hoach/", include("projects.planning.urls")),
     path("bao-cao/", include("projects.reports.urls")),
     path("quan-tri/", admin.site.urls),
+    path("healthz", healthz, name="healthz"),
 ]

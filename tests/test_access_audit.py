@@ -346,6 +346,7 @@ ROUTES: dict[str, Route] = {
     "login": Route(PUBLIC),
     "logout": Route(PUBLIC),
     "set_language": Route(PUBLIC),
+    "healthz": Route(PUBLIC),
     "home": Route(
         PAGE,
         variants=lambda w: [{"year": LAST}, {"locality": w.b.district.pk}, {"year": "abc"}],
@@ -502,6 +503,7 @@ PUBLIC_EXPECTED = {
     "logout": {405},  # POST only
     "set_language": {204, 302},  # nothing to show, no data
     "notifications:badge": {200},  # an empty badge (checked below), not the login page
+    "healthz": {200, 503},  # for monitors: a small JSON with no records (tests/khuyencong)
 }
 
 

@@ -5,6 +5,7 @@ from datetime import date
 from celery import shared_task
 from django.db import DatabaseError
 
+from khuyencong.ops.stamps import stamp
 from khuyencong.tasks import send_pending_reminders
 from projects.reminders import rules
 
@@ -21,5 +22,6 @@ from projects.reminders import rules
 def scan_reminders(day: str | None = None) -> int:
     """The daily scan (`day` as ISO date, default today), then delivery of what it stored."""
     result = rules.scan(today=date.fromisoformat(day) if day else None)
+    stamp("reminder_scan")  # read by the health check (khuyencong/ops/health.py)
     send_pending_reminders.delay()
     return len(result.items)
