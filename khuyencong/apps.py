@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class KhuyencongConfig(AppConfig):
     name = "khuyencong"
     verbose_name = _("Hệ thống")
+
+    def ready(self):
+        from khuyencong import audit
+
+        audit.connect()
