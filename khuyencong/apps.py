@@ -7,6 +7,7 @@ class KhuyencongConfig(AppConfig):
     verbose_name = _("Hệ thống")
 
     def ready(self):
-        from khuyencong import audit
+        from khuyencong import audit, two_factor
 
         audit.connect()
+        two_factor.connect()
