@@ -45,7 +45,9 @@ class CodeForm(forms.Form):
     token = forms.CharField(
         label=gettext_lazy("Mã xác thực"),
         max_length=16,
-        help_text=gettext_lazy("6 chữ số trong ứng dụng xác thực, hoặc một mã dự phòng (8 chữ số)."),
+        help_text=gettext_lazy(
+            "6 chữ số trong ứng dụng xác thực, hoặc một mã dự phòng (8 chữ số)."
+        ),
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),

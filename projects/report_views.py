@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from khuyencong import audit
+from khuyencong.models import AuditKind
 from projects import report_excel, reports
 from projects.mywork import waiting_for
 from projects.report_forms import (
@@ -41,6 +43,7 @@ def _wants_xlsx(request) -> bool:
 def _render_report(request, template: str, form, report, filename: str, **extra):
     today = timezone.localdate()
     if report is not None and _wants_xlsx(request):
+        audit.record(request, AuditKind.EXPORT, obj=filename)
         return report_excel.response(report, filename=filename, produced=today)
     context = {
         "form": form,
@@ -203,6 +206,7 @@ def register(request):
             last_year=last,
         )
         if _wants_xlsx(request):
+            audit.record(request, AuditKind.EXPORT, obj=f"danh-muc-de-an-{first}-{last}")
             return report_excel.response(
                 report, filename=f"danh-muc-de-an-{first}-{last}", produced=today
             )
