@@ -106,12 +106,10 @@ def two_factor_status(request):
                 "disable_form": CodeForm(),
             },
         )
-    pending = two_factor.pending_device(user)
+    pending = two_factor.pending_device(request)
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if pending.verify_token(form.cleaned_data["token"]):
-            pending.confirmed = True
-            pending.save(update_fields=["confirmed"])
+        if two_factor.confirm_device(request, pending, form.cleaned_data["token"]):
             otp_login(request, pending)
             request.session.pop(two_factor.PENDING, None)
             codes = two_factor.new_backup_codes(user)
@@ -143,8 +141,8 @@ def _verified_or_redirect(request):
     return None
 
 
-@require_POST
 @login_required
+@require_POST
 def two_factor_backup(request):
     """New backup codes (the old ones stop working), shown once."""
     refusal = _verified_or_redirect(request)
@@ -156,8 +154,8 @@ def two_factor_backup(request):
     return render(request, "registration/backup_codes.html", context)
 
 
-@require_POST
 @login_required
+@require_POST
 def two_factor_disable(request):
     """Turn two-factor sign-in off, after a current code. A user who must have it is sent to
     enrol again at once (TwoFactorMiddleware)."""
@@ -177,8 +175,8 @@ def two_factor_disable(request):
 # --- session --------------------------------------------------------------------------------
 
 
-@require_safe
 @login_required
+@require_safe
 def session_keepalive(request):
     """“Tiếp tục làm việc” in the idle warning: a request, so the idle clock starts again."""
     return HttpResponse(status=204)

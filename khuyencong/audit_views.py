@@ -27,8 +27,8 @@ class AuditEventFilter(django_filters.FilterSet):
         fields = ["kind", "username", "ip", "date_from", "date_to"]
 
 
-@require_safe
 @role_required(Role.MANAGER)
+@require_safe
 def audit_log(request):
     # Queries: session, user, count, page (users joined): four whatever the number of events.
     filterset = AuditEventFilter(request.GET, queryset=AuditEvent.objects.select_related("user"))

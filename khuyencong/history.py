@@ -114,7 +114,7 @@ def change_history(*sources: tuple, hidden: set[str] | None = None) -> list[Entr
         records = list(queryset.select_related("history_user"))
         loaded.append((queryset.model.instance_type, records, subject))
     by_model = defaultdict(list)
-    for model, records, _subject in loaded:
+    for model, records, _unused in loaded:
         by_model[model].extend(records)
     fmt = _Formatter(by_model, hidden)
 

@@ -9,16 +9,20 @@ sign-in, so ordinary requests cost no query.
 import base64
 import io
 import secrets
+import time
 
 import qrcode
 import qrcode.image.svg
 from django.conf import settings
 from django.contrib.auth import user_logged_in
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.util import random_hex
 
 # Session key: the signed-in user has a confirmed device and has not yet given a code.
 PENDING = "kc_otp_pending"
+SETUP_KEY = "kc_otp_setup_key"
 BACKUP_NAME = "backup"
 
 
@@ -38,12 +42,29 @@ def totp_device(user) -> TOTPDevice | None:
     return TOTPDevice.objects.filter(user=user, confirmed=True).first()
 
 
-def pending_device(user) -> TOTPDevice:
-    """The unconfirmed authenticator being enrolled (one per user, kept across page loads)."""
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="default", confirmed=False)
-    return device
+def pending_device(request) -> TOTPDevice:
+    """The authenticator being enrolled, not saved: its key waits in the session until the user
+    confirms it with a first code (so opening the page writes nothing)."""
+    key = request.session.get(SETUP_KEY)
+    if not key:
+        key = random_hex(20)
+        request.session[SETUP_KEY] = key
+    return TOTPDevice(user=request.user, name="default", key=key, confirmed=False)
+
+
+def confirm_device(request, device: TOTPDevice, token: str) -> bool:
+    """Check the first code against the pending key; on success save the device, confirmed."""
+    if not token.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(token), tolerance=device.tolerance):
+        return False
+    device.confirmed = True
+    device.last_t = totp.t()
+    device.save()
+    request.session.pop(SETUP_KEY, None)
+    return True
 
 
 def secret_base32(device: TOTPDevice) -> str:
