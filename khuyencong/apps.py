@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,3 +12,8 @@ class KhuyencongConfig(AppConfig):
 
         audit.connect()
         two_factor.connect()
+        # Django's own message is English even in Vietnamese ("Null characters are not
+        # allowed."); every form field's NUL-byte check reads this class attribute.
+        ProhibitNullCharactersValidator.message = _(
+            "Nội dung có ký tự không hợp lệ (ký tự NUL). Hãy xóa ký tự đó rồi gửi lại."
+        )
