@@ -144,6 +144,15 @@ def change_history(*sources: tuple, hidden: set[str] | None = None) -> list[Entr
                     ]
                 elif record.history_type == "-":
                     entry.action = "deleted"
+                elif previous is None:
+                    # Recorded before history was kept (reference data loaded by a migration):
+                    # the old values are unknown, the saved ones are shown.
+                    entry.changes = [
+                        Change(
+                            fmt.label(f), _("(không rõ)"), fmt.value(f, getattr(record, f.attname))
+                        )
+                        for f in fields
+                    ]
                 elif previous is not None:
                     for f in fields:
                         old, new = getattr(previous, f.attname), getattr(record, f.attname)
