@@ -5,7 +5,9 @@ no-store) and the Vietnamese CSRF and NUL-byte messages.
 tests/settings.py turns the two-factor requirement and the idle clock off for the rest of the
 suite (personas sign in with `force_login`); the tests here turn them on."""
 
+import base64
 import datetime
+import io
 import re
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator, default_token_generator
 from django.core import mail
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -442,3 +445,16 @@ def test_a_nul_byte_is_refused_in_vietnamese(client):
 def test_demo_like_accounts_keep_working_without_a_forced_change(officer):
     assert not officer.must_change_password
     assert make_user("them", Role.VIEWER).must_change_password is False
+
+
+def test_the_demo_manager_signs_in_with_the_documented_secret(client, settings):
+    settings.TWO_FACTOR_REQUIRED = True
+    call_command("seed_demo", stdout=io.StringIO())
+    lanhdao = User.objects.get(username="lanhdao")
+    assert not lanhdao.must_change_password
+    sign_in(client, "lanhdao", "khuyencong")
+    assert client.get(reverse("home")).url.startswith(reverse("two_factor_verify"))
+    key = base64.b32decode("NNUHK6LFNZRW63THFVSGK3LPFUZGMYJB")  # README, "Sign-in and audit"
+    code = f"{totp(key):06d}"
+    client.post(reverse("two_factor_verify"), {"token": code})
+    assert client.get(reverse("home")).status_code == 200
