@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.models import AuditEvent, Locality, Notification, Reminder, User
+from khuyencong import audit
+from khuyencong.models import AuditEvent, AuditKind, Locality, Notification, Reminder, User
 
 
 @admin.register(Locality)
@@ -39,6 +40,16 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "email"]}),
     )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # A password set by an administrator is known to them: its owner replaces it at the
+            # next sign-in, and the change is in the audit log.
+            user = User.objects.get(pk=id)
+            User.objects.filter(pk=id).update(must_change_password=True)
+            audit.record(request, AuditKind.PASSWORD_CHANGED, user=user, by=request.user.username)
+        return response
 
     def save_model(self, request, obj, form, change):
         # An account created here has an initial password someone else knows: its owner sets

@@ -458,3 +458,16 @@ def test_the_demo_manager_signs_in_with_the_documented_secret(client, settings):
     code = f"{totp(key):06d}"
     client.post(reverse("two_factor_verify"), {"token": code})
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_a_password_set_in_the_admin_is_logged_and_must_be_replaced(client, admin_user, officer):
+    client.force_login(admin_user)
+    url = reverse("admin:auth_user_password_change", args=[officer.pk])
+    response = client.post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    )
+    assert response.status_code == 302
+    officer.refresh_from_db()
+    assert officer.check_password(NEW_PASSWORD) and officer.must_change_password
+    event = AuditEvent.objects.get(kind=AuditKind.PASSWORD_CHANGED)
+    assert event.user == officer and event.details == {"by": admin_user.username}
