@@ -35,7 +35,8 @@ from facilities.forms import (
 )
 from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
-from khuyencong import access
+from khuyencong import access, audit
+from khuyencong.models import AuditKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -144,6 +145,7 @@ def facility_export(request):
         subtitle=subtitle,
     )
     response = HttpResponse(content, content_type=XLSX)
+    audit.record(request, AuditKind.EXPORT, obj=_("Danh sách cơ sở CNNT"), rows=count)
     response["Content-Disposition"] = (
         f'attachment; filename="danh-sach-co-so-cnnt-{now:%Y%m%d-%H%M}.xlsx"'
     )

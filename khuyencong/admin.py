@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.models import Locality, Notification, Reminder, User
+from khuyencong import audit
+from khuyencong.models import AuditEvent, AuditKind, Locality, Notification, Reminder, User
 
 
 @admin.register(Locality)
@@ -22,11 +23,40 @@ class UserAdmin(BaseUserAdmin):
     list_select_related = ["locality"]
     autocomplete_fields = ["locality"]
     fieldsets = BaseUserAdmin.fieldsets + (
-        (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "phone", "position"]}),
+        (
+            _("Khuyến công"),
+            {
+                "fields": [
+                    "full_name",
+                    "role",
+                    "locality",
+                    "phone",
+                    "position",
+                    "must_change_password",
+                ]
+            },
+        ),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
         (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "email"]}),
     )
+
+    def user_change_password(self, request, id, form_url=""):
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and response.status_code == 302:
+            # A password set by an administrator is known to them: its owner replaces it at the
+            # next sign-in, and the change is in the audit log.
+            user = User.objects.get(pk=id)
+            User.objects.filter(pk=id).update(must_change_password=True)
+            audit.record(request, AuditKind.PASSWORD_CHANGED, user=user, by=request.user.username)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        # An account created here has an initial password someone else knows: its owner sets
+        # their own at the first sign-in (PasswordChangeRequiredMiddleware).
+        if not change:
+            obj.must_change_password = True
+        super().save_model(request, obj, form, change)
 
 
 def _superusers_only(request):
@@ -67,4 +97,23 @@ class NotificationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """The audit log, read-only (the portal's own page is /nhat-ky/)."""
+
+    list_display = ["created_at", "kind", "username", "ip", "object_repr"]
+    list_filter = ["kind"]
+    search_fields = ["username", "ip", "object_repr"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,5 +1,7 @@
 """Demo accounts. Only the `seed_demo` command calls this: never a migration, never production."""
 
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from khuyencong.localities import load_localities
 from khuyencong.models import Locality, Role, User
 
@@ -8,6 +10,11 @@ DEMO_PASSWORD = "khuyencong"
 CENTRE = "Trung tâm Khuyến công và Tư vấn phát triển công nghiệp tỉnh Cao Bằng"
 ILLUSTRATION = "Số liệu minh họa (dữ liệu demo)"
 M = 1_000_000
+# Two-factor sign-in is required for managers and superusers. The demo `lanhdao` and `quantri`
+# get an authenticator with this published secret, so a tester can compute the codes
+# (`oathtool --totp -b NNUHK6LFNZRW63THFVSGK3LPFUZGMYJB`). Demo data only: never production.
+DEMO_TOTP_KEY = b"khuyencong-demo-2fa!".hex()
+DEMO_TOTP_USERS = ("lanhdao", "quantri")
 DEMO_DISTRICT_CODE = "052"  # Nguyên Bình: Tam Kim, Công ty 688 (shared/seeds)
 
 DEMO_USERS = [
@@ -52,4 +59,12 @@ def seed_users() -> dict[str, User]:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
     users["quantri"] = admin
+    for username in DEMO_TOTP_USERS:
+        TOTPDevice.objects.get_or_create(
+            user=users[username],
+            name="demo",
+            defaults={"key": DEMO_TOTP_KEY, "confirmed": True},
+        )
+    # Demo accounts keep their shared password: no forced change (must_change_password stays
+    # False); every user can change it at /tai-khoan/doi-mat-khau/.
     return users

@@ -115,6 +115,14 @@ class User(AbstractUser):
     )
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     position = models.CharField(_("chức vụ"), max_length=120, blank=True)
+    must_change_password = models.BooleanField(
+        _("phải đổi mật khẩu"),
+        default=False,
+        help_text=_(
+            "Người dùng phải đặt mật khẩu mới ở lần đăng nhập tiếp theo (tài khoản tạo với mật "
+            "khẩu ban đầu)."
+        ),
+    )
 
     objects = UserManager()
 
@@ -302,3 +310,61 @@ class ServiceStamp(models.Model):
 
     def __str__(self):
         return f"{self.name} {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditKind(models.TextChoices):
+    LOGIN = "login", _("Đăng nhập")
+    LOGIN_FAILED = "login_failed", _("Đăng nhập không thành công")
+    LOCKOUT = "lockout", _("Tạm khóa đăng nhập")
+    LOGOUT = "logout", _("Đăng xuất")
+    IDLE_LOGOUT = "idle_logout", _("Tự đăng xuất do không hoạt động")
+    OTP_VERIFIED = "otp_verified", _("Xác thực hai bước")
+    OTP_FAILED = "otp_failed", _("Mã xác thực hai bước sai")
+    OTP_ADDED = "otp_added", _("Bật xác thực hai bước")
+    OTP_REMOVED = "otp_removed", _("Tắt xác thực hai bước")
+    BACKUP_CODES = "backup_codes", _("Tạo mã dự phòng")
+    PASSWORD_CHANGED = "password_changed", _("Đổi mật khẩu")
+    PASSWORD_RESET_REQUESTED = "password_reset", _("Yêu cầu đặt lại mật khẩu")
+    DOWNLOAD = "download", _("Tải tài liệu")
+    EXPORT = "export", _("Xuất dữ liệu")
+
+
+class AuditEvent(models.Model):
+    """One line of the auth and audit log (khuyencong/audit.py): who, when, from where, what.
+
+    Append-only: a saved event is never changed or deleted by the portal. `username` keeps what
+    was typed at a failed sign-in, so events of unknown accounts are kept too.
+    """
+
+    kind = models.CharField(_("sự kiện"), max_length=20, choices=AuditKind.choices, db_index=True)
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("người dùng"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    username = models.CharField(_("tên đăng nhập"), max_length=150, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("địa chỉ IP"), null=True, blank=True)
+    user_agent = models.CharField(_("trình duyệt"), max_length=300, blank=True)
+    object_repr = models.CharField(_("đối tượng"), max_length=255, blank=True)
+    url = models.CharField(_("đường dẫn"), max_length=500, blank=True)
+    details = models.JSONField(_("chi tiết"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("thời điểm"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("nhật ký truy cập")
+        verbose_name_plural = _("nhật ký truy cập")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.kind} {self.username}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Audit events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events are append-only.")

@@ -5,10 +5,12 @@ DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CELERY_BROKER_URL and the e-ma
 `manage.py check --deploy` is then clean.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from khuyencong.env import (
@@ -57,21 +59,36 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "khuyencong.ops.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "khuyencong.middleware.PortalLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Sign-in rules, in this order: idle sessions end, then the second factor, then a forced
+    # password change; `no-store` on every response to a signed-in user.
+    "khuyencong.middleware.IdleTimeoutMiddleware",
+    "khuyencong.middleware.TwoFactorMiddleware",
+    "khuyencong.middleware.PasswordChangeRequiredMiddleware",
+    "khuyencong.middleware.NoStoreMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a lockout noticed by the authentication backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "khuyencong.urls"
@@ -115,6 +132,11 @@ AUTH_USER_MODEL = "khuyencong.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# django-axes first: it refuses a locked-out user or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -258,7 +280,54 @@ CELERY_BEAT_SCHEDULE: dict = {
 # Security. Production (DEBUG off) gets the whole deploy checklist.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Absolute limit of a session, in seconds, however active; the idle limit below ends it sooner.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+# Minutes without a request (the bell's polling does not count) before the portal signs the
+# user out; 0 turns the idle limit off. The page warns this many minutes before.
+SESSION_IDLE_TIMEOUT_MINUTES = env_int("SESSION_IDLE_TIMEOUT_MINUTES", 30)
+SESSION_IDLE_WARNING_MINUTES = env_int("SESSION_IDLE_WARNING_MINUTES", 2)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
+CSRF_FAILURE_VIEW = "khuyencong.account_views.csrf_failure"
+# Password reset links are valid this long (seconds).
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
+
+# Lockout (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for one user name, or from one
+# address, further attempts are refused for AXES_COOLOFF_MINUTES, on the portal and the admin.
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "khuyencong.account_views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "khuyencong.audit.client_ip"
+# Successful sign-ins go to the portal's own audit log (khuyencong/audit.py).
+AXES_DISABLE_ACCESS_LOG = True
+
+# Two-factor sign-in (django-otp, TOTP + backup codes). Required for superusers and the roles
+# listed here; optional for everyone else. TWO_FACTOR_REQUIRED=0 lifts the requirement (users
+# who enrolled are still asked for their code) — for a local demo only.
+TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", default=True)
+OTP_REQUIRED_ROLES = env_list("OTP_REQUIRED_ROLES", ["manager"])
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Khuyến công")
+BACKUP_CODES_COUNT = 10
+
+# Content-Security-Policy (django-csp 4): no inline script anywhere; inline style attributes
+# (progress bar widths, a few table column widths) are the one allowance.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

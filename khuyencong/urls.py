@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from khuyencong import audit_views
 from khuyencong.ops.views import healthz
 from projects.reports import views
 
@@ -13,6 +14,8 @@ urlpatterns = [
         name="login",
     ),
     path("dang-xuat/", auth_views.LogoutView.as_view(), name="logout"),
+    path("tai-khoan/", include("khuyencong.account_urls")),
+    path("nhat-ky/", audit_views.audit_log, name="audit_log"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("co-so/", include("facilities.urls")),
     path("thong-bao/", include("khuyencong.notification_urls")),

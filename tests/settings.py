@@ -13,3 +13,8 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 LANGUAGE_CODE = "vi"
 STATIC_ROOT = tempfile.mkdtemp(prefix="kc-test-static-")
+# Test personas sign in with `force_login` (no second factor, no idle clock): the sign-in
+# rules are off by default here and switched on by their own tests (tests/khuyencong/
+# test_auth_security.py) with the `settings` fixture.
+TWO_FACTOR_REQUIRED = False
+SESSION_IDLE_TIMEOUT_MINUTES = 0

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from khuyencong import access
-from khuyencong.models import Role
+from khuyencong import access, audit
+from khuyencong.models import AuditKind, Role
 from projects.applications import excel, mywork, norms, workflow
 from projects.applications.filters import ProjectFilter
 from projects.applications.forms import (
@@ -89,6 +89,7 @@ def project_export(request):
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     filename = f"danh-muc-de-an-{timezone.localdate():%Y%m%d}.xlsx"
+    audit.record(request, AuditKind.EXPORT, obj=filename)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -232,6 +233,7 @@ def document_download(request, pk, doc_pk):
         handle = document.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    audit.record(request, AuditKind.DOWNLOAD, obj=document.original_name, project=project.code)
     return FileResponse(handle, as_attachment=True, filename=document.original_name)
 
 

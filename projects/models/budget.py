@@ -1,6 +1,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class AllocationQuerySet(models.QuerySet):
@@ -28,6 +29,8 @@ class Allocation(models.Model):
     notes = models.CharField(_("ghi chú"), max_length=255, blank=True)
 
     objects = AllocationQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kinh phí được giao")

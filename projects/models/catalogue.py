@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class FundingSource(models.Model):
@@ -16,6 +17,8 @@ class FundingSource(models.Model):
     name = models.CharField(_("tên nguồn kinh phí"), max_length=150)
     is_national = models.BooleanField(_("nguồn trung ương"), default=False)
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("nguồn kinh phí")
@@ -41,6 +44,8 @@ class ActivityType(models.Model):
         help_text=_("Để trống nếu không có quy định riêng về mức tạm ứng."),
     )
     advance_legal_basis = models.CharField(_("căn cứ mức tạm ứng"), max_length=255, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("nội dung khuyến công")
@@ -98,6 +103,8 @@ class SupportNorm(models.Model):
     legal_basis = models.CharField(_("căn cứ pháp lý"), max_length=255)
 
     objects = SupportNormQuerySet.as_manager()
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("định mức hỗ trợ")

@@ -3,6 +3,7 @@
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Programme(models.Model):
@@ -15,6 +16,8 @@ class Programme(models.Model):
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
     issuer = models.CharField(_("cơ quan ban hành"), max_length=150, blank=True)
     notes = models.TextField(_("ghi chú"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("chương trình khuyến công")
@@ -42,6 +45,8 @@ class ProgrammeBudget(models.Model):
         "projects.FundingSource", verbose_name=_("nguồn kinh phí"), on_delete=models.PROTECT
     )
     planned_amount = models.PositiveBigIntegerField(_("kinh phí dự kiến (đồng)"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kinh phí chương trình")
@@ -72,6 +77,8 @@ class AnnualPlan(models.Model):
     decision_date = models.DateField(_("ngày quyết định"), null=True, blank=True)
     notes = models.TextField(_("ghi chú"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("kế hoạch khuyến công năm")
         verbose_name_plural = _("kế hoạch khuyến công năm")
@@ -87,6 +94,8 @@ class PlanBudget(models.Model):
         "projects.FundingSource", verbose_name=_("nguồn kinh phí"), on_delete=models.PROTECT
     )
     amount = models.PositiveBigIntegerField(_("kinh phí kế hoạch (đồng)"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("kinh phí kế hoạch năm")
@@ -133,6 +142,8 @@ class Indicator(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("thứ tự"), default=0)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("chỉ tiêu")
         verbose_name_plural = _("chỉ tiêu")
@@ -164,6 +175,8 @@ class Target(models.Model):
         AnnualPlan, null=True, blank=True, on_delete=models.CASCADE, related_name="targets"
     )
     value = models.PositiveIntegerField(_("chỉ tiêu"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("chỉ tiêu kế hoạch")

@@ -363,7 +363,7 @@ def document_path(instance, filename):
 class ProjectDocument(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="documents")
     kind = models.CharField(_("loại tài liệu"), max_length=20, choices=DocumentKind.choices)
-    file = models.FileField(_("tệp"), upload_to=document_path)
+    file = models.FileField(_("tệp"), upload_to=document_path, max_length=255)
     original_name = models.CharField(_("tên tệp"), max_length=255)
     size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)

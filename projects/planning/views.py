@@ -30,6 +30,7 @@ from projects.models import (
     SupportNorm,
 )
 from projects.planning import budget
+from projects.planning import history as change_history
 from projects.planning.filters import AllocationFilter
 from projects.planning.forms import (
     ActivityTypeForm,
@@ -138,6 +139,7 @@ def programme_detail(request, pk):
             "plan_rows": plan_rows,
             "sources": sources,
             "is_manager": _is_manager(request.user),
+            "history": change_history.programme_history(programme),
         },
     )
 
@@ -196,6 +198,7 @@ def plan_detail(request, year):
             "allocation_rows": [(a, figures[a.pk]) for a in allocations],
             "project_count": projects.count(),
             "is_manager": _is_manager(request.user),
+            "history": change_history.plan_history(plan),
         },
     )
 
@@ -272,6 +275,7 @@ def allocation_detail(request, pk):
             "figures": figures,
             "projects": projects,
             "is_manager": _is_manager(request.user),
+            "history": change_history.allocation_history(allocation),
         },
     )
 
@@ -329,7 +333,9 @@ def norm_edit(request, pk=None):
         form.save()
         messages.success(request, _("Đã lưu định mức hỗ trợ."))
         return redirect("planning:norm_list")
-    return render(request, "planning/norm_form.html", {"form": form, "norm": norm if pk else None})
+    history = change_history.norm_history(norm) if pk else []
+    context = {"form": form, "norm": norm if pk else None, "history": history}
+    return render(request, "planning/norm_form.html", context)
 
 
 # --- reference lists: funding sources and activity types ------------------------------------
@@ -368,5 +374,10 @@ def catalogue_edit(request, kind, pk=None):
     return render(
         request,
         "planning/catalogue_form.html",
-        {"form": form, "obj": obj if pk else None, "verbose_name": model._meta.verbose_name},
+        {
+            "form": form,
+            "obj": obj if pk else None,
+            "verbose_name": model._meta.verbose_name,
+            "history": change_history.catalogue_history(obj) if pk else [],
+        },
     )

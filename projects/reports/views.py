@@ -12,6 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from khuyencong import audit
+from khuyencong.models import AuditKind
 from projects import reports
 from projects.applications.mywork import waiting_for
 from projects.reports import excel
@@ -42,6 +44,7 @@ def _wants_xlsx(request) -> bool:
 def _render_report(request, template: str, form, report, filename: str, **extra):
     today = timezone.localdate()
     if report is not None and _wants_xlsx(request):
+        audit.record(request, AuditKind.EXPORT, obj=filename)
         return excel.response(report, filename=filename, produced=today)
     context = {
         "form": form,
@@ -218,6 +221,7 @@ def register(request):
             last_year=last,
         )
         if _wants_xlsx(request):
+            audit.record(request, AuditKind.EXPORT, obj=f"danh-muc-de-an-{first}-{last}")
             return excel.response(report, filename=f"danh-muc-de-an-{first}-{last}", produced=today)
         page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -32,3 +32,7 @@ class Command(BaseCommand):
             where = f", địa bàn {code}" if code else ""
             self.stdout.write(f"  {username:<9} {role.label}{where} – {full_name}")
         self.stdout.write("  quantri   superuser for /quan-tri/ (Django admin)")
+        self.stdout.write(
+            "lanhdao and quantri also give a two-factor code (demo secret "
+            "NNUHK6LFNZRW63THFVSGK3LPFUZGMYJB): oathtool --totp -b NNUHK6LFNZRW63THFVSGK3LPFUZGMYJB"
+        )
