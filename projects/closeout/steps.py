@@ -167,6 +167,9 @@ def _text(value: str | None, message: str) -> str:
     value = (value or "").strip()
     if not value:
         raise TransitionError(message)
+    if "\x00" in value:
+        # Some rules take text straight from a POST; PostgreSQL refuses a NUL byte with a 500.
+        raise TransitionError(_("Nội dung có ký tự không hợp lệ (NUL), hãy gõ lại."))
     return value
 
 

@@ -136,3 +136,32 @@ def test_the_facility_forms_survive_bad_input(login, officer, facility_a):
         reverse("facilities:figure_create", args=[facility_a.pk]),
         YearlyFigure.objects.count,
     )
+
+
+def test_a_nul_byte_in_a_follow_up_note_is_refused_not_a_server_error(
+    login, staff, make_approved_project
+):
+    from projects.models import FollowUpAction
+
+    project = make_approved_project()
+    project = steps.start(
+        project=project, by=staff, contract_number="01/HĐ", contract_date=datetime.date(2025, 3, 1)
+    )
+    steps.record_visit(
+        project=project,
+        by=staff,
+        date=datetime.date(2025, 4, 1),
+        officers=[staff],
+        place="Xưởng",
+        progress_percent=20,
+        findings="Chậm",
+        actions=[("Bổ sung hồ sơ", staff, datetime.date(2025, 5, 1))],
+    )
+    action = FollowUpAction.objects.get()
+    response = login(staff).post(
+        reverse("projects:complete_follow_up", args=[project.pk, action.pk]),
+        {"note": "xong\x00"},
+    )
+    assert response.status_code == 302
+    action.refresh_from_db()
+    assert action.done_at is None
