@@ -7,7 +7,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.browser.conftest import login_as
-from tests.projects.reports_data import build_year
+from tests.projects.reports.data import build_year
 
 pytestmark = pytest.mark.browser
 
