@@ -14,7 +14,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from khuyencong.env import env_addresses, env_choice
 from khuyencong.ops.logging import JsonFormatter, PlainFormatter, RequestContextFilter
-from tests.conftest import PASSWORD
 
 
 @pytest.fixture
@@ -53,7 +52,7 @@ def test_a_well_formed_incoming_request_id_is_kept_and_a_bad_one_replaced(client
 
 @pytest.mark.django_db
 def test_request_lines_name_the_request_the_user_and_the_locality(client, officer, json_lines):
-    client.login(username=officer.username, password=PASSWORD)
+    client.force_login(officer)
     response = client.get("/", HTTP_X_REQUEST_ID="req-0001-abcdef")
     assert response.status_code == 200
     (line,) = [x for x in json_lines() if x["logger"] == "khuyencong.request"]
@@ -82,8 +81,8 @@ def test_a_line_logged_during_a_request_carries_its_id(client, json_lines):
 
 
 @pytest.mark.django_db
-def test_logging_never_loads_a_user_itself(client, officer, json_lines, django_assert_num_queries):
-    client.login(username=officer.username, password=PASSWORD)
+def test_logging_never_loads_a_user_itself(client, json_lines, django_assert_num_queries):
+    # A monitor has no session (the sign-in middlewares read a session when there is one).
     # /healthz never reads the session: SELECT 1 and two stamps, and no session or user query
     # for the log lines (the user is logged only when the page itself loaded it).
     with django_assert_num_queries(3):
