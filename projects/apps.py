@@ -11,4 +11,7 @@ class ProjectsConfig(AppConfig):
         # at start-up so every screen sees the whole life of a project. The reminder tasks
         # live outside `projects.tasks`, where Celery's autodiscovery would look.
         from projects.closeout import disbursements, steps  # noqa: F401
+
+        # Who is told when a step is taken: connects to workflow.step_taken.
+        from projects.process import turns  # noqa: F401
         from projects.reminders import tasks  # noqa: F401

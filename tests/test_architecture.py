@@ -13,7 +13,15 @@ ROOT = Path(__file__).resolve().parent.parent
 APPS = ("khuyencong", "facilities", "projects")
 # Configuration modules of the core may import every app (settings, URLs, the Celery app).
 CONFIGURATION = {"khuyencong.settings", "khuyencong.urls", "khuyencong.celery", "khuyencong.wsgi"}
-CAPABILITIES = ("planning", "applications", "closeout", "detail", "reminders", "reports")
+CAPABILITIES = (
+    "planning",
+    "applications",
+    "closeout",
+    "detail",
+    "reminders",
+    "process",
+    "reports",
+)
 # capability → the capabilities it may import (besides itself and projects.models).
 ALLOWED = {
     "planning": set(),
@@ -21,7 +29,8 @@ ALLOWED = {
     "closeout": {"planning", "applications"},
     "detail": {"planning", "applications", "closeout"},
     "reminders": {"planning", "applications", "closeout"},
-    "reports": {"planning", "applications", "closeout"},
+    "process": {"planning", "applications", "closeout", "reminders"},
+    "reports": {"planning", "applications", "closeout", "process"},
 }
 
 

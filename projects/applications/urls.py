@@ -8,7 +8,6 @@ urlpatterns = [
     path("", views.project_list, name="list"),
     path("xuat-excel/", views.project_export, name="export"),
     path("lap-moi/", views.project_create, name="create"),
-    path("viec-cua-toi/", views.my_work, name="my_work"),
     path("dinh-muc-ap-dung/", views.norm_hint, name="norm_hint"),
     path("<int:pk>/sua/", views.project_edit, name="edit"),
     path("<int:pk>/tai-lieu/", views.document_upload, name="document_upload"),

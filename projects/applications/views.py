@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from khuyencong import access, audit
 from khuyencong.models import AuditKind, Role
-from projects.applications import excel, mywork, norms, workflow
+from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
 from projects.applications.forms import (
     CommentForm,
@@ -253,17 +253,3 @@ def comment_add(request, pk):
     else:
         messages.error(request, _("Hãy nhập nội dung ý kiến."))
     return redirect(f"{project.get_absolute_url()}#y-kien")
-
-
-# --- my work --------------------------------------------------------------------------------
-
-
-@login_required
-@require_safe
-def my_work(request):
-    groups = [(group, list(group.projects)) for group in mywork.waiting_for(request.user)]
-    return render(
-        request,
-        "projects/my_work.html",
-        {"groups": groups, "total": sum(len(rows) for _group, rows in groups)},
-    )

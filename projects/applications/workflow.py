@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +27,13 @@ from projects.planning.budget import remaining_for
 
 class TransitionError(Exception):
     """A refused action; `str(error)` is the Vietnamese message for the user."""
+
+
+# Sent inside the transaction of every step taken on a project (a transition or an event), with
+# `project`, `event` (the ProjectEvent, or None for work that logs none), `by` and any details
+# the step adds (e.g. `follow_ups`, `review`, `disbursement`). projects/process/turns.py tells
+# the people whose turn it is; it reads the committed state only through the outbox.
+step_taken = Signal()
 
 
 @dataclass(frozen=True)
@@ -163,7 +171,7 @@ def record_transition(
     locked.status_changed_at = timezone.now()
     locked._change_reason = str(action.label)
     locked.save()
-    ProjectEvent.objects.create(
+    event = ProjectEvent.objects.create(
         project=locked,
         action=action.name,
         from_status=from_status,
@@ -171,12 +179,16 @@ def record_transition(
         actor=by,
         comment=comment,
     )
+    step_taken.send(sender=Project, project=locked, event=event, by=by)
     return locked
 
 
-def record_event(project: Project, *, action: str, by: User, comment: str = "") -> None:
-    """A decision that does not change the state (e.g. a norm override)."""
-    ProjectEvent.objects.create(
+def record_event(
+    project: Project, *, action: str, by: User, comment: str = "", **details
+) -> ProjectEvent:
+    """A decision that does not change the state (e.g. a norm override); `details` go to the
+    `step_taken` receivers (the records the step created)."""
+    event = ProjectEvent.objects.create(
         project=project,
         action=action,
         from_status=project.status,
@@ -184,6 +196,8 @@ def record_event(project: Project, *, action: str, by: User, comment: str = "") 
         actor=by,
         comment=comment,
     )
+    step_taken.send(sender=Project, project=project, event=event, by=by, **details)
+    return event
 
 
 def _require_text(value: str, message: str) -> str:

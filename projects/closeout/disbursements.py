@@ -23,7 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
-from projects.applications.workflow import TransitionError
+from projects.applications.workflow import TransitionError, step_taken
 from projects.closeout.steps import Task, check_task
 from projects.models import Disbursement, DisbursementKind, Project, Status
 
@@ -155,7 +155,7 @@ def disburse(
                     "left": format_vnd(max(limit - figures.advanced, 0)),
                 }
             )
-        return Disbursement.objects.create(
+        disbursement = Disbursement.objects.create(
             project=locked,
             kind=kind,
             date=date,
@@ -164,3 +164,7 @@ def disburse(
             note=(note or "").strip(),
             created_by=by,
         )
+        step_taken.send(
+            sender=Project, project=locked, event=None, by=by, disbursement=disbursement
+        )
+        return disbursement

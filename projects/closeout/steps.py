@@ -32,6 +32,7 @@ from projects.applications.workflow import (
     record_event,
     record_transition,
     register,
+    step_taken,
 )
 from projects.models import (
     AcceptanceOutcome,
@@ -439,6 +440,7 @@ def schedule_review(
             by=by,
             comment=_("Nghiệm thu ngày %(date)s tại %(place)s")
             % {"date": _dmy(scheduled_date), "place": place},
+            review=review,
         )
     return review
 
@@ -548,9 +550,10 @@ def record_review_outcome(
                 locked, action=ACCEPT, by=by, comment=summary, accepted_on=review.scheduled_date
             )
             return review
-        FollowUpAction.objects.create(
+        follow_up = FollowUpAction.objects.create(
             project=locked, description=required_actions, owner=owner, due_date=due
         )
+        step_taken.send(sender=Project, project=locked, event=None, by=by, follow_ups=[follow_up])
         comment = f"{summary}. {required_actions}"
         if locked.status == Status.AWAITING_ACCEPTANCE:
             record_transition(locked, action=REOPEN, by=by, comment=comment)
@@ -634,6 +637,9 @@ def record_visit(
         for follow_up in follow_ups:
             follow_up.visit = visit
         FollowUpAction.objects.bulk_create(follow_ups)
+        step_taken.send(
+            sender=Project, project=locked, event=None, by=by, visit=visit, follow_ups=follow_ups
+        )
     return visit
 
 

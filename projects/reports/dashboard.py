@@ -19,7 +19,7 @@ from projects.models import (
     Status,
 )
 from projects.reports.annual import AnnualReport, annual_report
-from projects.reports.base import FINISHED_STATUSES, Area, BudgetRow, Funds, budget_use
+from projects.reports.base import Area, BudgetRow, Funds, budget_use
 from projects.reports.tables import Chart, Column, Table, funds_table
 
 # --- dashboard ----------------------------------------------------------------------------
@@ -152,12 +152,15 @@ def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
     )
 
 
+IMPLEMENTING = [Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE]
+
+
 def overdue_projects(user: User, today: datetime.date) -> QuerySet:
-    """Projects past their end date that are neither accepted, settled, cancelled nor rejected."""
+    """Projects in implementation (approved, in progress or awaiting acceptance) past their end
+    date: drafts and applications still being decided are not late to finish anything."""
     return (
         access.scope_by_locality(Project.objects.for_list(), user)
-        .filter(end_date__lt=today)
-        .exclude(status__in=FINISHED_STATUSES)
+        .filter(end_date__lt=today, status__in=IMPLEMENTING)
         .order_by("end_date", "pk")
     )
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_safe
 from khuyencong import audit
 from khuyencong.models import AuditKind
 from projects import reports
-from projects.applications.mywork import waiting_for
+from projects.process.mywork import waiting_for
 from projects.reports import excel
 from projects.reports.forms import (
     AnnualForm,
@@ -67,8 +67,9 @@ def dashboard(request):
         area = reports.Area(user, form.cleaned_data["locality"])
         board = reports.dashboard(area=area, year=form.cleaned_data["year"])
     work = [
-        {"group": g, "count": g.projects.count(), "items": list(g.projects[:DASHBOARD_ITEMS])}
-        for g in waiting_for(user)
+        {"group": g, "count": g.count, "items": g.items[:DASHBOARD_ITEMS]}
+        for g in waiting_for(user, today)
+        if g.count
     ]
     overdue = reports.overdue_projects(user, today)
     actions = reports.overdue_actions(user, today)

@@ -704,35 +704,6 @@ class TestNormHint:
         assert "Chưa có định mức hỗ trợ" in response.content.decode()
 
 
-class TestMyWork:
-    def test_each_role_sees_what_waits_for_it(
-        self, client, officer, staff, manager, viewer, at_state
-    ):
-        draft, submitted, appraised = (
-            at_state("draft"),
-            at_state("submitted"),
-            at_state("appraised"),
-        )
-        expected = {
-            officer: {draft},
-            staff: {submitted},  # drafts of officers are theirs to finish
-            manager: {appraised},
-            viewer: set(),
-        }
-        for user, projects in expected.items():
-            client.force_login(user)
-            response = client.get(reverse("projects:my_work"))
-            assert response.status_code == 200
-            shown = {p for _group, rows in response.context["groups"] for p in rows}
-            assert shown == projects, user.username
-
-    def test_an_officer_does_not_see_another_districts_drafts(self, login, other_officer, at_state):
-        at_state("draft")
-        response = login(other_officer).get(reverse("projects:my_work"))
-        assert response.context["total"] == 0
-        assert "Không có việc nào đang chờ bạn." in response.content.decode()
-
-
 def test_a_second_district_officer_in_the_same_district_sees_the_project(
     client, district_a, at_state
 ):

@@ -1,0 +1,250 @@
+"""What waits for a person, through the whole life of a project ("Việc của tôi").
+
+One group per kind of work, each read with one query (plus a prefetch where a group needs the
+project's reports), so the page and the dashboard card cost the same whatever the number of
+projects. Who sees a group follows who may take the step (the roles of the workflow's actions
+and tasks) and the person's scope; centre staff see the work of projects they are responsible
+for, or of projects nobody is responsible for yet.
+
+Due dates are the ones the reminders use (settings REMIND_*), so a "quá hạn" mark here is the
+same day the reminder says so.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khuyencong import access
+from khuyencong.models import Role, User
+from projects.closeout import steps
+from projects.closeout.schedule import missing_periods
+from projects.models import AcceptanceReview, FollowUpAction, ProgressReport, Project, Status
+
+CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAGER
+# A project whose end date is this close may ask for its acceptance review.
+ACCEPTANCE_WINDOW_DAYS = 30
+
+
+@dataclass
+class WorkItem:
+    project: Project
+    due: datetime.date | None = None
+    note: str = ""
+    anchor: str = ""
+    overdue: bool = False
+
+    @property
+    def url(self) -> str:
+        url = self.project.get_absolute_url()
+        return f"{url}#{self.anchor}" if self.anchor else url
+
+
+@dataclass
+class WorkGroup:
+    key: str
+    title: str
+    items: list[WorkItem] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+
+def _days(day: datetime.date | datetime.datetime | None, n: int) -> datetime.date | None:
+    if day is None:
+        return None
+    if isinstance(day, datetime.datetime):
+        day = timezone.localdate(day)
+    return day + datetime.timedelta(days=n)
+
+
+def _responsible(user: User) -> Q:
+    """Centre staff answer for the projects assigned to them and for unassigned ones."""
+    return Q(responsible_officer=user) | Q(responsible_officer__isnull=True)
+
+
+def _projects(user: User) -> QuerySet:
+    return access.scope_by_locality(Project.objects.for_list(), user)
+
+
+def _may(user: User, roles) -> bool:
+    return access.has_role(user, *roles)
+
+
+def _group(key, title, rows, make: Callable[[object], WorkItem], today) -> WorkGroup:
+    items = []
+    for row in rows:
+        item = make(row)
+        item.overdue = item.due is not None and item.due < today
+        items.append(item)
+    items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
+    return WorkGroup(key, title, items)
+
+
+def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGroup]:
+    """The groups of work that wait for `user` today, each possibly empty, in the order of a
+    project's life."""
+    today = today or timezone.localdate()
+    if not access.can_edit(user):
+        return []  # a viewer only reads
+    visible = _projects(user)
+    centre = user.role == CENTRE
+    groups: list[WorkGroup] = []
+
+    def add(key, title, rows, make):
+        groups.append(_group(key, title, rows, make, today))
+
+    # Before approval ------------------------------------------------------------------------
+    if _may(user, (DISTRICT, CENTRE)):
+        mine = Q() if user.role == DISTRICT else Q(created_by=user) | Q(responsible_officer=user)
+        add(
+            "to_submit",
+            _("Đề án cần hoàn thiện và nộp"),
+            visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
+            lambda p: WorkItem(
+                p,
+                _days(p.status_changed_at, settings.REMIND_RESUBMISSION_AFTER_DAYS)
+                if p.status == Status.RETURNED
+                else None,
+                _("Bị trả lại") if p.status == Status.RETURNED else _("Bản nháp"),
+            ),
+        )
+    if centre:
+        add(
+            "to_appraise",
+            _("Đề án chờ thẩm định"),
+            visible.filter(_responsible(user), status=Status.SUBMITTED),
+            lambda p: WorkItem(p, _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS)),
+        )
+    if _may(user, (MANAGER,)):
+        add(
+            "to_approve",
+            _("Đề án chờ phê duyệt"),
+            visible.filter(status=Status.APPRAISED),
+            lambda p: WorkItem(p, _days(p.status_changed_at, settings.REMIND_DECISION_AFTER_DAYS)),
+        )
+
+    # Implementation --------------------------------------------------------------------------
+    if _may(user, steps.START.roles):
+        add(
+            "to_sign",
+            _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
+            visible.filter(_responsible(user), status=Status.APPROVED),
+            lambda p: WorkItem(p, p.start_date, anchor="kinh-phi"),
+        )
+    if _may(user, steps.FILE_REPORT.roles):
+        officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
+        rows = []
+        for p in visible.filter(officer, status=Status.IN_PROGRESS).prefetch_related(
+            Prefetch("progress_reports", queryset=ProgressReport.objects.only("period_start"))
+        ):
+            missing = missing_periods(p, today)
+            if missing:
+                rows.append((p, missing))
+        add(
+            "to_report",
+            _("Báo cáo tiến độ đến hạn chưa nộp"),
+            rows,
+            lambda row: WorkItem(
+                row[0],
+                row[1][0].due,
+                _("%(count)s kỳ chưa nộp") % {"count": len(row[1])},
+                "bao-cao",
+            ),
+        )
+    if centre:
+        add(
+            "to_visit",
+            _("Đề án cần kiểm tra, giám sát"),
+            visible.filter(_responsible(user), status=Status.IN_PROGRESS)
+            .annotate(last_visit=Max("monitoring_visits__date"))
+            .filter(
+                Q(last_visit__isnull=True)
+                | Q(
+                    last_visit__lt=today
+                    - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+                )
+            ),
+            lambda p: WorkItem(
+                p,
+                _days(
+                    p.last_visit or p.contract_date or p.start_date,
+                    settings.REMIND_MONITORING_AFTER_DAYS,
+                ),
+                anchor="kiem-tra",
+            ),
+        )
+    if _may(user, steps.REQUEST_ACCEPTANCE.roles):
+        officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
+        add(
+            "to_request_acceptance",
+            _("Đề án sắp hết hạn thực hiện, cần đề nghị nghiệm thu"),
+            visible.filter(
+                officer,
+                status=Status.IN_PROGRESS,
+                end_date__lte=today + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
+            ),
+            lambda p: WorkItem(p, p.end_date, anchor="nghiem-thu"),
+        )
+    add(
+        "follow_ups",
+        _("Việc khắc phục giao cho tôi"),
+        access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
+        .filter(owner=user, done_at__isnull=True)
+        .select_related("project"),
+        lambda a: WorkItem(a.project, a.due_date, a.description, "kiem-tra"),
+    )
+
+    # Acceptance and settlement ---------------------------------------------------------------
+    pending = AcceptanceReview.objects.filter(outcome="")
+    if _may(user, steps.SCHEDULE_REVIEW.roles):
+        add(
+            "to_schedule_review",
+            _("Đề án đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
+            visible.filter(_responsible(user), status=Status.AWAITING_ACCEPTANCE).exclude(
+                pk__in=pending.values("project")
+            ),
+            lambda p: WorkItem(
+                p,
+                _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS),
+                anchor="nghiem-thu",
+            ),
+        )
+    add(
+        "council",
+        _("Nghiệm thu tôi là thành viên hội đồng"),
+        access.scope_by_locality(pending, user, "project__locality")
+        .filter(members__user=user, project__status__in=steps.UNDER_WAY)
+        .select_related("project")
+        .distinct(),
+        lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
+    )
+    if _may(user, steps.RECORD_OUTCOME.roles):
+        responsible = (
+            Q(project__responsible_officer=user) | Q(project__responsible_officer__isnull=True)
+            if centre
+            else Q()
+        )
+        add(
+            "to_record_outcome",
+            _("Nghiệm thu đã đến ngày, cần ghi nhận kết quả"),
+            access.scope_by_locality(pending, user, "project__locality")
+            .filter(responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY)
+            .select_related("project"),
+            lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
+        )
+    if _may(user, steps.SETTLE.roles):
+        add(
+            "to_settle",
+            _("Đề án đã nghiệm thu, cần quyết toán"),
+            visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
+            lambda p: WorkItem(
+                p, _days(p.accepted_on, settings.REMIND_SETTLEMENT_AFTER_DAYS), anchor="kinh-phi"
+            ),
+        )
+    return groups

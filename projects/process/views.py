@@ -1,0 +1,18 @@
+"""The "Việc của tôi" page."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from projects.process.mywork import waiting_for
+
+
+@login_required
+@require_safe
+def my_work(request):
+    groups = waiting_for(request.user)
+    return render(
+        request,
+        "projects/my_work.html",
+        {"groups": groups, "total": sum(group.count for group in groups)},
+    )

@@ -1,0 +1,236 @@
+"""Việc của tôi through the whole life of a project (projects/process/mywork.py): at each state,
+exactly who finds the project in their work list, and the dashboard card agrees."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from khuyencong.models import Notification, Reminder
+from projects.applications import workflow
+from projects.closeout import steps
+from projects.models import FollowUpAction, Status
+from projects.process.mywork import waiting_for
+from tests.conftest import make_user
+from tests.projects.conftest import CLOSEOUT_YEAR, DECIDED
+from tests.projects.screens import at_state  # noqa: F401  (a fixture, requested by name)
+
+pytestmark = pytest.mark.django_db
+
+CONTRACT = DECIDED + datetime.timedelta(days=10)
+
+
+def holders(users, today=None) -> dict[str, set[str]]:
+    """username → the keys of the groups in which the user finds any project."""
+    found = {}
+    for user in users:
+        keys = {group.key for group in waiting_for(user, today) if group.items}
+        if keys:
+            found[user.username] = keys
+    return found
+
+
+def told(kind) -> set[str]:
+    return set(Reminder.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+@pytest.fixture
+def people(officer, other_officer, staff, manager, viewer, district_a):
+    colleague = make_user("canbo_a2", "district_officer", district_a)
+    return {
+        "officer": officer,
+        "colleague": colleague,
+        "other": other_officer,
+        "staff": staff,
+        "manager": manager,
+        "viewer": viewer,
+    }
+
+
+def test_it_follows_one_project_through_every_state(
+    people, make_project, walk, closeout_allocation, django_capture_on_commit_callbacks
+):
+    officer, colleague, staff, manager = (
+        people["officer"],
+        people["colleague"],
+        people["staff"],
+        people["manager"],
+    )
+    everyone = list(people.values())
+    a, c, s, m = officer.username, colleague.username, staff.username, manager.username
+
+    project = make_project(
+        officer,
+        year=CLOSEOUT_YEAR,
+        start_date=datetime.date(CLOSEOUT_YEAR, 3, 1),
+        end_date=datetime.date(CLOSEOUT_YEAR, 10, 31),
+    )
+    assert holders(everyone) == {a: {"to_submit"}, c: {"to_submit"}}
+
+    project = workflow.submit(project=project, by=officer)
+    assert holders(everyone) == {s: {"to_appraise"}}
+    assert told("step_submitted") == {s}
+
+    project = workflow.return_for_revision(project=project, by=staff, reason="Thiếu dự toán")
+    assert holders(everyone) == {a: {"to_submit"}, c: {"to_submit"}}
+    assert told("step_returned") == {a}
+
+    project = workflow.submit(project=project, by=officer)
+    project = workflow.appraise(
+        project=project,
+        by=staff,
+        recommended_amount=200_000_000,
+        opinion="Khả thi",
+        no_conflict=True,
+    )
+    assert holders(everyone) == {m: {"to_approve"}}
+    assert told("step_appraised") == {m}
+
+    project = workflow.approve(
+        project=project,
+        by=manager,
+        decision_number="15/QĐ-SCT",
+        decision_date=DECIDED,
+        approved_amount=200_000_000,
+        allocation=closeout_allocation,
+    )
+    assert holders(everyone) == {s: {"to_sign"}}
+    assert told("step_decided") == {a}
+
+    project = steps.start(
+        project=project, by=staff, contract_number="01/HĐ", contract_date=CONTRACT
+    )
+    # Under way and past its end date: reports are owed, a visit is due, acceptance may be asked.
+    assert holders(everyone) == {
+        a: {"to_report", "to_request_acceptance"},
+        c: {"to_report", "to_request_acceptance"},
+        s: {"to_visit"},
+    }
+    assert told("step_started") == {a}
+
+    steps.record_visit(
+        project=project,
+        by=staff,
+        date=CONTRACT + datetime.timedelta(days=20),
+        place="Xưởng sản xuất",
+        progress_percent=60,
+        officers=[staff],
+        actions=[
+            ("Bổ sung sổ theo dõi học viên", colleague, CONTRACT + datetime.timedelta(days=40))
+        ],
+    )
+    assert "follow_ups" in holders([colleague])[c]
+    assert told("step_follow_up") == {c}
+    FollowUpAction.objects.update(done_at=timezone.now())
+
+    project = steps.request_acceptance(project=project, by=officer)
+    assert holders(everyone) == {s: {"to_schedule_review"}}
+    assert told("step_acceptance_requested") == {s}
+
+    today = datetime.date.today()
+    review = steps.schedule_review(
+        project=project,
+        by=staff,
+        scheduled_date=today,
+        place="Trụ sở Trung tâm",
+        members=[
+            {"user": staff, "council_role": "Chủ tịch"},
+            {"user": colleague, "council_role": "Ủy viên"},
+        ],
+    )
+    assert holders(everyone) == {
+        s: {"council", "to_record_outcome"},
+        c: {"council"},
+        m: {"to_record_outcome"},
+    }
+    assert told("step_review_scheduled") == {c}  # the one who scheduled it knows already
+
+    steps.record_review_outcome(review=review, by=manager, outcome="accepted", findings="Đạt")
+    project.refresh_from_db()
+    assert project.status == Status.ACCEPTED
+    assert holders(everyone) == {s: {"to_settle"}, m: {"to_settle"}}
+    assert told("step_review_outcome") == {a}
+
+    steps.settle(
+        project=project,
+        by=staff,
+        settled_amount=200_000_000,
+        decision_number="99/QĐ-SCT",
+        settled_on=today,
+    )
+    assert holders(everyone) == {}
+    assert told("step_settled") == {a, m}
+    # Nobody was told about their own step, and nobody outside the project's scope at all.
+    assert not Reminder.objects.filter(recipient=people["other"]).exists()
+    assert not Reminder.objects.filter(recipient=people["viewer"]).exists()
+
+
+def test_the_outbox_row_is_written_with_the_step_and_delivery_asked_after_commit(
+    officer, staff, make_project, django_capture_on_commit_callbacks
+):
+    project = make_project(officer)
+    with django_capture_on_commit_callbacks() as callbacks:
+        workflow.submit(project=project, by=officer)
+        # Written in the step's transaction, not yet delivered.
+        assert Reminder.objects.filter(kind="step_submitted", recipient=staff).count() == 1
+        assert not Notification.objects.exists()
+    assert len(callbacks) == 1
+
+
+def test_a_notification_links_to_the_section_of_the_project_page(
+    officer, staff, make_approved_project
+):
+    project = make_approved_project()
+    steps.start(project=project, by=staff, contract_number="01/HĐ", contract_date=CONTRACT)
+    row = Reminder.objects.get(kind="step_started")
+    assert row.url == f"{project.get_absolute_url()}#kiem-tra"
+    assert row.recipient == officer
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_page_costs_the_same_whatever_the_number_of_projects(
+    login, officer, make_project, size, django_assert_max_num_queries
+):
+    for _ in range(size):
+        make_project(officer)
+    client = login(officer)
+    # session, user, then one query per group (to_submit, to_report, to_request_acceptance,
+    # follow-ups, council), the prefetch of reports, and the menu's unread count.
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("projects:my_work"))
+    assert response.context["total"] == size
+
+
+def test_an_officer_does_not_see_another_districts_drafts(login, other_officer, at_state):  # noqa: F811
+    at_state("draft")
+    response = login(other_officer).get(reverse("projects:my_work"))
+    assert response.context["total"] == 0
+    assert "Không có việc nào đang chờ bạn." in response.content.decode()
+
+
+def test_overdue_items_are_marked(login, officer, staff, make_approved_project):
+    project = make_approved_project()
+    steps.start(project=project, by=staff, contract_number="01/HĐ", contract_date=CONTRACT)
+    response = login(staff).get(reverse("projects:my_work"))
+    html = response.content.decode()
+    assert 'id="nhom-to_visit"' in html and "Quá hạn" in html
+
+
+def test_the_dashboard_card_agrees_with_the_list(login, officer, make_project):
+    make_project(officer)
+    dashboard = login(officer).get(reverse("home"))
+    listed = login(officer).get(reverse("projects:my_work"))
+    assert dashboard.context["work_total"] == listed.context["total"] == 1
+
+
+def test_the_overdue_card_lists_only_projects_in_implementation(
+    login, staff, officer, make_project, make_approved_project
+):
+    late_draft = make_project(
+        officer, end_date=datetime.date(2025, 6, 30), start_date=datetime.date(2025, 3, 1)
+    )
+    approved = make_approved_project()
+    response = login(staff).get(reverse("home"))
+    overdue = set(response.context["overdue"])
+    assert approved in overdue and late_draft not in overdue
