@@ -12,12 +12,13 @@ capability) so the app label and its migrations never move.
     detail/        the project page: every capability's part of one project, and the workflow
                    buttons
     reminders/     the daily scan that finds what is due and the Celery tasks around it
+    process/       whose turn it is: who is told at each step, and "Việc của tôi"
     reports/       the dashboard and the reports, their filter forms, views and Excel files
 
 What may import what (nothing imports in a circle; tests/test_architecture.py checks it):
 
     khuyencong (core) ← facilities ← projects
     planning ← applications ← closeout ← detail
-                                       ← reminders
+                                       ← reminders ← process
     reports may read every capability; no capability imports reports.
 """
