@@ -7,9 +7,9 @@ import pytest
 import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 from django.core.management import CommandError, call_command
 from django.urls import reverse
-from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
 
 from khuyencong import notifications
 from khuyencong.celery import app
