@@ -26,7 +26,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -351,15 +351,19 @@ def _release(token: uuid.UUID, **changes) -> int:
 
 
 @contextmanager
-def _given_back_on_time_limit(token: uuid.UUID, now: datetime) -> Iterator[None]:
-    """At the task's soft time limit, give the claimed rows back as they were (due, the try not
-    counted) for the next pass, and let the limit end the pass. Running out of time is not the
-    mail server's fault, so it is never counted as a failed e-mail."""
+def _given_back_on_time_limit(
+    token: uuid.UUID, now: datetime, *, count_try: bool = False
+) -> Iterator[None]:
+    """At the task's soft time limit, give the claimed rows back, due, for the next pass, and
+    let the limit end the pass. Running out of time is not the mail server's fault: it is
+    never a failed e-mail, and the try is not counted (`count_try` keeps it for digest rows,
+    which the periodic pass picks up by their count; only time makes an e-mail fail)."""
     try:
         yield
     except SoftTimeLimitExceeded:
+        changes = {} if count_try else {"attempts": F("attempts") - 1}
         Reminder.objects.filter(claim_token=token).update(
-            claim_token=None, next_attempt_at=now, attempts=F("attempts") - 1
+            claim_token=None, next_attempt_at=now, **changes
         )
         raise
 
@@ -586,12 +590,28 @@ def _email_pass(now: datetime, batch_size: int, stats: Counter, connection) -> N
             return
 
 
+def last_daily_time(hour_minute: tuple[int, int], now: datetime) -> datetime:
+    """The latest time of day `hour_minute` (local) at or before `now`: today's or yesterday's."""
+    local = timezone.localtime(now)
+    day = local.date()
+    at = timezone.make_aware(datetime.combine(day, time(*hour_minute)))
+    if at > local:
+        at = timezone.make_aware(datetime.combine(day - timedelta(days=1), time(*hour_minute)))
+    return at
+
+
 def send_digests(*, now: datetime | None = None, retries_only: bool = False) -> Counter:
-    """One e-mail per recipient gathering their rows that wait for the daily digest."""
+    """One e-mail per recipient gathering their rows that wait for the daily digest.
+
+    With `retries_only` (the periodic pass), only what the daily run should have sent: failed
+    digests, and rows that were waiting already at the last digest time but are still here
+    (the run was missed while the broker was down, or stopped at its time limit).
+    """
     now = now or timezone.now()
     waiting = Reminder.objects.filter(state=ReminderState.AWAITING_DIGEST, next_attempt_at__lte=now)
     if retries_only:
-        waiting = waiting.filter(attempts__gt=0)
+        missed = last_daily_time(settings.REMINDERS_DIGEST_TIME, now)
+        waiting = waiting.filter(Q(attempts__gt=0) | Q(next_attempt_at__lt=missed))
     stats: Counter = Counter()
     if email_paused_until() is not None:
         logger.info("Reminder digests wait: e-mail is paused")
@@ -623,7 +643,7 @@ def _send_digest(waiting, recipient_id: int, now: datetime, connection) -> tuple
     token = _claim(waiting.filter(recipient_id=recipient_id), now)
     if token is None:
         return "", ""
-    with _given_back_on_time_limit(token, now):
+    with _given_back_on_time_limit(token, now, count_try=True):
         rows = list(
             Reminder.objects.filter(claim_token=token)
             .select_related("recipient")

@@ -686,24 +686,13 @@ def scan(*, today: date | None = None, dry_run: bool = False) -> ScanResult:
 CATCH_UP_GRACE = timedelta(minutes=15)
 
 
-def last_scheduled_scan(now: datetime) -> datetime:
-    """The latest REMINDERS_SCAN_TIME at or before `now` (today's, or yesterday's before it)."""
-    local = timezone.localtime(now)
-    hour, minute = settings.REMINDERS_SCAN_TIME
-    scheduled = timezone.make_aware(datetime.combine(local.date(), time(hour, minute)))
-    if scheduled > local:
-        scheduled = timezone.make_aware(
-            datetime.combine(local.date() - timedelta(days=1), time(hour, minute))
-        )
-    return scheduled
-
-
 def scan_missed(*, now: datetime | None = None) -> bool:
     """True when the daily scan's time has passed without a scan finishing since (the broker
     or every worker was down then): the scan should run now. It is idempotent, so running it
     late, or twice, sends nothing twice."""
     now = now or timezone.now()
-    scheduled = last_scheduled_scan(now)
+    # The latest REMINDERS_SCAN_TIME at or before now: today's, or yesterday's before it.
+    scheduled = notifications.last_daily_time(settings.REMINDERS_SCAN_TIME, now)
     if now < scheduled + CATCH_UP_GRACE:
         return False
     last = stamps.last(stamps.REMINDER_SCAN)

@@ -186,6 +186,43 @@ class TestDigest:
         }
         assert notifications.send_digests() == {}
 
+    def test_a_digest_missed_at_its_time_is_caught_up_by_the_periodic_sender(
+        self, frozen, district_a, staff
+    ):
+        choose(staff, Delivery.DAILY_DIGEST)
+        frozen.move_to(NOW.replace(hour=7, minute=0))
+        notify(district_a, staff)
+        notifications.send_pending()
+        # 07:30 passes without the daily run (broker down); the next periodic pass sends it.
+        frozen.move_to(NOW.replace(hour=7, minute=35))
+        assert notifications.send_digests(retries_only=True) == {"sent": 1}
+        assert len(mail.outbox) == 1
+
+    def test_a_digest_run_out_of_time_leaves_the_rest_to_the_periodic_sender(
+        self, frozen, flaky, district_a, staff, manager, officer, other_officer, viewer
+    ):
+        many = [staff, manager, officer, other_officer, viewer]
+        frozen.move_to(NOW.replace(hour=7, minute=0))
+        for user in many:
+            choose(user, Delivery.DAILY_DIGEST)
+            notify(district_a, user)
+        notifications.send_pending()
+        frozen.move_to(NOW.replace(hour=7, minute=30))  # the daily run
+        sent = []
+
+        def out_of_time_at_the_third(messages):
+            if len(sent) == 2:
+                raise SoftTimeLimitExceeded()
+            sent.append(messages)
+
+        flaky.before_send = out_of_time_at_the_third
+        assert notifications.send_digests() == {"sent": 2, "stopped": 1}
+        flaky.before_send = None
+        frozen.shift(timedelta(minutes=5))
+        assert notifications.send_digests(retries_only=True) == {"sent": 3}
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in many)
+        assert not Reminder.objects.filter(claim_token__isnull=False).exists()
+
     def test_the_periodic_sender_leaves_fresh_digests_for_the_daily_run(self, district_a, staff):
         choose(staff, Delivery.DAILY_DIGEST)
         notify(district_a, staff)
