@@ -1,8 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong import audit
+from khuyencong import audit, notifications
 from khuyencong.models import AuditEvent, AuditKind, Locality, Notification, Reminder, User
 
 
@@ -71,13 +71,30 @@ admin.site.site_title = _("Quản trị hệ thống")
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    """Nhắc việc: the outbox, read-only, to see what was sent and what failed."""
+    """Nhắc việc: the outbox, read-only, to see what was sent and what failed, and to resend."""
 
     list_display = ["day", "kind", "recipient", "title", "state", "attempts", "sent_at"]
     list_filter = ["state", "kind", "day"]
     search_fields = ["title", "recipient__username", "recipient__full_name"]
     list_select_related = ["recipient"]
     date_hierarchy = "day"
+    readonly_fields = ["retry_until", "last_error"]
+    actions = ["resend"]
+
+    @admin.action(description=_("Gửi lại"))
+    def resend(self, request, queryset):
+        # The rows go back to the outbox; the next sending pass delivers each once.
+        chosen = queryset.count()
+        count = notifications.resend(queryset)
+        self.message_user(
+            request,
+            _(
+                "Đã đưa %(count)d nhắc việc vào hàng chờ gửi lại; lượt gửi tiếp theo sẽ gửi. "
+                "%(skipped)d nhắc việc đang chờ gửi được giữ nguyên."
+            )
+            % {"count": count, "skipped": chosen - count},
+            messages.SUCCESS if count else messages.WARNING,
+        )
 
     def has_add_permission(self, request):
         return False

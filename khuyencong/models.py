@@ -204,6 +204,11 @@ class Reminder(models.Model):
     next_attempt_at = models.DateTimeField(_("gửi tiếp lúc"), default=timezone.now)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     last_error = models.TextField(_("lỗi gần nhất"), blank=True)
+    # Set at the first failed e-mail: retries go on until then, the row fails after it.
+    retry_until = models.DateTimeField(_("thử lại đến"), null=True, blank=True)
+    # The enqueue() call that stored the row: lets a scan count only the rows it inserted when
+    # another scan raced it (ON CONFLICT DO NOTHING keeps the first writer's value).
+    stored_by = models.UUIDField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("tạo lúc"), auto_now_add=True)
     sent_at = models.DateTimeField(_("gửi e-mail lúc"), null=True, blank=True)
 

@@ -5,12 +5,16 @@ Apps say what is due (projects/reminders/rules.py builds `Outgoing` items) and h
 (kind, object, recipient, day), so writing the same thing twice — a second scan the same day,
 two workers at once — adds nothing.
 
-`send_pending()` delivers the rows. It claims each row first (compare-and-swap on a fresh
-`claim_token`, with a lease), then creates the portal notification (one per row, backed by a
-one-to-one key) and, as the recipient chose for that kind, sends the e-mail at once, leaves it
-for the daily digest (`send_digests()`), or stops at the portal. A worker that dies after the
-claim leaves the row for another sender once the lease runs out; a failed e-mail is retried
-with exponential backoff, and one bad recipient never stops the others.
+`send_pending()` delivers the rows in two passes. It claims each row first (compare-and-swap on
+a fresh `claim_token`, with a lease). The first pass creates the portal notifications (one per
+row, backed by a one-to-one key) and finishes the rows that need no e-mail now (portal only, or
+left for the daily digest, `send_digests()`): fast database work that a slow mail server never
+holds up. The second pass sends the e-mails. A worker that dies after the claim leaves the row
+for another sender once the lease runs out. A failed e-mail is retried with capped exponential
+backoff for REMINDERS_RETRY_FOR_DAYS, then marked failed; `resend()` puts it back. One bad
+recipient never stops the others, but REMINDERS_PAUSE_AFTER_FAILURES failures in a row mean the
+mail server is down: e-mail pauses for a while instead of spending every row's tries. A Celery
+soft time limit gives the current row back untouched and ends the pass.
 
 The core knows no kinds itself: apps register theirs with `register_kind()` in a module named
 `reminders` (found with Django's autodiscovery).
@@ -19,10 +23,12 @@ The core knows no kinds itself: apps register theirs with `register_kind()` in a
 import logging
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -42,6 +48,7 @@ from khuyencong.models import (
     ReminderState,
     User,
 )
+from khuyencong.ops import stamps
 
 logger = logging.getLogger(__name__)
 
@@ -125,10 +132,12 @@ def outgoing(
 
 
 def enqueue(items: Iterable[Outgoing], *, dry_run: bool = False) -> list[Outgoing]:
-    """Store the items not stored yet; returns them. Two queries, whatever the number of items.
+    """Store the items not stored yet; returns those this call stored. Three queries, whatever
+    the number of items.
 
-    The existence check keeps the answer exact in the usual case; the unique constraint (with
-    ON CONFLICT DO NOTHING) is what guarantees it when two scans race.
+    The existence check skips the rows stored earlier; the unique constraint (with ON CONFLICT
+    DO NOTHING) guarantees each row once when two scans race, and `stored_by` tells each scan
+    which of the rows it inserted.
     """
     unique: dict[tuple, Outgoing] = {}
     for item in items:
@@ -149,24 +158,34 @@ def enqueue(items: Iterable[Outgoing], *, dry_run: bool = False) -> list[Outgoin
         ).values_list("kind", "content_type_id", "object_id", "recipient_id", "day")
     )
     new = [item for key, item in unique.items() if key not in existing]
-    if new and not dry_run:
-        Reminder.objects.bulk_create(
-            [
-                Reminder(
-                    kind=item.kind,
-                    content_type_id=item.content_type_id,
-                    object_id=item.object_id,
-                    recipient=item.recipient,
-                    day=item.day,
-                    title=item.title,
-                    body=item.body,
-                    url=item.url,
-                )
-                for item in new
-            ],
-            ignore_conflicts=True,
-        )
-    return new
+    if not new or dry_run:
+        return new
+    token = uuid.uuid4()
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                kind=item.kind,
+                content_type_id=item.content_type_id,
+                object_id=item.object_id,
+                recipient=item.recipient,
+                day=item.day,
+                title=item.title,
+                body=item.body,
+                url=item.url,
+                stored_by=token,
+            )
+            for item in new
+        ],
+        ignore_conflicts=True,
+    )
+    # A racing enqueue may have stored some of them first; count only the rows written here, so
+    # that two scans at once report together exactly what is stored.
+    mine = set(
+        Reminder.objects.filter(
+            same_objects, kind__in={item.kind for item in new}, stored_by=token
+        ).values_list("kind", "content_type_id", "object_id", "recipient_id", "day")
+    )
+    return [item for item in new if item.key in mine]
 
 
 def notify(
@@ -255,7 +274,10 @@ def absolute_url(path: str) -> str:
 
 
 def _backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=settings.REMINDERS_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
+    """5, 10, 20, 40 … minutes (REMINDERS_RETRY_BASE_SECONDS doubling), capped."""
+    doubling = 2 ** min(max(attempts - 1, 0), 20)  # bounded: no overflow after many tries
+    seconds = settings.REMINDERS_RETRY_BASE_SECONDS * doubling
+    return timedelta(seconds=min(seconds, settings.REMINDERS_RETRY_MAX_SECONDS))
 
 
 def _lease() -> datetime:
@@ -308,7 +330,11 @@ def _digest_email(recipient: User, rows: Sequence[Reminder]) -> EmailMultiAltern
 
 
 def _claim(qs, now: datetime) -> uuid.UUID | None:
-    """Compare-and-swap: take the rows of `qs` that are still due; None when none were."""
+    """Compare-and-swap: take the rows of `qs` that are still due; None when none were.
+
+    `qs` must filter the reminder table alone: a join would turn the UPDATE into `id IN
+    (subquery)`, which PostgreSQL does not re-check against a row another sender just claimed.
+    """
     token = uuid.uuid4()
     taken = qs.filter(next_attempt_at__lte=now).update(
         claim_token=token, next_attempt_at=_lease(), attempts=F("attempts") + 1
@@ -324,15 +350,39 @@ def _release(token: uuid.UUID, **changes) -> int:
     return done
 
 
+@contextmanager
+def _given_back_on_time_limit(
+    token: uuid.UUID, now: datetime, *, count_try: bool = False
+) -> Iterator[None]:
+    """At the task's soft time limit, give the claimed rows back, due, for the next pass, and
+    let the limit end the pass. Running out of time is not the mail server's fault: it is
+    never a failed e-mail, and the try is not counted (`count_try` keeps it for digest rows,
+    which the periodic pass picks up by their count; only time makes an e-mail fail)."""
+    try:
+        yield
+    except SoftTimeLimitExceeded:
+        changes = {} if count_try else {"attempts": F("attempts") - 1}
+        Reminder.objects.filter(claim_token=token).update(
+            claim_token=None, next_attempt_at=now, **changes
+        )
+        raise
+
+
 def _failed(token: uuid.UUID, rows: Sequence[Reminder], exc: Exception) -> str:
+    """A failed e-mail: retried with backoff until `retry_until` (set at the first failure)."""
+    now = timezone.now()
     attempts = max(row.attempts for row in rows)
+    until = min((row.retry_until for row in rows if row.retry_until), default=None)
+    until = until or now + timedelta(days=settings.REMINDERS_RETRY_FOR_DAYS)
     error = f"{type(exc).__name__}: {exc}"[:2000]
-    if attempts >= settings.REMINDERS_MAX_ATTEMPTS:
+    if now >= until:
         logger.error("Reminder e-mail to %s given up: %s", rows[0].recipient.email, error)
-        _release(token, state=ReminderState.FAILED, last_error=error)
+        _release(token, state=ReminderState.FAILED, last_error=error, retry_until=until)
         return "failed"
     logger.warning("Reminder e-mail to %s failed, will retry: %s", rows[0].recipient.email, error)
-    _release(token, next_attempt_at=timezone.now() + _backoff(attempts), last_error=error)
+    # The last try falls on `until` itself rather than being skipped.
+    retry_at = min(now + _backoff(attempts), until)
+    _release(token, next_attempt_at=retry_at, last_error=error, retry_until=until)
     return "retry"
 
 
@@ -351,96 +401,290 @@ def _create_notification(reminder: Reminder) -> None:
     )
 
 
-def _deliver(reminder_id: int, now: datetime, connection) -> str:
+# ---- Pausing e-mail while the mail server is down ----------------------------------------------
+
+
+def email_paused_until() -> datetime | None:
+    """The end of the current pause of e-mail sending, or None when e-mail may go out."""
+    until = stamps.last(stamps.EMAIL_PAUSED_UNTIL)
+    return until if until is not None and until > timezone.now() else None
+
+
+class _Breaker:
+    """Counts e-mails failing in a row during one pass; at the limit, pauses e-mail for
+    REMINDERS_PAUSE_MINUTES (a shared mark, so every worker waits) and tells the pass to stop
+    e-mailing. The rows not tried keep their tries."""
+
+    def __init__(self):
+        self.in_a_row = 0
+        self.last_error = ""
+
+    def record(self, outcome: str, error: str = "") -> bool:
+        """True when the pass must stop e-mailing."""
+        if outcome == "sent":
+            self.in_a_row = 0
+        elif outcome in ("retry", "failed"):
+            self.in_a_row += 1
+            self.last_error = error
+        limit = settings.REMINDERS_PAUSE_AFTER_FAILURES
+        if limit <= 0 or self.in_a_row < limit:
+            return False
+        until = timezone.now() + timedelta(minutes=settings.REMINDERS_PAUSE_MINUTES)
+        stamps.stamp(stamps.EMAIL_PAUSED_UNTIL, at=until)
+        logger.error(
+            "%d reminder e-mails failed in a row (last: %s); e-mail paused until %s",
+            self.in_a_row,
+            self.last_error,
+            timezone.localtime(until).isoformat(timespec="minutes"),
+        )
+        return True
+
+
+# ---- Sending -----------------------------------------------------------------------------------
+
+
+def _portal_step(reminder_id: int, now: datetime) -> str:
+    """First pass: the portal notification, and the row finished when it needs no e-mail now."""
     token = _claim(Reminder.objects.filter(pk=reminder_id, state=ReminderState.PENDING), now)
     if token is None:
-        return "skipped"  # another sender has it, or has already sent it
-    reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
-    recipient = reminder.recipient
-    _create_notification(reminder)
-    delivery = _delivery(recipient, reminder.kind)
-    if delivery == Delivery.PORTAL_ONLY or not recipient.email or not recipient.is_active:
-        _release(token, state=ReminderState.PORTAL_ONLY, last_error="")
-        return "portal"
-    if delivery == Delivery.DAILY_DIGEST:
-        _release(
-            token, state=ReminderState.AWAITING_DIGEST, attempts=0, next_attempt_at=timezone.now()
+        return "skipped"  # another sender has it, or has already delivered it
+    with _given_back_on_time_limit(token, now):
+        reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
+        recipient = reminder.recipient
+        _create_notification(reminder)
+        delivery = _delivery(recipient, reminder.kind)
+        if delivery == Delivery.PORTAL_ONLY or not recipient.email or not recipient.is_active:
+            _release(token, state=ReminderState.PORTAL_ONLY, last_error="")
+            return "portal"
+        if delivery == Delivery.DAILY_DIGEST:
+            _release(
+                token,
+                state=ReminderState.AWAITING_DIGEST,
+                attempts=0,
+                next_attempt_at=timezone.now(),
+            )
+            return "digest"
+        # E-mail now: back to the queue, due, for the e-mail pass; this was not an e-mail try.
+        _release(token, next_attempt_at=now, attempts=F("attempts") - 1)
+        return "queued"
+
+
+def _deliver(reminder_id: int, now: datetime, connection) -> tuple[str, str]:
+    """Second pass: the e-mail (the delivery choice is read again, it may have changed).
+    Returns the outcome and, for a failed e-mail, the error."""
+    token = _claim(Reminder.objects.filter(pk=reminder_id, state=ReminderState.PENDING), now)
+    if token is None:
+        return "skipped", ""  # another sender has it, or has already sent it
+    with _given_back_on_time_limit(token, now):
+        reminder = Reminder.objects.select_related("recipient").get(pk=reminder_id)
+        recipient = reminder.recipient
+        _create_notification(reminder)  # already there unless a sender died before it
+        delivery = _delivery(recipient, reminder.kind)
+        if delivery == Delivery.PORTAL_ONLY or not recipient.email or not recipient.is_active:
+            _release(token, state=ReminderState.PORTAL_ONLY, last_error="")
+            return "portal", ""
+        if delivery == Delivery.DAILY_DIGEST:
+            _release(
+                token,
+                state=ReminderState.AWAITING_DIGEST,
+                attempts=0,
+                next_attempt_at=timezone.now(),
+            )
+            return "digest", ""
+        try:
+            connection.send_messages([_reminder_email(reminder)])
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # any backend error: this row is retried, the others go on
+            connection.close()
+            return _failed(token, [reminder], exc), f"{type(exc).__name__}: {exc}"
+        _release(token, state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
+        return "sent", ""
+
+
+def _poisoned(reminder_id: int, exc: Exception) -> None:
+    """A row that breaks outside the mail server: its lease pushes it back; after
+    REMINDERS_MAX_ATTEMPTS tries it is failed (and can be resent once fixed)."""
+    logger.exception("Reminder %s could not be delivered", reminder_id)
+    Reminder.objects.filter(
+        pk=reminder_id,
+        state=ReminderState.PENDING,
+        attempts__gte=settings.REMINDERS_MAX_ATTEMPTS,
+    ).update(state=ReminderState.FAILED, last_error=repr(exc)[:2000])
+
+
+def _due_ids(now: datetime, batch_size: int, *, notified: bool) -> list[int]:
+    return list(
+        Reminder.objects.filter(
+            state=ReminderState.PENDING,
+            next_attempt_at__lte=now,
+            notification__isnull=not notified,
         )
-        return "digest"
-    try:
-        connection.send_messages([_reminder_email(reminder)])
-    except Exception as exc:  # any backend error: this row is retried, the others go on
-        connection.close()
-        return _failed(token, [reminder], exc)
-    _release(token, state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
-    return "sent"
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:batch_size]
+    )
 
 
 def send_pending(*, now: datetime | None = None, batch_size: int | None = None) -> Counter:
-    """Deliver every due outbox row; returns how many went each way."""
+    """Deliver every due outbox row; returns how many went each way.
+
+    Keys: portal, digest, sent, retry, failed, error (a poison row), skipped (taken by another
+    sender), paused (e-mail is paused), stopped (the soft time limit ended the pass).
+    """
     now = now or timezone.now()
     batch_size = batch_size or settings.REMINDERS_BATCH_SIZE
     stats: Counter = Counter()
     connection = get_connection(fail_silently=False)
-    with translation.override(settings.LANGUAGE_CODE):
-        while True:
-            batch = list(
-                Reminder.objects.filter(state=ReminderState.PENDING, next_attempt_at__lte=now)
-                .order_by("next_attempt_at", "pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            for reminder_id in batch:
-                try:
-                    stats[_deliver(reminder_id, now, connection)] += 1
-                except (
-                    Exception
-                ) as exc:  # a poison row: its lease pushes it back, the batch goes on
-                    logger.exception("Reminder %s could not be delivered", reminder_id)
-                    Reminder.objects.filter(
-                        pk=reminder_id,
-                        state=ReminderState.PENDING,
-                        attempts__gte=settings.REMINDERS_MAX_ATTEMPTS,
-                    ).update(state=ReminderState.FAILED, last_error=repr(exc)[:2000])
-                    stats["error"] += 1
-            if len(batch) < batch_size:
-                break
-    connection.close()
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            _portal_pass(now, batch_size, stats)
+            if email_paused_until() is not None:
+                logger.info("Reminder e-mails wait: e-mail is paused")
+                stats["paused"] += 1
+            else:
+                _email_pass(now, batch_size, stats, connection)
+    except SoftTimeLimitExceeded:
+        logger.warning(
+            "Reminder sending stopped at the time limit; the rest waits for the next run"
+        )
+        stats["stopped"] += 1
+    finally:
+        connection.close()
+    stats.pop("queued", None)  # an internal step, not an outcome
     return stats
+
+
+def _portal_pass(now: datetime, batch_size: int, stats: Counter) -> None:
+    while True:
+        batch = _due_ids(now, batch_size, notified=False)
+        for reminder_id in batch:
+            try:
+                stats[_portal_step(reminder_id, now)] += 1
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # a poison row: its lease pushes it back, the batch goes on
+                _poisoned(reminder_id, exc)
+                stats["error"] += 1
+        if len(batch) < batch_size:
+            return
+
+
+def _email_pass(now: datetime, batch_size: int, stats: Counter, connection) -> None:
+    breaker = _Breaker()
+    while True:
+        batch = _due_ids(now, batch_size, notified=True)
+        for reminder_id in batch:
+            try:
+                outcome, error = _deliver(reminder_id, now, connection)
+            except SoftTimeLimitExceeded:
+                raise
+            except Exception as exc:  # a poison row: its lease pushes it back, the batch goes on
+                _poisoned(reminder_id, exc)
+                stats["error"] += 1
+                continue
+            stats[outcome] += 1
+            if breaker.record(outcome, error):
+                stats["paused"] += 1
+                return
+        if len(batch) < batch_size:
+            return
+
+
+def last_daily_time(hour_minute: tuple[int, int], now: datetime) -> datetime:
+    """The latest time of day `hour_minute` (local) at or before `now`: today's or yesterday's."""
+    local = timezone.localtime(now)
+    day = local.date()
+    at = timezone.make_aware(datetime.combine(day, time(*hour_minute)))
+    if at > local:
+        at = timezone.make_aware(datetime.combine(day - timedelta(days=1), time(*hour_minute)))
+    return at
 
 
 def send_digests(*, now: datetime | None = None, retries_only: bool = False) -> Counter:
-    """One e-mail per recipient gathering their rows that wait for the daily digest."""
+    """One e-mail per recipient gathering their rows that wait for the daily digest.
+
+    With `retries_only` (the periodic pass), only what the daily run should have sent: failed
+    digests, and rows that were waiting already at the last digest time but are still here
+    (the run was missed while the broker was down, or stopped at its time limit).
+    """
     now = now or timezone.now()
     waiting = Reminder.objects.filter(state=ReminderState.AWAITING_DIGEST, next_attempt_at__lte=now)
     if retries_only:
-        waiting = waiting.filter(attempts__gt=0)
+        missed = last_daily_time(settings.REMINDERS_DIGEST_TIME, now)
+        waiting = waiting.filter(Q(attempts__gt=0) | Q(next_attempt_at__lt=missed))
     stats: Counter = Counter()
+    if email_paused_until() is not None:
+        logger.info("Reminder digests wait: e-mail is paused")
+        stats["paused"] += 1
+        return stats
     connection = get_connection(fail_silently=False)
     recipient_ids = list(waiting.order_by().values_list("recipient_id", flat=True).distinct())
-    with translation.override(settings.LANGUAGE_CODE):
-        for recipient_id in recipient_ids:
-            token = _claim(waiting.filter(recipient_id=recipient_id), now)
-            if token is None:
-                continue
-            rows = list(
-                Reminder.objects.filter(claim_token=token)
-                .select_related("recipient")
-                .order_by("day", "kind", "pk")
-            )
-            if not rows:
-                continue
-            recipient = rows[0].recipient
-            if not recipient.email or not recipient.is_active:
-                _release(token, state=ReminderState.PORTAL_ONLY)
-                stats["portal"] += 1
-                continue
-            try:
-                connection.send_messages([_digest_email(recipient, rows)])
-            except Exception as exc:  # this recipient is retried later, the others go on
-                connection.close()
-                stats[_failed(token, rows, exc)] += 1
-                continue
-            _release(token, state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
-            stats["sent"] += 1
-    connection.close()
+    breaker = _Breaker()
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            for recipient_id in recipient_ids:
+                outcome, error = _send_digest(waiting, recipient_id, now, connection)
+                if outcome:
+                    stats[outcome] += 1
+                if breaker.record(outcome, error):
+                    stats["paused"] += 1
+                    break
+    except SoftTimeLimitExceeded:
+        logger.warning(
+            "Reminder digests stopped at the time limit; the rest waits for the next run"
+        )
+        stats["stopped"] += 1
+    finally:
+        connection.close()
     return stats
+
+
+def _send_digest(waiting, recipient_id: int, now: datetime, connection) -> tuple[str, str]:
+    token = _claim(waiting.filter(recipient_id=recipient_id), now)
+    if token is None:
+        return "", ""
+    with _given_back_on_time_limit(token, now, count_try=True):
+        rows = list(
+            Reminder.objects.filter(claim_token=token)
+            .select_related("recipient")
+            .order_by("day", "kind", "pk")
+        )
+        if not rows:
+            return "", ""
+        recipient = rows[0].recipient
+        if not recipient.email or not recipient.is_active:
+            _release(token, state=ReminderState.PORTAL_ONLY)
+            return "portal", ""
+        try:
+            connection.send_messages([_digest_email(recipient, rows)])
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # this recipient is retried later, the others go on
+            connection.close()
+            return _failed(token, rows, exc), f"{type(exc).__name__}: {exc}"
+        _release(token, state=ReminderState.SENT, sent_at=timezone.now(), last_error="")
+        return "sent", ""
+
+
+# ---- Resending ---------------------------------------------------------------------------------
+
+# Finished rows; a pending or digest row is on its way already and is left alone.
+RESENDABLE = [ReminderState.FAILED, ReminderState.SENT, ReminderState.PORTAL_ONLY]
+
+
+def resend(reminders: models.QuerySet) -> int:
+    """Put finished rows of `reminders` back in the outbox: the next pass delivers each once
+    more, as its recipient now chooses (the portal notification is not repeated). Returns how
+    many were put back."""
+    ids = list(reminders.filter(state__in=RESENDABLE).values_list("pk", flat=True))
+    # By id on the table alone, with the state checked again in the UPDATE: a row a sender has
+    # claimed in between is not touched (see _claim).
+    return Reminder.objects.filter(pk__in=ids, state__in=RESENDABLE).update(
+        state=ReminderState.PENDING,
+        attempts=0,
+        next_attempt_at=timezone.now(),
+        claim_token=None,
+        retry_until=None,
+        last_error="",
+        sent_at=None,
+    )

@@ -197,7 +197,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)
+# Seconds before an unanswering SMTP server counts as a failure (the sender then moves on).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Trung tâm Khuyến công <khuyencong@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 PORTAL_BASE_URL = env_str("PORTAL_BASE_URL", "http://127.0.0.1:8000")
@@ -236,9 +237,25 @@ REMINDERS_SEND_EVERY_MINUTES = env_int("REMINDERS_SEND_EVERY_MINUTES", 5)
 # A condition that persists is reminded again this many days later (1 = every day).
 REMINDERS_REPEAT_EVERY_DAYS = env_int("REMINDERS_REPEAT_EVERY_DAYS", 7)
 REMINDERS_BATCH_SIZE = env_int("REMINDERS_BATCH_SIZE", 500)
-# A failed e-mail is retried after 5, 10, 20, 40 … minutes, at most this many attempts.
-REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 6)
+# A failed e-mail is retried after 5, 10, 20, 40 … minutes, never more than
+# REMINDERS_RETRY_MAX_SECONDS apart, for REMINDERS_RETRY_FOR_DAYS after its first failure (an SMTP
+# outage over a weekend loses nothing); then it is "failed" and staff can resend it
+# (admin action "Gửi lại", `manage.py resend_reminders`).
 REMINDERS_RETRY_BASE_SECONDS = env_int("REMINDERS_RETRY_BASE_SECONDS", 300)
+REMINDERS_RETRY_MAX_SECONDS = env_int("REMINDERS_RETRY_MAX_SECONDS", 6 * 3600)
+REMINDERS_RETRY_FOR_DAYS = env_int("REMINDERS_RETRY_FOR_DAYS", 3)
+# A row that breaks in the portal's own code (bad data, not the mail server) is given up after
+# this many tries, so it does not fill the log for days.
+REMINDERS_MAX_ATTEMPTS = env_int("REMINDERS_MAX_ATTEMPTS", 6)
+# After this many e-mails in a row fail in one pass, sending pauses for REMINDERS_PAUSE_MINUTES:
+# the rest wait without spending their tries, and portal notifications go on.
+REMINDERS_PAUSE_AFTER_FAILURES = env_int("REMINDERS_PAUSE_AFTER_FAILURES", 5)
+REMINDERS_PAUSE_MINUTES = env_int("REMINDERS_PAUSE_MINUTES", 15)
+# A daily scan missed (broker or workers down at REMINDERS_SCAN_TIME) is caught up when a worker
+# starts and by a check this often; the scan is idempotent.
+REMINDERS_CATCH_UP_EVERY_MINUTES = env_int("REMINDERS_CATCH_UP_EVERY_MINUTES", 20)
+# Off only for the test worker, whose database changes under it.
+REMINDERS_CATCH_UP_ON_WORKER_START = True
 # How long a sender holds a claimed row before another sender may take it over.
 REMINDERS_CLAIM_SECONDS = env_int("REMINDERS_CLAIM_SECONDS", 600)
 # Delivery when a user has not chosen: "email" (at once), "digest" (daily) or "portal".
@@ -273,6 +290,10 @@ CELERY_BEAT_SCHEDULE: dict = {
     "reminders-send-pending": {
         "task": "khuyencong.tasks.send_pending_reminders",
         "schedule": REMINDERS_SEND_EVERY_MINUTES * 60.0,
+    },
+    "reminders-catch-up-scan": {
+        "task": "projects.reminders.tasks.catch_up_scan",
+        "schedule": REMINDERS_CATCH_UP_EVERY_MINUTES * 60.0,
     },
 }
 # ---- end of Reminders ---------------------------------------------------------------------------

@@ -22,9 +22,10 @@ RETRY = {
 def send_pending_reminders() -> dict:
     """Deliver due outbox rows, then retry digests that failed earlier."""
     stats = notifications.send_pending()
-    stats.update(
-        {f"digest_{k}": v for k, v in notifications.send_digests(retries_only=True).items()}
-    )
+    if not stats.get("stopped"):  # out of time: the digests wait for the next run
+        stats.update(
+            {f"digest_{k}": v for k, v in notifications.send_digests(retries_only=True).items()}
+        )
     return dict(stats)
 
 

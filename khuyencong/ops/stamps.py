@@ -13,6 +13,8 @@ from khuyencong.models import ServiceStamp
 WORKER_HEARTBEAT = "worker_heartbeat"
 REMINDER_SCAN = "reminder_scan"
 BACKUP = "backup"
+# Not a time something ran: the end of a pause of e-mail sending (khuyencong/notifications.py).
+EMAIL_PAUSED_UNTIL = "email_paused_until"
 
 
 def stamp(name: str, at: datetime.datetime | None = None) -> None:

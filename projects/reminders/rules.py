@@ -33,6 +33,7 @@ from khuyencong import notifications
 from khuyencong.access import locality_in_scope
 from khuyencong.models import Role, User
 from khuyencong.notifications import Outgoing, outgoing, register_kind
+from khuyencong.ops import stamps
 from projects.closeout.schedule import missing_periods
 from projects.models import (
     AcceptanceReview,
@@ -59,7 +60,8 @@ AWAITING_DECISION = register_kind(
 AWAITING_RESUBMISSION = register_kind(
     "awaiting_resubmission",
     gettext_lazy("Đề án trả lại để bổ sung chưa nộp lại"),
-    roles=[DISTRICT],
+    # The author, whatever their role, and the district officers of the locality.
+    roles=[DISTRICT, CENTRE, MANAGER],
 )
 END_DATE_NEAR = register_kind(
     "end_date_near", gettext_lazy("Đề án sắp đến ngày kết thúc"), roles=[CENTRE, MANAGER]
@@ -301,7 +303,9 @@ def scan_waiting(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
                 "chưa có quyết định phê duyệt."
             )
         else:
-            users = district_officers(project, directory)
+            # The author first, whoever they are: centre staff file many projects for a
+            # commune, and only the author knows what to add. in_scope keeps each person once.
+            users = [project.created_by, *district_officers(project, directory)]
             title = _("Đề án %(code)s trả lại để bổ sung đã %(days)d ngày chưa nộp lại")
             body = _(
                 "Đề án «%(title)s» (%(place)s) bị trả lại ngày %(since)s, "
@@ -655,6 +659,8 @@ SCANNERS = [
 
 @dataclass
 class ScanResult:
+    # The reminders this scan stored (with dry_run: would store); a scan racing another one
+    # counts only the rows it inserted itself.
     items: list[Outgoing]
     errors: int = 0
 
@@ -673,3 +679,21 @@ def scan(*, today: date | None = None, dry_run: bool = False) -> ScanResult:
                 logger.exception("Reminder scanner %s failed", scanner.__name__)
                 result.errors += 1
     return result
+
+
+# A scan may still be running this long after its scheduled time (longer than the scan task's
+# hard time limit), so a catch-up check does not start a second one beside it.
+CATCH_UP_GRACE = timedelta(minutes=15)
+
+
+def scan_missed(*, now: datetime | None = None) -> bool:
+    """True when the daily scan's time has passed without a scan finishing since (the broker
+    or every worker was down then): the scan should run now. It is idempotent, so running it
+    late, or twice, sends nothing twice."""
+    now = now or timezone.now()
+    # The latest REMINDERS_SCAN_TIME at or before now: today's, or yesterday's before it.
+    scheduled = notifications.last_daily_time(settings.REMINDERS_SCAN_TIME, now)
+    if now < scheduled + CATCH_UP_GRACE:
+        return False
+    last = stamps.last(stamps.REMINDER_SCAN)
+    return last is None or last < scheduled

@@ -5,10 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend as LocmemBackend
+from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from khuyencong import notifications
+from khuyencong.celery import app
 from khuyencong.models import (
     Delivery,
     Notification,
@@ -23,12 +27,16 @@ KIND = "test_kind"
 
 
 class FlakyBackend(LocmemBackend):
-    """Fails the first `failures` messages, and always for addresses in `refused`."""
+    """The SMTP layer, faked: fails the first `failures` messages, always for addresses in
+    `refused`; runs `before_send` (when set) first, as a hung server would take its time."""
 
     failures = 0
     refused: set[str] = set()
+    before_send = None
 
     def send_messages(self, messages):
+        if FlakyBackend.before_send is not None:
+            FlakyBackend.before_send(messages)
         for message in messages:
             if FlakyBackend.failures > 0:
                 FlakyBackend.failures -= 1
@@ -56,7 +64,9 @@ def flaky(settings):
     settings.EMAIL_BACKEND = "tests.khuyencong.test_notifications.FlakyBackend"
     FlakyBackend.failures = 0
     FlakyBackend.refused = set()
-    return FlakyBackend
+    FlakyBackend.before_send = None
+    yield FlakyBackend
+    FlakyBackend.before_send = None
 
 
 def notify(obj, *users, kind=KIND, **extra):
@@ -176,6 +186,43 @@ class TestDigest:
         }
         assert notifications.send_digests() == {}
 
+    def test_a_digest_missed_at_its_time_is_caught_up_by_the_periodic_sender(
+        self, frozen, district_a, staff
+    ):
+        choose(staff, Delivery.DAILY_DIGEST)
+        frozen.move_to(NOW.replace(hour=7, minute=0))
+        notify(district_a, staff)
+        notifications.send_pending()
+        # 07:30 passes without the daily run (broker down); the next periodic pass sends it.
+        frozen.move_to(NOW.replace(hour=7, minute=35))
+        assert notifications.send_digests(retries_only=True) == {"sent": 1}
+        assert len(mail.outbox) == 1
+
+    def test_a_digest_run_out_of_time_leaves_the_rest_to_the_periodic_sender(
+        self, frozen, flaky, district_a, staff, manager, officer, other_officer, viewer
+    ):
+        many = [staff, manager, officer, other_officer, viewer]
+        frozen.move_to(NOW.replace(hour=7, minute=0))
+        for user in many:
+            choose(user, Delivery.DAILY_DIGEST)
+            notify(district_a, user)
+        notifications.send_pending()
+        frozen.move_to(NOW.replace(hour=7, minute=30))  # the daily run
+        sent = []
+
+        def out_of_time_at_the_third(messages):
+            if len(sent) == 2:
+                raise SoftTimeLimitExceeded()
+            sent.append(messages)
+
+        flaky.before_send = out_of_time_at_the_third
+        assert notifications.send_digests() == {"sent": 2, "stopped": 1}
+        flaky.before_send = None
+        frozen.shift(timedelta(minutes=5))
+        assert notifications.send_digests(retries_only=True) == {"sent": 3}
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in many)
+        assert not Reminder.objects.filter(claim_token__isnull=False).exists()
+
     def test_the_periodic_sender_leaves_fresh_digests_for_the_daily_run(self, district_a, staff):
         choose(staff, Delivery.DAILY_DIGEST)
         notify(district_a, staff)
@@ -208,21 +255,43 @@ class TestRetries:
         assert reminder.state == ReminderState.SENT and reminder.attempts == 2
         assert Notification.objects.count() == 1
 
-    def test_the_backoff_doubles_and_gives_up_after_the_last_attempt(
+    def test_it_keeps_retrying_for_days_with_capped_backoff_then_fails_and_can_be_resent(
         self, frozen, settings, flaky, district_a, staff
     ):
-        settings.REMINDERS_MAX_ATTEMPTS = 3
-        flaky.failures = 99
+        settings.REMINDERS_RETRY_FOR_DAYS = 3
+        settings.REMINDERS_RETRY_MAX_SECONDS = 6 * 3600
+        settings.REMINDERS_PAUSE_AFTER_FAILURES = 0  # one row here: no pause in the way
+        flaky.failures = 10_000
         notify(district_a, staff)
         waits = []
-        for _ in range(3):
+        while True:
             notifications.send_pending()
             reminder = Reminder.objects.get()
-            waits.append(reminder.next_attempt_at - datetime.now(tz=ZoneInfo("UTC")))
-            frozen.shift(reminder.next_attempt_at - datetime.now(tz=ZoneInfo("UTC")))
-        assert waits[:2] == [timedelta(minutes=5), timedelta(minutes=10)]
-        assert reminder.state == ReminderState.FAILED and reminder.attempts == 3
+            if reminder.state != ReminderState.PENDING:
+                break
+            now = datetime.now(tz=ZoneInfo("UTC"))
+            waits.append(reminder.next_attempt_at - now)
+            frozen.shift(reminder.next_attempt_at - now)
+        minutes = [wait // timedelta(minutes=1) for wait in waits]
+        assert minutes[:8] == [5, 10, 20, 40, 80, 160, 320, 360]
+        assert max(waits) == timedelta(hours=6)
+        # Failed for good only after three days of outage, the last try on the third day.
+        assert reminder.state == ReminderState.FAILED
+        assert reminder.retry_until == NOW + timedelta(days=3)
+        assert datetime.now(tz=ZoneInfo("UTC")) == NOW + timedelta(days=3)
+        assert reminder.attempts == len(waits) + 1 and not mail.outbox
         assert notifications.send_pending() == {}
+
+        # The mail server is back: staff resend it, it goes out once.
+        flaky.failures = 0
+        assert notifications.resend(Reminder.objects.all()) == 1
+        assert notifications.resend(Reminder.objects.all()) == 0  # waiting already
+        assert notifications.send_pending() == {"sent": 1}
+        assert notifications.send_pending() == {}
+        assert len(mail.outbox) == 1 and Notification.objects.count() == 1
+        reminder.refresh_from_db()
+        assert reminder.state == ReminderState.SENT and reminder.attempts == 1
+        assert reminder.retry_until is None and reminder.last_error == ""
 
     def test_one_bad_recipient_does_not_stop_the_others(
         self, flaky, district_a, staff, manager, officer
@@ -269,6 +338,188 @@ class TestRetries:
         frozen.shift(timedelta(minutes=5))
         assert notifications.send_digests(retries_only=True)["sent"] == 1
         assert len(mail.outbox) == 1
+
+
+@pytest.fixture
+def many(district_a, staff, manager, officer, other_officer, viewer):
+    """Five recipients of one reminder each, by e-mail, in a stable order."""
+    users = [staff, manager, officer, other_officer, viewer]
+    for user in users:
+        notify(district_a, user)
+    return users
+
+
+@pytest.mark.django_db
+class TestMailServerDown:
+    def test_portal_notifications_never_wait_behind_emails(
+        self, flaky, district_a, staff, manager, officer
+    ):
+        choose(officer, Delivery.PORTAL_ONLY)
+        choose(manager, Delivery.DAILY_DIGEST)
+        notify(district_a, staff)
+        notify(district_a, manager, officer)  # stored after the e-mail row, due later
+        seen = []
+
+        def first_email(messages):
+            # By the first e-mail, every row already shows in the portal.
+            seen.append(
+                (
+                    Notification.objects.count(),
+                    set(Reminder.objects.exclude(recipient=staff).values_list("state", flat=True)),
+                )
+            )
+
+        flaky.before_send = first_email
+        flaky.failures = 1
+        assert notifications.send_pending() == {"portal": 1, "digest": 1, "retry": 1}
+        assert seen == [(3, {ReminderState.PORTAL_ONLY, ReminderState.AWAITING_DIGEST})]
+
+    def test_failures_in_a_row_pause_emails_without_spending_the_others_tries(
+        self, frozen, settings, flaky, caplog, many
+    ):
+        settings.REMINDERS_PAUSE_AFTER_FAILURES = 3
+        settings.REMINDERS_PAUSE_MINUTES = 15
+        flaky.failures = 10_000
+        assert notifications.send_pending() == {"retry": 3, "paused": 1}
+        attempts = sorted(Reminder.objects.values_list("attempts", flat=True))
+        assert attempts == [0, 0, 1, 1, 1]  # two rows were not tried at all
+        assert Notification.objects.count() == 5  # but everybody has the portal notification
+        assert notifications.email_paused_until() == NOW + timedelta(minutes=15)
+        paused_logs = [r for r in caplog.records if "e-mail paused until" in r.getMessage()]
+        assert len(paused_logs) == 1 and paused_logs[0].levelname == "ERROR"
+
+        # While paused, passes try nothing (not even the rows whose backoff ran out).
+        frozen.shift(timedelta(minutes=10))
+        assert notifications.send_pending() == {"paused": 1}
+        assert notifications.send_digests() == {"paused": 1}
+        assert sorted(Reminder.objects.values_list("attempts", flat=True)) == attempts
+        assert len([r for r in caplog.records if "e-mail paused until" in r.getMessage()]) == 1
+
+        # The server is back after the pause: every e-mail goes out once.
+        flaky.failures = 0
+        frozen.shift(timedelta(minutes=5))
+        assert notifications.send_pending() == {"sent": 5}
+        assert len(mail.outbox) == 5 and Notification.objects.count() == 5
+
+    def test_a_success_between_failures_does_not_pause(self, settings, flaky, many):
+        settings.REMINDERS_PAUSE_AFTER_FAILURES = 2
+        flaky.refused = {"lanhdao@example.test", "canbo_b@example.test"}  # 2nd and 4th
+        assert notifications.send_pending() == {"sent": 3, "retry": 2}
+        assert notifications.email_paused_until() is None
+
+    def test_a_failed_digest_counts_towards_the_pause(self, settings, flaky, many):
+        settings.REMINDERS_PAUSE_AFTER_FAILURES = 2
+        for user in many:
+            choose(user, Delivery.DAILY_DIGEST)
+        notifications.send_pending()
+        flaky.failures = 10_000
+        assert notifications.send_digests() == {"retry": 2, "paused": 1}
+        assert Reminder.objects.filter(attempts=0).count() == 3
+
+    def test_smtp_connections_time_out(self, settings):
+        from django.conf import global_settings
+
+        from khuyencong import settings as portal_settings
+
+        assert global_settings.EMAIL_TIMEOUT is None  # Django would wait forever
+        assert portal_settings.EMAIL_TIMEOUT == 10
+
+
+@pytest.mark.django_db
+class TestTimeLimit:
+    def test_the_soft_time_limit_gives_the_row_back_and_ends_the_pass(
+        self, frozen, flaky, caplog, many
+    ):
+        sent = []
+
+        def out_of_time_at_the_second(messages):
+            if len(sent) == 1:
+                raise SoftTimeLimitExceeded()
+            sent.append(messages)
+
+        flaky.before_send = out_of_time_at_the_second
+        assert notifications.send_pending() == {"sent": 1, "stopped": 1}
+        assert len(mail.outbox) == 1
+        # Not a mail failure: nothing is marked failed or retried, no try is spent, no claim left.
+        rows = list(Reminder.objects.order_by("pk"))
+        assert [r.state for r in rows] == ["sent"] + ["pending"] * 4
+        assert [r.attempts for r in rows] == [1, 0, 0, 0, 0]
+        assert all(r.claim_token is None and r.last_error == "" for r in rows)
+        assert all(r.next_attempt_at <= NOW for r in rows[1:])
+        assert not [r for r in caplog.records if "failed" in r.getMessage()]
+
+        # The next pass (another task) sends the rest, each once.
+        flaky.before_send = None
+        assert notifications.send_pending() == {"sent": 4}
+        assert sorted(m.to[0] for m in mail.outbox) == sorted(u.email for u in many)
+
+    def test_the_task_stops_cleanly_and_leaves_the_digests_for_later(
+        self, monkeypatch, flaky, many
+    ):
+        from khuyencong import tasks
+
+        def out_of_time(messages):
+            raise SoftTimeLimitExceeded()
+
+        flaky.before_send = out_of_time
+        digests = []
+        monkeypatch.setattr(notifications, "send_digests", lambda **kw: digests.append(kw))
+        app.conf.task_always_eager = True
+        try:
+            assert tasks.send_pending_reminders.apply().get() == {"stopped": 1}
+        finally:
+            app.conf.task_always_eager = False
+        assert digests == [] and Reminder.objects.filter(state="pending").count() == 5
+
+
+@pytest.mark.django_db
+class TestResend:
+    def test_it_puts_back_finished_rows_only(self, district_a, staff, manager, officer):
+        choose(manager, Delivery.DAILY_DIGEST)
+        notify(district_a, staff, manager, officer)
+        notifications.send_pending()
+        Reminder.objects.filter(recipient=officer).update(state=ReminderState.FAILED)
+        # The digest row is on its way: left alone.
+        assert notifications.resend(Reminder.objects.all()) == 2
+        assert notifications.send_pending() == {"sent": 2}
+        assert len(mail.outbox) == 4
+        assert Notification.objects.count() == 3  # the portal notification is not repeated
+
+    def test_the_admin_action_resends_once(self, client, admin_user, district_a, staff, manager):
+        notify(district_a, staff, manager)
+        notifications.send_pending()
+        Reminder.objects.update(state=ReminderState.FAILED, last_error="SMTP down")
+        chosen = list(Reminder.objects.values_list("pk", flat=True))
+        client.force_login(admin_user)
+        url = reverse("admin:khuyencong_reminder_changelist")
+        for _twice in range(2):
+            page = client.post(url, {"action": "resend", "_selected_action": chosen}, follow=True)
+        assert "0 nhắc việc vào hàng chờ gửi lại" in page.content.decode()
+        assert "2 nhắc việc đang chờ gửi được giữ nguyên" in page.content.decode()
+        mail.outbox.clear()
+        assert notifications.send_pending() == {"sent": 2}
+        assert notifications.send_pending() == {}
+        assert len(mail.outbox) == 2
+
+    def test_the_command_resends_failed_rows_of_a_kind_since_a_day(
+        self, frozen, district_a, staff, manager, capsys
+    ):
+        notify(district_a, staff, manager)
+        notify(district_a, staff, kind="other_kind")
+        notify(district_a, manager, day=TODAY - timedelta(days=5))
+        notifications.send_pending()
+        Reminder.objects.exclude(recipient=staff, kind=KIND).update(state=ReminderState.FAILED)
+        call_command("resend_reminders", "--failed", "--since", TODAY.isoformat(), "--kind", KIND)
+        assert "1 reminder(s) put back" in capsys.readouterr().out
+        assert set(Reminder.objects.filter(state="pending").values_list("kind", "day")) == {
+            (KIND, TODAY)
+        }
+        call_command("resend_reminders", "--since", "01/03/2026", "--dry-run")
+        assert "3 reminder(s) would be resent" in capsys.readouterr().out
+        with pytest.raises(CommandError):
+            call_command("resend_reminders")
+        with pytest.raises(CommandError):
+            call_command("resend_reminders", "--kind", "no_such_kind")
 
 
 @pytest.mark.django_db

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from khuyencong import notifications
 from khuyencong.models import Notification, Reminder, Role
+from khuyencong.ops import stamps
 from projects.models import (
     AcceptanceReview,
     Allocation,
@@ -113,9 +114,29 @@ class TestWaiting:
         rules.scan()
         assert who(rules.AWAITING_RESUBMISSION) == {"canbo_a"}
 
-    def test_a_returned_project_filed_by_staff_goes_to_the_officers_of_its_locality_only(
-        self, commune_a1, officer, other_officer, staff
+    def test_a_returned_project_filed_by_staff_goes_to_its_author_and_the_local_officers(
+        self, commune_a1, officer, other_officer, staff, staff2
     ):
+        make_project(commune_a1, status=Status.RETURNED, changed_days_ago=20, created_by=staff)
+        rules.scan()
+        assert who(rules.AWAITING_RESUBMISSION) == {"trungtam", "canbo_a"}
+
+    def test_a_returned_project_is_reminded_to_its_author_whoever_they_are_once(
+        self, commune_a1, officer, manager
+    ):
+        make_project(commune_a1, status=Status.RETURNED, changed_days_ago=20, created_by=manager)
+        make_project(commune_a1, status=Status.RETURNED, changed_days_ago=20, created_by=officer)
+        rules.scan()
+        assert sorted(
+            Reminder.objects.filter(kind=rules.AWAITING_RESUBMISSION.code).values_list(
+                "recipient__username", flat=True
+            )
+        ) == ["canbo_a", "canbo_a", "lanhdao"]  # the officer once for their own project
+        assert rules.AWAITING_RESUBMISSION in notifications.kinds_for(manager)
+
+    def test_an_inactive_author_is_not_reminded(self, commune_a1, officer, staff):
+        staff.is_active = False
+        staff.save()
         make_project(commune_a1, status=Status.RETURNED, changed_days_ago=20, created_by=staff)
         rules.scan()
         assert who(rules.AWAITING_RESUBMISSION) == {"canbo_a"}
@@ -560,8 +581,8 @@ class TestConcurrentScans:
             Reminder.objects,
             "bulk_create",
         )
-        assert found == [9, 9]
-        assert Reminder.objects.count() == 3 * 2 + 3 * 1
+        # Each reports only the rows it inserted: together, exactly what is stored.
+        assert sum(found) == Reminder.objects.count() == 3 * 2 + 3 * 1
 
     def test_two_senders_at_once_send_each_email_once(
         self, monkeypatch, commune_a1, staff, staff2, manager
@@ -585,3 +606,77 @@ class TestConcurrentScans:
         )
         assert Notification.objects.count() == 6
         assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db
+class TestCatchUp:
+    """The daily scan at 07:00 (REMINDERS_SCAN_TIME) missed while the broker was down."""
+
+    def at(self, frozen, day: date, hh: int, mm: int):
+        frozen.move_to(datetime(day.year, day.month, day.day, hh, mm, tzinfo=NOW.tzinfo))
+
+    def stamped(self, day: date, hh: int, mm: int):
+        stamps.stamp(
+            stamps.REMINDER_SCAN,
+            at=datetime(day.year, day.month, day.day, hh, mm, tzinfo=NOW.tzinfo),
+        )
+
+    def test_it_catches_up_when_no_scan_ran_since_todays_time(self, frozen):
+        yesterday = TODAY - timedelta(days=1)
+        self.stamped(yesterday, 7, 1)
+        self.at(frozen, TODAY, 6, 59)
+        assert not rules.scan_missed()  # yesterday's ran; today's is not due yet
+        self.at(frozen, TODAY, 7, 10)
+        assert not rules.scan_missed()  # today's may still be running
+        self.at(frozen, TODAY, 7, 20)
+        assert rules.scan_missed()
+        self.stamped(TODAY, 7, 21)
+        assert not rules.scan_missed()
+        self.at(frozen, TODAY, 23, 59)
+        assert not rules.scan_missed()
+
+    def test_a_scan_missed_yesterday_is_caught_up_before_todays_time(self, frozen):
+        self.stamped(TODAY - timedelta(days=2), 7, 1)
+        self.at(frozen, TODAY, 6, 0)
+        assert rules.scan_missed()
+
+    def test_the_scan_time_is_a_setting_and_a_new_install_scans(self, frozen, settings):
+        settings.REMINDERS_SCAN_TIME = (9, 30)
+        self.at(frozen, TODAY, 9, 40)
+        assert not rules.scan_missed()
+        self.at(frozen, TODAY, 9, 50)
+        assert rules.scan_missed()
+
+    def test_the_catch_up_task_scans_once(self, frozen, monkeypatch, commune_a1, staff):
+        from khuyencong.celery import app
+        from projects.reminders import tasks
+
+        make_project(commune_a1, changed_days_ago=10, responsible_officer=staff)
+        self.stamped(TODAY - timedelta(days=1), 7, 1)
+        sending = []
+        monkeypatch.setattr(tasks.send_pending_reminders, "delay", lambda: sending.append(1))
+        app.conf.task_always_eager = True
+        try:
+            assert tasks.catch_up_scan.apply().get() == 1
+            assert tasks.catch_up_scan.apply().get() is None  # stamped: not missed any more
+            # Even a scan run again the same day stores nothing twice.
+            assert tasks.scan_reminders.apply().get() == 0
+        finally:
+            app.conf.task_always_eager = False
+        assert Reminder.objects.count() == 1 and sending == [1, 1]
+
+    def test_a_starting_worker_asks_for_the_catch_up(self, settings, monkeypatch):
+        from khuyencong import celery
+
+        sent = []
+        monkeypatch.setattr(celery.app, "send_task", lambda name, **kw: sent.append(name))
+        celery.catch_up_a_missed_scan(sender=None)
+        assert sent == ["projects.reminders.tasks.catch_up_scan"]
+        settings.REMINDERS_CATCH_UP_ON_WORKER_START = False
+        celery.catch_up_a_missed_scan(sender=None)
+        assert len(sent) == 1
+
+    def test_beat_checks_for_a_missed_scan_regularly(self, settings):
+        entry = settings.CELERY_BEAT_SCHEDULE["reminders-catch-up-scan"]
+        assert entry["task"] == "projects.reminders.tasks.catch_up_scan"
+        assert entry["schedule"] == settings.REMINDERS_CATCH_UP_EVERY_MINUTES * 60
