@@ -181,29 +181,26 @@ class ProjectForm(forms.ModelForm):
             )
 
     def _check_norm(self, data, total):
-        if self.instance.norm_override_reason:
-            return
+        """Warn, not refuse: an application above the norm is saved as a draft marked
+        "vượt định mức — chờ Lãnh đạo cho phép", so the manager decides on the real figure;
+        submitting waits for the override (workflow.submit)."""
+        self.norm_warning = ""
         activity, source = data.get("activity_type"), data.get("funding_source")
-        amount = data.get("requested_support")
-        if None in (activity, source, total, amount):
+        amount, year = data.get("requested_support"), data.get("year")
+        if None in (activity, source, total, amount, year):
             return
         check = norms.check_amount(
             activity_type_id=activity.pk,
             funding_source_id=source.pk,
             total_cost=total,
             amount=amount,
-            on=self.today,
+            on=norms.application_date(
+                year=year, created=self.instance.created_at, today=self.today
+            ),
         )
-        if check.exceeded:
-            self.add_error(
-                "requested_support",
-                check.message
-                + " "
-                + _(
-                    "Hãy giảm kinh phí đề nghị; nếu cần vượt định mức, Lãnh đạo phê duyệt "
-                    "vượt định mức (nêu lý do) trên trang đề án."
-                ),
-            )
+        allowed = self.instance.norm_override_amount
+        if check.exceeded and (allowed is None or amount > allowed):
+            self.norm_warning = check.message
 
     def project_fields(self) -> dict:
         """Cleaned values as keyword arguments for workflow.create_project."""
@@ -319,10 +316,25 @@ class CancelForm(ActionForm):
 
 
 class NormOverrideForm(ActionForm):
+    amount = MoneyField(label=_("Cho phép kinh phí hỗ trợ đến (đồng)"))
     reason = reason_field(
         _("Lý do phê duyệt vượt định mức"),
         _("Lý do được lưu vào hồ sơ đề án và lịch sử thay đổi."),
     )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, project=project, **kwargs)
+        # The request as the manager sees it now: what is allowed is this figure, not whatever
+        # the request has become by the time the form is sent.
+        self.fields["amount"].initial = project.requested_support
+        self.fields["amount"].help_text = _(
+            "Kinh phí đề nghị hiện nay: %(requested)s; mức tối đa theo định mức: %(limit)s. "
+            "Đề án được nộp, thẩm định và phê duyệt với kinh phí không quá mức cho phép; "
+            "nâng kinh phí cao hơn thì phải phê duyệt vượt định mức lại."
+        ) % {
+            "requested": format_vnd(project.requested_support),
+            "limit": format_vnd(project.norm_limit) if project.norm_limit is not None else "—",
+        }
 
 
 # --- documents and comments -----------------------------------------------------------------
