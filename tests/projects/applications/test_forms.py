@@ -8,10 +8,11 @@ import datetime
 import pytest
 from django import forms as django_forms
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from projects.applications import workflow
 from projects.applications.forms import DocumentForm, ProjectForm
-from projects.models import Programme, SupportNorm
+from projects.models import Programme, Project, SupportNorm
 from tests.projects.screens import M, at_state, form_values
 
 TODAY = datetime.date(2026, 3, 1)
@@ -21,6 +22,11 @@ TODAY = datetime.date(2026, 3, 1)
 class TestProjectForm:
     def form(self, user, instance=None, **overrides):
         return ProjectForm(form_values(**overrides), user=user, instance=instance, today=TODAY)
+
+    def warning(self, user, instance, **overrides):
+        form = self.form(user, instance=instance, **overrides)
+        assert form.is_valid(), form.errors
+        return form.norm_warning
 
     def test_a_valid_application(self, officer, machinery, local_source, commune_a1):
         form = self.form(
@@ -32,7 +38,7 @@ class TestProjectForm:
         assert form.is_valid(), form.errors
         assert form.cleaned_data["other_funds"] == 0
 
-    def test_the_norm_of_the_application_date_applies(
+    def test_the_norm_of_the_application_date_is_a_warning_not_a_refusal(
         self, officer, machinery, national_source, commune_a1
     ):
         values = {
@@ -56,12 +62,33 @@ class TestProjectForm:
             legal_basis="Quy định mới (thử nghiệm)",
         )
         form = self.form(officer, **values)
-        assert not form.is_valid()
-        error = form.errors["requested_support"][0]
-        assert "vượt định mức 150.000.000 ₫" in error
-        assert "Quy định mới (thử nghiệm)" in error
+        # Saved as a draft all the same, so the manager decides on the real figure.
+        assert form.is_valid(), form.errors
+        assert "vượt định mức 150.000.000 ₫" in form.norm_warning
+        assert "Quy định mới (thử nghiệm)" in form.norm_warning
 
-    def test_a_manager_override_on_the_project_lifts_the_norm(
+    def test_an_application_filed_in_2017_is_measured_by_the_norm_of_2017(
+        self, officer, make_project, national_source
+    ):
+        # 250 of 600 million: above the 2014 cap (200), within the 2018 cap (300).
+        project = make_project(officer, funding_source=national_source, year=2017)
+        filed = timezone.make_aware(datetime.datetime(2017, 6, 1, 9))
+        Project.objects.filter(pk=project.pk).update(created_at=filed)
+        project.refresh_from_db()
+        values = {
+            "activity_type": project.activity_type_id,
+            "funding_source": national_source.pk,
+            "locality": project.locality_id,
+            "year": "2017",
+            "total_cost": "600.000.000",
+            "requested_support": "250.000.000",
+            "counterpart_funds": "350.000.000",
+        }
+        form = self.form(officer, instance=project, **values)
+        assert form.is_valid(), form.errors
+        assert "200.000.000 ₫" in form.norm_warning
+
+    def test_a_manager_override_silences_the_warning_up_to_its_amount(
         self, officer, manager, make_project, national_source
     ):
         project = make_project(
@@ -75,11 +102,16 @@ class TestProjectForm:
             "requested_support": "500.000.000",
             "counterpart_funds": "500.000.000",
         }
-        assert not self.form(officer, instance=project, **values).is_valid()
-        project = workflow.override_norm(
-            project=project, by=manager, reason="Vùng đặc biệt khó khăn"
+        project = workflow.edit_project(
+            project=project, by=officer, requested_support=500 * M, counterpart_funds=500 * M
         )
-        assert self.form(officer, instance=project, **values).is_valid()
+        assert self.warning(officer, project, **values)
+        project = workflow.override_norm(
+            project=project, by=manager, amount=500 * M, reason="Vùng đặc biệt khó khăn"
+        )
+        assert not self.warning(officer, project, **values)
+        values |= {"requested_support": "600.000.000", "counterpart_funds": "400.000.000"}
+        assert self.warning(officer, project, **values)
 
     def test_neither_facility_nor_locality_is_an_error(self, officer, machinery, local_source):
         form = self.form(officer, activity_type=machinery.pk, funding_source=local_source.pk)

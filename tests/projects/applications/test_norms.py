@@ -63,3 +63,20 @@ def test_overlapping_norms_are_refused(machinery, national_source):
     )
     with pytest.raises(ValidationError, match="Đã có định mức khác"):
         norm.full_clean()
+
+
+class TestApplicationDate:
+    def test_it_is_the_day_the_application_was_drawn_up(self):
+        created = datetime.datetime(2017, 6, 1, 20, tzinfo=datetime.UTC)  # 03:00 on 2/6 in Hà Nội
+        assert norms.application_date(year=2017, created=created) == datetime.date(2017, 6, 2)
+        # Filed the year before its plan year (national registration by 20/05).
+        created = datetime.datetime(2016, 5, 1, 9, tzinfo=datetime.UTC)
+        assert norms.application_date(year=2017, created=created) == datetime.date(2016, 5, 1)
+
+    def test_a_new_application_is_dated_today(self):
+        today = datetime.date(2026, 3, 1)
+        assert norms.application_date(year=2026, today=today) == today
+
+    def test_one_entered_after_its_plan_year_takes_mid_plan_year(self):
+        today = datetime.date(2018, 3, 1)
+        assert norms.application_date(year=2017, today=today) == datetime.date(2017, 7, 1)
