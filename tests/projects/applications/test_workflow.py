@@ -1,11 +1,10 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from projects.applications import workflow
 from projects.applications.workflow import TransitionError
-from django.utils import timezone
-
 from projects.models import Allocation, NormStatus, Project, ProjectEvent, Status
 
 M = 1_000_000
