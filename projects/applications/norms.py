@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khuyencong.money import format_vnd
-from projects.models import NormStatus, Project, SupportNorm
+from projects.models import NormStatus, Project, Status, SupportNorm
 
 
 @dataclass
@@ -125,3 +125,34 @@ def status(project: Project, check: NormCheck) -> str:
     if allowed is not None and check.requested <= allowed:
         return NormStatus.ALLOWED
     return NormStatus.AWAITING
+
+
+# Requests still being decided; a decided project keeps the limit it was decided under.
+UNDECIDED = (Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPRAISED)
+
+
+def refresh_undecided_limits(*, activity_type_id: int, funding_source_id: int) -> int:
+    """Re-store the limit of undecided projects after a norm of theirs changed; how many.
+
+    Connected to SupportNorm's saves and deletions (projects/apps.py): the norms pages live in
+    planning, which may not import this package, and the list's filter reads the stored limit.
+    """
+    projects = Project.objects.filter(
+        activity_type_id=activity_type_id,
+        funding_source_id=funding_source_id,
+        status__in=UNDECIDED,
+    )
+    changed = 0
+    for project in projects:
+        limit = check_project(project).limit
+        if limit != project.norm_limit:
+            # A derived figure, not an edit of the application: no history row.
+            Project.objects.filter(pk=project.pk).update(norm_limit=limit)
+            changed += 1
+    return changed
+
+
+def on_norm_changed(sender, instance, **kwargs):
+    refresh_undecided_limits(
+        activity_type_id=instance.activity_type_id, funding_source_id=instance.funding_source_id
+    )

@@ -261,7 +261,7 @@ def edit_project(*, project: Project, by: User, **fields) -> Project:
 # --- the norm and its override --------------------------------------------------------------
 
 # An override matters only while the request is still being decided.
-OVERRIDE_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPRAISED})
+OVERRIDE_STATUSES = frozenset(norms.UNDECIDED)
 
 
 def require_within_norm(project: Project, *, amount: int) -> norms.NormCheck:

@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from projects.applications import norms
 from projects.models import SupportNorm
@@ -80,3 +81,26 @@ class TestApplicationDate:
     def test_one_entered_after_its_plan_year_takes_mid_plan_year(self):
         today = datetime.date(2018, 3, 1)
         assert norms.application_date(year=2017, today=today) == datetime.date(2017, 7, 1)
+
+
+def test_a_changed_norm_re_stores_the_limit_of_undecided_requests(
+    make_project, walk, officer, staff, manager, machinery, national_source
+):
+    # 250 of 600 million, within 300 million.
+    draft = make_project(officer, funding_source=national_source)
+    submitted = walk(
+        make_project(officer, funding_source=national_source),
+        "submitted",
+        officer=officer,
+        staff=staff,
+        manager=manager,
+    )
+    norm = SupportNorm.objects.in_force(timezone.localdate()).get(
+        activity_type=machinery, funding_source=national_source
+    )
+    norm.max_amount = 200 * M
+    norm.save()
+    for project in (draft, submitted):
+        project.refresh_from_db()
+        assert project.norm_limit == 200 * M
+        assert project.over_norm
