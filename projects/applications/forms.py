@@ -28,7 +28,6 @@ from khuyencong.forms import (
 )
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
-from projects.applications import norms
 from projects.models import (
     ActivityType,
     Allocation,
@@ -152,8 +151,8 @@ class ProjectForm(forms.ModelForm):
         for name in ("counterpart_funds", "other_funds", *OUTCOME_INPUTS):
             if name not in self.errors and data.get(name) is None:
                 data[name] = 0
-        # The norm is measured on the total as typed, even when the parts do not add up yet.
-        total_cost = data.get("total_cost")
+        # A request above the norm is not an error here: the application is saved as a draft
+        # marked for the manager (workflow.edit_project), and submitting waits for an override.
         self._check_funds_add_up(data)
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -162,7 +161,6 @@ class ProjectForm(forms.ModelForm):
                 _("Ngày kết thúc (%(end)s) phải trùng hoặc sau ngày bắt đầu (%(start)s).")
                 % {"end": f"{end:%d/%m/%Y}", "start": f"{start:%d/%m/%Y}"},
             )
-        self._check_norm(data, total_cost)
         return data
 
     def _check_funds_add_up(self, data):
@@ -179,28 +177,6 @@ class ProjectForm(forms.ModelForm):
                 )
                 % {"total": format_vnd(total), "sum": format_vnd(sum(parts))},
             )
-
-    def _check_norm(self, data, total):
-        """Warn, not refuse: an application above the norm is saved as a draft marked
-        "vượt định mức — chờ Lãnh đạo cho phép", so the manager decides on the real figure;
-        submitting waits for the override (workflow.submit)."""
-        self.norm_warning = ""
-        activity, source = data.get("activity_type"), data.get("funding_source")
-        amount, year = data.get("requested_support"), data.get("year")
-        if None in (activity, source, total, amount, year):
-            return
-        check = norms.check_amount(
-            activity_type_id=activity.pk,
-            funding_source_id=source.pk,
-            total_cost=total,
-            amount=amount,
-            on=norms.application_date(
-                year=year, created=self.instance.created_at, today=self.today
-            ),
-        )
-        allowed = self.instance.norm_override_amount
-        if check.exceeded and (allowed is None or amount > allowed):
-            self.norm_warning = check.message
 
     def project_fields(self) -> dict:
         """Cleaned values as keyword arguments for workflow.create_project."""
