@@ -7,11 +7,20 @@ class ProjectsConfig(AppConfig):
     verbose_name = _("Đề án khuyến công")
 
     def ready(self):
-        # Close-out transitions register themselves with the workflow on import; load them
-        # at start-up so every screen sees the whole life of a project. The reminder tasks
-        # live outside `projects.tasks`, where Celery's autodiscovery would look.
+        from django.db.models.signals import post_delete, post_save
+
+        from projects.applications import norms
         from projects.closeout import disbursements, steps  # noqa: F401
+        from projects.models import SupportNorm
+        from projects.reminders import tasks  # noqa: F401
+
+        # Close-out transitions register themselves with the workflow on import (above); load
+        # them at start-up so every screen sees the whole life of a project. The reminder tasks
+        # live outside `projects.tasks`, where Celery's autodiscovery would look.
+        # A norm changed on the norms pages (planning, which may not import applications)
+        # re-stores the limit of the requests it governs, which the project list filters on.
+        post_save.connect(norms.on_norm_changed, sender=SupportNorm, dispatch_uid="norm_saved")
+        post_delete.connect(norms.on_norm_changed, sender=SupportNorm, dispatch_uid="norm_deleted")
 
         # Who is told when a step is taken: connects to workflow.step_taken.
         from projects.process import turns  # noqa: F401
-        from projects.reminders import tasks  # noqa: F401

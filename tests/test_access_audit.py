@@ -138,14 +138,13 @@ def _side(name, *, district, commune, officer, staff, manager, allocation, secto
         start_date=datetime.date(LAST, 3, 1),
         end_date=datetime.date(LAST, 12, 31),
     )
-    workflow.submit(project=project, by=officer, today=datetime.date(LAST, 1, 20))
+    workflow.submit(project=project, by=officer)
     workflow.appraise(
         project=project,
         by=staff,
         recommended_amount=200_000_000,
         opinion="Đủ điều kiện",
         no_conflict=True,
-        today=datetime.date(LAST, 2, 1),
     )
     project = workflow.approve(
         project=project,

@@ -8,9 +8,22 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from khuyencong import excel
+from khuyencong.money import format_vnd
+from projects.models import NormStatus
 
 MONEY_FORMAT = "#,##0"
 DATE_FORMAT = "dd/mm/yyyy"
+
+
+def _norm_cell(project) -> str:
+    """Empty within the norm; otherwise whether and up to what a manager allowed it."""
+    if not project.over_norm:
+        return ""
+    if project.norm_override_covers_request:
+        return _("Đã cho phép đến %(amount)s") % {
+            "amount": format_vnd(project.norm_override_amount)
+        }
+    return str(NormStatus.AWAITING.label)
 
 
 def _columns():
@@ -33,6 +46,7 @@ def _columns():
         (_("Ngày bắt đầu"), 12, lambda p: p.start_date, DATE_FORMAT),
         (_("Ngày kết thúc"), 12, lambda p: p.end_date, DATE_FORMAT),
         (_("Trạng thái"), 18, lambda p: p.get_status_display(), None),
+        (_("Vượt định mức"), 30, _norm_cell, None),
         (
             _("Cán bộ phụ trách"),
             22,

@@ -10,7 +10,7 @@ from khuyencong.filters import ALL, LocalityFilter, UserFilter, year_choices
 from khuyencong.models import Role, User
 from khuyencong.text import fold
 from projects.applications.forms import FacilityChoiceField
-from projects.models import ActivityType, FundingSource, Project, Status
+from projects.models import ActivityType, FundingSource, NormStatus, Project, Status
 
 
 class FacilityFilter(django_filters.ModelChoiceFilter):
@@ -46,6 +46,19 @@ class ProjectFilter(django_filters.FilterSet):
     )
     facility = FacilityFilter(
         label=_("Cơ sở"), queryset=None, empty_label=ALL, widget=forms.HiddenInput
+    )
+    # Read from the stored limit and override amount (kept in step by the rule functions), so
+    # an inspector lists the overrides with one plain query.
+    norm = django_filters.ChoiceFilter(
+        label=_("Vượt định mức"),
+        choices=[
+            ("co", _("Có (vượt định mức)")),
+            ("khong", _("Không (trong định mức)")),
+            ("da-cho-phep", _("Lãnh đạo đã cho phép")),
+            ("cho-cho-phep", _("Chờ Lãnh đạo cho phép")),
+        ],
+        method="by_norm",
+        empty_label=ALL,
     )
     responsible_officer = UserFilter(label=_("Cán bộ phụ trách"), queryset=None, empty_label=ALL)
     sort = django_filters.OrderingFilter(
@@ -86,3 +99,16 @@ class ProjectFilter(django_filters.FilterSet):
 
     def in_subtree(self, queryset, name, value):
         return queryset.filter(locality__path__startswith=value.path)
+
+    def by_norm(self, queryset, name, value):
+        if value == "co":
+            return queryset.exclude(NormStatus.q(NormStatus.WITHIN))
+        return queryset.filter(
+            NormStatus.q(
+                {
+                    "khong": NormStatus.WITHIN,
+                    "da-cho-phep": NormStatus.ALLOWED,
+                    "cho-cho-phep": NormStatus.AWAITING,
+                }[value]
+            )
+        )

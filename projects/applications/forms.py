@@ -28,7 +28,6 @@ from khuyencong.forms import (
 )
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
-from projects.applications import norms
 from projects.models import (
     ActivityType,
     Allocation,
@@ -152,8 +151,8 @@ class ProjectForm(forms.ModelForm):
         for name in ("counterpart_funds", "other_funds", *OUTCOME_INPUTS):
             if name not in self.errors and data.get(name) is None:
                 data[name] = 0
-        # The norm is measured on the total as typed, even when the parts do not add up yet.
-        total_cost = data.get("total_cost")
+        # A request above the norm is not an error here: the application is saved as a draft
+        # marked for the manager (workflow.edit_project), and submitting waits for an override.
         self._check_funds_add_up(data)
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
@@ -162,7 +161,6 @@ class ProjectForm(forms.ModelForm):
                 _("Ngày kết thúc (%(end)s) phải trùng hoặc sau ngày bắt đầu (%(start)s).")
                 % {"end": f"{end:%d/%m/%Y}", "start": f"{start:%d/%m/%Y}"},
             )
-        self._check_norm(data, total_cost)
         return data
 
     def _check_funds_add_up(self, data):
@@ -178,31 +176,6 @@ class ProjectForm(forms.ModelForm):
                     "vốn đối ứng + nguồn khác (hiện là %(sum)s)."
                 )
                 % {"total": format_vnd(total), "sum": format_vnd(sum(parts))},
-            )
-
-    def _check_norm(self, data, total):
-        if self.instance.norm_override_reason:
-            return
-        activity, source = data.get("activity_type"), data.get("funding_source")
-        amount = data.get("requested_support")
-        if None in (activity, source, total, amount):
-            return
-        check = norms.check_amount(
-            activity_type_id=activity.pk,
-            funding_source_id=source.pk,
-            total_cost=total,
-            amount=amount,
-            on=self.today,
-        )
-        if check.exceeded:
-            self.add_error(
-                "requested_support",
-                check.message
-                + " "
-                + _(
-                    "Hãy giảm kinh phí đề nghị; nếu cần vượt định mức, Lãnh đạo phê duyệt "
-                    "vượt định mức (nêu lý do) trên trang đề án."
-                ),
             )
 
     def project_fields(self) -> dict:
@@ -319,10 +292,25 @@ class CancelForm(ActionForm):
 
 
 class NormOverrideForm(ActionForm):
+    amount = MoneyField(label=_("Cho phép kinh phí hỗ trợ đến (đồng)"))
     reason = reason_field(
         _("Lý do phê duyệt vượt định mức"),
         _("Lý do được lưu vào hồ sơ đề án và lịch sử thay đổi."),
     )
+
+    def __init__(self, *args, project, **kwargs):
+        super().__init__(*args, project=project, **kwargs)
+        # The request as the manager sees it now: what is allowed is this figure, not whatever
+        # the request has become by the time the form is sent.
+        self.fields["amount"].initial = project.requested_support
+        self.fields["amount"].help_text = _(
+            "Kinh phí đề nghị hiện nay: %(requested)s; mức tối đa theo định mức: %(limit)s. "
+            "Đề án được nộp, thẩm định và phê duyệt với kinh phí không quá mức cho phép; "
+            "nâng kinh phí cao hơn thì phải phê duyệt vượt định mức lại."
+        ) % {
+            "requested": format_vnd(project.requested_support),
+            "limit": format_vnd(project.norm_limit) if project.norm_limit is not None else "—",
+        }
 
 
 # --- documents and comments -----------------------------------------------------------------

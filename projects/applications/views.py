@@ -6,12 +6,13 @@ Every project comes through `get_project` (scoped by locality: another locality'
 refused transition comes back as a Vietnamese message, never a 500.
 """
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from khuyencong import access, audit
 from khuyencong.models import AuditKind, Role
+from khuyencong.money import format_vnd
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
 from projects.applications.forms import (
@@ -29,7 +31,7 @@ from projects.applications.forms import (
     ProjectForm,
 )
 from projects.applications.workflow import TransitionError
-from projects.models import ActivityType, FundingSource, Project
+from projects.models import ActivityType, FundingSource, NormStatus, Project
 
 
 def get_project(request, pk) -> Project:
@@ -111,6 +113,7 @@ def project_create(request):
                 _("Đã lập đề án %(code)s (Nháp). Hãy tải hồ sơ lên và nộp đề án khi đủ.")
                 % {"code": project.code},
             )
+            _warn_over_norm(request, project)
             return redirect(project)
     return render(request, "projects/form.html", {"form": form, "project": None})
 
@@ -131,23 +134,41 @@ def project_edit(request, pk):
         return redirect(project)
     form = ProjectForm(request.POST or None, instance=project, user=request.user)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            current = Project.objects.select_for_update().get(pk=project.pk)
-            if not workflow.can_edit_details(current, request.user):
-                messages.error(request, _("Đề án vừa được chuyển trạng thái, không sửa được nữa."))
-                return redirect(project)
-            edited = form.save(commit=False)
-            edited._change_reason = _("Sửa đề án")
-            edited.save()
+        try:
+            edited = workflow.edit_project(
+                project=project, by=request.user, **form.project_fields()
+            )
+        except TransitionError as error:
+            messages.error(request, str(error))
+            return redirect(project)
         messages.success(request, _("Đã lưu đề án %(code)s.") % {"code": project.code})
+        _warn_over_norm(request, edited)
         return redirect(project)
     return render(request, "projects/form.html", {"form": form, "project": project})
+
+
+def _warn_over_norm(request, project: Project) -> None:
+    if project.norm_status == NormStatus.AWAITING:
+        messages.warning(
+            request,
+            _(
+                "Kinh phí đề nghị %(requested)s vượt định mức (tối đa %(limit)s): đề án được "
+                "lưu nháp, đánh dấu “vượt định mức — chờ Lãnh đạo cho phép”, và chỉ nộp được "
+                "sau khi Lãnh đạo phê duyệt vượt định mức."
+            )
+            % {
+                "requested": format_vnd(project.requested_support),
+                "limit": format_vnd(project.norm_limit),
+            },
+        )
 
 
 @login_required
 @require_GET
 def norm_hint(request):
-    """The norm in force today for the activity type and source the form has (htmx partial)."""
+    """The norm for the activity type and source the form has (htmx partial), at the
+    application's date: the form sends the plan year and, for a saved application, the day it
+    was drawn up (the hint only informs; the rule functions look the date up themselves)."""
     context = {"norm": None, "limit": None, "exceeded": False}
     try:
         activity_id = int(request.GET.get("activity_type") or 0)
@@ -163,6 +184,16 @@ def norm_hint(request):
             return None
 
     total, requested = amount("total_cost"), amount("requested_support")
+    today = timezone.localdate()
+    try:
+        filed = datetime.date.fromisoformat(request.GET.get("ngay_lap", ""))
+    except ValueError:
+        filed = today
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = today.year
+    on = norms.application_date(year=year, today=filed)
     if activity_id and source_id:
         context["asked"] = True
         check = norms.check_amount(
@@ -170,7 +201,7 @@ def norm_hint(request):
             funding_source_id=source_id,
             total_cost=total or 0,
             amount=requested or 0,
-            on=timezone.localdate(),
+            on=on,
         )
         context.update(
             norm=check.norm,

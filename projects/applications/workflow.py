@@ -232,6 +232,7 @@ def create_project(*, by: User, **fields) -> Project:
     with transaction.atomic():
         project.code = next_code(funding_source_code=project.funding_source.code, year=project.year)
         project.status_changed_at = timezone.now()
+        norms.refresh_limit(project)
         project.save()
         ProjectEvent.objects.create(
             project=project,
@@ -252,20 +253,135 @@ def can_edit_details(project: Project, user: User) -> bool:
     )
 
 
+def edit_project(*, project: Project, by: User, **fields) -> Project:
+    """Change the application while it is with its author.
+
+    A request above the norm is saved all the same (a draft marked "vượt định mức — chờ Lãnh đạo
+    cho phép"), so the manager decides on the real figure rather than on a lowered one typed to
+    get past the form; submitting is what waits for the override (`submit`).
+    """
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if not can_edit_details(locked, by):
+            raise TransitionError(_("Đề án vừa được chuyển trạng thái, không sửa được nữa."))
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        norms.refresh_limit(locked)
+        locked._change_reason = _("Sửa đề án")
+        locked.save()
+    return locked
+
+
+# --- the norm and its override --------------------------------------------------------------
+
+# An override matters only while the request is still being decided.
+OVERRIDE_STATUSES = frozenset(norms.UNDECIDED)
+
+
+def require_within_norm(project: Project, *, amount: int) -> norms.NormCheck:
+    """Refuse `amount` above the norm at the project's date unless an override covers it.
+
+    Call with the locked row: the override amount read here is the one in force. An override
+    covers up to its amount only; a request raised above it needs a new override.
+    """
+    check = norms.check_project(project, amount=amount)
+    if not check.exceeded:
+        return check
+    allowed = project.norm_override_amount
+    if allowed is None:
+        raise TransitionError(
+            check.message
+            + " "
+            + _(
+                "Lãnh đạo chưa cho phép vượt định mức: hãy giảm kinh phí, hoặc chờ Lãnh đạo "
+                "phê duyệt vượt định mức trên trang đề án."
+            )
+        )
+    if amount > allowed:
+        raise TransitionError(
+            check.message
+            + " "
+            + _(
+                "Lãnh đạo chỉ cho phép vượt định mức đến %(allowed)s; %(amount)s cần Lãnh đạo "
+                "phê duyệt vượt định mức lại."
+            )
+            % {"allowed": format_vnd(allowed), "amount": format_vnd(amount)}
+        )
+    return check
+
+
+def override_norm(*, project: Project, by: User, amount: int, reason: str) -> Project:
+    """A manager allows the request above the norm up to `amount`, with a reason that is kept.
+
+    Only a request that is above the norm can be overridden, and only while it is being decided.
+    The amount is the one the manager typed (the form offers the request as it was shown), never
+    the request read at the moment of saving: an officer raising the request meanwhile does not
+    get the raised figure allowed.
+    """
+    if not access.has_role(by, Role.MANAGER):
+        raise TransitionError(_("Chỉ Lãnh đạo được phê duyệt vượt định mức."))
+    if not access.locality_in_scope(by, project.locality):
+        raise TransitionError(_("Đề án này không thuộc địa bàn bạn phụ trách."))
+    reason = _require_text(reason, _("Hãy nêu lý do phê duyệt vượt định mức."))
+    if amount is None or amount <= 0:
+        raise TransitionError(_("Hãy nhập mức kinh phí được phép vượt định mức."))
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        if locked.status not in OVERRIDE_STATUSES:
+            raise TransitionError(
+                _(
+                    "Đề án đang ở trạng thái “%(status)s”: chỉ phê duyệt vượt định mức khi đề "
+                    "án chưa được phê duyệt."
+                )
+                % {"status": locked.get_status_display()}
+            )
+        check = norms.refresh_limit(locked)
+        if not check.exceeded:
+            raise TransitionError(
+                _(
+                    "Đề án đang trong định mức: kinh phí đề nghị %(requested)s không vượt "
+                    "mức hỗ trợ tối đa %(limit)s, không cần phê duyệt vượt định mức."
+                )
+                % {
+                    "requested": format_vnd(locked.requested_support),
+                    "limit": format_vnd(check.limit) if check.limit is not None else "—",
+                }
+            )
+        if amount <= check.limit:
+            raise TransitionError(
+                _(
+                    "Mức được phép (%(amount)s) phải cao hơn mức hỗ trợ tối đa theo định mức "
+                    "(%(limit)s)."
+                )
+                % {"amount": format_vnd(amount), "limit": format_vnd(check.limit)}
+            )
+        locked.norm_override_amount = amount
+        locked.norm_override_reason = reason
+        locked.norm_override_by = by
+        locked.norm_override_at = timezone.now()
+        locked._change_reason = _("Phê duyệt vượt định mức")
+        locked.save()
+        record_event(
+            locked,
+            action="override_norm",
+            by=by,
+            comment=_("Cho phép đến %(amount)s: %(reason)s")
+            % {"amount": format_vnd(amount), "reason": reason},
+        )
+    return locked
+
+
 # --- transitions ----------------------------------------------------------------------------
 
 
-def submit(*, project: Project, by: User, comment: str = "", today: datetime.date | None = None):
-    today = today or timezone.localdate()
+def submit(*, project: Project, by: User, comment: str = ""):
     with transaction.atomic():
-        check = norms.check_project(project, on=today)
-        if check.exceeded and not project.norm_override_reason:
-            raise TransitionError(
-                check.message
-                + " "
-                + _("Hãy giảm kinh phí đề nghị, hoặc đề nghị Lãnh đạo phê duyệt vượt định mức.")
-            )
-        return record_transition(project, action=SUBMIT, by=by, comment=comment)
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        check_allowed(SUBMIT, locked, by)
+        check = require_within_norm(locked, amount=locked.requested_support)
+        return record_transition(
+            locked, action=SUBMIT, by=by, comment=comment, norm_limit=check.limit
+        )
 
 
 def return_for_revision(*, project: Project, by: User, reason: str):
@@ -283,9 +399,7 @@ def appraise(
     recommended_amount: int,
     opinion: str,
     no_conflict: bool,
-    today: datetime.date | None = None,
 ):
-    today = today or timezone.localdate()
     opinion = _require_text(opinion, _("Hãy nhập ý kiến thẩm định."))
     if not no_conflict:
         raise TransitionError(
@@ -298,12 +412,12 @@ def appraise(
             _("Kinh phí đề xuất hỗ trợ không được vượt kinh phí đề nghị (%(requested)s).")
             % {"requested": format_vnd(project.requested_support)}
         )
-    check = norms.check_project(project, on=today, amount=recommended_amount)
-    if check.exceeded and not project.norm_override_reason:
-        raise TransitionError(check.message)
     with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        check_allowed(APPRAISE, locked, by)
+        check = require_within_norm(locked, amount=recommended_amount)
         return record_transition(
-            project,
+            locked,
             action=APPRAISE,
             by=by,
             comment=opinion,
@@ -312,6 +426,7 @@ def appraise(
             appraised_by=by,
             appraised_at=timezone.now(),
             no_conflict_declared=True,
+            norm_limit=check.limit,
         )
 
 
@@ -351,6 +466,9 @@ def approve(
         # The allocation row lock serialises approvals that draw on it: the second manager
         # waits here and then sees the first one's approval in the remaining amount.
         Allocation.objects.select_for_update().get(pk=allocation.pk)
+        locked = Project.objects.select_for_update().get(pk=project.pk)
+        check_allowed(APPROVE, locked, by)
+        check = require_within_norm(locked, amount=approved_amount)
         remaining = remaining_for(allocation)
         if approved_amount > remaining:
             raise TransitionError(
@@ -365,7 +483,7 @@ def approve(
                 }
             )
         return record_transition(
-            project,
+            locked,
             action=APPROVE,
             by=by,
             comment=comment or decision_number,
@@ -374,6 +492,7 @@ def approve(
             approved_amount=approved_amount,
             allocation=allocation,
             approved_by=by,
+            norm_limit=check.limit,
         )
 
 
@@ -391,22 +510,3 @@ def cancel(*, project: Project, by: User, reason: str):
         return record_transition(
             project, action=CANCEL, by=by, comment=reason, cancellation_reason=reason
         )
-
-
-def override_norm(*, project: Project, by: User, reason: str):
-    """A manager allows an amount above the norm, with a written reason that is kept."""
-    if not access.has_role(by, Role.MANAGER):
-        raise TransitionError(_("Chỉ Lãnh đạo được phê duyệt vượt định mức."))
-    if not access.locality_in_scope(by, project.locality):
-        raise TransitionError(_("Đề án này không thuộc địa bàn bạn phụ trách."))
-    if project.is_closed:
-        raise TransitionError(_("Đề án đã kết thúc, không thể phê duyệt vượt định mức."))
-    reason = _require_text(reason, _("Hãy nêu lý do phê duyệt vượt định mức."))
-    with transaction.atomic():
-        locked = Project.objects.select_for_update().get(pk=project.pk)
-        locked.norm_override_reason = reason
-        locked.norm_override_by = by
-        locked._change_reason = _("Phê duyệt vượt định mức")
-        locked.save()
-        record_event(locked, action="override_norm", by=by, comment=reason)
-    return locked

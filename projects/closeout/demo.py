@@ -163,9 +163,7 @@ def _begin(spec, users, tl) -> Project:
     )
     tl.project = project
     tl.on(submitted - 5 * DAY)
-    workflow.submit(
-        project=project, by=creator, comment="Đề nghị Trung tâm thẩm định.", today=submitted
-    )
+    workflow.submit(project=project, by=creator, comment="Đề nghị Trung tâm thẩm định.")
     tl.on(submitted)
     workflow.appraise(
         project=project,
@@ -173,7 +171,6 @@ def _begin(spec, users, tl) -> Project:
         recommended_amount=support,
         opinion="Đề án phù hợp nội dung khuyến công, dự toán hợp lý, cơ sở có đủ vốn đối ứng.",
         no_conflict=True,
-        today=appraised,
     )
     tl.on(appraised)
     workflow.approve(

@@ -8,13 +8,13 @@ This package composes the others (applications, closeout); none of them imports 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from khuyencong import access
 from khuyencong.models import Role
+from khuyencong.money import format_vnd
 from projects.applications import norms, workflow
 from projects.applications.forms import (
     AppraiseForm,
@@ -33,7 +33,7 @@ from projects.applications.workflow import TransitionError
 from projects.closeout import steps
 from projects.closeout import views as closeout_views
 from projects.closeout.forms import RequestAcceptanceForm, SettleForm, StartForm
-from projects.models import Project, Status
+from projects.models import NormStatus, Project, Status
 
 # Workflow action → (form, how to call the rule with the cleaned data, success message).
 ACTIONS = {
@@ -77,7 +77,9 @@ ACTIONS = {
     ),
     "override_norm": (
         NormOverrideForm,
-        lambda p, u, d: workflow.override_norm(project=p, by=u, reason=d["reason"]),
+        lambda p, u, d: workflow.override_norm(
+            project=p, by=u, amount=d["amount"], reason=d["reason"]
+        ),
     ),
     # After approval (projects/closeout/steps.py). Accepting and reopening are not buttons: they
     # follow from the outcome of an acceptance review (steps.REVIEW_ONLY_ACTIONS).
@@ -119,7 +121,9 @@ EVENT_LABELS = {
 
 def _success_message(action: str, project: Project) -> str:
     if action == "override_norm":
-        return _("Đã ghi nhận phê duyệt vượt định mức cho đề án %(code)s.") % {"code": project.code}
+        return _(
+            "Đã ghi nhận phê duyệt vượt định mức cho đề án %(code)s: được phép đến %(amount)s."
+        ) % {"code": project.code, "amount": format_vnd(project.norm_override_amount)}
     return _("%(action)s: đề án %(code)s đã chuyển sang “%(status)s”.") % {
         "action": action_label(action),
         "code": project.code,
@@ -127,12 +131,13 @@ def _success_message(action: str, project: Project) -> str:
     }
 
 
-# An override matters only while the request is still being decided.
-OVERRIDE_STATUSES = {Status.DRAFT, Status.SUBMITTED, Status.RETURNED, Status.APPRAISED}
-
-
-def may_override_norm(project: Project, user) -> bool:
-    return access.has_role(user, Role.MANAGER) and project.status in OVERRIDE_STATUSES
+def may_override_norm(project: Project, user, check: norms.NormCheck) -> bool:
+    """Offered to a manager only while the request is being decided and is above the norm."""
+    return (
+        access.has_role(user, Role.MANAGER)
+        and project.status in workflow.OVERRIDE_STATUSES
+        and check.exceeded
+    )
 
 
 def refusal(name: str, project: Project, user) -> str | None:
@@ -140,11 +145,13 @@ def refusal(name: str, project: Project, user) -> str | None:
     if name == "override_norm":
         if not access.has_role(user, Role.MANAGER):
             return _("Chỉ Lãnh đạo được phê duyệt vượt định mức.")
-        if project.status not in OVERRIDE_STATUSES:
+        if project.status not in workflow.OVERRIDE_STATUSES:
             return _(
                 "Đề án đang ở trạng thái “%(status)s”: chỉ phê duyệt vượt định mức khi đề án "
                 "chưa được phê duyệt."
             ) % {"status": project.get_status_display()}
+        if not norms.check_project(project).exceeded:
+            return _("Đề án đang trong định mức: không cần phê duyệt vượt định mức.")
         return None
     try:
         workflow.check_allowed(workflow.ACTIONS[name], project, user)
@@ -217,12 +224,12 @@ def project_detail(request, pk):
     events = list(project.events.select_related("actor"))
     for event in events:
         event.label = action_label(event.action)
-    check = norms.check_project(project, on=timezone.localdate())
+    check = norms.check_project(project)
     context = {
         "project": project,
         "actions": _action_forms(project, user),
         "may_edit": workflow.can_edit_details(project, user),
-        "may_override": may_override_norm(project, user),
+        "may_override": may_override_norm(project, user, check),
         "override_form": NormOverrideForm(project=project),
         "may_upload": may_upload(project, user),
         "may_comment": may_comment(user),
@@ -234,6 +241,8 @@ def project_detail(request, pk):
         "steps": status_steps(project, events),
         "history": project_history(project),
         "norm_check": check,
+        "norm_status": norms.status(project, check),
+        "NormStatus": NormStatus,
         "norm_description": check.describe_norm() if check.norm else "",
         "outcomes": [
             (project._meta.get_field(name).verbose_name, getattr(project, name))

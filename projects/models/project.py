@@ -36,6 +36,27 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Đã hủy")
 
 
+class NormStatus(models.TextChoices):
+    """Where the request stands against the support norm at the project's date."""
+
+    WITHIN = "within", _("Trong định mức")
+    AWAITING = "awaiting", _("Vượt định mức — chờ Lãnh đạo cho phép")
+    ALLOWED = "allowed", _("Vượt định mức — Lãnh đạo đã cho phép")
+
+    @classmethod
+    def q(cls, status: str) -> Q:
+        """The rows in `status`, as a filter on the stored fields."""
+        over = Q(norm_limit__isnull=False, requested_support__gt=F("norm_limit"))
+        covered = Q(
+            norm_override_amount__isnull=False, requested_support__lte=F("norm_override_amount")
+        )
+        if status == cls.WITHIN:
+            return ~over
+        if status == cls.ALLOWED:
+            return over & covered
+        return over & ~covered
+
+
 # States in which the approved amount is drawn from its allocation.
 COMMITTED_STATUSES = [
     Status.APPROVED,
@@ -155,8 +176,18 @@ class Project(models.Model):
     )
     status_changed_at = models.DateTimeField(_("chuyển trạng thái lúc"), null=True, blank=True)
 
-    # Norm check (projects/applications/norms.py): an amount above the norm needs a manager's
-    # written reason.
+    # Norm check (projects/applications/norms.py). `norm_limit` is the most the norm in force at
+    # the project's date allows (None: no norm applies), kept in step by the rule functions so
+    # the list can filter on it without reading the norms. A request above it needs a manager's
+    # override, which covers an amount: a request raised above `norm_override_amount` is no
+    # longer covered and needs a new override.
+    norm_limit = models.PositiveBigIntegerField(
+        _("mức hỗ trợ tối đa theo định mức (đồng)"), null=True, blank=True, editable=False
+    )
+    norm_override_amount = models.PositiveBigIntegerField(
+        _("được phép vượt định mức đến (đồng)"), null=True, blank=True
+    )
+    norm_override_at = models.DateTimeField(_("phê duyệt vượt định mức lúc"), null=True, blank=True)
     norm_override_reason = models.TextField(_("lý do phê duyệt vượt định mức"), blank=True)
     norm_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -292,6 +323,29 @@ class Project(models.Model):
         from django.urls import reverse
 
         return reverse("projects:detail", args=[self.pk])
+
+    @property
+    def over_norm(self) -> bool:
+        return self.norm_limit is not None and self.requested_support > self.norm_limit
+
+    @property
+    def norm_override_covers_request(self) -> bool:
+        return (
+            self.norm_override_amount is not None
+            and self.requested_support <= self.norm_override_amount
+        )
+
+    @property
+    def norm_status(self) -> str:
+        """NormStatus of the request, from the stored fields (no query)."""
+        if not self.over_norm:
+            return NormStatus.WITHIN
+        if self.norm_override_covers_request:
+            return NormStatus.ALLOWED
+        return NormStatus.AWAITING
+
+    def get_norm_status_display(self) -> str:
+        return NormStatus(self.norm_status).label
 
     @property
     def is_closed(self) -> bool:

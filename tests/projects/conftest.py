@@ -145,14 +145,13 @@ def make_approved_project(officer, staff, manager, facility_a, closeout_allocati
         }
         values.update(fields)
         project = workflow.create_project(by=officer, **values)
-        workflow.submit(project=project, by=officer, today=datetime.date(CLOSEOUT_YEAR, 1, 20))
+        workflow.submit(project=project, by=officer)
         workflow.appraise(
             project=project,
             by=staff,
             recommended_amount=approved_amount,
             opinion="Đủ điều kiện",
             no_conflict=True,
-            today=datetime.date(CLOSEOUT_YEAR, 2, 1),
         )
         return workflow.approve(
             project=project,

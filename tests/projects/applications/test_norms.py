@@ -3,6 +3,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from projects.applications import norms
 from projects.models import SupportNorm
@@ -63,3 +64,43 @@ def test_overlapping_norms_are_refused(machinery, national_source):
     )
     with pytest.raises(ValidationError, match="Đã có định mức khác"):
         norm.full_clean()
+
+
+class TestApplicationDate:
+    def test_it_is_the_day_the_application_was_drawn_up(self):
+        created = datetime.datetime(2017, 6, 1, 20, tzinfo=datetime.UTC)  # 03:00 on 2/6 in Hà Nội
+        assert norms.application_date(year=2017, created=created) == datetime.date(2017, 6, 2)
+        # Filed the year before its plan year (national registration by 20/05).
+        created = datetime.datetime(2016, 5, 1, 9, tzinfo=datetime.UTC)
+        assert norms.application_date(year=2017, created=created) == datetime.date(2016, 5, 1)
+
+    def test_a_new_application_is_dated_today(self):
+        today = datetime.date(2026, 3, 1)
+        assert norms.application_date(year=2026, today=today) == today
+
+    def test_one_entered_after_its_plan_year_takes_mid_plan_year(self):
+        today = datetime.date(2018, 3, 1)
+        assert norms.application_date(year=2017, today=today) == datetime.date(2017, 7, 1)
+
+
+def test_a_changed_norm_re_stores_the_limit_of_undecided_requests(
+    make_project, walk, officer, staff, manager, machinery, national_source
+):
+    # 250 of 600 million, within 300 million.
+    draft = make_project(officer, funding_source=national_source)
+    submitted = walk(
+        make_project(officer, funding_source=national_source),
+        "submitted",
+        officer=officer,
+        staff=staff,
+        manager=manager,
+    )
+    norm = SupportNorm.objects.in_force(timezone.localdate()).get(
+        activity_type=machinery, funding_source=national_source
+    )
+    norm.max_amount = 200 * M
+    norm.save()
+    for project in (draft, submitted):
+        project.refresh_from_db()
+        assert project.norm_limit == 200 * M
+        assert project.over_norm

@@ -137,7 +137,14 @@ class TestList:
         assert response.context["filter"].errors
 
     def test_the_query_count_does_not_grow_with_the_rows(
-        self, login, staff, make_project, facility_a, django_assert_num_queries
+        self,
+        login,
+        staff,
+        manager,
+        make_project,
+        facility_a,
+        national_source,
+        django_assert_num_queries,
     ):
         client = login(staff)
         make_project(staff, facility=facility_a, responsible_officer=staff)
@@ -148,17 +155,89 @@ class TestList:
             return len(queries)
 
         one_row = count()
-        for _ in range(24):
+        for _ in range(22):
             make_project(staff, facility=facility_a, responsible_officer=staff)
+        # Rows marked over the norm (awaiting and allowed) read stored fields: no extra query.
+        for amount in (350 * M, 400 * M):
+            project = make_project(
+                staff,
+                funding_source=national_source,
+                total_cost=1000 * M,
+                requested_support=amount,
+                counterpart_funds=1000 * M - amount,
+            )
+        workflow.override_norm(project=project, by=manager, amount=400 * M, reason="Vùng cao")
         # session, user, count, page of projects (with its related rows joined), and the
         # choices of the filter form: sources, activity types, localities, officers (facilities
         # are typed, not listed: a province has thousands)
         with django_assert_num_queries(8):
             client.get(reverse("projects:list"))
         assert count() == one_row == 8
+        page = client.get(reverse("projects:list")).content.decode()
+        assert 'data-norm="awaiting"' in page and 'data-norm="allowed"' in page
+
+    def test_it_lists_the_norm_overrides_for_an_inspector(
+        self, login, viewer, officer, manager, make_project, national_source
+    ):
+        def filed(amount):
+            return make_project(
+                officer,
+                funding_source=national_source,
+                total_cost=1000 * M,
+                requested_support=amount,
+                counterpart_funds=1000 * M - amount,
+            )
+
+        within, awaiting, allowed, outrun = (filed(a) for a in (300 * M, 400 * M, 400 * M, 350 * M))
+        for project in (allowed, outrun):
+            workflow.override_norm(project=project, by=manager, amount=350 * M, reason="Vùng cao")
+        workflow.override_norm(project=allowed, by=manager, amount=400 * M, reason="Vùng cao")
+        outrun = workflow.edit_project(
+            project=outrun, by=officer, requested_support=990 * M, counterpart_funds=10 * M
+        )
+        client = login(viewer)
+
+        def listed(value):
+            response = client.get(reverse("projects:list"), {"norm": value})
+            return set(response.context["page"].object_list)
+
+        assert listed("co") == {awaiting, allowed, outrun}
+        assert listed("khong") == {within}
+        assert listed("da-cho-phep") == {allowed}
+        assert listed("cho-cho-phep") == {awaiting, outrun}  # 990 outran the 350 allowed
 
 
 class TestExport:
+    def test_it_has_a_column_of_the_norm_override(
+        self, login, officer, manager, make_project, national_source
+    ):
+        def filed(amount, title):
+            return make_project(
+                officer,
+                title=title,
+                funding_source=national_source,
+                total_cost=1000 * M,
+                requested_support=amount,
+                counterpart_funds=1000 * M - amount,
+            )
+
+        filed(300 * M, "A trong định mức")
+        filed(400 * M, "B chờ cho phép")
+        allowed = filed(400 * M, "C đã cho phép")
+        workflow.override_norm(project=allowed, by=manager, amount=450 * M, reason="Vùng cao")
+        response = login(officer).get(reverse("projects:export"), {"sort": "title"})
+        sheet = load_workbook(BytesIO(response.content)).active
+        column = [c.value for c in sheet[4]].index("Vượt định mức") + 1
+        assert [sheet.cell(row=r, column=column).value for r in (5, 6, 7)] == [
+            None,
+            "Vượt định mức — chờ Lãnh đạo cho phép",
+            "Đã cho phép đến 450.000.000 ₫",
+        ]
+        filtered = login(officer).get(reverse("projects:export"), {"norm": "da-cho-phep"})
+        sheet = load_workbook(BytesIO(filtered.content)).active
+        assert sheet["B5"].value == allowed.code
+        assert sheet["B6"].value == "Tổng cộng"
+
     def test_it_exports_the_filtered_list_as_xlsx(self, login, staff, make_project, facility_a):
         wanted = make_project(staff, title="Máy cán tôn Giang Hiền", facility=facility_a)
         make_project(staff, title="Lớp đào tạo")
@@ -262,7 +341,7 @@ class TestCreate:
         assert errors["counterpart_funds"] == ["Số tiền không được âm."]
         assert "số nguyên đồng" in errors["other_funds"][0]
 
-    def test_a_request_above_the_norm_names_the_limit_and_legal_basis(
+    def test_a_request_above_the_norm_is_saved_as_a_draft_marked_for_the_manager(
         self, login, officer, machinery, national_source, commune_a1
     ):
         response = self.post(
@@ -274,10 +353,16 @@ class TestCreate:
             requested_support="400.000.000",
             counterpart_funds="600.000.000",
         )
-        error = response.context["form"].errors["requested_support"][0]
-        assert "vượt định mức 300.000.000 ₫" in error
-        assert "Thông tư 28/2018/TT-BTC" in error
-        assert not Project.objects.exists()
+        # Saved as a draft with the real figure, marked for the manager.
+        assert response.status_code == 302
+        project = Project.objects.get()
+        assert project.requested_support == 400 * M
+        assert project.status == Status.DRAFT
+        warning = str(list(response.wsgi_request._messages)[-1])
+        assert "vượt định mức" in warning and "300.000.000 ₫" in warning
+        page = login(officer).get(detail_url(project)).content.decode()
+        assert "Vượt định mức — chờ Lãnh đạo cho phép" in page
+        assert "Thông tư 28/2018/TT-BTC" in page
 
     def test_a_facility_of_another_district_is_not_a_valid_choice(
         self, login, officer, machinery, local_source, facility_b, commune_a1
@@ -356,13 +441,12 @@ class TestEdit:
         response = login(officer).get(reverse("projects:edit", args=[project.pk]))
         assert response.status_code == 200
 
-    def test_after_a_norm_override_the_form_accepts_the_higher_request(
+    def test_a_higher_request_is_saved_and_marked_until_an_override_covers_it(
         self, login, officer, manager, make_project, national_source
     ):
         project = make_project(
             officer, funding_source=national_source, total_cost=1000 * M, counterpart_funds=750 * M
         )
-        workflow.override_norm(project=project, by=manager, reason="Thiết bị đặc thù vùng cao")
         data = form_values(
             activity_type=project.activity_type_id,
             funding_source=national_source.pk,
@@ -371,10 +455,15 @@ class TestEdit:
             requested_support="400.000.000",
             counterpart_funds="600.000.000",
         )
-        response = login(officer).post(reverse("projects:edit", args=[project.pk]), data)
-        assert response.status_code == 302
+        client = login(officer)
+        response = client.post(reverse("projects:edit", args=[project.pk]), data, follow=True)
         project.refresh_from_db()
         assert project.requested_support == 400 * M
+        assert "chờ Lãnh đạo cho phép" in messages_of(response)[-1]
+        workflow.override_norm(project=project, by=manager, amount=400 * M, reason="Vùng cao")
+        response = client.post(reverse("projects:edit", args=[project.pk]), data, follow=True)
+        assert [m for m in messages_of(response) if "vượt định mức" in m] == []
+        assert "Đã cho phép vượt định mức đến 400.000.000 ₫" in response.content.decode()
 
 
 # --- detail and actions ---------------------------------------------------------------------
@@ -399,15 +488,13 @@ EXPECTED = {
     "cancelled": {"officer": set(), "staff": set(), "manager": set()},
 }
 ACTIONS = ["submit", "return", "appraise", "approve", "reject", "cancel", "override_norm"]
-# A manager may also override the norm while the request is being decided.
-OVERRIDE_STATES = {"draft", "submitted", "returned", "appraised"}
+# These projects are within the norm, so nobody, not even a manager, may override it.
 REFUSED = [
     (state, who, name)
     for state in STATES
     for who in ("officer", "staff", "manager")
     for name in ACTIONS
     if name not in EXPECTED[state][who]
-    and not (name == "override_norm" and who == "manager" and state in OVERRIDE_STATES)
 ]
 
 
@@ -428,7 +515,7 @@ def action_data(name, allocation):
         },
         "reject": {"reason": "Không hiệu quả"},
         "cancel": {"reason": "Cơ sở rút đề án"},
-        "override_norm": {"reason": "Thiết bị đặc thù"},
+        "override_norm": {"amount": "300.000.000", "reason": "Thiết bị đặc thù"},
     }[name]
 
 
@@ -458,17 +545,26 @@ class TestDetail:
         assert "45/QĐ-TTKC" in page
         assert "Hồ sơ, tài liệu" in page and "Ý kiến trao đổi" in page
 
-    def test_a_manager_is_offered_the_norm_override_where_a_norm_applies(
+    def test_a_manager_is_offered_the_norm_override_only_above_the_norm(
         self, login, manager, officer, make_project, national_source
     ):
-        project = make_project(
-            officer, funding_source=national_source, total_cost=600 * M, counterpart_funds=350 * M
-        )
-        response = login(manager).get(detail_url(project))
-        assert action_buttons(response) == {"cancel", "override_norm"}
+        within = make_project(officer, funding_source=national_source)  # 250 of 600 million
+        response = login(manager).get(detail_url(within))
+        assert action_buttons(response) == {"cancel"}
         page = response.content.decode()
         assert "Thông tư 28/2018/TT-BTC" in page
         assert "300.000.000 ₫" in page  # 50% of 600 million
+        above = make_project(
+            officer,
+            funding_source=national_source,
+            total_cost=600 * M,
+            requested_support=350 * M,
+            counterpart_funds=250 * M,
+        )
+        response = login(manager).get(detail_url(above))
+        assert action_buttons(response) == {"cancel", "override_norm"}
+        # The override form offers the request as shown.
+        assert response.context["override_form"]["amount"].initial == 350 * M
 
     @pytest.mark.parametrize(
         ("state", "steps"),
@@ -597,19 +693,51 @@ class TestActions:
         assert list(field.queryset) == [allocation]
         assert "còn lại 1.000.000.000 ₫" in response.content.decode()
 
-    def test_a_manager_overrides_the_norm_with_a_reason(
+    def test_submit_is_refused_until_the_manager_overrides_the_norm(
         self, login, manager, officer, make_project, national_source
     ):
         project = make_project(
-            officer, funding_source=national_source, total_cost=600 * M, counterpart_funds=350 * M
+            officer,
+            funding_source=national_source,
+            total_cost=600 * M,
+            requested_support=350 * M,
+            counterpart_funds=250 * M,
         )
+        response = login(officer).post(action_url(project, "submit"), {"comment": ""})
+        assert "Lãnh đạo chưa cho phép vượt định mức" in str(response.context["form"].errors)
+        project.refresh_from_db()
+        assert project.status == Status.DRAFT
         response = login(manager).post(
-            action_url(project, "override_norm"), {"reason": "Thiết bị đặc thù"}, follow=True
+            action_url(project, "override_norm"),
+            {"amount": "350.000.000", "reason": "Thiết bị đặc thù"},
+            follow=True,
         )
-        assert "vượt định mức" in messages_of(response)[0]
+        assert "được phép đến 350.000.000 ₫" in messages_of(response)[0]
         project.refresh_from_db()
         assert project.norm_override_reason == "Thiết bị đặc thù"
-        assert "Thiết bị đặc thù" in response.content.decode()
+        assert project.norm_override_amount == 350 * M
+        page = response.content.decode()
+        assert "Đã cho phép vượt định mức đến 350.000.000 ₫" in page
+        assert "Thiết bị đặc thù" in page
+        response = login(officer).post(action_url(project, "submit"), {"comment": ""}, follow=True)
+        assert "Chờ thẩm định" in messages_of(response)[0]
+
+    def test_an_override_without_an_amount_is_a_form_error(
+        self, login, manager, officer, make_project, national_source
+    ):
+        project = make_project(
+            officer,
+            funding_source=national_source,
+            total_cost=600 * M,
+            requested_support=350 * M,
+            counterpart_funds=250 * M,
+        )
+        response = login(manager).post(
+            action_url(project, "override_norm"), {"amount": "", "reason": "Thiết bị đặc thù"}
+        )
+        assert "amount" in response.context["form"].errors
+        project.refresh_from_db()
+        assert project.norm_override_amount is None
 
     def test_an_unknown_action_is_a_404(self, login, staff, at_state):
         project = at_state("draft")

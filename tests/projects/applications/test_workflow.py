@@ -1,10 +1,11 @@
 import datetime
 
 import pytest
+from django.utils import timezone
 
 from projects.applications import workflow
 from projects.applications.workflow import TransitionError
-from projects.models import ProjectEvent, Status
+from projects.models import Allocation, NormStatus, Project, ProjectEvent, Status
 
 M = 1_000_000
 pytestmark = pytest.mark.django_db
@@ -307,58 +308,154 @@ class TestApprovalMoney:
             )
 
 
+def over_norm(make_project, officer, national_source, requested=350 * M):
+    """Machinery, national: 50% of cost, at most 300.000.000 ₫ per facility (TT 28/2018)."""
+    return make_project(
+        officer,
+        funding_source=national_source,
+        total_cost=1000 * M,
+        requested_support=requested,
+        counterpart_funds=1000 * M - requested,
+    )
+
+
+def raise_request(project, officer, amount):
+    return workflow.edit_project(
+        project=project, by=officer, requested_support=amount, counterpart_funds=1000 * M - amount
+    )
+
+
 class TestNormsInWorkflow:
     def test_submit_refuses_a_request_above_the_norm_naming_limit_and_basis(
         self, make_project, officer, national_source
     ):
-        # Machinery, national: 50% of cost, at most 300.000.000 ₫ per facility (TT 28/2018).
-        project = make_project(
-            officer,
-            funding_source=national_source,
-            total_cost=1000 * M,
-            requested_support=400 * M,
-            counterpart_funds=600 * M,
-        )
+        project = over_norm(make_project, officer, national_source, requested=400 * M)
         with pytest.raises(TransitionError) as error:
-            workflow.submit(project=project, by=officer, today=datetime.date(2026, 3, 1))
+            workflow.submit(project=project, by=officer)
         message = str(error.value)
         assert "300.000.000 ₫" in message
         assert "Thông tư 28/2018/TT-BTC" in message
+        assert "Lãnh đạo chưa cho phép" in message
         project.refresh_from_db()
         assert project.status == Status.DRAFT
+
+    def test_an_over_norm_application_is_kept_as_a_draft_awaiting_the_manager(
+        self, make_project, officer, national_source
+    ):
+        project = over_norm(make_project, officer, national_source, requested=400 * M)
+        project.refresh_from_db()
+        assert project.requested_support == 400 * M  # the real figure, not a lowered one
+        assert project.norm_limit == 300 * M
+        assert project.norm_status == NormStatus.AWAITING
+
+    def test_an_override_for_350_million_does_not_let_990_million_through(
+        self, make_project, officer, manager, national_source
+    ):
+        project = over_norm(make_project, officer, national_source)
+        workflow.override_norm(project=project, by=manager, amount=350 * M, reason="Vùng cao")
+        project = raise_request(project, officer, 990 * M)
+        assert project.norm_status == NormStatus.AWAITING
+        with pytest.raises(TransitionError) as error:
+            workflow.submit(project=project, by=officer)
+        assert "chỉ cho phép vượt định mức đến 350.000.000 ₫" in str(error.value)
+        assert "990.000.000 ₫" in str(error.value)
+        project.refresh_from_db()
+        assert project.status == Status.DRAFT
+        # Lowering stays within what was allowed.
+        project = raise_request(project, officer, 340 * M)
+        assert workflow.submit(project=project, by=officer).status == Status.SUBMITTED
+
+    def test_submit_reads_the_request_under_the_lock_not_the_callers_copy(
+        self, make_project, officer, manager, national_source
+    ):
+        project = over_norm(make_project, officer, national_source)
+        workflow.override_norm(project=project, by=manager, amount=350 * M, reason="Vùng cao")
+        raise_request(project, officer, 990 * M)
+        assert project.requested_support == 350 * M  # a stale copy
+        with pytest.raises(TransitionError, match="350.000.000 ₫"):
+            workflow.submit(project=project, by=officer)
 
     def test_a_manager_override_lets_it_through_and_is_recorded(
         self, make_project, officer, manager, national_source
     ):
-        project = make_project(
-            officer,
-            funding_source=national_source,
-            total_cost=1000 * M,
-            requested_support=400 * M,
-            counterpart_funds=600 * M,
-        )
+        project = over_norm(make_project, officer, national_source, requested=400 * M)
         project = workflow.override_norm(
-            project=project, by=manager, reason="Dây chuyền công nghệ: tối đa 1,5 lần"
+            project=project, by=manager, amount=400 * M, reason="Dây chuyền công nghệ"
         )
-        project = workflow.submit(project=project, by=officer, today=datetime.date(2026, 3, 1))
+        assert project.norm_status == NormStatus.ALLOWED
+        assert project.norm_override_at is not None
+        project = workflow.submit(project=project, by=officer)
         assert project.status == Status.SUBMITTED
         override = project.events.get(action="override_norm")
         assert override.actor == manager
-        assert "1,5 lần" in override.comment
+        assert "400.000.000 ₫" in override.comment
+        assert "Dây chuyền công nghệ" in override.comment
+        assert project.history.filter(norm_override_amount=400 * M).exists()
 
-    def test_only_managers_override_and_only_with_a_reason(
-        self, make_project, officer, staff, manager
+    def test_appraisal_and_approval_refuse_amounts_above_norm_and_override(
+        self, make_project, officer, staff, manager, national_source
     ):
-        project = make_project(officer)
-        with pytest.raises(TransitionError, match="Chỉ Lãnh đạo"):
-            workflow.override_norm(project=project, by=staff, reason="x")
-        with pytest.raises(TransitionError, match="lý do"):
-            workflow.override_norm(project=project, by=manager, reason="")
+        allocation = Allocation.objects.create(
+            year=2026,
+            funding_source=national_source,
+            decision_number="02/QĐ-BCT",
+            decision_date=datetime.date(2026, 1, 10),
+            amount=1000 * M,
+        )
+        project = over_norm(make_project, officer, national_source, requested=400 * M)
+        workflow.override_norm(project=project, by=manager, amount=400 * M, reason="Vùng cao")
+        project = workflow.submit(project=project, by=officer)
+        # The manager then decides the real figure is lower.
+        workflow.override_norm(project=project, by=manager, amount=350 * M, reason="Chỉ 350")
+        appraisal = {"by": staff, "opinion": "Khả thi", "no_conflict": True}
+        with pytest.raises(TransitionError, match="đến 350.000.000 ₫"):
+            workflow.appraise(project=project, recommended_amount=400 * M, **appraisal)
+        project = workflow.appraise(project=project, recommended_amount=350 * M, **appraisal)
+        decision = {
+            "by": manager,
+            "decision_number": "7/QĐ",
+            "decision_date": datetime.date(2026, 2, 1),
+            "allocation": allocation,
+        }
+        with pytest.raises(TransitionError, match="đến 350.000.000 ₫"):
+            workflow.approve(project=project, approved_amount=360 * M, **decision)
+        project = workflow.approve(project=project, approved_amount=350 * M, **decision)
+        assert project.status == Status.APPROVED
 
-    def test_the_norm_in_force_on_the_date_applies(self, make_project, officer, national_source):
+    def test_a_request_exactly_at_the_norm_is_within_it(
+        self, make_project, officer, national_source
+    ):
+        project = over_norm(make_project, officer, national_source, requested=300 * M)
+        assert project.norm_status == NormStatus.WITHIN
+
+    def test_only_managers_override_with_a_reason_an_amount_and_an_over_norm_request(
+        self, make_project, officer, staff, manager, national_source
+    ):
+        project = over_norm(make_project, officer, national_source)
+        with pytest.raises(TransitionError, match="Chỉ Lãnh đạo"):
+            workflow.override_norm(project=project, by=staff, amount=350 * M, reason="x")
+        with pytest.raises(TransitionError, match="lý do"):
+            workflow.override_norm(project=project, by=manager, amount=350 * M, reason="")
+        with pytest.raises(TransitionError, match="phải cao hơn"):
+            workflow.override_norm(project=project, by=manager, amount=300 * M, reason="x")
+        within = over_norm(make_project, officer, national_source, requested=300 * M)
+        with pytest.raises(TransitionError, match="trong định mức"):
+            workflow.override_norm(project=within, by=manager, amount=350 * M, reason="x")
+        assert not ProjectEvent.objects.filter(action="override_norm").exists()
+
+    def test_the_norm_at_the_projects_own_date_applies(
+        self, make_project, officer, national_source
+    ):
         # 250 of 600 million: above the 2014 cap (200), within the 2018 cap (300).
-        project = make_project(officer, funding_source=national_source)
+        old = make_project(officer, funding_source=national_source, year=2017)
+        filed = timezone.make_aware(datetime.datetime(2017, 6, 1, 9))
+        Project.objects.filter(pk=old.pk).update(created_at=filed)
         with pytest.raises(TransitionError, match="200.000.000 ₫"):
-            workflow.submit(project=project, by=officer, today=datetime.date(2017, 6, 1))
-        project = workflow.submit(project=project, by=officer, today=datetime.date(2026, 3, 1))
-        assert project.status == Status.SUBMITTED
+            workflow.submit(project=old, by=officer)  # in 2026, still 2017's norm
+        # Entered in 2026 for plan year 2017: the norm of mid-2017, not today's.
+        late = make_project(officer, funding_source=national_source, year=2017)
+        assert late.norm_limit == 200 * M
+        with pytest.raises(TransitionError, match="200.000.000 ₫"):
+            workflow.submit(project=late, by=officer)
+        current = make_project(officer, funding_source=national_source)
+        assert workflow.submit(project=current, by=officer).status == Status.SUBMITTED
