@@ -329,7 +329,9 @@ def upcoming_reviews(request):
     """Acceptance reviews scheduled from today on whose outcome is not recorded yet."""
     today = timezone.localdate()
     qs = (
-        AcceptanceReview.objects.filter(outcome="", scheduled_date__gte=today)
+        AcceptanceReview.objects.filter(
+            outcome="", cancelled_at__isnull=True, scheduled_date__gte=today
+        )
         .exclude(project__status__in=CLOSED)
         .select_related(
             "project__locality",
@@ -360,7 +362,9 @@ def overdue_actions(request):
     """Follow-up actions not done by their due date, on projects still open."""
     today = timezone.localdate()
     qs = (
-        FollowUpAction.objects.filter(done_at__isnull=True, due_date__lt=today)
+        FollowUpAction.objects.filter(
+            done_at__isnull=True, cancelled_at__isnull=True, due_date__lt=today
+        )
         .exclude(project__status__in=CLOSED)
         .select_related(
             "project__locality", "project__facility", "project__funding_source", "owner", "visit"
@@ -396,7 +400,9 @@ def missing_reports(request):
     projects = filterset.qs.prefetch_related(
         Prefetch(
             "progress_reports",
-            queryset=ProgressReport.objects.only("id", "project_id", "period_start"),
+            queryset=ProgressReport.objects.only(
+                "id", "project_id", "period_start", "cancelled_at"
+            ),
         )
     )
     rows = []
