@@ -21,6 +21,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from khuyencong import access
 from khuyencong.models import Role, User
@@ -756,7 +757,8 @@ def record_visit(
         visit.officers.set(officers)
         for follow_up in follow_ups:
             follow_up.visit = visit
-        FollowUpAction.objects.bulk_create(follow_ups)
+        # With their first history rows, so a later correction shows what it changed.
+        bulk_create_with_history(follow_ups, FollowUpAction, default_user=by)
     return visit
 
 
