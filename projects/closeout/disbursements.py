@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
 from projects.applications.workflow import TransitionError, record_event
-from projects.closeout.steps import Task, check_task, may_do
+from projects.closeout.steps import Task, check_task
 from projects.models import SIGNED_AMOUNT, Disbursement, DisbursementKind, Project, Status
 
 DISBURSE = Task(
@@ -190,20 +190,6 @@ def _create(**fields) -> Disbursement:
             return Disbursement.objects.create(**fields)
     except IntegrityError as exc:
         raise _voucher_taken(fields["voucher_number"]) from exc
-
-
-def may_reverse(disbursement: Disbursement, user: User) -> bool:
-    """Whether the row offers "Ghi đảo" to `user` (reads `disbursement.reversal` if loaded)."""
-    if disbursement.is_reversal or _reversal_of(disbursement) is not None:
-        return False
-    return may_do(REVERSE, disbursement.project, user)
-
-
-def _reversal_of(disbursement: Disbursement) -> Disbursement | None:
-    try:
-        return disbursement.reversal
-    except Disbursement.reversal.RelatedObjectDoesNotExist:
-        return None
 
 
 def reverse_disbursement(
