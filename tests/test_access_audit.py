@@ -48,9 +48,12 @@ from projects.models import (
     Allocation,
     AnnualPlan,
     Comment,
+    Disbursement,
     FollowUpAction,
     FundingSource,
+    MonitoringVisit,
     Programme,
+    ProgressReport,
     Project,
     ProjectDocument,
     SupportNorm,
@@ -83,6 +86,9 @@ class Side:
     notification: Notification  # for the side's district officer
     follow_up: FollowUpAction
     review: AcceptanceReview
+    visit: MonitoringVisit
+    report: ProgressReport
+    disbursement: Disbursement
 
 
 @dataclass
@@ -194,6 +200,23 @@ def _side(name, *, district, commune, officer, staff, manager, allocation, secto
     review = AcceptanceReview.objects.create(
         project=project, scheduled_date=TODAY, place=f"{prefix}Hội trường"
     )
+    visit = MonitoringVisit.objects.create(
+        project=project, date=TODAY, place=f"{prefix}Xưởng", progress_percent=40, created_by=officer
+    )
+    report = ProgressReport.objects.create(
+        project=project,
+        period_start=datetime.date(LAST, 3, 1),
+        period_end=datetime.date(LAST, 5, 31),
+        progress_percent=30,
+        submitted_by=officer,
+    )
+    disbursement = Disbursement.objects.create(
+        project=project,
+        kind="payment",
+        date=datetime.date(LAST, 3, 1),
+        amount=10_000_000,
+        voucher_number=f"{prefix}PC-01",
+    )
     return Side(
         district=district,
         commune=commune,
@@ -208,6 +231,9 @@ def _side(name, *, district, commune, officer, staff, manager, allocation, secto
         notification=notification,
         follow_up=follow_up,
         review=review,
+        visit=visit,
+        report=report,
+        disbursement=disbursement,
     )
 
 
@@ -450,6 +476,28 @@ ROUTES: dict[str, Route] = {
         lambda w, s: {"pk": w.side(s).project.pk, "action_pk": w.side(s).follow_up.pk},
         LOCALITY,
     ),
+    # Corrections of close-out records (sửa, hủy, ghi đảo).
+    **{
+        name: Route(
+            FORM,
+            lambda w, s, kw=kw, attr=attr: {
+                "pk": w.side(s).project.pk,
+                kw: getattr(w.side(s), attr).pk,
+            },
+            LOCALITY,
+        )
+        for name, kw, attr in [
+            ("projects:edit_review", "review_pk", "review"),
+            ("projects:cancel_review", "review_pk", "review"),
+            ("projects:edit_visit", "visit_pk", "visit"),
+            ("projects:cancel_visit", "visit_pk", "visit"),
+            ("projects:edit_follow_up", "action_pk", "follow_up"),
+            ("projects:cancel_follow_up", "action_pk", "follow_up"),
+            ("projects:edit_report", "report_pk", "report"),
+            ("projects:cancel_report", "report_pk", "report"),
+            ("projects:reverse_disbursement", "disbursement_pk", "disbursement"),
+        ]
+    },
     "projects:edit": Route(FORM, _projects, LOCALITY),
     "projects:action": Route(FORM, _actions, LOCALITY),
     "projects:document_upload": Route(POST_ONLY, _projects, LOCALITY),

@@ -8,6 +8,10 @@ moment cannot pass them together (the second waits for the first, then sees its 
   (`ActivityType.max_advance_percent`, e.g. 70% or 30% under TT 36/2013/TT-BCT); no share set
   means no limit beyond the approved amount.
 
+A disbursement is never edited or deleted: a mistake is undone by a reversal (ghi đảo,
+`reverse_disbursement`), a new row that takes the amount back in every sum (`SIGNED_AMOUNT` in
+projects/models/closeout.py) and leaves both rows, the reason and who did it in the history.
+
 Settlement is projects/closeout/steps.py (`settle`); what it releases to the allocation is summed in
 projects/planning/budget.py.
 """
@@ -15,7 +19,7 @@ projects/planning/budget.py.
 import datetime
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,9 +27,9 @@ from django.utils.translation import gettext_lazy
 
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
-from projects.applications.workflow import TransitionError, step_taken
+from projects.applications.workflow import TransitionError, record_event, step_taken
 from projects.closeout.steps import Task, check_task
-from projects.models import Disbursement, DisbursementKind, Project, Status
+from projects.models import SIGNED_AMOUNT, Disbursement, DisbursementKind, Project, Status
 
 DISBURSE = Task(
     "disburse",
@@ -33,6 +37,14 @@ DISBURSE = Task(
     frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
     frozenset({Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE, Status.ACCEPTED}),
 )
+# Same people and states as paying out: after settlement the books of the project are closed.
+REVERSE = Task(
+    "reverse_disbursement",
+    gettext_lazy("Ghi đảo giải ngân"),
+    DISBURSE.roles,
+    DISBURSE.sources,
+)
+EVENT_LABELS = {REVERSE.name: REVERSE.label}
 
 
 @dataclass
@@ -55,8 +67,9 @@ class ProjectMoney:
 def project_money(project: Project) -> ProjectMoney:
     """The project's figures (1 query)."""
     sums = Disbursement.objects.filter(project=project).aggregate(
-        advanced=Sum("amount", filter=Q(kind=DisbursementKind.ADVANCE)),
-        paid=Sum("amount", filter=Q(kind=DisbursementKind.PAYMENT)),
+        # A reversal keeps the kind of what it reverses and counts negative (SIGNED_AMOUNT).
+        advanced=Sum(SIGNED_AMOUNT, filter=Q(kind=DisbursementKind.ADVANCE)),
+        paid=Sum(SIGNED_AMOUNT, filter=Q(kind=DisbursementKind.PAYMENT)),
     )
     return ProjectMoney(
         approved=project.approved_amount or 0,
@@ -114,10 +127,7 @@ def disburse(
         if not voucher_number:
             raise TransitionError(_("Hãy nhập số chứng từ."))
         if locked.disbursements.filter(voucher_number=voucher_number).exists():
-            raise TransitionError(
-                _("Chứng từ số %(voucher)s đã được nhập cho đề án này.")
-                % {"voucher": voucher_number}
-            )
+            raise _voucher_taken(voucher_number)
 
         figures = project_money(locked)
         if figures.disbursed + amount > figures.approved:
@@ -155,7 +165,7 @@ def disburse(
                     "left": format_vnd(max(limit - figures.advanced, 0)),
                 }
             )
-        disbursement = Disbursement.objects.create(
+        disbursement = _create(
             project=locked,
             kind=kind,
             date=date,
@@ -168,3 +178,98 @@ def disburse(
             sender=Project, project=locked, event=None, by=by, disbursement=disbursement
         )
         return disbursement
+
+
+def _voucher_taken(voucher_number: str) -> TransitionError:
+    return TransitionError(
+        _("Chứng từ số %(voucher)s đã được nhập cho đề án này.") % {"voucher": voucher_number}
+    )
+
+
+def _create(**fields) -> Disbursement:
+    # The rules above run under the project lock, so only a row written outside them could
+    # trip the unique voucher constraint; it is still a message, not a 500.
+    try:
+        with transaction.atomic():
+            return Disbursement.objects.create(**fields)
+    except IntegrityError as exc:
+        raise _voucher_taken(fields["voucher_number"]) from exc
+
+
+def reverse_disbursement(
+    *,
+    disbursement: Disbursement,
+    by: User,
+    reason: str,
+    date: datetime.date | None,
+    voucher_number: str = "",
+    today: datetime.date | None = None,
+) -> Disbursement:
+    """Undo a disbursement by a new row of the same kind and amount that counts negative.
+
+    A disbursement is reversed at most once (also a one-to-one in the database); a reversal is
+    not reversed (record the disbursement again instead); a settled project refuses.
+    """
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = Project.objects.select_for_update().get(pk=disbursement.project_id)
+        check_task(REVERSE, locked, by)
+        original = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        if original.is_reversal:
+            raise TransitionError(
+                _(
+                    "Dòng này là bút toán ghi đảo, không ghi đảo lại được; nếu cần, hãy nhập "
+                    "lại khoản giải ngân."
+                )
+            )
+        existing = Disbursement.objects.filter(reverses=original).first()
+        if existing is not None:
+            raise TransitionError(
+                _("Khoản chi chứng từ số %(voucher)s đã được ghi đảo ngày %(date)s.")
+                % {"voucher": original.voucher_number, "date": f"{existing.date:%d/%m/%Y}"}
+            )
+        reason = (reason or "").strip()
+        if not reason or "\x00" in reason:
+            raise TransitionError(_("Hãy nêu lý do ghi đảo (được lưu vào lịch sử của đề án)."))
+        if date is None:
+            raise TransitionError(_("Hãy nhập ngày ghi đảo."))
+        if date > today:
+            raise TransitionError(
+                _("Ngày ghi đảo (%(date)s) không được sau ngày hôm nay (%(today)s).")
+                % {"date": f"{date:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"}
+            )
+        if date < original.date:
+            raise TransitionError(
+                _("Ngày ghi đảo (%(date)s) không được trước ngày chi (%(paid)s).")
+                % {"date": f"{date:%d/%m/%Y}", "paid": f"{original.date:%d/%m/%Y}"}
+            )
+        voucher_number = (voucher_number or "").strip()
+        if voucher_number and locked.disbursements.filter(voucher_number=voucher_number).exists():
+            raise _voucher_taken(voucher_number)
+        reversal = _create(
+            project=locked,
+            kind=original.kind,
+            date=date,
+            amount=original.amount,
+            voucher_number=voucher_number,
+            note=reason[:255],
+            reverses=original,
+            created_by=by,
+        )
+        record_event(
+            locked,
+            action=REVERSE.name,
+            by=by,
+            comment=_(
+                "Ghi đảo %(kind)s %(amount)s (chứng từ số %(voucher)s ngày %(paid)s). "
+                "Lý do: %(reason)s"
+            )
+            % {
+                "kind": original.get_kind_display().lower(),
+                "amount": format_vnd(original.amount),
+                "voucher": original.voucher_number,
+                "paid": f"{original.date:%d/%m/%Y}",
+                "reason": reason,
+            },
+        )
+    return reversal

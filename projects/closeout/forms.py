@@ -471,9 +471,11 @@ class DisbursementForm(TaskForm):
         figures = figures or disbursements.project_money(self.project)
         limit = disbursements.advance_limit(self.project)
         self.fields["date"].initial = timezone.localdate()
-        self.fields["kind"].initial = (
-            DisbursementKind.ADVANCE if not figures.disbursed else DisbursementKind.PAYMENT
-        )
+        # Always "Thanh toán": most khuyến công money is paid against invoices and acceptance
+        # papers, and an advance is the exception a centre accountant chooses on purpose (it
+        # uses up the activity's advance limit and must be settled later). A default of
+        # "Tạm ứng" for the first row made payments be booked as advances by mistake.
+        self.fields["kind"].initial = DisbursementKind.PAYMENT
         hint = _("Còn được giải ngân %(left)s (đã giải ngân %(disbursed)s / %(approved)s).") % {
             "left": format_vnd(figures.undisbursed),
             "disbursed": format_vnd(figures.disbursed),
@@ -498,6 +500,9 @@ class DisbursementForm(TaskForm):
         if amount is not None and amount <= 0:
             raise forms.ValidationError(_("Số tiền giải ngân phải lớn hơn 0 đồng."))
         return amount
+
+    def clean_voucher_number(self):
+        return _unused_voucher(self.project, self.cleaned_data["voucher_number"])
 
     def save(self):
         data = self.cleaned_data
@@ -785,7 +790,265 @@ class ReviewOutcomeForm(TaskForm):
 
 
 def follow_up_state(action: FollowUpAction, today: datetime.date) -> str:
-    """done, overdue or open."""
+    """cancelled, done, overdue or open."""
+    if action.cancelled_at is not None:
+        return "cancelled"
     if action.done_at is not None:
         return "done"
     return "overdue" if action.due_date < today else "open"
+
+
+# --- corrections ----------------------------------------------------------------------------
+
+
+def _unused_voucher(project: Project, voucher: str) -> str:
+    """The voucher number, or a field error when the project already has it (the database
+    constraint would refuse it too, as a page error instead of on the field)."""
+    voucher = (voucher or "").strip()
+    if voucher and project.disbursements.filter(voucher_number=voucher).exists():
+        raise forms.ValidationError(
+            _("Chứng từ số %(voucher)s đã được nhập cho đề án này.") % {"voucher": voucher}
+        )
+    return voucher
+
+
+def reason_field(label=None):
+    return forms.CharField(
+        label=label or gettext_lazy("Lý do"),
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXTAREA),
+        help_text=gettext_lazy("Lý do được lưu vào lịch sử của đề án."),
+        error_messages={"required": gettext_lazy("Hãy nêu lý do.")},
+    )
+
+
+class CorrectionMixin:
+    """An edit form: the create form's fields, filled from `record`, plus a reason."""
+
+    def success_message(self, result) -> str:
+        return _("Đã lưu chỉnh sửa; lý do được ghi vào lịch sử của đề án.")
+
+
+class ReviewEditForm(CorrectionMixin, ReviewScheduleForm):
+    slug = "review_edit"
+    template = "projects/closeout/_review_edit_fields.html"
+
+    reason = reason_field(gettext_lazy("Lý do sửa"))
+
+    def __init__(self, data=None, files=None, *, record: AcceptanceReview, **kwargs):
+        self.record = record
+        members = [
+            {
+                "user": str(m.user_id) if m.user_id else "",
+                "name": m.name,
+                "organisation": m.organisation,
+                "council_role": m.council_role,
+            }
+            for m in record.members.all()
+        ]
+        super().__init__(data, files, **kwargs)
+        self.initial = {
+            "scheduled_date": record.scheduled_date,
+            "place": record.place,
+            "checklist": [key for key, present in record.checklist.items() if present],
+        }
+        self.rows = MemberFormSet(
+            with_management(data, "members"),
+            prefix="members",
+            initial=members,
+            form_kwargs={"people": self.people.active_users},
+            auto_id="id_review_%s",
+        )
+
+    def save(self):
+        data = self.cleaned_data
+        members = [
+            {
+                "user": row.cleaned_data.get("user"),
+                "name": "" if row.cleaned_data.get("user") else row.cleaned_data.get("name"),
+                "organisation": ""
+                if row.cleaned_data.get("user")
+                else row.cleaned_data.get("organisation"),
+                "council_role": row.cleaned_data.get("council_role"),
+            }
+            for row in self.rows
+            if row.filled
+        ]
+        return steps.edit_review(
+            review=self.record,
+            by=self.user,
+            reason=data["reason"],
+            scheduled_date=data["scheduled_date"],
+            place=data["place"],
+            members=members,
+            checklist={key: True for key in data["checklist"]},
+        )
+
+
+class VisitEditForm(CorrectionMixin, VisitForm):
+    slug = "visit_edit"
+    template = "projects/closeout/_fields.html"
+
+    reason = reason_field(gettext_lazy("Lý do sửa"))
+
+    def __init__(self, data=None, files=None, *, record, **kwargs):
+        self.record = record
+        super().__init__(data, files, **kwargs)
+        self.initial = {
+            "date": record.date,
+            "place": record.place,
+            "officers": [str(officer.pk) for officer in record.officers.all()],
+            "other_participants": record.other_participants,
+            "progress_percent": record.progress_percent,
+            "findings": record.findings,
+            "problems": record.problems,
+        }
+
+    def is_valid(self):
+        # Follow-up actions are corrected one by one, not on this form.
+        return forms.Form.is_valid(self)
+
+    def save(self):
+        data = self.cleaned_data
+        return steps.edit_visit(
+            visit=self.record,
+            by=self.user,
+            reason=data["reason"],
+            date=data["date"],
+            place=data["place"],
+            progress_percent=data["progress_percent"],
+            findings=data["findings"],
+            problems=data["problems"],
+            officers=data["officers"],
+            other_participants=data["other_participants"],
+        )
+
+
+class FollowUpEditForm(CorrectionMixin, TaskForm):
+    slug = "follow_up_edit"
+
+    description = forms.CharField(
+        label=gettext_lazy("Việc cần khắc phục"),
+        max_length=2000,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
+    owner = PersonField(label=gettext_lazy("Người chịu trách nhiệm"))
+    due_date = DateField(label=gettext_lazy("Hạn hoàn thành"))
+    reason = reason_field(gettext_lazy("Lý do sửa"))
+
+    def __init__(self, data=None, files=None, *, record: FollowUpAction, **kwargs):
+        self.record = record
+        super().__init__(data, files, **kwargs)
+        self.fields["owner"].set_people(self.people.editors)
+        self.initial = {
+            "description": record.description,
+            "owner": str(record.owner_id),
+            "due_date": record.due_date,
+        }
+
+    def save(self):
+        data = self.cleaned_data
+        return steps.edit_follow_up(
+            action=self.record,
+            by=self.user,
+            reason=data["reason"],
+            description=data["description"],
+            owner=data["owner"],
+            due_date=data["due_date"],
+        )
+
+
+class ReportEditForm(CorrectionMixin, TaskForm):
+    slug = "report_edit"
+
+    progress_percent = percent_field()
+    money_spent = MoneyField(label=gettext_lazy("Kinh phí đã sử dụng (đồng)"))
+    problems = forms.CharField(
+        label=gettext_lazy("Khó khăn, vướng mắc"),
+        required=False,
+        widget=forms.Textarea(attrs=TEXTAREA),
+    )
+    content = forms.CharField(
+        label=gettext_lazy("Nội dung báo cáo"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    reason = reason_field(gettext_lazy("Lý do sửa"))
+
+    def __init__(self, data=None, files=None, *, record, **kwargs):
+        self.record = record
+        super().__init__(data, files, **kwargs)
+        self.initial = {
+            "progress_percent": record.progress_percent,
+            "money_spent": record.money_spent,
+            "problems": record.problems,
+            "content": record.content,
+        }
+
+    def save(self):
+        data = self.cleaned_data
+        return steps.edit_report(
+            report=self.record,
+            by=self.user,
+            reason=data["reason"],
+            progress_percent=data["progress_percent"],
+            money_spent=data["money_spent"],
+            problems=data["problems"],
+            content=data["content"],
+        )
+
+
+class CancelForm(TaskForm):
+    """Cancel a close-out record with a reason; `cancel(record, by, reason)` calls the rule."""
+
+    slug = "cancel"
+
+    reason = reason_field(gettext_lazy("Lý do hủy"))
+
+    def __init__(self, data=None, files=None, *, record, cancel, **kwargs):
+        self.record = record
+        self.cancel = cancel
+        super().__init__(data, files, **kwargs)
+
+    def save(self):
+        return self.cancel(self.record, self.user, self.cleaned_data["reason"])
+
+    def success_message(self, result) -> str:
+        return _("Đã hủy; lý do được ghi vào lịch sử của đề án.")
+
+
+class ReversalForm(TaskForm):
+    slug = "reverse"
+
+    date = PastDateField(label=gettext_lazy("Ngày ghi đảo"))
+    voucher_number = forms.CharField(
+        label=gettext_lazy("Số chứng từ ghi đảo"),
+        required=False,
+        max_length=60,
+        help_text=gettext_lazy("Phiếu thu hoặc chứng từ điều chỉnh, nếu có."),
+    )
+    reason = reason_field(gettext_lazy("Lý do ghi đảo"))
+
+    def __init__(self, data=None, files=None, *, record, **kwargs):
+        self.record = record
+        super().__init__(data, files, **kwargs)
+        self.fields["date"].initial = timezone.localdate()
+
+    def clean_voucher_number(self):
+        return _unused_voucher(self.project, self.cleaned_data["voucher_number"])
+
+    def save(self):
+        data = self.cleaned_data
+        return disbursements.reverse_disbursement(
+            disbursement=self.record,
+            by=self.user,
+            reason=data["reason"],
+            date=data["date"],
+            voucher_number=data["voucher_number"],
+        )
+
+    def success_message(self, reversal) -> str:
+        return _("Đã ghi đảo %(amount)s (chứng từ số %(voucher)s).") % {
+            "amount": format_vnd(reversal.amount),
+            "voucher": self.record.voucher_number,
+        }

@@ -3,7 +3,8 @@
 Periods run every N months from the start date (N = the project's `report_every_months`, else
 settings.PROGRESS_REPORT_EVERY_MONTHS); the last one stops at the end date. A period's report is
 due `grace_days` after the period ends; it is missing once that day has passed with no
-ProgressReport for the period's start date.
+ProgressReport for the period's start date. A cancelled report does not count: its period is
+missing again until a new report is filed.
 """
 
 import calendar
@@ -46,7 +47,11 @@ def report_periods(
     if grace_days is None:
         grace_days = settings.REMIND_REPORT_GRACE_DAYS
     months = months_per_period(project)
-    reports = {report.period_start: report for report in project.progress_reports.all()}
+    reports = {
+        report.period_start: report
+        for report in project.progress_reports.all()
+        if report.cancelled_at is None
+    }
     periods = []
     number = 0
     start = project.start_date

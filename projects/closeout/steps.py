@@ -21,6 +21,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from simple_history.utils import bulk_create_with_history
 
 from khuyencong import access
 from khuyencong.models import Role, User
@@ -35,6 +36,7 @@ from projects.applications.workflow import (
     step_taken,
 )
 from projects.models import (
+    SIGNED_AMOUNT,
     AcceptanceOutcome,
     AcceptanceReview,
     CouncilMember,
@@ -141,10 +143,47 @@ FILE_REPORT = Task(
     UNDER_WAY,
 )
 
+# Corrections (sửa, hủy) of close-out records. Centre staff and managers correct any record
+# until settlement; the district officer who recorded a visit or filed a report may edit it
+# while the work goes on (CORRECT_OWN). Cancelling a review that never got an outcome is
+# allowed even after settlement or cancellation: it is how a forgotten schedule is cleared.
+CORRECT = Task(
+    "correct",
+    gettext_lazy("Sửa, hủy hồ sơ thực hiện đề án"),
+    frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+    frozenset({Status.APPROVED, *UNDER_WAY, Status.ACCEPTED}),
+)
+CORRECT_OWN = Task(
+    "correct_own",
+    gettext_lazy("Sửa hồ sơ do mình ghi nhận"),
+    frozenset({Role.CENTRE_STAFF, Role.MANAGER, Role.DISTRICT_OFFICER}),
+    UNDER_WAY,
+)
+CANCEL_REVIEW = Task(
+    "cancel_review",
+    gettext_lazy("Hủy lịch nghiệm thu"),
+    frozenset({Role.CENTRE_STAFF, Role.MANAGER}),
+    frozenset({*CORRECT.sources, Status.SETTLED, Status.CANCELLED}),
+)
+
+# ProjectEvent actions of the corrections, and their labels in the project's history.
+EDIT_REVIEW = ("edit_review", gettext_lazy("Sửa lịch nghiệm thu"))
+EDIT_VISIT = ("edit_visit", gettext_lazy("Sửa kiểm tra, giám sát"))
+CANCEL_VISIT = ("cancel_visit", gettext_lazy("Hủy kiểm tra, giám sát"))
+EDIT_FOLLOW_UP = ("edit_follow_up", gettext_lazy("Sửa việc cần khắc phục"))
+CANCEL_FOLLOW_UP = ("cancel_follow_up", gettext_lazy("Hủy việc cần khắc phục"))
+EDIT_REPORT = ("edit_report", gettext_lazy("Sửa báo cáo tiến độ"))
+CANCEL_REPORT = ("cancel_report", gettext_lazy("Hủy báo cáo tiến độ"))
+
 # Labels of the ProjectEvent actions logged here that are not transitions.
 EVENT_LABELS = {
     SCHEDULE_REVIEW.name: SCHEDULE_REVIEW.label,
     RECORD_OUTCOME.name: RECORD_OUTCOME.label,
+    CANCEL_REVIEW.name: CANCEL_REVIEW.label,
+    **dict(
+        [EDIT_REVIEW, EDIT_VISIT, CANCEL_VISIT, EDIT_FOLLOW_UP, CANCEL_FOLLOW_UP]
+        + [EDIT_REPORT, CANCEL_REPORT]
+    ),
 }
 
 
@@ -155,6 +194,54 @@ def may_do(task: Task, project: Project, user: User) -> bool:
 
 def check_task(task: Task, project: Project, user: User) -> None:
     workflow.check_allowed(task, project, user)
+
+
+def _corrector(project: Project, user: User, author_id: int | None) -> Task:
+    """The task under which `user` corrects a record: CORRECT, or CORRECT_OWN for its author."""
+    if author_id is not None and author_id == user.pk and not may_do(CORRECT, project, user):
+        return CORRECT_OWN
+    return CORRECT
+
+
+def may_correct(project: Project, user: User, *, author_id: int | None = None) -> bool:
+    """Whether `user` may edit a close-out record of `project` (`author_id`: who recorded it)."""
+    return may_do(_corrector(project, user, author_id), project, user)
+
+
+def check_correction(project: Project, user: User, *, author_id: int | None = None) -> None:
+    check_task(_corrector(project, user, author_id), project, user)
+
+
+def _reason(reason: str | None) -> str:
+    return _text(reason, _("Hãy nêu lý do sửa, hủy (được lưu vào lịch sử của đề án)."))
+
+
+def _cancel(record, by: User, reason: str) -> None:
+    """Mark `record` (a Cancellable) cancelled; its history row keeps who and why."""
+    record.cancelled_at = timezone.now()
+    record.cancelled_by = by
+    record.cancel_reason = reason
+    _save(record, by, reason)
+
+
+def _save(record, by: User, reason: str, update_fields=None) -> None:
+    # django-simple-history reads these for the historical row it writes on save.
+    record._history_user = by
+    record._change_reason = reason[:100]
+    record.save(update_fields=update_fields)
+
+
+def _refuse_closed(record, what: str) -> None:
+    """A cancelled record cannot be corrected again."""
+    if record.cancelled_at is not None:
+        raise TransitionError(
+            _("%(what)s đã bị hủy lúc %(at)s (lý do: %(reason)s).")
+            % {
+                "what": what,
+                "at": f"{timezone.localtime(record.cancelled_at):%H:%M %d/%m/%Y}",
+                "reason": record.cancel_reason,
+            }
+        )
 
 
 # --- small checks ---------------------------------------------------------------------------
@@ -315,7 +402,7 @@ def settle(
                 )
                 % {"settled": format_vnd(settled_amount), "approved": format_vnd(approved)}
             )
-        disbursed = locked.disbursements.aggregate(total=Sum("amount"))["total"] or 0
+        disbursed = locked.disbursements.aggregate(total=Sum(SIGNED_AMOUNT))["total"] or 0
         if settled_amount < disbursed:
             raise TransitionError(
                 _(
@@ -387,6 +474,33 @@ def _checklist(checklist: Mapping | None) -> dict[str, bool]:
     return {key: bool(checklist.get(key)) for key in known}
 
 
+def _review_values(
+    project: Project, scheduled_date: datetime.date | None, place: str, members: Iterable[Mapping]
+) -> tuple[str, list[CouncilMember]]:
+    """The checked place and council seats of a review (scheduling and editing alike)."""
+    if scheduled_date is None:
+        raise TransitionError(_("Hãy nhập ngày nghiệm thu."))
+    if project.contract_date and scheduled_date < project.contract_date:
+        raise TransitionError(
+            _("Ngày nghiệm thu (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
+            % {"date": _dmy(scheduled_date), "contract": _dmy(project.contract_date)}
+        )
+    place = _text(place, _("Hãy nhập địa điểm nghiệm thu."))
+    seats = [_council_member(entry, n) for n, entry in enumerate(members, 1)]
+    if not seats:
+        raise TransitionError(_("Hội đồng nghiệm thu phải có ít nhất một thành viên."))
+    seen = set()
+    for seat in seats:
+        key = seat.user_id or seat.name.casefold()
+        if key in seen:
+            raise TransitionError(
+                _("%(name)s có tên hai lần trong hội đồng nghiệm thu.")
+                % {"name": seat.user or seat.name}
+            )
+        seen.add(key)
+    return place, seats
+
+
 def schedule_review(
     *,
     project: Project,
@@ -404,26 +518,22 @@ def schedule_review(
     with transaction.atomic():
         locked = _lock(project)
         check_task(SCHEDULE_REVIEW, locked, by)
-        if scheduled_date is None:
-            raise TransitionError(_("Hãy nhập ngày nghiệm thu."))
-        if locked.contract_date and scheduled_date < locked.contract_date:
+        # One pending review at a time: a second one on top of the first left the first
+        # "without outcome" forever. The first gets its outcome, or is cancelled with a reason.
+        pending = (
+            locked.acceptance_reviews.filter(outcome="", cancelled_at__isnull=True)
+            .order_by("scheduled_date", "pk")
+            .first()
+        )
+        if pending is not None:
             raise TransitionError(
-                _("Ngày nghiệm thu (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
-                % {"date": _dmy(scheduled_date), "contract": _dmy(locked.contract_date)}
-            )
-        place = _text(place, _("Hãy nhập địa điểm nghiệm thu."))
-        seats = [_council_member(entry, n) for n, entry in enumerate(members, 1)]
-        if not seats:
-            raise TransitionError(_("Hội đồng nghiệm thu phải có ít nhất một thành viên."))
-        seen = set()
-        for seat in seats:
-            key = seat.user_id or seat.name.casefold()
-            if key in seen:
-                raise TransitionError(
-                    _("%(name)s có tên hai lần trong hội đồng nghiệm thu.")
-                    % {"name": seat.user or seat.name}
+                _(
+                    "Đề án đã có lịch nghiệm thu ngày %(date)s tại %(place)s chưa có kết quả. "
+                    "Hãy ghi nhận kết quả, sửa hoặc hủy lịch đó trước khi lập lịch mới."
                 )
-            seen.add(key)
+                % {"date": _dmy(pending.scheduled_date), "place": pending.place}
+            )
+        place, seats = _review_values(locked, scheduled_date, place, members)
         review = AcceptanceReview.objects.create(
             project=locked,
             scheduled_date=scheduled_date,
@@ -475,6 +585,7 @@ def record_review_outcome(
         locked = _lock(review.project)
         check_task(RECORD_OUTCOME, locked, by)
         review = AcceptanceReview.objects.select_for_update().get(pk=review.pk)
+        _refuse_closed(review, _("Lịch nghiệm thu ngày %s") % _dmy(review.scheduled_date))
         if review.outcome:
             raise TransitionError(
                 _("Buổi nghiệm thu ngày %(date)s đã được ghi nhận kết quả “%(outcome)s”.")
@@ -566,6 +677,40 @@ def record_review_outcome(
 # --- monitoring -----------------------------------------------------------------------------
 
 
+def _visit_values(
+    project: Project,
+    date: datetime.date | None,
+    place: str,
+    progress_percent: int,
+    officers: Iterable[User],
+    today: datetime.date,
+) -> tuple[str, int, list[User]]:
+    """The checked place, progress and officers of a visit (recording and editing alike)."""
+    if date is None:
+        raise TransitionError(_("Hãy nhập ngày kiểm tra."))
+    _not_future(date, today, _("Ngày kiểm tra"))
+    if project.contract_date and date < project.contract_date:
+        raise TransitionError(
+            _("Ngày kiểm tra (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
+            % {"date": _dmy(date), "contract": _dmy(project.contract_date)}
+        )
+    place = _text(place, _("Hãy nhập địa điểm kiểm tra."))
+    progress_percent = _percent(progress_percent)
+    officers = list(dict.fromkeys(officers))
+    if not officers:
+        raise TransitionError(_("Hãy chọn ít nhất một cán bộ kiểm tra."))
+    for officer in officers:
+        if not (access.can_edit(officer) and access.locality_in_scope(officer, project.locality)):
+            raise TransitionError(
+                _(
+                    "%(name)s không thể là cán bộ kiểm tra: người này không phụ trách "
+                    "địa bàn %(locality)s."
+                )
+                % {"name": officer, "locality": project.locality}
+            )
+    return place, progress_percent, officers
+
+
 def record_visit(
     *,
     project: Project,
@@ -585,30 +730,9 @@ def record_visit(
     with transaction.atomic():
         locked = _lock(project)
         check_task(RECORD_VISIT, locked, by)
-        if date is None:
-            raise TransitionError(_("Hãy nhập ngày kiểm tra."))
-        _not_future(date, today, _("Ngày kiểm tra"))
-        if locked.contract_date and date < locked.contract_date:
-            raise TransitionError(
-                _("Ngày kiểm tra (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
-                % {"date": _dmy(date), "contract": _dmy(locked.contract_date)}
-            )
-        place = _text(place, _("Hãy nhập địa điểm kiểm tra."))
-        progress_percent = _percent(progress_percent)
-        officers = list(dict.fromkeys(officers))
-        if not officers:
-            raise TransitionError(_("Hãy chọn ít nhất một cán bộ kiểm tra."))
-        for officer in officers:
-            if not (
-                access.can_edit(officer) and access.locality_in_scope(officer, locked.locality)
-            ):
-                raise TransitionError(
-                    _(
-                        "%(name)s không thể là cán bộ kiểm tra: người này không phụ trách "
-                        "địa bàn %(locality)s."
-                    )
-                    % {"name": officer, "locality": locked.locality}
-                )
+        place, progress_percent, officers = _visit_values(
+            locked, date, place, progress_percent, officers, today
+        )
         follow_ups = []
         for number, (description, owner, due) in enumerate(actions, 1):
             description = _text(
@@ -636,7 +760,8 @@ def record_visit(
         visit.officers.set(officers)
         for follow_up in follow_ups:
             follow_up.visit = visit
-        FollowUpAction.objects.bulk_create(follow_ups)
+        # With their first history rows, so a later correction shows what it changed.
+        bulk_create_with_history(follow_ups, FollowUpAction, default_user=by)
         step_taken.send(
             sender=Project, project=locked, event=None, by=by, visit=visit, follow_ups=follow_ups
         )
@@ -645,7 +770,7 @@ def record_visit(
 
 def may_complete(action: FollowUpAction, user: User) -> bool:
     """The owner, centre staff or a manager (who see the project) mark an action done."""
-    if action.done_at is not None or not access.can_edit(user):
+    if action.done_at is not None or action.cancelled_at is not None or not access.can_edit(user):
         return False
     if not access.locality_in_scope(user, action.project.locality):
         return False
@@ -656,6 +781,7 @@ def complete_action(*, action: FollowUpAction, by: User, note: str) -> FollowUpA
     """Mark a follow-up action done, once, with what was done."""
     with transaction.atomic():
         action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
+        _refuse_closed(action, _("Việc cần khắc phục này"))
         if action.done_at is not None:
             raise TransitionError(
                 _("Việc này đã được đánh dấu hoàn thành lúc %(at)s bởi %(by)s.")
@@ -722,6 +848,7 @@ def file_progress_report(
         progress_percent = _percent(progress_percent)
         _whole(money_spent, _("Kinh phí đã sử dụng phải là số tiền (đồng) không âm."))
         try:
+            # The unique constraint counts only reports not cancelled.
             with transaction.atomic():
                 return ProgressReport.objects.create(
                     project=locked,
@@ -741,3 +868,314 @@ def file_progress_report(
                 )
                 % {"start": _dmy(period_start)}
             ) from exc
+
+
+# --- corrections ----------------------------------------------------------------------------
+#
+# Each correction takes the project lock first (then the record's, the order every writer here
+# takes), re-checks who may, refuses a record already cancelled, keeps the old values in the
+# record's history (django-simple-history) and logs a ProjectEvent with the reason, so the
+# project's history says who changed what and why. Nothing is deleted.
+
+
+def _review_summary(review: AcceptanceReview) -> str:
+    return _("ngày %(date)s tại %(place)s") % {
+        "date": _dmy(review.scheduled_date),
+        "place": review.place,
+    }
+
+
+def _pending_review(review: AcceptanceReview) -> AcceptanceReview:
+    review = AcceptanceReview.objects.select_for_update().get(pk=review.pk)
+    _refuse_closed(review, _("Lịch nghiệm thu ngày %s") % _dmy(review.scheduled_date))
+    if review.outcome:
+        raise TransitionError(
+            _(
+                "Buổi nghiệm thu ngày %(date)s đã có kết quả “%(outcome)s”: không sửa, hủy "
+                "được lịch đã có kết quả."
+            )
+            % {"date": _dmy(review.scheduled_date), "outcome": review.get_outcome_display()}
+        )
+    return review
+
+
+def edit_review(
+    *,
+    review: AcceptanceReview,
+    by: User,
+    reason: str,
+    scheduled_date: datetime.date | None,
+    place: str,
+    members: Iterable[Mapping],
+    checklist: Mapping | None = None,
+) -> AcceptanceReview:
+    """Change the date, place, council or checklist of a review that has no outcome yet."""
+    with transaction.atomic():
+        locked = _lock(review.project)
+        check_task(CORRECT, locked, by)
+        review = _pending_review(review)
+        reason = _reason(reason)
+        place, seats = _review_values(locked, scheduled_date, place, members)
+        before = _review_summary(review)
+        review.scheduled_date = scheduled_date
+        review.place = place
+        review.checklist = _checklist(checklist)
+        _save(review, by, reason)
+        review.members.all().delete()
+        for seat in seats:
+            seat.review = review
+        CouncilMember.objects.bulk_create(seats)
+        record_event(
+            locked,
+            action=EDIT_REVIEW[0],
+            by=by,
+            comment=_("Lịch nghiệm thu %(before)s → %(after)s. Lý do: %(reason)s")
+            % {"before": before, "after": _review_summary(review), "reason": reason},
+        )
+    return review
+
+
+def cancel_review(*, review: AcceptanceReview, by: User, reason: str) -> AcceptanceReview:
+    """Cancel a review that has no outcome; it no longer blocks scheduling the next one."""
+    with transaction.atomic():
+        locked = _lock(review.project)
+        check_task(CANCEL_REVIEW, locked, by)
+        review = _pending_review(review)
+        reason = _reason(reason)
+        _cancel(review, by, reason)
+        record_event(
+            locked,
+            action=CANCEL_REVIEW.name,
+            by=by,
+            comment=_("Hủy lịch nghiệm thu %(review)s. Lý do: %(reason)s")
+            % {"review": _review_summary(review), "reason": reason},
+        )
+    return review
+
+
+def edit_visit(
+    *,
+    visit: MonitoringVisit,
+    by: User,
+    reason: str,
+    date: datetime.date | None,
+    place: str,
+    progress_percent: int,
+    findings: str = "",
+    problems: str = "",
+    officers: Iterable[User] = (),
+    other_participants: str = "",
+    today: datetime.date | None = None,
+) -> MonitoringVisit:
+    """Correct a visit with the checks of `record_visit`; its follow-ups are corrected apart."""
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        locked = _lock(visit.project)
+        visit = MonitoringVisit.objects.select_for_update().get(pk=visit.pk)
+        check_correction(locked, by, author_id=visit.created_by_id)
+        _refuse_closed(visit, _("Lần kiểm tra ngày %s") % _dmy(visit.date))
+        reason = _reason(reason)
+        place, progress_percent, officers = _visit_values(
+            locked, date, place, progress_percent, officers, today
+        )
+        before = _("ngày %(date)s, tiến độ %(progress)s%%") % {
+            "date": _dmy(visit.date),
+            "progress": visit.progress_percent,
+        }
+        visit.date = date
+        visit.place = place
+        visit.progress_percent = progress_percent
+        visit.findings = (findings or "").strip()
+        visit.problems = (problems or "").strip()
+        visit.other_participants = (other_participants or "").strip()
+        _save(visit, by, reason)
+        visit.officers.set(officers)
+        record_event(
+            locked,
+            action=EDIT_VISIT[0],
+            by=by,
+            comment=_(
+                "Kiểm tra %(before)s → ngày %(date)s, tiến độ %(progress)s%%. Lý do: %(reason)s"
+            )
+            % {
+                "before": before,
+                "date": _dmy(visit.date),
+                "progress": visit.progress_percent,
+                "reason": reason,
+            },
+        )
+    return visit
+
+
+def cancel_visit(*, visit: MonitoringVisit, by: User, reason: str) -> MonitoringVisit:
+    """Cancel a visit (e.g. recorded on the wrong project), with its follow-ups not yet done."""
+    with transaction.atomic():
+        locked = _lock(visit.project)
+        check_task(CORRECT, locked, by)
+        visit = MonitoringVisit.objects.select_for_update().get(pk=visit.pk)
+        _refuse_closed(visit, _("Lần kiểm tra ngày %s") % _dmy(visit.date))
+        reason = _reason(reason)
+        _cancel(visit, by, reason)
+        open_actions = list(
+            visit.actions.select_for_update().filter(
+                done_at__isnull=True, cancelled_at__isnull=True
+            )
+        )
+        for action in open_actions:
+            _cancel(action, by, reason)
+        record_event(
+            locked,
+            action=CANCEL_VISIT[0],
+            by=by,
+            comment=_(
+                "Hủy kiểm tra ngày %(date)s (và %(count)s việc cần khắc phục chưa hoàn thành). "
+                "Lý do: %(reason)s"
+            )
+            % {"date": _dmy(visit.date), "count": len(open_actions), "reason": reason},
+        )
+    return visit
+
+
+def edit_follow_up(
+    *,
+    action: FollowUpAction,
+    by: User,
+    reason: str,
+    description: str,
+    owner: User | None,
+    due_date: datetime.date | None,
+) -> FollowUpAction:
+    """Correct what must be done, by whom and by when, while it is not done."""
+    with transaction.atomic():
+        locked = _lock(action.project)
+        action = _lock_action(action)
+        author = action.visit.created_by_id if action.visit_id else None
+        check_correction(locked, by, author_id=author)
+        reason = _reason(reason)
+        description = _text(description, _("Hãy nhập nội dung việc cần khắc phục."))
+        owner = _check_owner(owner, locked)
+        due_date = _check_due(due_date, action.visit.date if action.visit_id else datetime.date.min)
+        before = _("“%(what)s”, %(owner)s, hạn %(due)s") % {
+            "what": action.description[:80],
+            "owner": action.owner,
+            "due": _dmy(action.due_date),
+        }
+        action.description = description
+        action.owner = owner
+        action.due_date = due_date
+        _save(action, by, reason)
+        record_event(
+            locked,
+            action=EDIT_FOLLOW_UP[0],
+            by=by,
+            comment=_(
+                "Việc cần khắc phục %(before)s → “%(what)s”, %(owner)s, hạn %(due)s. "
+                "Lý do: %(reason)s"
+            )
+            % {
+                "before": before,
+                "what": description[:80],
+                "owner": owner,
+                "due": _dmy(due_date),
+                "reason": reason,
+            },
+        )
+    return action
+
+
+def _lock_action(action: FollowUpAction) -> FollowUpAction:
+    """The follow-up action, locked, refused when done or cancelled."""
+    action = FollowUpAction.objects.select_for_update().get(pk=action.pk)
+    _refuse_closed(action, _("Việc cần khắc phục này"))
+    if action.done_at is not None:
+        raise TransitionError(
+            _("Việc này đã hoàn thành lúc %(at)s: không sửa, hủy được.")
+            % {"at": f"{timezone.localtime(action.done_at):%H:%M %d/%m/%Y}"}
+        )
+    return action
+
+
+def cancel_follow_up(*, action: FollowUpAction, by: User, reason: str) -> FollowUpAction:
+    """Cancel a follow-up action not done (e.g. no longer needed); it stops being overdue."""
+    with transaction.atomic():
+        locked = _lock(action.project)
+        check_task(CORRECT, locked, by)
+        action = _lock_action(action)
+        reason = _reason(reason)
+        _cancel(action, by, reason)
+        record_event(
+            locked,
+            action=CANCEL_FOLLOW_UP[0],
+            by=by,
+            comment=_("Hủy việc cần khắc phục “%(what)s”. Lý do: %(reason)s")
+            % {"what": action.description[:80], "reason": reason},
+        )
+    return action
+
+
+def _report_period(report: ProgressReport) -> str:
+    return f"{_dmy(report.period_start)} – {_dmy(report.period_end)}"
+
+
+def edit_report(
+    *,
+    report: ProgressReport,
+    by: User,
+    reason: str,
+    progress_percent: int,
+    money_spent: int,
+    problems: str = "",
+    content: str = "",
+) -> ProgressReport:
+    """Correct the figures and text of a report; a wrong period is cancelled and filed again."""
+    with transaction.atomic():
+        locked = _lock(report.project)
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+        check_correction(locked, by, author_id=report.submitted_by_id)
+        _refuse_closed(report, _("Báo cáo tiến độ kỳ %s") % _report_period(report))
+        reason = _reason(reason)
+        progress_percent = _percent(progress_percent)
+        _whole(money_spent, _("Kinh phí đã sử dụng phải là số tiền (đồng) không âm."))
+        before = (report.progress_percent, report.money_spent)
+        report.progress_percent = progress_percent
+        report.money_spent = money_spent
+        report.problems = (problems or "").strip()
+        report.content = (content or "").strip()
+        _save(report, by, reason)
+        record_event(
+            locked,
+            action=EDIT_REPORT[0],
+            by=by,
+            comment=_(
+                "Báo cáo tiến độ kỳ %(period)s: %(old_progress)s%%, %(old_money)s → "
+                "%(progress)s%%, %(money)s. Lý do: %(reason)s"
+            )
+            % {
+                "period": _report_period(report),
+                "old_progress": before[0],
+                "old_money": format_vnd(before[1]),
+                "progress": progress_percent,
+                "money": format_vnd(money_spent),
+                "reason": reason,
+            },
+        )
+    return report
+
+
+def cancel_report(*, report: ProgressReport, by: User, reason: str) -> ProgressReport:
+    """Cancel a report: its period is missing again until a new report is filed."""
+    with transaction.atomic():
+        locked = _lock(report.project)
+        check_task(CORRECT, locked, by)
+        report = ProgressReport.objects.select_for_update().get(pk=report.pk)
+        _refuse_closed(report, _("Báo cáo tiến độ kỳ %s") % _report_period(report))
+        reason = _reason(reason)
+        _cancel(report, by, reason)
+        record_event(
+            locked,
+            action=CANCEL_REPORT[0],
+            by=by,
+            comment=_("Hủy báo cáo tiến độ kỳ %(period)s. Lý do: %(reason)s")
+            % {"period": _report_period(report), "reason": reason},
+        )
+    return report

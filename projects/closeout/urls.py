@@ -22,4 +22,28 @@ urlpatterns = [
         views.review_outcome,
         name="review_outcome",
     ),
+    # Corrections (sửa, hủy, ghi đảo): one page each, reached from the rows of the project page.
+    path("<int:pk>/nghiem-thu/<int:review_pk>/sua/", views.edit_review, name="edit_review"),
+    path("<int:pk>/nghiem-thu/<int:review_pk>/huy/", views.cancel_review, name="cancel_review"),
+    path("<int:pk>/kiem-tra/<int:visit_pk>/sua/", views.edit_visit, name="edit_visit"),
+    path("<int:pk>/kiem-tra/<int:visit_pk>/huy/", views.cancel_visit, name="cancel_visit"),
+    path(
+        "<int:pk>/viec-khac-phuc/<int:action_pk>/sua/",
+        views.edit_follow_up,
+        name="edit_follow_up",
+    ),
+    path(
+        "<int:pk>/viec-khac-phuc/<int:action_pk>/huy/",
+        views.cancel_follow_up,
+        name="cancel_follow_up",
+    ),
+    path("<int:pk>/bao-cao-tien-do/<int:report_pk>/sua/", views.edit_report, name="edit_report"),
+    path(
+        "<int:pk>/bao-cao-tien-do/<int:report_pk>/huy/", views.cancel_report, name="cancel_report"
+    ),
+    path(
+        "<int:pk>/giai-ngan/<int:disbursement_pk>/ghi-dao/",
+        views.reverse_disbursement,
+        name="reverse_disbursement",
+    ),
 ]

@@ -27,12 +27,18 @@ from projects.closeout import disbursements, schedule, steps
 from projects.closeout.filters import FollowUpFilter, MissingReportFilter, ReviewFilter
 from projects.closeout.forms import (
     ACHIEVED,
+    CancelForm,
     CompleteActionForm,
     DisbursementForm,
+    FollowUpEditForm,
     People,
     ProgressReportForm,
+    ReportEditForm,
+    ReversalForm,
+    ReviewEditForm,
     ReviewOutcomeForm,
     ReviewScheduleForm,
+    VisitEditForm,
     VisitForm,
     dmy,
     follow_up_state,
@@ -90,18 +96,34 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
     for action in follow_ups:
         action.state = follow_up_state(action, today)
         action.completable = steps.may_complete(action, user)
+        action.correctable = action.state in ("open", "overdue") and steps.may_correct(
+            project, user, author_id=action.visit.created_by_id if action.visit_id else None
+        )
+        action.cancellable = action.correctable and steps.may_do(steps.CORRECT, project, user)
     visits = list(
         project.monitoring_visits.select_related("created_by").prefetch_related(
             Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
         )
     )
+    may_correct = steps.may_do(steps.CORRECT, project, user)
+    for visit in visits:
+        visit.correctable = not visit.cancelled and steps.may_correct(
+            project, user, author_id=visit.created_by_id
+        )
+        visit.cancellable = not visit.cancelled and may_correct
 
     prefetch_related_objects(
         [project],
         Prefetch(
-            "progress_reports", queryset=ProgressReport.objects.select_related("submitted_by")
+            "progress_reports",
+            queryset=ProgressReport.objects.select_related("submitted_by", "cancelled_by"),
         ),
     )
+    for report in project.progress_reports.all():
+        report.correctable = not report.cancelled and steps.may_correct(
+            project, user, author_id=report.submitted_by_id
+        )
+        report.cancellable = not report.cancelled and may_correct
     started = project.contract_date is not None or project.status in steps.UNDER_WAY
     # Reports are owed while the work goes on: until acceptance, or until a cancellation.
     until = project.accepted_on or today
@@ -109,21 +131,33 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
         until = min(until, timezone.localdate(project.status_changed_at))
     periods = schedule.report_periods(project, until) if started else []
     scheduled = {period.start for period in periods}
-    other_reports = [r for r in project.progress_reports.all() if r.period_start not in scheduled]
+    # Reports outside the schedule, and cancelled ones (shown greyed with their reason).
+    other_reports = [
+        r for r in project.progress_reports.all() if r.period_start not in scheduled or r.cancelled
+    ]
     under_way = project.status in steps.UNDER_WAY
 
     figures = disbursements.project_money(project)
-    payments = list(project.disbursements.select_related("created_by"))
+    payments = list(project.disbursements.select_related("created_by", "reverses", "reversal"))
+    may_reverse = steps.may_do(disbursements.REVERSE, project, user)
+    for payment in payments:
+        payment.reversible = (
+            may_reverse and not payment.is_reversal and not hasattr(payment, "reversal")
+        )
 
     reviews = list(
         project.acceptance_reviews.select_related(
-            "minutes", "recorded_by", "scheduled_by"
+            "minutes", "recorded_by", "scheduled_by", "cancelled_by"
         ).prefetch_related(
             Prefetch("members", queryset=CouncilMember.objects.select_related("user"))
         )
     )
     labels = dict(OUTCOME_FIELDS)
+    may_cancel_review = steps.may_do(steps.CANCEL_REVIEW, project, user)
     for review in reviews:
+        pending = not review.outcome and not review.cancelled
+        review.correctable = pending and may_correct
+        review.cancellable = pending and may_cancel_review
         review.checklist_rows = [
             (label, bool(review.checklist.get(key))) for key, label in ACCEPTANCE_CHECKLIST
         ]
@@ -147,7 +181,10 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
     outcome_forms = [
         (review, ReviewOutcomeForm(review=review, **common))
         for review in reviews
-        if may["outcome"] and not review.outcome and review.scheduled_date <= today
+        if may["outcome"]
+        and not review.outcome
+        and not review.cancelled
+        and review.scheduled_date <= today
     ]
     return {
         "closeout": {
@@ -316,6 +353,198 @@ def complete_follow_up(request, pk, action_pk):
     return redirect(_anchored(project, MONITORING))
 
 
+# --- corrections ----------------------------------------------------------------------------
+
+
+def _why_not(check: Callable[[], None]) -> str | None:
+    try:
+        check()
+    except TransitionError as error:
+        return str(error)
+    return None
+
+
+def _closed(record) -> str | None:
+    """Why a cancelled (or done, or decided) record is no longer corrected, or None."""
+    if getattr(record, "cancelled_at", None) is not None:
+        return _("Mục này đã bị hủy (lý do: %(reason)s).") % {"reason": record.cancel_reason}
+    if getattr(record, "done_at", None) is not None:
+        return _("Việc này đã hoàn thành: không sửa, hủy được.")
+    if getattr(record, "outcome", ""):
+        return _("Buổi nghiệm thu đã có kết quả: không sửa, hủy được lịch.")
+    return None
+
+
+def _correction(request, pk, *, related, record_pk, form_class, anchor, label, check, **kwargs):
+    """A correction page: the record of this project (404 otherwise), who may (re-checked by
+    the rule), then the form through `_record`."""
+    project = _project(request, pk)
+    record = get_object_or_404(getattr(project, related).all(), pk=record_pk)
+
+    def refused(current: Project) -> str | None:
+        record.refresh_from_db()
+        return _closed(record) or _why_not(lambda: check(current, record))
+
+    return _record(
+        request,
+        project,
+        form_class,
+        anchor=anchor,
+        refused=refused,
+        label=label,
+        record=record,
+        **kwargs,
+    )
+
+
+@login_required
+def edit_review(request, pk, review_pk):
+    return _correction(
+        request,
+        pk,
+        related="acceptance_reviews",
+        record_pk=review_pk,
+        form_class=ReviewEditForm,
+        anchor=ACCEPTANCE,
+        label=str(steps.EDIT_REVIEW[1]),
+        check=lambda current, record: steps.check_task(steps.CORRECT, current, request.user),
+    )
+
+
+@login_required
+def cancel_review(request, pk, review_pk):
+    return _correction(
+        request,
+        pk,
+        related="acceptance_reviews",
+        record_pk=review_pk,
+        form_class=CancelForm,
+        anchor=ACCEPTANCE,
+        label=str(steps.CANCEL_REVIEW.label),
+        check=lambda current, record: steps.check_task(steps.CANCEL_REVIEW, current, request.user),
+        cancel=lambda record, by, reason: steps.cancel_review(review=record, by=by, reason=reason),
+    )
+
+
+@login_required
+def edit_visit(request, pk, visit_pk):
+    return _correction(
+        request,
+        pk,
+        related="monitoring_visits",
+        record_pk=visit_pk,
+        form_class=VisitEditForm,
+        anchor=MONITORING,
+        label=str(steps.EDIT_VISIT[1]),
+        check=lambda current, record: steps.check_correction(
+            current, request.user, author_id=record.created_by_id
+        ),
+    )
+
+
+@login_required
+def cancel_visit(request, pk, visit_pk):
+    return _correction(
+        request,
+        pk,
+        related="monitoring_visits",
+        record_pk=visit_pk,
+        form_class=CancelForm,
+        anchor=MONITORING,
+        label=str(steps.CANCEL_VISIT[1]),
+        check=lambda current, record: steps.check_task(steps.CORRECT, current, request.user),
+        cancel=lambda record, by, reason: steps.cancel_visit(visit=record, by=by, reason=reason),
+    )
+
+
+@login_required
+def edit_follow_up(request, pk, action_pk):
+    return _correction(
+        request,
+        pk,
+        related="follow_up_actions",
+        record_pk=action_pk,
+        form_class=FollowUpEditForm,
+        anchor=MONITORING,
+        label=str(steps.EDIT_FOLLOW_UP[1]),
+        check=lambda current, record: steps.check_correction(
+            current,
+            request.user,
+            author_id=record.visit.created_by_id if record.visit_id else None,
+        ),
+    )
+
+
+@login_required
+def cancel_follow_up(request, pk, action_pk):
+    return _correction(
+        request,
+        pk,
+        related="follow_up_actions",
+        record_pk=action_pk,
+        form_class=CancelForm,
+        anchor=MONITORING,
+        label=str(steps.CANCEL_FOLLOW_UP[1]),
+        check=lambda current, record: steps.check_task(steps.CORRECT, current, request.user),
+        cancel=lambda record, by, reason: steps.cancel_follow_up(
+            action=record, by=by, reason=reason
+        ),
+    )
+
+
+@login_required
+def edit_report(request, pk, report_pk):
+    return _correction(
+        request,
+        pk,
+        related="progress_reports",
+        record_pk=report_pk,
+        form_class=ReportEditForm,
+        anchor=REPORTS,
+        label=str(steps.EDIT_REPORT[1]),
+        check=lambda current, record: steps.check_correction(
+            current, request.user, author_id=record.submitted_by_id
+        ),
+    )
+
+
+@login_required
+def cancel_report(request, pk, report_pk):
+    return _correction(
+        request,
+        pk,
+        related="progress_reports",
+        record_pk=report_pk,
+        form_class=CancelForm,
+        anchor=REPORTS,
+        label=str(steps.CANCEL_REPORT[1]),
+        check=lambda current, record: steps.check_task(steps.CORRECT, current, request.user),
+        cancel=lambda record, by, reason: steps.cancel_report(report=record, by=by, reason=reason),
+    )
+
+
+def _check_reversible(current: Project, user, record) -> None:
+    steps.check_task(disbursements.REVERSE, current, user)
+    if record.is_reversal:
+        raise TransitionError(_("Dòng này là bút toán ghi đảo, không ghi đảo lại được."))
+    if record.__class__.objects.filter(reverses=record).exists():
+        raise TransitionError(_("Khoản chi này đã được ghi đảo."))
+
+
+@login_required
+def reverse_disbursement(request, pk, disbursement_pk):
+    return _correction(
+        request,
+        pk,
+        related="disbursements",
+        record_pk=disbursement_pk,
+        form_class=ReversalForm,
+        anchor=MONEY,
+        label=str(disbursements.REVERSE.label),
+        check=lambda current, record: _check_reversible(current, request.user, record),
+    )
+
+
 # --- follow-through lists -------------------------------------------------------------------
 
 
@@ -329,7 +558,9 @@ def upcoming_reviews(request):
     """Acceptance reviews scheduled from today on whose outcome is not recorded yet."""
     today = timezone.localdate()
     qs = (
-        AcceptanceReview.objects.filter(outcome="", scheduled_date__gte=today)
+        AcceptanceReview.objects.filter(
+            outcome="", cancelled_at__isnull=True, scheduled_date__gte=today
+        )
         .exclude(project__status__in=CLOSED)
         .select_related(
             "project__locality",
@@ -360,7 +591,9 @@ def overdue_actions(request):
     """Follow-up actions not done by their due date, on projects still open."""
     today = timezone.localdate()
     qs = (
-        FollowUpAction.objects.filter(done_at__isnull=True, due_date__lt=today)
+        FollowUpAction.objects.filter(
+            done_at__isnull=True, cancelled_at__isnull=True, due_date__lt=today
+        )
         .exclude(project__status__in=CLOSED)
         .select_related(
             "project__locality", "project__facility", "project__funding_source", "owner", "visit"
@@ -396,7 +629,9 @@ def missing_reports(request):
     projects = filterset.qs.prefetch_related(
         Prefetch(
             "progress_reports",
-            queryset=ProgressReport.objects.only("id", "project_id", "period_start"),
+            queryset=ProgressReport.objects.only(
+                "id", "project_id", "period_start", "cancelled_at"
+            ),
         )
     )
     rows = []

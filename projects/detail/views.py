@@ -30,7 +30,7 @@ from projects.applications.forms import (
 from projects.applications.history import project_history
 from projects.applications.views import get_project, may_comment, may_upload
 from projects.applications.workflow import TransitionError
-from projects.closeout import steps
+from projects.closeout import disbursements, steps
 from projects.closeout import views as closeout_views
 from projects.closeout.forms import RequestAcceptanceForm, SettleForm, StartForm
 from projects.models import NormStatus, Project, Status
@@ -116,6 +116,7 @@ EVENT_LABELS = {
     "create": gettext_lazy("Lập đề án"),
     "override_norm": gettext_lazy("Phê duyệt vượt định mức"),
     **steps.EVENT_LABELS,
+    **disbursements.EVENT_LABELS,
 }
 
 

@@ -43,7 +43,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0003_history_reference_data"),
+        ("projects", "0006_corrections"),
     ]
 
     operations = [

@@ -1,6 +1,7 @@
 from projects.models.budget import Allocation
 from projects.models.catalogue import ActivityType, FundingSource, SupportNorm
 from projects.models.closeout import (
+    SIGNED_AMOUNT,
     AcceptanceOutcome,
     AcceptanceReview,
     CouncilMember,
@@ -41,6 +42,7 @@ __all__ = [
     "CodeSequence",
     "Comment",
     "CouncilMember",
+    "SIGNED_AMOUNT",
     "Disbursement",
     "DisbursementKind",
     "DocumentKind",

@@ -3,11 +3,38 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import BigIntegerField, Case, F, Q, When
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
-class MonitoringVisit(models.Model):
+class Cancellable(models.Model):
+    """A close-out record that is cancelled with a reason instead of deleted (the trail stays).
+
+    A cancelled record is shown greyed with its reason and left out of every figure, list and
+    reminder; its earlier values are in its history (django-simple-history).
+    """
+
+    cancelled_at = models.DateTimeField(_("hủy lúc"), null=True, blank=True)
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("người hủy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cancel_reason = models.TextField(_("lý do hủy"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+
+class MonitoringVisit(Cancellable):
     """Kiểm tra, giám sát tại cơ sở."""
 
     project = models.ForeignKey(
@@ -28,6 +55,7 @@ class MonitoringVisit(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords(m2m_fields=[officers])
 
     class Meta:
         verbose_name = _("kiểm tra, giám sát")
@@ -43,7 +71,7 @@ class MonitoringVisit(models.Model):
         return f"{self.project.code} – {self.date:%d/%m/%Y}"
 
 
-class FollowUpAction(models.Model):
+class FollowUpAction(Cancellable):
     """Việc cần khắc phục after a visit (or an acceptance with conditions)."""
 
     project = models.ForeignKey(
@@ -69,6 +97,7 @@ class FollowUpAction(models.Model):
         related_name="+",
     )
     done_note = models.TextField(_("kết quả khắc phục"), blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("việc cần khắc phục")
@@ -79,7 +108,7 @@ class FollowUpAction(models.Model):
         return self.description[:60]
 
 
-class ProgressReport(models.Model):
+class ProgressReport(Cancellable):
     """Báo cáo tiến độ for one period of the project's reporting schedule."""
 
     project = models.ForeignKey(
@@ -97,14 +126,17 @@ class ProgressReport(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("báo cáo tiến độ")
         verbose_name_plural = _("báo cáo tiến độ")
         ordering = ["period_start"]
         constraints = [
+            # A cancelled report leaves its period open for the report that replaces it.
             models.UniqueConstraint(
                 fields=["project", "period_start"],
+                condition=Q(cancelled_at__isnull=True),
                 name="one_report_per_period",
                 violation_error_message=_("Kỳ báo cáo này đã có báo cáo."),
             ),
@@ -126,7 +158,13 @@ class DisbursementKind(models.TextChoices):
 
 
 class Disbursement(models.Model):
-    """Giải ngân. The sum per project never exceeds the approved amount (projects/money rules)."""
+    """Giải ngân. The sum per project never exceeds the approved amount (closeout/disbursements.py).
+
+    Money rows are never edited or deleted. A mistake is undone by a reversal (ghi đảo): a new
+    row of the same kind and amount that `reverses` the wrong one and counts negative in every
+    sum (`SIGNED_AMOUNT`). Keeping the kind means "advanced" and "paid" need no join to know
+    what a reversal takes back.
+    """
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.PROTECT, related_name="disbursements"
@@ -134,23 +172,60 @@ class Disbursement(models.Model):
     kind = models.CharField(_("loại"), max_length=10, choices=DisbursementKind.choices)
     date = models.DateField(_("ngày chi"))
     amount = models.PositiveBigIntegerField(_("số tiền (đồng)"))
-    voucher_number = models.CharField(_("số chứng từ"), max_length=60)
+    voucher_number = models.CharField(_("số chứng từ"), max_length=60, blank=True)
     note = models.CharField(_("ghi chú"), max_length=255, blank=True)
+    # One-to-one: a disbursement is reversed at most once.
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("ghi đảo của"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversal",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("giải ngân")
         verbose_name_plural = _("giải ngân")
         ordering = ["date", "pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive")
+            models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_amount_positive"),
+            # A reversal may carry no voucher of its own; every voucher typed is unique.
+            models.UniqueConstraint(
+                fields=["project", "voucher_number"],
+                condition=~Q(voucher_number=""),
+                name="voucher_unique_per_project",
+                violation_error_message=_("Số chứng từ này đã được nhập cho đề án."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(reverses=F("id")), name="disbursement_not_self_reversal"
+            ),
         ]
 
     def __str__(self):
         return f"{self.project.code} – {self.get_kind_display()} {self.voucher_number}"
+
+    @property
+    def is_reversal(self) -> bool:
+        return self.reverses_id is not None
+
+    @property
+    def signed_amount(self) -> int:
+        return -self.amount if self.is_reversal else self.amount
+
+
+# What a disbursement row adds to a sum: a reversal takes its amount back. Every sum of money
+# paid out uses this (closeout/disbursements.py, planning/budget.py, reports/, settlement).
+SIGNED_AMOUNT = Case(
+    When(reverses__isnull=False, then=-F("amount")),
+    default=F("amount"),
+    output_field=BigIntegerField(),
+)
 
 
 class AcceptanceOutcome(models.TextChoices):
@@ -169,8 +244,8 @@ ACCEPTANCE_CHECKLIST = [
 ]
 
 
-class AcceptanceReview(models.Model):
-    """Nghiệm thu: scheduled first, then its outcome recorded."""
+class AcceptanceReview(Cancellable):
+    """Nghiệm thu: scheduled first, then its outcome recorded, or cancelled before an outcome."""
 
     project = models.ForeignKey(
         "projects.Project", on_delete=models.CASCADE, related_name="acceptance_reviews"
@@ -219,6 +294,7 @@ class AcceptanceReview(models.Model):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("ghi nhận kết quả lúc"), null=True, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("nghiệm thu")

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet, Sum
 
-from projects.models import Allocation, Disbursement, Project, Status
+from projects.models import SIGNED_AMOUNT, Allocation, Disbursement, Project, Status
 from projects.models.project import COMMITTED_STATUSES
 
 
@@ -76,8 +76,9 @@ def allocation_figures(allocations: QuerySet | list) -> dict[int, AllocationFigu
         Disbursement.objects.filter(project__allocation_id__in=ids)
         .values("project__allocation_id")
         .annotate(
-            total=Sum("amount"),
-            cancelled=Sum("amount", filter=Q(project__status=Status.CANCELLED)),
+            # SIGNED_AMOUNT: a reversal (ghi đảo) takes back what it reverses.
+            total=Sum(SIGNED_AMOUNT),
+            cancelled=Sum(SIGNED_AMOUNT, filter=Q(project__status=Status.CANCELLED)),
         )
         .order_by()
     )

@@ -374,7 +374,9 @@ def scan_progress_reports(today: date, directory: Directory) -> Iterator[list[Ou
         .prefetch_related(
             Prefetch(
                 "progress_reports",
-                queryset=ProgressReport.objects.only("id", "project_id", "period_start"),
+                queryset=ProgressReport.objects.only(
+                    "id", "project_id", "period_start", "cancelled_at"
+                ),
             )
         )
     )
@@ -408,7 +410,15 @@ def scan_monitoring(today: date, directory: Directory) -> Iterator[list[Outgoing
     qs = (
         _projects()
         .filter(status=Status.IN_PROGRESS)
-        .annotate(last_seen=Coalesce(Max("monitoring_visits__date"), "start_date"))
+        .annotate(
+            last_seen=Coalesce(
+                Max(
+                    "monitoring_visits__date",
+                    filter=Q(monitoring_visits__cancelled_at__isnull=True),
+                ),
+                "start_date",
+            )
+        )
         .filter(last_seen__lte=today - timedelta(days=after))
     )
 
@@ -438,7 +448,9 @@ def scan_monitoring(today: date, directory: Directory) -> Iterator[list[Outgoing
 def scan_follow_ups(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
     """Follow-up actions past their due date, to their owner."""
     qs = (
-        FollowUpAction.objects.filter(done_at__isnull=True, due_date__lt=today)
+        FollowUpAction.objects.filter(
+            done_at__isnull=True, cancelled_at__isnull=True, due_date__lt=today
+        )
         .exclude(project__status__in=CLOSED)
         .select_related("owner__locality", "project__locality")
     )
@@ -474,6 +486,7 @@ def scan_acceptance_reviews(today: date, directory: Directory) -> Iterator[list[
     qs = (
         AcceptanceReview.objects.filter(
             outcome="",
+            cancelled_at__isnull=True,
             scheduled_date__gte=today,
             scheduled_date__lte=today + timedelta(days=max(leads, default=0)),
         )

@@ -20,6 +20,7 @@ from khuyencong import access
 from khuyencong.models import Locality, User
 from projects.models import (
     OUTCOME_FIELDS,
+    SIGNED_AMOUNT,
     AcceptanceOutcome,
     AcceptanceReview,
     Allocation,
@@ -234,13 +235,13 @@ def counted_reviews() -> QuerySet:
     run that as an anti-join, where "id = (latest id)" becomes a subquery per review.
     """
     later = AcceptanceReview.objects.filter(
-        project_id=OuterRef("project_id"), outcome__in=COUNTED_OUTCOMES
+        project_id=OuterRef("project_id"), outcome__in=COUNTED_OUTCOMES, cancelled_at__isnull=True
     ).filter(
         Q(scheduled_date__gt=OuterRef("scheduled_date"))
         | Q(scheduled_date=OuterRef("scheduled_date"), pk__gt=OuterRef("pk"))
     )
     return (
-        AcceptanceReview.objects.filter(outcome__in=COUNTED_OUTCOMES)
+        AcceptanceReview.objects.filter(outcome__in=COUNTED_OUTCOMES, cancelled_at__isnull=True)
         .exclude(Exists(later))
         .exclude(project__status=Status.CANCELLED)
     )
@@ -274,8 +275,9 @@ def funds_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
         Disbursement.objects.filter(project__in=carried)
         .values(*[f"project__{k}" for k in keys])
         .annotate(
-            total=Sum("amount"),
-            cancelled=Sum("amount", filter=Q(project__status=Status.CANCELLED)),
+            # SIGNED_AMOUNT: a reversal (ghi đảo) takes back what it reverses.
+            total=Sum(SIGNED_AMOUNT),
+            cancelled=Sum(SIGNED_AMOUNT, filter=Q(project__status=Status.CANCELLED)),
         )
         .order_by()
     )

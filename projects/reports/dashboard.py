@@ -169,7 +169,7 @@ def overdue_actions(user: User, today: datetime.date) -> QuerySet:
     """Follow-up actions past their due date and not done, in the user's scope."""
     return (
         access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
-        .filter(done_at__isnull=True, due_date__lt=today)
+        .filter(done_at__isnull=True, cancelled_at__isnull=True, due_date__lt=today)
         .select_related("project", "owner")
         .order_by("due_date", "pk")
     )

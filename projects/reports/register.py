@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 
 from khuyencong.models import LocalityKind
 from projects.models import (
+    SIGNED_AMOUNT,
     Disbursement,
     Project,
     Status,
@@ -55,7 +56,7 @@ def register_projects(projects: QuerySet) -> QuerySet:
         Disbursement.objects.filter(project_id=OuterRef("pk"))
         .order_by()
         .values("project_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=Sum(SIGNED_AMOUNT))
         .values("total")
     )
     review = counted_reviews().filter(project_id=OuterRef("pk"))
@@ -160,7 +161,7 @@ def project_register(
         counterpart=Coalesce(Sum("counterpart_funds"), 0),
     )
     totals["disbursed"] = (
-        Disbursement.objects.filter(project__in=projects).aggregate(s=Sum("amount"))["s"] or 0
+        Disbursement.objects.filter(project__in=projects).aggregate(s=Sum(SIGNED_AMOUNT))["s"] or 0
     )
     achieved = (
         counted_reviews()

@@ -371,7 +371,7 @@ class TestProjectPage:
                     officers=[officer, staff],
                     actions=[(f"Việc {i}", officer, d(12, 1)), (f"Việc {i}b", staff, d(12, 2))],
                 )
-                disbursements.disburse(
+                payment = disbursements.disburse(
                     project=in_progress,
                     by=manager,
                     kind=DisbursementKind.PAYMENT,
@@ -379,6 +379,10 @@ class TestProjectPage:
                     amount=M,
                     voucher_number=f"C-{i}-{n}",
                 )
+                if n > 1 and i == 0:
+                    disbursements.reverse_disbursement(
+                        disbursement=payment, by=manager, reason="Nhầm", date=d(4, 2)
+                    )
                 start, end = next(quarters)
                 steps.file_progress_report(
                     project=in_progress,
@@ -388,6 +392,11 @@ class TestProjectPage:
                     progress_percent=50,
                     money_spent=M,
                 )
+                # One pending review at a time: the earlier one is cancelled (and still shown).
+                for pending in in_progress.acceptance_reviews.filter(
+                    outcome="", cancelled_at__isnull=True
+                ):
+                    steps.cancel_review(review=pending, by=staff, reason="Dời lịch")
                 schedule(
                     in_progress,
                     staff,

@@ -267,6 +267,19 @@ class TestProgressReports:
         rules.scan()
         assert not reminded(rules.REPORT_MISSING)
 
+    def test_a_cancelled_report_leaves_its_period_missing(self, project, officer):
+        ProgressReport.objects.create(
+            project=project,
+            period_start=date(2025, 12, 1),
+            period_end=date(2026, 2, 28),
+            progress_percent=30,
+            submitted_by=officer,
+            cancelled_at=NOW,
+            cancel_reason="Nộp nhầm đề án",
+        )
+        rules.scan()
+        assert who(rules.REPORT_MISSING) == {"canbo_a", "trungtam"}
+
 
 @pytest.mark.django_db
 class TestMonitoring:
@@ -305,6 +318,14 @@ class TestFollowUps:
         rules.scan()
         assert reminded(rules.FOLLOW_UP_OVERDUE) == {("canbo_a", action.pk, TODAY)}
 
+    def test_a_cancelled_action_is_not_reminded(self, commune_a1, officer):
+        project = make_project(commune_a1, status=Status.IN_PROGRESS)
+        action = self.make_action(project, officer, days(-1))
+        action.cancelled_at = NOW
+        action.save()
+        rules.scan()
+        assert not reminded(rules.FOLLOW_UP_OVERDUE)
+
     def test_an_owner_outside_the_locality_is_not_reminded(self, commune_a1, other_officer):
         project = make_project(commune_a1, status=Status.IN_PROGRESS)
         self.make_action(project, other_officer, days(-3))
@@ -327,6 +348,13 @@ class TestAcceptanceReviews:
         # A council member outside the project's locality is not told about it.
         CouncilMember.objects.create(review=review, user=other_officer, council_role="Ủy viên")
         return review
+
+    def test_a_cancelled_review_is_not_reminded(self, review, staff):
+        review.cancelled_at = NOW
+        review.cancelled_by = staff
+        review.save()
+        rules.scan()
+        assert not reminded(rules.ACCEPTANCE_SOON)
 
     def test_it_reminds_council_members_and_the_responsible_officer_7_and_1_days_before(
         self, frozen, review
