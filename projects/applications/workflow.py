@@ -20,7 +20,15 @@ from khuyencong import access
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
 from projects.applications import norms
-from projects.models import Allocation, CodeSequence, Project, ProjectEvent, Status
+from projects.models import (
+    Allocation,
+    CodeSequence,
+    DeadlineCode,
+    LegalDeadline,
+    Project,
+    ProjectEvent,
+    Status,
+)
 from projects.planning.budget import remaining_for
 
 
@@ -186,6 +194,40 @@ def record_event(project: Project, *, action: str, by: User, comment: str = "") 
     )
 
 
+# --- order of steps -------------------------------------------------------------------------
+
+
+def dmy(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def filed_after(project: Project) -> list[tuple[datetime.date | None, str]]:
+    """The step a decision follows: the filing of the application."""
+    return [(project.submitted_on, _("ngày nộp đề án"))]
+
+
+def check_date_order(
+    day: datetime.date,
+    what: str,
+    *,
+    today: datetime.date | None,
+    after: list[tuple[datetime.date | None, str]] = (),
+) -> None:
+    """The rule of the order of steps for one date: not in the future (when `today` is given)
+    and not before any step it follows (`after`: (date of that step or None, its name))."""
+    if today is not None and day > today:
+        raise TransitionError(
+            _("Thứ tự các bước: %(what)s (%(day)s) không được sau ngày hôm nay (%(today)s).")
+            % {"what": what, "day": dmy(day), "today": dmy(today)}
+        )
+    for earlier, name in after:
+        if earlier is not None and day < earlier:
+            raise TransitionError(
+                _("Thứ tự các bước: %(what)s (%(day)s) không được trước %(name)s (%(earlier)s).")
+                % {"what": what, "day": dmy(day), "name": name, "earlier": dmy(earlier)}
+            )
+
+
 def _require_text(value: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -251,7 +293,21 @@ def submit(*, project: Project, by: User, comment: str = "", today: datetime.dat
                 + " "
                 + _("Hãy giảm kinh phí đề nghị, hoặc đề nghị Lãnh đạo phê duyệt vượt định mức.")
             )
-        return record_transition(project, action=SUBMIT, by=by, comment=comment)
+        changes = {}
+        if project.submitted_on is None:
+            # The first filing dates the application; a resubmission after a return does not.
+            changes["submitted_on"] = today
+            due = registration_due(project)
+            changes["registered_late"] = due is not None and today > due
+        return record_transition(project, action=SUBMIT, by=by, comment=comment, **changes)
+
+
+def registration_due(project: Project) -> datetime.date | None:
+    """For a national project: the registration deadline of its plan year (else None)."""
+    if not project.funding_source.is_national:
+        return None
+    rule = LegalDeadline.lookup(DeadlineCode.NATIONAL_REGISTRATION)
+    return rule.due_for(project.year) if rule else None
 
 
 def return_for_revision(*, project: Project, by: User, reason: str):
@@ -310,10 +366,15 @@ def approve(
     approved_amount: int,
     allocation: Allocation,
     comment: str = "",
+    today: datetime.date | None = None,
 ):
+    today = today or timezone.localdate()
     decision_number = _require_text(decision_number, _("Hãy nhập số quyết định phê duyệt."))
     if decision_date is None:
         raise TransitionError(_("Hãy nhập ngày quyết định phê duyệt."))
+    check_date_order(
+        decision_date, _("Ngày quyết định phê duyệt"), today=today, after=filed_after(project)
+    )
     if approved_amount is None or approved_amount <= 0:
         raise TransitionError(_("Kinh phí được phê duyệt phải lớn hơn 0."))
     if approved_amount > project.requested_support:

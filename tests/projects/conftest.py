@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from projects.applications import workflow
+from projects.closeout import steps
 from projects.models import ActivityType, Allocation, FundingSource
 
 M = 1_000_000
@@ -84,7 +85,8 @@ def walk():
     """Move a project along the workflow up to `to` (submitted, appraised, approved)."""
 
     def do(project, to, *, officer, staff, manager, allocation=None, amount=None):
-        project = workflow.submit(project=project, by=officer)
+        # Filed before the decision date below: a decision may not predate the filing.
+        project = workflow.submit(project=project, by=officer, today=datetime.date(YEAR, 1, 20))
         if to == "submitted":
             return project
         project = workflow.appraise(
@@ -164,3 +166,17 @@ def make_approved_project(officer, staff, manager, facility_a, closeout_allocati
         )
 
     return make
+
+
+def report_progress(project, by, percent=100, start=None):
+    """A progress report showing `percent` of the work done: an acceptance request needs one
+    (settings.ACCEPTANCE_MIN_PROGRESS_PERCENT)."""
+    start = start or project.contract_date
+    return steps.file_progress_report(
+        project=project,
+        by=by,
+        period_start=start,
+        period_end=start + datetime.timedelta(days=90),
+        progress_percent=percent,
+        money_spent=0,
+    )

@@ -12,6 +12,7 @@ from projects.closeout import disbursements, steps
 from projects.models import Disbursement, DisbursementKind, Status
 from projects.planning import budget
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
+from tests.projects.conftest import report_progress
 
 ADVANCE = DisbursementKind.ADVANCE
 PAYMENT = DisbursementKind.PAYMENT
@@ -131,6 +132,7 @@ class TestDisburse:
             project=approved, by=staff, contract_number="08", contract_date=d(3, 1)
         )
         pay(project, staff, 10_000_000, voucher="1")
+        report_progress(project, officer)
         project = steps.request_acceptance(project=project, by=officer)
         pay(project, staff, 10_000_000, voucher="2")
         review = steps.schedule_review(

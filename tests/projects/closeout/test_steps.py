@@ -20,7 +20,7 @@ from projects.models import (
 from projects.planning import budget
 from tests.conftest import make_user
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
-from tests.projects.conftest import DECIDED
+from tests.projects.conftest import DECIDED, report_progress
 
 CONTRACT = datetime.date(YEAR, 3, 1)
 REVIEW_DAY = datetime.date(YEAR, 11, 20)
@@ -44,6 +44,7 @@ def in_progress(approved, staff):
 
 @pytest.fixture
 def awaiting(in_progress, officer):
+    report_progress(in_progress, officer)
     return steps.request_acceptance(project=in_progress, by=officer)
 
 
@@ -167,6 +168,7 @@ class TestStart:
 @pytest.mark.django_db
 class TestRequestAcceptance:
     def test_the_district_officer_asks_for_acceptance(self, in_progress, officer):
+        report_progress(in_progress, officer)
         project = steps.request_acceptance(project=in_progress, by=officer)
         assert project.status == Status.AWAITING_ACCEPTANCE
         assert events(project)[-1] == (
@@ -176,6 +178,7 @@ class TestRequestAcceptance:
         )
 
     def test_centre_staff_may_ask_too(self, in_progress, staff):
+        report_progress(in_progress, staff)
         assert steps.request_acceptance(project=in_progress, by=staff).status == (
             Status.AWAITING_ACCEPTANCE
         )

@@ -29,6 +29,7 @@ from projects.models import (
 from projects.planning import budget
 from tests.conftest import make_user
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
+from tests.projects.conftest import report_progress
 from tests.projects.screens import action_buttons, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -90,6 +91,7 @@ def in_progress(approved, staff):
 
 @pytest.fixture
 def awaiting(in_progress, officer):
+    report_progress(in_progress, officer)
     return steps.request_acceptance(project=in_progress, by=officer)
 
 
@@ -471,6 +473,7 @@ class TestStart:
 
 class TestRequestAcceptance:
     def test_the_district_officer_asks_for_acceptance(self, login, officer, in_progress):
+        report_progress(in_progress, officer)
         response = login(officer).post(
             action_url(in_progress, "request_acceptance"), {"comment": "Đã xong"}, follow=True
         )
