@@ -13,6 +13,8 @@ YEAR = 2026
 # The close-out tests live a year earlier, so every date of a finished project is in the past.
 CLOSEOUT_YEAR = 2025
 DECIDED = datetime.date(CLOSEOUT_YEAR, 2, 15)
+# Acceptance asked for before the reviews the close-out tests hold in November.
+ASKED = datetime.date(CLOSEOUT_YEAR, 11, 1)
 
 
 @pytest.fixture
@@ -171,7 +173,8 @@ def make_approved_project(officer, staff, manager, facility_a, closeout_allocati
 def report_progress(project, by, percent=100, start=None):
     """A progress report showing `percent` of the work done: an acceptance request needs one
     (settings.ACCEPTANCE_MIN_PROGRESS_PERCENT)."""
-    start = start or project.contract_date
+    # The second quarter after the contract: tests of the first period's report stay free.
+    start = start or project.contract_date + datetime.timedelta(days=92)
     return steps.file_progress_report(
         project=project,
         by=by,

@@ -20,7 +20,7 @@ from projects.models import (
 from projects.planning import budget
 from tests.conftest import make_user
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
-from tests.projects.conftest import DECIDED, report_progress
+from tests.projects.conftest import ASKED, DECIDED, report_progress
 
 CONTRACT = datetime.date(YEAR, 3, 1)
 REVIEW_DAY = datetime.date(YEAR, 11, 20)
@@ -45,7 +45,7 @@ def in_progress(approved, staff):
 @pytest.fixture
 def awaiting(in_progress, officer):
     report_progress(in_progress, officer)
-    return steps.request_acceptance(project=in_progress, by=officer)
+    return steps.request_acceptance(project=in_progress, by=officer, today=ASKED)
 
 
 def schedule(project, by, day=REVIEW_DAY, members=None):
@@ -273,7 +273,7 @@ class TestScheduleReview:
             )
 
     def test_it_refuses_a_date_before_the_contract(self, in_progress, staff):
-        with pytest.raises(TransitionError, match="trước ngày hợp đồng"):
+        with pytest.raises(TransitionError, match="Ngày nghiệm thu .* trước ngày ký hợp đồng"):
             schedule(in_progress, staff, day=CONTRACT - datetime.timedelta(days=1))
 
     def test_only_centre_staff_schedule(self, in_progress, officer, manager, viewer):

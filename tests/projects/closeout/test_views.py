@@ -29,7 +29,7 @@ from projects.models import (
 from projects.planning import budget
 from tests.conftest import make_user
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
-from tests.projects.conftest import report_progress
+from tests.projects.conftest import ASKED, report_progress
 from tests.projects.screens import action_buttons, messages_of
 
 pytestmark = pytest.mark.django_db
@@ -92,7 +92,7 @@ def in_progress(approved, staff):
 @pytest.fixture
 def awaiting(in_progress, officer):
     report_progress(in_progress, officer)
-    return steps.request_acceptance(project=in_progress, by=officer)
+    return steps.request_acceptance(project=in_progress, by=officer, today=ASKED)
 
 
 def schedule(project, by, day=REVIEW_DAY, members=None):
@@ -789,7 +789,8 @@ class TestDisburse:
         assert error in page_of(response)
         assert not Disbursement.objects.exists()
 
-    def test_a_payment_above_the_approved_amount_is_refused(self, login, staff, manager, approved):
+    def test_a_payment_above_the_approved_amount_is_refused(self, login, staff, manager, accepted):
+        approved = accepted
         disbursements.disburse(
             project=approved,
             by=manager,
