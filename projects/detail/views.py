@@ -30,10 +30,22 @@ from projects.applications.forms import (
 from projects.applications.history import project_history
 from projects.applications.views import get_project, may_comment, may_upload
 from projects.applications.workflow import TransitionError
-from projects.closeout import steps
+from projects.closeout import exceptions, steps
 from projects.closeout import views as closeout_views
-from projects.closeout.forms import RequestAcceptanceForm, SettleForm, StartForm
-from projects.models import Project, Status
+from projects.closeout.forms import (
+    GrantExceptionForm,
+    RequestAcceptanceForm,
+    SettleForm,
+    StartForm,
+)
+from projects.models import (
+    DeadlineCode,
+    LegalDeadline,
+    Project,
+    Status,
+    settlement_due,
+    settlement_overdue,
+)
 
 # Workflow action → (form, how to call the rule with the cleaned data, success message).
 ACTIONS = {
@@ -79,6 +91,12 @@ ACTIONS = {
         NormOverrideForm,
         lambda p, u, d: workflow.override_norm(project=p, by=u, reason=d["reason"]),
     ),
+    "grant_exception": (
+        GrantExceptionForm,
+        lambda p, u, d: exceptions.grant_exception(
+            project=p, by=u, rule=d["rule"], amount=d["amount"], reason=d["reason"]
+        ),
+    ),
     # After approval (projects/closeout/steps.py). Accepting and reopening are not buttons: they
     # follow from the outcome of an acceptance review (steps.REVIEW_ONLY_ACTIONS).
     "start": (
@@ -114,12 +132,15 @@ EVENT_LABELS = {
     "create": gettext_lazy("Lập đề án"),
     "override_norm": gettext_lazy("Phê duyệt vượt định mức"),
     **steps.EVENT_LABELS,
+    **exceptions.EVENT_LABELS,
 }
 
 
 def _success_message(action: str, project: Project) -> str:
     if action == "override_norm":
         return _("Đã ghi nhận phê duyệt vượt định mức cho đề án %(code)s.") % {"code": project.code}
+    if action == "grant_exception":
+        return _("Đã ghi nhận ngoại lệ quy tắc cho đề án %(code)s.") % {"code": project.code}
     return _("%(action)s: đề án %(code)s đã chuyển sang “%(status)s”.") % {
         "action": action_label(action),
         "code": project.code,
@@ -146,6 +167,12 @@ def refusal(name: str, project: Project, user) -> str | None:
                 "chưa được phê duyệt."
             ) % {"status": project.get_status_display()}
         return None
+    if name == "grant_exception":
+        if exceptions.may_grant(project, user):
+            return None
+        if not access.has_role(user, Role.MANAGER):
+            return _("Chỉ Lãnh đạo được cho phép ngoại lệ quy tắc.")
+        return _("Chỉ cho phép ngoại lệ với đề án đã phê duyệt và chưa kết thúc.")
     try:
         workflow.check_allowed(workflow.ACTIONS[name], project, user)
     except TransitionError as error:
@@ -218,12 +245,20 @@ def project_detail(request, pk):
     for event in events:
         event.label = action_label(event.action)
     check = norms.check_project(project, on=timezone.localdate())
+    settlement_rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
     context = {
         "project": project,
         "actions": _action_forms(project, user),
         "may_edit": workflow.can_edit_details(project, user),
         "may_override": may_override_norm(project, user),
         "override_form": NormOverrideForm(project=project),
+        "may_grant_exception": exceptions.may_grant(project, user),
+        "exception_form": GrantExceptionForm(project=project),
+        "rule_exceptions": project.rule_exceptions.select_related("granted_by"),
+        "settlement_rule": settlement_rule,
+        "settlement_due": settlement_due(project, settlement_rule),
+        "settlement_overdue": settlement_overdue(project, settlement_rule, timezone.localdate()),
+        "registration_due": workflow.registration_due(project),
         "may_upload": may_upload(project, user),
         "may_comment": may_comment(user),
         "document_form": DocumentForm(),

@@ -11,8 +11,8 @@ from projects.applications.workflow import TransitionError
 from projects.closeout import disbursements, steps
 from projects.models import Disbursement, DisbursementKind, Status
 from projects.planning import budget
-from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 from tests.projects.conftest import ASKED, report_progress
+from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 
 ADVANCE = DisbursementKind.ADVANCE
 PAYMENT = DisbursementKind.PAYMENT

@@ -19,8 +19,8 @@ from projects.models import (
 )
 from projects.planning import budget
 from tests.conftest import make_user
-from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 from tests.projects.conftest import ASKED, DECIDED, report_progress
+from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 
 CONTRACT = datetime.date(YEAR, 3, 1)
 REVIEW_DAY = datetime.date(YEAR, 11, 20)

@@ -28,8 +28,8 @@ from projects.models import (
 )
 from projects.planning import budget
 from tests.conftest import make_user
-from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 from tests.projects.conftest import ASKED, report_progress
+from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 from tests.projects.screens import action_buttons, messages_of
 
 pytestmark = pytest.mark.django_db
