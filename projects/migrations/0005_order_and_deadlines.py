@@ -49,7 +49,8 @@ DEADLINES = [
             "trước ngày 20 tháng 5 hằng năm (hoặc ngày Sở quy định)"
         ),
         "confirmed": True,
-        "remind_before_days": [30, 7],
+        # Empty: the lead days of REMIND_NATIONAL_DEADLINE_BEFORE_DAYS.
+        "remind_before_days": [],
     },
 ]
 
