@@ -379,9 +379,7 @@ class TestSettlementDeadline:
     def test_it_flags_an_overdue_settlement_until_it_is_done(self, frozen, accepted):
         go_to(frozen, date(2026, 1, 23))
         rules.scan()
-        assert reminded(rules.SETTLEMENT_DEADLINE) == {
-            ("trungtam", accepted.pk, date(2026, 1, 23))
-        }
+        assert reminded(rules.SETTLEMENT_DEADLINE) == {("trungtam", accepted.pk, date(2026, 1, 23))}
         assert "quá hạn" in Reminder.objects.get(kind=rules.SETTLEMENT_DEADLINE.code).title
         accepted.status = Status.SETTLED
         accepted.save()
