@@ -294,6 +294,8 @@ def submit(*, project: Project, by: User, comment: str = "", today: datetime.dat
                 + _("Hãy giảm kinh phí đề nghị, hoặc đề nghị Lãnh đạo phê duyệt vượt định mức.")
             )
         changes = {}
+        # The row as it is now: `project` may be a copy from before an earlier submission.
+        project = Project.objects.select_for_update().get(pk=project.pk)
         if project.submitted_on is None:
             # The first filing dates the application; a resubmission after a return does not.
             changes["submitted_on"] = today

@@ -91,12 +91,7 @@ ACTIONS = {
         NormOverrideForm,
         lambda p, u, d: workflow.override_norm(project=p, by=u, reason=d["reason"]),
     ),
-    "grant_exception": (
-        GrantExceptionForm,
-        lambda p, u, d: exceptions.grant_exception(
-            project=p, by=u, rule=d["rule"], amount=d["amount"], reason=d["reason"]
-        ),
-    ),
+    "grant_exception": (GrantExceptionForm, lambda p, u, d: _grant_exception(p, u, d)),
     # After approval (projects/closeout/steps.py). Accepting and reopening are not buttons: they
     # follow from the outcome of an acceptance review (steps.REVIEW_ONLY_ACTIONS).
     "start": (
@@ -126,6 +121,14 @@ ACTIONS = {
         ),
     ),
 }
+
+
+def _grant_exception(project: Project, user, data) -> Project:
+    exceptions.grant_exception(
+        project=project, by=user, rule=data["rule"], amount=data["amount"], reason=data["reason"]
+    )
+    return project
+
 
 # Names of events in the timeline that are not workflow actions.
 EVENT_LABELS = {
