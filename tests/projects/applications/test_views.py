@@ -395,7 +395,12 @@ EXPECTED = {
         "manager": {"approve", "reject", "cancel"},
     },
     # Signing the contract (close-out) is centre staff's; see test_views_closeout.py.
-    "approved": {"officer": set(), "staff": {"start", "cancel"}, "manager": {"cancel"}},
+    # A manager may grant a rule exception (order of steps) once the project is approved.
+    "approved": {
+        "officer": set(),
+        "staff": {"start", "cancel"},
+        "manager": {"cancel", "grant_exception"},
+    },
     "rejected": {"officer": set(), "staff": set(), "manager": set()},
     "cancelled": {"officer": set(), "staff": set(), "manager": set()},
 }

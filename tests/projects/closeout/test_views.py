@@ -210,22 +210,22 @@ OFFERED = {
     "approved": {
         "officer": (set(), set()),
         "staff": ({"start", "cancel"}, {"disburse"}),
-        "manager": ({"cancel"}, {"disburse"}),
+        "manager": ({"cancel", "grant_exception"}, {"disburse"}),
     },
     "in_progress": {
         "officer": ({"request_acceptance"}, {"visit", "report"}),
         "staff": ({"request_acceptance", "cancel"}, {"visit", "report", "disburse", "review"}),
-        "manager": ({"cancel"}, {"disburse"}),
+        "manager": ({"cancel", "grant_exception"}, {"disburse"}),
     },
     "awaiting": {
         "officer": (set(), {"visit", "report"}),
         "staff": ({"cancel"}, {"visit", "report", "disburse", "review"}),
-        "manager": ({"cancel"}, {"disburse"}),
+        "manager": ({"cancel", "grant_exception"}, {"disburse"}),
     },
     "accepted": {
         "officer": (set(), set()),
         "staff": ({"settle", "cancel"}, {"disburse"}),
-        "manager": ({"settle", "cancel"}, {"disburse"}),
+        "manager": ({"settle", "cancel", "grant_exception"}, {"disburse"}),
     },
     "settled": {"officer": (set(), set()), "staff": (set(), set()), "manager": (set(), set())},
 }
