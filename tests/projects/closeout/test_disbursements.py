@@ -286,7 +286,7 @@ def test_two_disbursements_at_once_never_pass_the_approved_amount(
     assert sorted(outcomes, key=lambda o: o != "paid")[0] == "paid"
     assert outcomes.count("paid") == 1, outcomes
     refusal = next(o for o in outcomes if o != "paid")
-    # Training advances stop at 70% of 200 million: 20 million left after the first.
-    assert "còn được tạm ứng 20.000.000 ₫" in refusal
+    # Advances (payments need a contract): the second sees the first in the sum.
+    assert "chỉ còn được giải ngân 80.000.000 ₫" in refusal
     assert Disbursement.objects.filter(project=project).count() == 1
     assert disbursements.project_money(project).disbursed == 120_000_000
