@@ -17,7 +17,6 @@ from khuyencong.env import (
     env_addresses,
     env_bool,
     env_choice,
-    env_day_month,
     env_int,
     env_int_list,
     env_list,
@@ -274,8 +273,11 @@ REMIND_ACCEPTANCE_BEFORE_DAYS = env_int_list("REMIND_ACCEPTANCE_BEFORE_DAYS", [7
 REMIND_SETTLEMENT_AFTER_DAYS = env_int("REMIND_SETTLEMENT_AFTER_DAYS", 30)
 REMIND_NATIONAL_DEADLINE_BEFORE_DAYS = env_int_list("REMIND_NATIONAL_DEADLINE_BEFORE_DAYS", [30, 7])
 REMIND_ALLOCATION_REMAINING_PERCENT = env_int("REMIND_ALLOCATION_REMAINING_PERCENT", 10)
-# Yearly deadline for registering next year's national projects (dd/mm; domain.md §4.1).
-NATIONAL_REGISTRATION_DEADLINE = env_day_month("NATIONAL_REGISTRATION_DEADLINE", "20/05")
+# Deadlines of the law (settlement, national registration) are data: projects.LegalDeadline.
+# The law sets no progress before an acceptance request (domain.md §4.3); the portal asks for a
+# progress report or monitoring visit showing at least this share of the work done, unless a
+# manager records an exception for the project.
+ACCEPTANCE_MIN_PROGRESS_PERCENT = env_int("ACCEPTANCE_MIN_PROGRESS_PERCENT", 80)
 # Months per progress-report period when a project does not set its own.
 PROGRESS_REPORT_EVERY_MONTHS = env_int("PROGRESS_REPORT_EVERY_MONTHS", 3)
 CELERY_BEAT_SCHEDULE: dict = {

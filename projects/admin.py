@@ -12,12 +12,14 @@ from projects.models import (
     Comment,
     FundingSource,
     Indicator,
+    LegalDeadline,
     PlanBudget,
     Programme,
     ProgrammeBudget,
     Project,
     ProjectDocument,
     ProjectEvent,
+    RuleException,
     SupportNorm,
     Target,
 )
@@ -30,8 +32,33 @@ class FundingSourceAdmin(admin.ModelAdmin):
 
 @admin.register(ActivityType)
 class ActivityTypeAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "order", "is_active", "max_advance_percent"]
+    list_display = [
+        "code",
+        "name",
+        "order",
+        "is_active",
+        "max_advance_percent",
+        "advance_confirmed",
+    ]
     list_filter = ["is_active"]
+
+
+@admin.register(LegalDeadline)
+class LegalDeadlineAdmin(admin.ModelAdmin):
+    # Deadlines of the law are data: a Sở may set another registration date.
+    list_display = ["code", "name", "day", "month", "anchor", "year_offset", "confirmed"]
+
+
+@admin.register(RuleException)
+class RuleExceptionAdmin(admin.ModelAdmin):
+    # Granted through the project page (grant_exception), which records the event: read only here.
+    list_display = ["project", "rule", "amount", "granted_by", "granted_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(SupportNorm)

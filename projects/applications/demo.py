@@ -8,6 +8,8 @@ again). Projects after approval are in projects/closeout/demo.py.
 
 import datetime
 
+from django.utils import timezone
+
 from facilities.demo import demo_facility
 from khuyencong.demo import CENTRE, ILLUSTRATION, M
 from khuyencong.models import Locality, User
@@ -122,7 +124,15 @@ def _walk(project, spec, users, allocations):
     creator, staff, manager = users[spec["by"]], users["trungtam"], users["lanhdao"]
     if target == Status.DRAFT:
         return project
-    project = workflow.submit(project=project, by=creator, comment="Đề nghị Trung tâm thẩm định.")
+    # Decided on 10 March of the plan year (or today, if that is still ahead: a decision may not
+    # be dated in the future), filed three weeks before (a decision may not predate the filing).
+    decided = min(datetime.date(project.year, 3, 10), timezone.localdate())
+    project = workflow.submit(
+        project=project,
+        by=creator,
+        comment="Đề nghị Trung tâm thẩm định.",
+        today=decided - datetime.timedelta(days=18),
+    )
     if target == Status.SUBMITTED:
         return project
     if target == Status.RETURNED:
@@ -144,7 +154,7 @@ def _walk(project, spec, users, allocations):
         project=project,
         by=manager,
         decision_number=spec["decision"],
-        decision_date=datetime.date(project.year, 3, 10),
+        decision_date=decided,
         approved_amount=project.requested_support,
         allocation=allocations[(project.year, project.funding_source.code)],
     )

@@ -32,6 +32,9 @@ from projects.models import (
     ActivityType,
     Allocation,
     Comment,
+    DeadlineCode,
+    FundingSource,
+    LegalDeadline,
     Project,
     ProjectDocument,
 )
@@ -133,6 +136,33 @@ class ProjectForm(forms.ModelForm):
         bound_numbers(self)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def registration_notice(self) -> dict | None:
+        """The national registration deadline for the year on the form (LegalDeadline data):
+        the due date, its legal basis, whether a national source is chosen, and whether filing
+        today would be late (the project is then flagged "đăng ký muộn" when submitted)."""
+        rule = LegalDeadline.lookup(DeadlineCode.NATIONAL_REGISTRATION)
+        if rule is None:
+            return None
+        year, source = self.instance.year, self.instance.funding_source_id
+        if self.is_bound:
+            year = _int_or_none(self.data.get("year")) or year
+            source = _int_or_none(self.data.get("funding_source")) or source
+        year = year or self.fields["year"].initial
+        if not isinstance(year, int) or not 2000 <= year <= 2100:
+            return None
+        due = rule.due_for(year)
+        national = (
+            bool(source) and FundingSource.objects.filter(pk=source, is_national=True).exists()
+        )
+        filed = self.instance.submitted_on or self.today
+        return {
+            "year": year,
+            "due": due,
+            "rule": rule,
+            "national": national,
+            "late": filed > due,
+        }
 
     def clean(self):
         data = super().clean()
@@ -408,3 +438,10 @@ class CommentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None

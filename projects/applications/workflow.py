@@ -21,7 +21,15 @@ from khuyencong import access
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
 from projects.applications import norms
-from projects.models import Allocation, CodeSequence, Project, ProjectEvent, Status
+from projects.models import (
+    Allocation,
+    CodeSequence,
+    DeadlineCode,
+    LegalDeadline,
+    Project,
+    ProjectEvent,
+    Status,
+)
 from projects.planning.budget import remaining_for
 
 
@@ -200,6 +208,40 @@ def record_event(
     return event
 
 
+# --- order of steps -------------------------------------------------------------------------
+
+
+def dmy(day: datetime.date) -> str:
+    return f"{day:%d/%m/%Y}"
+
+
+def filed_after(project: Project) -> list[tuple[datetime.date | None, str]]:
+    """The step a decision follows: the filing of the application."""
+    return [(project.submitted_on, _("ngày nộp đề án"))]
+
+
+def check_date_order(
+    day: datetime.date,
+    what: str,
+    *,
+    today: datetime.date | None,
+    after: list[tuple[datetime.date | None, str]] = (),
+) -> None:
+    """The rule of the order of steps for one date: not in the future (when `today` is given)
+    and not before any step it follows (`after`: (date of that step or None, its name))."""
+    if today is not None and day > today:
+        raise TransitionError(
+            _("Thứ tự các bước: %(what)s (%(day)s) không được sau ngày hôm nay (%(today)s).")
+            % {"what": what, "day": dmy(day), "today": dmy(today)}
+        )
+    for earlier, name in after:
+        if earlier is not None and day < earlier:
+            raise TransitionError(
+                _("Thứ tự các bước: %(what)s (%(day)s) không được trước %(name)s (%(earlier)s).")
+                % {"what": what, "day": dmy(day), "name": name, "earlier": dmy(earlier)}
+            )
+
+
 def _require_text(value: str, message: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -374,14 +416,30 @@ def override_norm(*, project: Project, by: User, amount: int, reason: str) -> Pr
 # --- transitions ----------------------------------------------------------------------------
 
 
-def submit(*, project: Project, by: User, comment: str = ""):
+def submit(*, project: Project, by: User, comment: str = "", today: datetime.date | None = None):
+    """Draft or returned → submitted. `today` dates the first filing (decisions may not be
+    dated before it; a late national registration is flagged); the norm is checked at the
+    project's own date (norms.project_date)."""
+    today = today or timezone.localdate()
     with transaction.atomic():
         locked = Project.objects.select_for_update().get(pk=project.pk)
         check_allowed(SUBMIT, locked, by)
         check = require_within_norm(locked, amount=locked.requested_support)
-        return record_transition(
-            locked, action=SUBMIT, by=by, comment=comment, norm_limit=check.limit
-        )
+        changes = {"norm_limit": check.limit}
+        if locked.submitted_on is None:
+            # The first filing dates the application; a resubmission after a return does not.
+            changes["submitted_on"] = today
+            due = registration_due(locked)
+            changes["registered_late"] = due is not None and today > due
+        return record_transition(locked, action=SUBMIT, by=by, comment=comment, **changes)
+
+
+def registration_due(project: Project) -> datetime.date | None:
+    """For a national project: the registration deadline of its plan year (else None)."""
+    if not project.funding_source.is_national:
+        return None
+    rule = LegalDeadline.lookup(DeadlineCode.NATIONAL_REGISTRATION)
+    return rule.due_for(project.year) if rule else None
 
 
 def return_for_revision(*, project: Project, by: User, reason: str):
@@ -439,10 +497,15 @@ def approve(
     approved_amount: int,
     allocation: Allocation,
     comment: str = "",
+    today: datetime.date | None = None,
 ):
+    today = today or timezone.localdate()
     decision_number = _require_text(decision_number, _("Hãy nhập số quyết định phê duyệt."))
     if decision_date is None:
         raise TransitionError(_("Hãy nhập ngày quyết định phê duyệt."))
+    check_date_order(
+        decision_date, _("Ngày quyết định phê duyệt"), today=today, after=filed_after(project)
+    )
     if approved_amount is None or approved_amount <= 0:
         raise TransitionError(_("Kinh phí được phê duyệt phải lớn hơn 0."))
     if approved_amount > project.requested_support:

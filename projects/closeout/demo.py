@@ -24,7 +24,7 @@ from facilities.demo import demo_facility
 from khuyencong.demo import CENTRE, ILLUSTRATION, M
 from khuyencong.models import Locality, User
 from projects.applications import workflow
-from projects.closeout import disbursements, steps
+from projects.closeout import disbursements, exceptions, steps
 from projects.closeout.schedule import report_periods
 from projects.models import (
     AcceptanceOutcome,
@@ -33,6 +33,7 @@ from projects.models import (
     Allocation,
     Disbursement,
     DisbursementKind,
+    ExceptionRule,
     FollowUpAction,
     FundingSource,
     MonitoringVisit,
@@ -163,7 +164,9 @@ def _begin(spec, users, tl) -> Project:
     )
     tl.project = project
     tl.on(submitted - 5 * DAY)
-    workflow.submit(project=project, by=creator, comment="Đề nghị Trung tâm thẩm định.")
+    workflow.submit(
+        project=project, by=creator, comment="Đề nghị Trung tâm thẩm định.", today=submitted
+    )
     tl.on(submitted)
     workflow.appraise(
         project=project,
@@ -191,6 +194,18 @@ def _begin(spec, users, tl) -> Project:
     )
     tl.on(signed)
     return project
+
+
+def _allow_advance(project, users, amount, reason, day, tl):
+    """The manager allows an advance above the default limit (unconfirmed for machinery)."""
+    exceptions.grant_exception(
+        project=project,
+        by=users["lanhdao"],
+        rule=ExceptionRule.ADVANCE_LIMIT,
+        amount=amount,
+        reason=reason,
+    )
+    tl.on(day)
 
 
 def _pay(project, by, kind, day, amount, voucher, tl, note=""):
@@ -228,7 +243,7 @@ def _accept(project, users, day, tl, *, members, by="lanhdao", **outcome):
     """Ask for acceptance four days before, hold the review and record its outcome on `day`."""
     asked = day - 4 * DAY
     project = steps.request_acceptance(
-        project=project, by=users[outcome.pop("asked_by", "trungtam")]
+        project=project, by=users[outcome.pop("asked_by", "trungtam")], today=asked
     )
     tl.on(asked)
     review = steps.schedule_review(
@@ -249,6 +264,9 @@ def _giang_hien(spec, users, tl, today):
     """Rolling machine: contract March 2017, accepted 22/08/2017 (shared/seeds/001)."""
     staff = users["trungtam"]
     project = _begin(spec, users, tl)
+    _allow_advance(
+        project, users, 60 * M, "Cơ sở phải đặt cọc 40% giá trị máy cán.", spec["start"], tl
+    )
     _pay(project, staff, DisbursementKind.ADVANCE, spec["start"] + 2 * DAY, 60 * M, "PC-17-041", tl)
     visit_day = datetime.date(2017, 6, 14)
     visit = _visit(
@@ -307,6 +325,9 @@ def _ngoi_sao_sang(spec, users, tl, today):
     """Machining equipment: work done and accepted in June 2017 (shared/seeds/001)."""
     staff, officer = users["trungtam"], users["huyen2"]
     project = _begin(spec, users, tl)
+    _allow_advance(
+        project, users, 50 * M, "Cơ sở phải đặt cọc mua máy tiện CNC.", spec["start"], tl
+    )
     _pay(project, staff, DisbursementKind.ADVANCE, spec["start"] + 2 * DAY, 50 * M, "PC-17-016", tl)
     _visit(
         project,
@@ -319,7 +340,7 @@ def _ngoi_sao_sang(spec, users, tl, today):
     )
     for period in _periods(project, datetime.date(2017, 6, 16)):
         if period.end < datetime.date(2017, 6, 1):
-            _report(project, officer, period, tl, progress=75, spent=260 * M)
+            _report(project, officer, period, tl, progress=85, spent=260 * M)
     project = _accept(
         project,
         users,
@@ -353,6 +374,9 @@ def _bamboo(spec, users, tl, today):
     """Bamboo-mat demonstration model: accepted December 2022, settled 6 million below approval."""
     staff, officer, manager = users["trungtam"], users["huyen"], users["lanhdao"]
     project = _begin(spec, users, tl)
+    _allow_advance(
+        project, users, 30 * M, "Mua nguyên liệu tre theo mùa vụ.", datetime.date(2022, 4, 4), tl
+    )
     _pay(
         project, staff, DisbursementKind.ADVANCE, datetime.date(2022, 4, 5), 30 * M, "PC-22-033", tl
     )
@@ -468,6 +492,9 @@ def _sausage_machines(spec, users, tl, today):
     """Work finished; awaiting acceptance, with the review set for a few days from now."""
     staff, officer = users["trungtam"], users["huyen2"]
     project = _begin(spec, users, tl)
+    _allow_advance(
+        project, users, 90 * M, "Cơ sở phải đặt cọc máy xay, máy nhồi.", spec["start"], tl
+    )
     _pay(project, staff, DisbursementKind.ADVANCE, spec["start"] + 5 * DAY, 90 * M, "TU-02", tl)
     _visit(
         project,
@@ -491,7 +518,10 @@ def _sausage_machines(spec, users, tl, today):
         if period.end < today - 7 * DAY:
             _report(project, officer, period, tl, progress=45 * period.number, spent=200 * M)
     project = steps.request_acceptance(
-        project=project, by=officer, comment="Đã hoàn thành lắp đặt, đề nghị nghiệm thu."
+        project=project,
+        by=officer,
+        comment="Đã hoàn thành lắp đặt, đề nghị nghiệm thu.",
+        today=today - 5 * DAY,
     )
     tl.on(today - 5 * DAY)
     steps.schedule_review(
@@ -512,6 +542,7 @@ def _hand_tools(spec, users, tl, today):
     """Accepted with conditions twelve days ago: back in progress with a follow-up action."""
     staff, officer = users["trungtam"], users["huyen"]
     project = _begin(spec, users, tl)
+    _allow_advance(project, users, 60 * M, "Cơ sở phải đặt cọc máy dập.", spec["start"], tl)
     _pay(project, staff, DisbursementKind.ADVANCE, spec["start"] + 5 * DAY, 60 * M, "TU-03", tl)
     _visit(
         project,

@@ -1,12 +1,17 @@
 """Money paid out on an approved project: advances (tạm ứng) and payments (thanh toán).
 
-Two rules, both checked under the project's row lock so that two users paying out at the same
+Rules, all checked under the project's row lock so that two users paying out at the same
 moment cannot pass them together (the second waits for the first, then sees its row in the sum):
 
 - everything disbursed stays within the approved amount;
-- advances stay within the share of the approved amount the activity type allows
-  (`ActivityType.max_advance_percent`, e.g. 70% or 30% under TT 36/2013/TT-BCT); no share set
-  means no limit beyond the approved amount.
+- until the acceptance review has passed (the project is accepted), everything disbursed, advances
+  and payments together, stays within the advance limit: the share of the approved amount the
+  activity type allows (`ActivityType.max_advance_percent`, e.g. 70% or 30% under
+  TT 36/2013/TT-BCT; a conservative default where the law gives no figure). A manager may allow
+  more for one project, up to a stated amount, with a recorded reason (exceptions.py);
+- advances stay within the advance limit (or the manager's amount) after acceptance too;
+- order of steps: no date in the future; an advance not before the approval decision, a payment
+  only after the contract and not before its date.
 
 A disbursement is never edited or deleted: a mistake is undone by a reversal (ghi đảo,
 `reverse_disbursement`), a new row that takes the amount back in every sum (`SIGNED_AMOUNT` in
@@ -27,9 +32,22 @@ from django.utils.translation import gettext_lazy
 
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
-from projects.applications.workflow import TransitionError, record_event, step_taken
+from projects.applications.workflow import (
+    TransitionError,
+    check_date_order,
+    record_event,
+    step_taken,
+)
 from projects.closeout.steps import Task, check_task
-from projects.models import SIGNED_AMOUNT, Disbursement, DisbursementKind, Project, Status
+from projects.models import (
+    SIGNED_AMOUNT,
+    Disbursement,
+    DisbursementKind,
+    ExceptionRule,
+    Project,
+    RuleException,
+    Status,
+)
 
 DISBURSE = Task(
     "disburse",
@@ -86,6 +104,25 @@ def advance_limit(project: Project) -> int | None:
     return (project.approved_amount or 0) * percent // 100
 
 
+def excepted_limit(project: Project) -> int | None:
+    """The largest amount a manager allowed to be disbursed before acceptance, if any."""
+    return (
+        RuleException.objects.filter(project=project, rule=ExceptionRule.ADVANCE_LIMIT)
+        .order_by("-amount")
+        .values_list("amount", flat=True)
+        .first()
+    )
+
+
+def limit_before_acceptance(project: Project) -> int | None:
+    """The most that may be disbursed in total before the acceptance review has passed."""
+    limit = advance_limit(project)
+    if limit is None:
+        return None
+    granted = excepted_limit(project)
+    return max(limit, granted) if granted is not None else limit
+
+
 def disburse(
     *,
     project: Project,
@@ -111,16 +148,19 @@ def disburse(
             )
         if date is None:
             raise TransitionError(_("Hãy nhập ngày chi."))
-        if date > today:
+        advancing = kind == DisbursementKind.ADVANCE
+        if not advancing and locked.contract_date is None:
             raise TransitionError(
-                _("Ngày chi (%(date)s) không được sau ngày hôm nay (%(today)s).")
-                % {"date": f"{date:%d/%m/%Y}", "today": f"{today:%d/%m/%Y}"}
+                _("Thứ tự các bước: chỉ thanh toán sau khi đã ký hợp đồng thực hiện đề án.")
             )
-        if locked.decision_date and date < locked.decision_date:
-            raise TransitionError(
-                _("Ngày chi (%(date)s) không được trước ngày quyết định phê duyệt (%(decision)s).")
-                % {"date": f"{date:%d/%m/%Y}", "decision": f"{locked.decision_date:%d/%m/%Y}"}
-            )
+        check_date_order(
+            date,
+            _("Ngày chi"),
+            today=today,
+            after=[(locked.decision_date, _("ngày quyết định phê duyệt"))]
+            if advancing
+            else [(locked.contract_date, _("ngày ký hợp đồng"))],
+        )
         if isinstance(amount, bool) or not isinstance(amount, int) or amount <= 0:
             raise TransitionError(_("Số tiền giải ngân phải lớn hơn 0 đồng."))
         voucher_number = (voucher_number or "").strip()
@@ -143,10 +183,18 @@ def disburse(
                     "left": format_vnd(figures.undisbursed),
                 }
             )
+        activity = locked.activity_type
+        basis = activity.advance_legal_basis
+        rule_values = {
+            "amount": format_vnd(amount),
+            "percent": activity.max_advance_percent,
+            "activity": activity.name,
+            "basis": (_(" theo %(basis)s") % {"basis": basis}) if basis else "",
+        }
         limit = advance_limit(locked)
-        advancing = kind == DisbursementKind.ADVANCE
-        if advancing and limit is not None and figures.advanced + amount > limit:
-            basis = locked.activity_type.advance_legal_basis
+        # A manager's exception raises the advance limit as well as the limit before acceptance.
+        before = limit_before_acceptance(locked)
+        if advancing and before is not None and figures.advanced + amount > before:
             raise TransitionError(
                 _(
                     "Không thể tạm ứng %(amount)s: tổng tạm ứng sẽ là %(total)s, vượt mức "
@@ -155,14 +203,29 @@ def disburse(
                     "tạm ứng %(left)s."
                 )
                 % {
-                    "amount": format_vnd(amount),
+                    **rule_values,
                     "total": format_vnd(figures.advanced + amount),
-                    "percent": locked.activity_type.max_advance_percent,
-                    "limit": format_vnd(limit),
-                    "activity": locked.activity_type.name,
-                    "basis": (_(" theo %(basis)s") % {"basis": basis}) if basis else "",
+                    "limit": format_vnd(before),
                     "advanced": format_vnd(figures.advanced),
-                    "left": format_vnd(max(limit - figures.advanced, 0)),
+                    "left": format_vnd(max(before - figures.advanced, 0)),
+                }
+            )
+        accepted = locked.status == Status.ACCEPTED
+        if not accepted and before is not None and figures.disbursed + amount > before:
+            granted = before > (limit or 0)
+            raise TransitionError(
+                _(
+                    "Không thể giải ngân %(amount)s trước khi nghiệm thu đạt: tổng giải ngân sẽ "
+                    "là %(total)s, vượt %(allowed)s (%(which)s). Quy tắc: trước nghiệm thu chỉ "
+                    "được giải ngân trong mức tạm ứng tối đa %(percent)s%% kinh phí được phê "
+                    "duyệt của nội dung “%(activity)s”%(basis)s; phần còn lại thanh toán sau "
+                    "nghiệm thu, hoặc Lãnh đạo cho phép ngoại lệ có ghi lý do."
+                )
+                % {
+                    **rule_values,
+                    "total": format_vnd(figures.disbursed + amount),
+                    "allowed": format_vnd(before),
+                    "which": _("mức Lãnh đạo cho phép") if granted else _("mức tạm ứng"),
                 }
             )
         disbursement = _create(

@@ -31,6 +31,7 @@ from projects.models import (
     AcceptanceReview,
     DisbursementKind,
     DocumentKind,
+    ExceptionRule,
     FollowUpAction,
     Project,
     ProjectDocument,
@@ -210,6 +211,21 @@ class RequestAcceptanceForm(ActionForm):
         label=gettext_lazy("Ghi chú gửi kèm"),
         required=False,
         help_text=gettext_lazy("Ví dụ: kết quả đã thực hiện, hồ sơ đã chuẩn bị cho nghiệm thu."),
+        widget=forms.Textarea(attrs=TEXTAREA),
+        max_length=4000,
+    )
+
+
+class GrantExceptionForm(ActionForm):
+    rule = forms.ChoiceField(label=gettext_lazy("Quy tắc"), choices=ExceptionRule.choices)
+    amount = MoneyField(
+        label=gettext_lazy("Tổng giải ngân được phép trước nghiệm thu (đồng)"),
+        required=False,
+        help_text=gettext_lazy("Chỉ với quy tắc tạm ứng: không vượt kinh phí được phê duyệt."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Lý do"),
+        help_text=gettext_lazy("Lý do được lưu vào hồ sơ đề án và diễn biến đề án."),
         widget=forms.Textarea(attrs=TEXTAREA),
         max_length=4000,
     )

@@ -16,8 +16,9 @@ import datetime
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +31,8 @@ from projects.applications import workflow
 from projects.applications.workflow import (
     Action,
     TransitionError,
+    check_date_order,
+    filed_after,
     record_event,
     record_transition,
     register,
@@ -40,11 +43,13 @@ from projects.models import (
     AcceptanceOutcome,
     AcceptanceReview,
     CouncilMember,
+    ExceptionRule,
     FollowUpAction,
     MonitoringVisit,
     ProgressReport,
     Project,
     ProjectDocument,
+    RuleException,
     Status,
 )
 from projects.models.closeout import ACCEPTANCE_CHECKLIST
@@ -278,14 +283,6 @@ def _dmy(day: datetime.date) -> str:
     return f"{day:%d/%m/%Y}"
 
 
-def _not_future(day: datetime.date, today: datetime.date, what: str) -> None:
-    if day > today:
-        raise TransitionError(
-            _("%(what)s (%(day)s) không được sau ngày hôm nay (%(today)s).")
-            % {"what": what, "day": _dmy(day), "today": _dmy(today)}
-        )
-
-
 def _check_owner(owner: User | None, project: Project) -> User:
     """A follow-up action's owner must be able to see the project and to record its completion."""
     if owner is None:
@@ -324,22 +321,25 @@ def start(
     contract_date: datetime.date | None,
     report_every_months: int | None = None,
     comment: str = "",
+    today: datetime.date | None = None,
 ) -> Project:
     """Approved → in progress, once the implementation contract is signed."""
+    today = today or timezone.localdate()
     with transaction.atomic():
         locked = _lock(project)
         workflow.check_allowed(START, locked, by)
         contract_number = _text(contract_number, _("Hãy nhập số hợp đồng thực hiện đề án."))
         if contract_date is None:
             raise TransitionError(_("Hãy nhập ngày ký hợp đồng."))
-        if locked.decision_date and contract_date < locked.decision_date:
-            raise TransitionError(
-                _(
-                    "Ngày hợp đồng (%(contract)s) không được trước ngày quyết định "
-                    "phê duyệt đề án (%(decision)s)."
-                )
-                % {"contract": _dmy(contract_date), "decision": _dmy(locked.decision_date)}
-            )
+        check_date_order(
+            contract_date,
+            _("Ngày ký hợp đồng"),
+            today=today,
+            after=[
+                (locked.decision_date, _("ngày quyết định phê duyệt đề án")),
+                *filed_after(locked),
+            ],
+        )
         changes = {"contract_number": contract_number, "contract_date": contract_date}
         if report_every_months is not None:
             message = _("Kỳ báo cáo tiến độ phải từ 1 đến 12 tháng (để trống: kỳ mặc định).")
@@ -357,10 +357,68 @@ def start(
         )
 
 
-def request_acceptance(*, project: Project, by: User, comment: str = "") -> Project:
-    """In progress → awaiting acceptance: the work is done and ready for the council."""
+def progress_shown(project: Project) -> int | None:
+    """The highest progress (%) a progress report or a monitoring visit has shown (2 queries)."""
+    shown = [
+        project.progress_reports.aggregate(top=Max("progress_percent"))["top"],
+        project.monitoring_visits.aggregate(top=Max("progress_percent"))["top"],
+    ]
+    shown = [value for value in shown if value is not None]
+    return max(shown) if shown else None
+
+
+def has_exception(project: Project, rule: str) -> bool:
+    return RuleException.objects.filter(project=project, rule=rule).exists()
+
+
+def request_acceptance(
+    *, project: Project, by: User, comment: str = "", today: datetime.date | None = None
+) -> Project:
+    """In progress → awaiting acceptance: the work is done and ready for the council.
+
+    Order of steps: only after the contract, and only once a progress report or a monitoring
+    visit shows settings.ACCEPTANCE_MIN_PROGRESS_PERCENT of the work done. The law is silent on
+    the second (domain.md §4.3), so a manager may waive it for one project with a recorded
+    reason (rule_exceptions.grant_exception).
+    """
+    today = today or timezone.localdate()
     with transaction.atomic():
-        return record_transition(project, action=REQUEST_ACCEPTANCE, by=by, comment=comment)
+        locked = _lock(project)
+        workflow.check_allowed(REQUEST_ACCEPTANCE, locked, by)
+        if locked.contract_date is None:
+            raise TransitionError(
+                _("Thứ tự các bước: chỉ đề nghị nghiệm thu sau khi đã ký hợp đồng thực hiện.")
+            )
+        check_date_order(
+            today,
+            _("Ngày đề nghị nghiệm thu"),
+            today=None,
+            after=[(locked.contract_date, _("ngày ký hợp đồng"))],
+        )
+        minimum = settings.ACCEPTANCE_MIN_PROGRESS_PERCENT
+        shown = progress_shown(locked)
+        if (shown is None or shown < minimum) and not has_exception(
+            locked, ExceptionRule.ACCEPTANCE_PROGRESS
+        ):
+            raise TransitionError(
+                _(
+                    "Thứ tự các bước: chỉ đề nghị nghiệm thu khi báo cáo tiến độ hoặc biên bản "
+                    "kiểm tra cho thấy đã thực hiện ít nhất %(minimum)s%% khối lượng "
+                    "(hiện có: %(shown)s). Hãy nộp báo cáo tiến độ, hoặc đề nghị Lãnh đạo cho "
+                    "phép ngoại lệ có ghi lý do."
+                )
+                % {
+                    "minimum": minimum,
+                    "shown": _("chưa có báo cáo") if shown is None else f"{shown}%",
+                }
+            )
+        return record_transition(
+            locked,
+            action=REQUEST_ACCEPTANCE,
+            by=by,
+            comment=comment,
+            acceptance_requested_on=today,
+        )
 
 
 def settle(
@@ -386,12 +444,12 @@ def settle(
         decision_number = _text(decision_number, _("Hãy nhập số quyết định phê duyệt quyết toán."))
         if settled_on is None:
             raise TransitionError(_("Hãy nhập ngày quyết toán."))
-        _not_future(settled_on, today, _("Ngày quyết toán"))
-        if locked.accepted_on and settled_on < locked.accepted_on:
-            raise TransitionError(
-                _("Ngày quyết toán (%(settled)s) không được trước ngày nghiệm thu (%(accepted)s).")
-                % {"settled": _dmy(settled_on), "accepted": _dmy(locked.accepted_on)}
-            )
+        check_date_order(
+            settled_on,
+            _("Ngày quyết toán"),
+            today=today,
+            after=[(locked.accepted_on, _("ngày nghiệm thu"))],
+        )
         approved = locked.approved_amount or 0
         _whole(settled_amount, _("Kinh phí quyết toán phải là số tiền (đồng) không âm."))
         if settled_amount > approved:
@@ -480,11 +538,15 @@ def _review_values(
     """The checked place and council seats of a review (scheduling and editing alike)."""
     if scheduled_date is None:
         raise TransitionError(_("Hãy nhập ngày nghiệm thu."))
-    if project.contract_date and scheduled_date < project.contract_date:
-        raise TransitionError(
-            _("Ngày nghiệm thu (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
-            % {"date": _dmy(scheduled_date), "contract": _dmy(project.contract_date)}
-        )
+    check_date_order(
+        scheduled_date,
+        _("Ngày nghiệm thu"),
+        today=None,
+        after=[
+            (project.contract_date, _("ngày ký hợp đồng")),
+            (project.acceptance_requested_on, _("ngày đề nghị nghiệm thu")),
+        ],
+    )
     place = _text(place, _("Hãy nhập địa điểm nghiệm thu."))
     seats = [_council_member(entry, n) for n, entry in enumerate(members, 1)]
     if not seats:
@@ -688,12 +750,12 @@ def _visit_values(
     """The checked place, progress and officers of a visit (recording and editing alike)."""
     if date is None:
         raise TransitionError(_("Hãy nhập ngày kiểm tra."))
-    _not_future(date, today, _("Ngày kiểm tra"))
-    if project.contract_date and date < project.contract_date:
-        raise TransitionError(
-            _("Ngày kiểm tra (%(date)s) không được trước ngày hợp đồng (%(contract)s).")
-            % {"date": _dmy(date), "contract": _dmy(project.contract_date)}
-        )
+    check_date_order(
+        date,
+        _("Ngày kiểm tra"),
+        today=today,
+        after=[(project.contract_date, _("ngày ký hợp đồng"))],
+    )
     place = _text(place, _("Hãy nhập địa điểm kiểm tra."))
     progress_percent = _percent(progress_percent)
     officers = list(dict.fromkeys(officers))

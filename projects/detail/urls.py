@@ -17,6 +17,7 @@ class ActionConverter:
         "khong-phe-duyet": "reject",
         "huy": "cancel",
         "vuot-dinh-muc": "override_norm",
+        "ngoai-le": "grant_exception",
         "ky-hop-dong": "start",
         "de-nghi-nghiem-thu": "request_acceptance",
         "quyet-toan": "settle",

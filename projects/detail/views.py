@@ -8,6 +8,7 @@ This package composes the others (applications, closeout); none of them imports 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
@@ -30,10 +31,23 @@ from projects.applications.forms import (
 from projects.applications.history import project_history
 from projects.applications.views import get_project, may_comment, may_upload
 from projects.applications.workflow import TransitionError
-from projects.closeout import disbursements, steps
+from projects.closeout import disbursements, exceptions, steps
 from projects.closeout import views as closeout_views
-from projects.closeout.forms import RequestAcceptanceForm, SettleForm, StartForm
-from projects.models import NormStatus, Project, Status
+from projects.closeout.forms import (
+    GrantExceptionForm,
+    RequestAcceptanceForm,
+    SettleForm,
+    StartForm,
+)
+from projects.models import (
+    DeadlineCode,
+    LegalDeadline,
+    NormStatus,
+    Project,
+    Status,
+    settlement_due,
+    settlement_overdue,
+)
 
 # Workflow action → (form, how to call the rule with the cleaned data, success message).
 ACTIONS = {
@@ -81,6 +95,7 @@ ACTIONS = {
             project=p, by=u, amount=d["amount"], reason=d["reason"]
         ),
     ),
+    "grant_exception": (GrantExceptionForm, lambda p, u, d: _grant_exception(p, u, d)),
     # After approval (projects/closeout/steps.py). Accepting and reopening are not buttons: they
     # follow from the outcome of an acceptance review (steps.REVIEW_ONLY_ACTIONS).
     "start": (
@@ -111,12 +126,21 @@ ACTIONS = {
     ),
 }
 
+
+def _grant_exception(project: Project, user, data) -> Project:
+    exceptions.grant_exception(
+        project=project, by=user, rule=data["rule"], amount=data["amount"], reason=data["reason"]
+    )
+    return project
+
+
 # Names of events in the timeline that are not workflow actions.
 EVENT_LABELS = {
     "create": gettext_lazy("Lập đề án"),
     "override_norm": gettext_lazy("Phê duyệt vượt định mức"),
     **steps.EVENT_LABELS,
     **disbursements.EVENT_LABELS,
+    **exceptions.EVENT_LABELS,
 }
 
 
@@ -125,6 +149,8 @@ def _success_message(action: str, project: Project) -> str:
         return _(
             "Đã ghi nhận phê duyệt vượt định mức cho đề án %(code)s: được phép đến %(amount)s."
         ) % {"code": project.code, "amount": format_vnd(project.norm_override_amount)}
+    if action == "grant_exception":
+        return _("Đã ghi nhận ngoại lệ quy tắc cho đề án %(code)s.") % {"code": project.code}
     return _("%(action)s: đề án %(code)s đã chuyển sang “%(status)s”.") % {
         "action": action_label(action),
         "code": project.code,
@@ -154,6 +180,12 @@ def refusal(name: str, project: Project, user) -> str | None:
         if not norms.check_project(project).exceeded:
             return _("Đề án đang trong định mức: không cần phê duyệt vượt định mức.")
         return None
+    if name == "grant_exception":
+        if exceptions.may_grant(project, user):
+            return None
+        if not access.has_role(user, Role.MANAGER):
+            return _("Chỉ Lãnh đạo được cho phép ngoại lệ quy tắc.")
+        return _("Chỉ cho phép ngoại lệ với đề án đã phê duyệt và chưa kết thúc.")
     try:
         workflow.check_allowed(workflow.ACTIONS[name], project, user)
     except TransitionError as error:
@@ -226,12 +258,20 @@ def project_detail(request, pk):
     for event in events:
         event.label = action_label(event.action)
     check = norms.check_project(project)
+    settlement_rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
     context = {
         "project": project,
         "actions": _action_forms(project, user),
         "may_edit": workflow.can_edit_details(project, user),
         "may_override": may_override_norm(project, user, check),
         "override_form": NormOverrideForm(project=project),
+        "may_grant_exception": exceptions.may_grant(project, user),
+        "exception_form": GrantExceptionForm(project=project),
+        "rule_exceptions": project.rule_exceptions.select_related("granted_by"),
+        "settlement_rule": settlement_rule,
+        "settlement_due": settlement_due(project, settlement_rule),
+        "settlement_overdue": settlement_overdue(project, settlement_rule, timezone.localdate()),
+        "registration_due": workflow.registration_due(project),
         "may_upload": may_upload(project, user),
         "may_comment": may_comment(user),
         "document_form": DocumentForm(),

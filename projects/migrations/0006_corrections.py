@@ -9,7 +9,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0003_history_reference_data"),
+        ("projects", "0005_order_and_deadlines"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -31,8 +31,24 @@ from projects.models.project import (
     ProjectEvent,
     Status,
 )
+from projects.models.rules import (
+    DeadlineAnchor,
+    DeadlineCode,
+    ExceptionRule,
+    LegalDeadline,
+    RuleException,
+    settlement_due,
+    settlement_overdue,
+)
 
 __all__ = [
+    "DeadlineAnchor",
+    "DeadlineCode",
+    "ExceptionRule",
+    "LegalDeadline",
+    "RuleException",
+    "settlement_due",
+    "settlement_overdue",
     "OUTCOME_FIELDS",
     "AcceptanceOutcome",
     "AcceptanceReview",

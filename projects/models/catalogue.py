@@ -44,6 +44,13 @@ class ActivityType(models.Model):
         help_text=_("Để trống nếu không có quy định riêng về mức tạm ứng."),
     )
     advance_legal_basis = models.CharField(_("căn cứ mức tạm ứng"), max_length=255, blank=True)
+    advance_confirmed = models.BooleanField(
+        _("mức tạm ứng đã xác nhận"),
+        default=False,
+        help_text=_(
+            "Bỏ chọn khi mức tạm ứng là mức mặc định thận trọng, chưa đối chiếu với văn bản."
+        ),
+    )
 
     history = HistoricalRecords()
 

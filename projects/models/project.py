@@ -176,6 +176,12 @@ class Project(models.Model):
     )
     status_changed_at = models.DateTimeField(_("chuyển trạng thái lúc"), null=True, blank=True)
 
+    # First filing (projects/applications/workflow.py `submit`): decisions may not be dated
+    # before it, and a national project filed after the registration deadline of its plan year
+    # is flagged (LegalDeadline NATIONAL_REGISTRATION).
+    submitted_on = models.DateField(_("ngày nộp đề án"), null=True, blank=True, editable=False)
+    registered_late = models.BooleanField(_("đăng ký muộn"), default=False, editable=False)
+
     # Norm check (projects/applications/norms.py). `norm_limit` is the most the norm in force at
     # the project's date allows (None: no norm applies), kept in step by the rule functions so
     # the list can filter on it without reading the norms. A request above it needs a manager's
@@ -257,6 +263,9 @@ class Project(models.Model):
         _("số quyết định quyết toán"), max_length=60, blank=True
     )
     settled_on = models.DateField(_("ngày quyết toán"), null=True, blank=True)
+    acceptance_requested_on = models.DateField(
+        _("ngày đề nghị nghiệm thu"), null=True, blank=True, editable=False
+    )
     accepted_on = models.DateField(_("ngày nghiệm thu"), null=True, blank=True)
     cancellation_reason = models.TextField(_("lý do hủy"), blank=True)
 

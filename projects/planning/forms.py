@@ -252,4 +252,5 @@ class ActivityTypeForm(PlanningForm):
             "is_active",
             "max_advance_percent",
             "advance_legal_basis",
+            "advance_confirmed",
         ]

@@ -39,11 +39,14 @@ from projects.models import (
     AcceptanceReview,
     Allocation,
     CouncilMember,
+    DeadlineCode,
     FollowUpAction,
     FundingSource,
+    LegalDeadline,
     ProgressReport,
     Project,
     Status,
+    settlement_due,
 )
 from projects.planning.budget import allocation_figures
 
@@ -99,6 +102,11 @@ ACCEPTANCE_SOON = register_kind(
 SETTLEMENT_DUE = register_kind(
     "settlement_due",
     gettext_lazy("Đề án đã nghiệm thu chưa quyết toán"),
+    roles=[CENTRE, MANAGER],
+)
+SETTLEMENT_DEADLINE = register_kind(
+    "settlement_deadline",
+    gettext_lazy("Sắp đến hạn hoặc quá hạn thanh lý, quyết toán"),
     roles=[CENTRE, MANAGER],
 )
 NATIONAL_DEADLINE = register_kind(
@@ -559,23 +567,67 @@ def scan_settlements(today: date, directory: Directory) -> Iterator[list[Outgoin
         yield _each(batch, build)
 
 
-def national_deadline(today: date) -> date:
-    """The next registration deadline for national projects, on or after today."""
-    day, month = settings.NATIONAL_REGISTRATION_DEADLINE
-    deadline = date(today.year, month, day)
-    return deadline if deadline >= today else date(today.year + 1, month, day)
+def scan_settlement_deadline(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
+    """The settlement deadline of the law (LegalDeadline SETTLEMENT, e.g. 22/01 of the year after
+    acceptance): reminded at its lead days before, then every repeat period once it has passed."""
+    rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
+    if rule is None:
+        return
+    qs = _projects().filter(status=Status.ACCEPTED, accepted_on__isnull=False)
+
+    def build(project):
+        due = settlement_due(project, rule)
+        if today > due:
+            day = repeat_day(due + timedelta(days=1), today)
+            title = _("Đề án %(code)s quá hạn thanh lý, quyết toán (%(due)s)")
+        else:
+            lead = lead_day(due, rule.leads, today)
+            if lead is None:
+                return []
+            day = lead[0]
+            title = _("Đề án %(code)s: hạn thanh lý, quyết toán ngày %(due)s")
+        values = {"code": project.code, "title": project.title, "due": fmt(due)}
+        body = _(
+            "Đề án «%(title)s» đã nghiệm thu; hạn thanh lý hợp đồng, quyết toán là %(due)s "
+            "(%(basis)s)."
+        ) % {**values, "basis": rule.legal_basis}
+        users = responsible_officer(project, directory)
+        return _project_items(SETTLEMENT_DEADLINE, project, users, day, title % values, body)
+
+    for batch in batches(qs):
+        yield _each(batch, build)
+
+
+def national_deadline(today: date) -> tuple[date, int, LegalDeadline] | None:
+    """The next registration deadline for national projects, on or after today (None: no rule).
+
+    The deadline of plan year Y falls in Y − 1 (LegalDeadline NATIONAL_REGISTRATION).
+    """
+    rule = LegalDeadline.lookup(DeadlineCode.NATIONAL_REGISTRATION)
+    if rule is None:
+        return None
+    for plan_year in range(today.year - rule.year_offset, today.year - rule.year_offset + 3):
+        deadline = rule.due_for(plan_year)
+        if deadline >= today:
+            return deadline, plan_year, rule
+    return None
 
 
 def scan_national_deadline(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
     """The yearly deadline for registering next year's national projects (domain.md §4.1)."""
-    deadline = national_deadline(today)
-    due = lead_day(deadline, settings.REMIND_NATIONAL_DEADLINE_BEFORE_DAYS, today)
+    found = national_deadline(today)
+    if found is None:
+        return
+    deadline, plan_year, rule = found
+    # Lead days of the rule, else the environment's.
+    leads = rule.leads or settings.REMIND_NATIONAL_DEADLINE_BEFORE_DAYS
+    due = lead_day(deadline, leads, today)
     if due is None:
         return
     values = {
         "days": (deadline - today).days,
         "date": fmt(deadline),
-        "year": deadline.year + 1,
+        "year": plan_year,
     }
     title = (
         _("Còn %(days)d ngày đến hạn đăng ký đề án khuyến công quốc gia năm %(year)d (%(date)s)")
@@ -665,6 +717,7 @@ SCANNERS = [
     scan_follow_ups,
     scan_acceptance_reviews,
     scan_settlements,
+    scan_settlement_deadline,
     scan_national_deadline,
     scan_allocations,
 ]

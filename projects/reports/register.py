@@ -1,5 +1,6 @@
 """5. Danh mục đề án: every project of a period with its key figures."""
 
+import datetime
 from dataclasses import dataclass, field
 
 from django.db.models import (
@@ -13,15 +14,20 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khuyencong.models import LocalityKind
 from projects.models import (
     SIGNED_AMOUNT,
+    DeadlineCode,
     Disbursement,
+    LegalDeadline,
     Project,
     Status,
+    settlement_due,
+    settlement_overdue,
 )
 from projects.reports.base import Area, counted_reviews
 from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
@@ -43,6 +49,7 @@ REGISTER_COLUMNS = [
     ("approved", gettext_lazy("Kinh phí được phê duyệt"), "money"),
     ("disbursed", gettext_lazy("Đã giải ngân"), "money"),
     ("settled", gettext_lazy("Đã quyết toán"), "money"),
+    ("settlement_due", gettext_lazy("Hạn quyết toán"), "text"),
     ("counterpart", gettext_lazy("Vốn đối ứng"), "money"),
     ("jobs_created", gettext_lazy("Việc làm tạo mới"), "int"),
     ("people_trained", gettext_lazy("Người được đào tạo"), "int"),
@@ -79,6 +86,8 @@ class Register:
     last_year: int
     projects: QuerySet  # annotated by register_projects
     totals: dict = field(default_factory=dict)
+    settlement_rule: LegalDeadline | None = None
+    today: datetime.date = field(default_factory=timezone.localdate)
 
     @property
     def heading(self) -> str:
@@ -97,8 +106,17 @@ class Register:
     def columns() -> list[Column]:
         return [Column(key, str(label), kind) for key, label, kind in REGISTER_COLUMNS]
 
-    @staticmethod
-    def row(p: Project, statuses: dict, kinds: dict) -> list:
+    def settlement_cell(self, p: Project) -> str:
+        """The settlement deadline of an accepted project, flagged when it has passed."""
+        due = settlement_due(p, self.settlement_rule)
+        if due is None:
+            return ""
+        if settlement_overdue(p, self.settlement_rule, self.today):
+            late = _("quyết toán muộn") if p.settled_on else _("quá hạn quyết toán")
+            return f"{due:%d/%m/%Y} – {late}"
+        return f"{due:%d/%m/%Y}"
+
+    def row(self, p: Project, statuses: dict, kinds: dict) -> list:
         """One project's line; `statuses` and `kinds` are the translated labels, looked up
         once per table (get_FOO_display translates every choice on every call)."""
         return [
@@ -115,6 +133,7 @@ class Register:
             p.approved_amount,
             p.disbursed,
             p.settled_amount if p.status == Status.SETTLED else None,
+            self.settlement_cell(p),
             p.counterpart_funds,
             *[getattr(p, f"achieved_{k}") for k in OUTCOME_COLUMNS_SHORT],
         ]
@@ -128,6 +147,7 @@ class Register:
             t["approved"],
             t["disbursed"],
             t["settled"],
+            "",
             t["counterpart"],
             *[t[k] for k in OUTCOME_COLUMNS_SHORT],
         ]
@@ -175,4 +195,5 @@ def project_register(
         last_year=last_year,
         projects=register_projects(projects).order_by("year", "code"),
         totals=totals,
+        settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
     )

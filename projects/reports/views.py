@@ -225,6 +225,9 @@ def register(request):
             audit.record(request, AuditKind.EXPORT, obj=f"danh-muc-de-an-{first}-{last}")
             return excel.response(report, filename=f"danh-muc-de-an-{first}-{last}", produced=today)
         page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
+        for project in page.object_list:
+            project.settlement_cell = report.settlement_cell(project)
     return render(
         request,
         "reports/register.html",

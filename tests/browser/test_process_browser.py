@@ -9,6 +9,7 @@ import pytest
 
 from khuyencong.models import Reminder, Role
 from projects.applications import workflow
+from projects.closeout import steps
 from projects.closeout.forms import person_label
 from projects.models import ActivityType, Allocation, FundingSource, Project, Status
 from tests.browser.conftest import login_as
@@ -102,6 +103,15 @@ def test_each_next_person_finds_the_project_in_their_work_list(
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#project-status:has-text('Đang thực hiện')")
 
+    # A monitoring visit finds the work done (an acceptance request needs that much progress).
+    steps.record_visit(
+        project=Project.objects.get(code=code),
+        by=staff,
+        date=today,
+        place="Xưởng dệt",
+        progress_percent=100,
+        officers=[staff],
+    )
     from_my_work(page, live_server, officer, "to_request_acceptance", code)
     take_action(page, "request_acceptance").locator("button[type=submit]").click()
     page.wait_for_selector("#project-status:has-text('Chờ nghiệm thu')")

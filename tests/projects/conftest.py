@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from projects.applications import workflow
+from projects.closeout import steps
 from projects.models import ActivityType, Allocation, FundingSource
 
 M = 1_000_000
@@ -12,6 +13,8 @@ YEAR = 2026
 # The close-out tests live a year earlier, so every date of a finished project is in the past.
 CLOSEOUT_YEAR = 2025
 DECIDED = datetime.date(CLOSEOUT_YEAR, 2, 15)
+# Acceptance asked for before the reviews the close-out tests hold in November.
+ASKED = datetime.date(CLOSEOUT_YEAR, 11, 1)
 
 
 @pytest.fixture
@@ -84,7 +87,8 @@ def walk():
     """Move a project along the workflow up to `to` (submitted, appraised, approved)."""
 
     def do(project, to, *, officer, staff, manager, allocation=None, amount=None):
-        project = workflow.submit(project=project, by=officer)
+        # Filed before the decision date below: a decision may not predate the filing.
+        project = workflow.submit(project=project, by=officer, today=datetime.date(YEAR, 1, 20))
         if to == "submitted":
             return project
         project = workflow.appraise(
@@ -145,7 +149,7 @@ def make_approved_project(officer, staff, manager, facility_a, closeout_allocati
         }
         values.update(fields)
         project = workflow.create_project(by=officer, **values)
-        workflow.submit(project=project, by=officer)
+        workflow.submit(project=project, by=officer, today=datetime.date(CLOSEOUT_YEAR, 1, 20))
         workflow.appraise(
             project=project,
             by=staff,
@@ -163,3 +167,18 @@ def make_approved_project(officer, staff, manager, facility_a, closeout_allocati
         )
 
     return make
+
+
+def report_progress(project, by, percent=100, start=None):
+    """A progress report showing `percent` of the work done: an acceptance request needs one
+    (settings.ACCEPTANCE_MIN_PROGRESS_PERCENT)."""
+    # The second quarter after the contract: tests of the first period's report stay free.
+    start = start or project.contract_date + datetime.timedelta(days=92)
+    return steps.file_progress_report(
+        project=project,
+        by=by,
+        period_start=start,
+        period_end=start + datetime.timedelta(days=90),
+        progress_percent=percent,
+        money_spent=0,
+    )

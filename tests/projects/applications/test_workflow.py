@@ -404,7 +404,7 @@ class TestNormsInWorkflow:
         )
         project = over_norm(make_project, officer, national_source, requested=400 * M)
         workflow.override_norm(project=project, by=manager, amount=400 * M, reason="Vùng cao")
-        project = workflow.submit(project=project, by=officer)
+        project = workflow.submit(project=project, by=officer, today=datetime.date(2026, 1, 20))
         # The manager then decides the real figure is lower.
         workflow.override_norm(project=project, by=manager, amount=350 * M, reason="Chỉ 350")
         appraisal = {"by": staff, "opinion": "Khả thi", "no_conflict": True}

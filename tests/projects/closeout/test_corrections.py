@@ -24,6 +24,7 @@ from tests.conftest import make_user
 from tests.projects.closeout.test_steps import CONTRACT, REVIEW_DAY, d, visit
 from tests.projects.closeout.test_steps import schedule as schedule_review
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
+from tests.projects.conftest import report_progress
 from tests.projects.screens import messages_of
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,8 @@ def in_progress(approved, staff):
 
 @pytest.fixture
 def settled(in_progress, officer, staff, manager):
-    steps.request_acceptance(project=in_progress, by=officer)
+    report_progress(in_progress, staff)
+    steps.request_acceptance(project=in_progress, by=officer, today=d(9, 30))
     review = schedule_review(in_progress, staff, day=d(10, 1))
     steps.record_review_outcome(
         review=review, by=manager, outcome=AcceptanceOutcome.ACCEPTED, today=d(10, 2)
@@ -190,7 +192,7 @@ class TestReviews:
         values = {"reason": "Sửa", "place": "UBND xã", "members": []}
         with pytest.raises(TransitionError, match="ít nhất một thành viên"):
             steps.edit_review(review=review, by=staff, scheduled_date=d(11, 1), **values)
-        with pytest.raises(TransitionError, match="trước ngày hợp đồng"):
+        with pytest.raises(TransitionError, match="trước ngày ký hợp đồng"):
             steps.edit_review(review=review, by=staff, scheduled_date=d(1, 1), **values)
         with pytest.raises(TransitionError, match="không có quyền"):
             steps.edit_review(review=review, by=officer, scheduled_date=d(11, 1), **values)
@@ -375,14 +377,15 @@ class TestReversal:
         assert "Chi nhầm đề án" in last_comment(in_progress)
 
     def test_the_money_reversed_may_be_paid_again(self, in_progress, staff):
-        wrong = pay(in_progress, staff, 200 * M, voucher="PC-01")
+        # Before acceptance the advance limit (70 % of 200 M for training) is the ceiling.
+        wrong = pay(in_progress, staff, 140 * M, voucher="PC-01")
         with pytest.raises(TransitionError):
             pay(in_progress, staff, 1 * M, voucher="PC-02")
         disbursements.reverse_disbursement(
             disbursement=wrong, by=staff, reason="Sai số tiền", date=d(4, 2)
         )
-        pay(in_progress, staff, 180 * M, voucher="PC-03")
-        assert disbursements.project_money(in_progress).undisbursed == 20 * M
+        pay(in_progress, staff, 120 * M, voucher="PC-03")
+        assert disbursements.project_money(in_progress).undisbursed == 80 * M
 
     def test_once_only_never_a_reversal_and_not_after_settlement(self, in_progress, staff, officer):
         wrong = pay(in_progress, staff, 10 * M)

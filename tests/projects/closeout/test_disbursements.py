@@ -11,6 +11,7 @@ from projects.applications.workflow import TransitionError
 from projects.closeout import disbursements, steps
 from projects.models import Disbursement, DisbursementKind, Status
 from projects.planning import budget
+from tests.projects.conftest import ASKED, report_progress
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 
 ADVANCE = DisbursementKind.ADVANCE
@@ -21,7 +22,7 @@ def d(month, day):
     return datetime.date(YEAR, month, day)
 
 
-def pay(project, by, amount, kind=PAYMENT, voucher=None, **extra):
+def pay(project, by, amount, kind=ADVANCE, voucher=None, **extra):
     values = {"date": d(4, 1), "voucher_number": voucher or f"PC-{amount}-{kind}"}
     values.update(extra)
     return disbursements.disburse(project=project, by=by, kind=kind, amount=amount, **values)
@@ -32,33 +33,59 @@ def approved(make_approved_project):
     return make_approved_project(activity="DTN", approved_amount=200_000_000)
 
 
+@pytest.fixture
+def started(approved, staff):
+    return steps.start(project=approved, by=staff, contract_number="08", contract_date=d(3, 1))
+
+
+def accept(project, staff, officer, manager):
+    """Walk a started project through a passing acceptance review on 20/11."""
+    report_progress(project, officer)
+    steps.request_acceptance(project=project, by=officer, today=ASKED)
+    review = steps.schedule_review(
+        project=project,
+        by=staff,
+        scheduled_date=d(11, 20),
+        place="Xưởng",
+        members=[{"user": manager, "council_role": "Chủ tịch"}],
+    )
+    steps.record_review_outcome(review=review, by=manager, outcome="accepted")
+    project.refresh_from_db()
+    return project
+
+
 @pytest.mark.django_db
 class TestDisburse:
-    def test_it_records_advances_and_payments(self, approved, staff, manager):
+    def test_it_records_advances_and_payments(self, started, staff, manager):
+        approved = started
         first = pay(approved, staff, 100_000_000, ADVANCE, voucher=" PC-01 ", note="Tạm ứng đợt 1")
-        pay(approved, manager, 60_000_000, PAYMENT, voucher="PC-02")
+        pay(approved, manager, 40_000_000, PAYMENT, voucher="PC-02")
         assert (first.kind, first.amount, first.voucher_number) == (ADVANCE, 100_000_000, "PC-01")
         assert (first.created_by, first.note) == (staff, "Tạm ứng đợt 1")
         figures = disbursements.project_money(approved)
         assert (figures.approved, figures.advanced, figures.paid) == (
             200_000_000,
             100_000_000,
-            60_000_000,
+            40_000_000,
         )
-        assert (figures.disbursed, figures.undisbursed) == (160_000_000, 40_000_000)
+        assert (figures.disbursed, figures.undisbursed) == (140_000_000, 60_000_000)
 
-    def test_it_pays_up_to_the_approved_amount_and_not_a_dong_more(self, approved, staff):
-        pay(approved, staff, 150_000_000)
+    def test_it_pays_up_to_the_approved_amount_and_not_a_dong_more(
+        self, started, staff, officer, manager
+    ):
+        approved = accept(started, staff, officer, manager)
+        pay(approved, staff, 150_000_000, PAYMENT)
         with pytest.raises(TransitionError) as refused:
-            pay(approved, staff, 50_000_001)
+            pay(approved, staff, 50_000_001, PAYMENT)
         message = str(refused.value)
         assert "50.000.001 ₫" in message
         assert "150.000.000 ₫" in message and "200.000.000 ₫" in message
         assert "50.000.000 ₫" in message
-        pay(approved, staff, 50_000_000)
+        pay(approved, staff, 50_000_000, PAYMENT)
         assert disbursements.project_money(approved).undisbursed == 0
 
-    def test_it_refuses_an_advance_above_the_activity_limit(self, approved, staff):
+    def test_it_refuses_an_advance_above_the_activity_limit(self, started, staff):
+        approved = started
         pay(approved, staff, 100_000_000, ADVANCE)
         with pytest.raises(TransitionError) as refused:
             pay(approved, staff, 40_000_001, ADVANCE)
@@ -69,8 +96,9 @@ class TestDisburse:
         assert "Đào tạo nghề" in message
         assert Disbursement.objects.count() == 1
         pay(approved, staff, 40_000_000, ADVANCE)
-        # Payments are not advances: the rest may still be paid.
-        pay(approved, staff, 60_000_000, PAYMENT)
+        # Before acceptance a payment counts against the same limit.
+        with pytest.raises(TransitionError, match="trước khi nghiệm thu đạt"):
+            pay(approved, staff, 1, PAYMENT)
 
     def test_cluster_infrastructure_advances_stop_at_30_percent(self, make_approved_project, staff):
         project = make_approved_project(activity="LKCCN", approved_amount=500_000_000)
@@ -79,10 +107,12 @@ class TestDisburse:
             pay(project, staff, 150_000_001, ADVANCE)
         pay(project, staff, 150_000_000, ADVANCE)
 
-    def test_an_activity_without_a_limit_advances_up_to_the_approved_amount(
+    def test_an_activity_whose_limit_is_cleared_advances_up_to_the_approved_amount(
         self, make_approved_project, staff
     ):
         project = make_approved_project(activity="MHTD", approved_amount=300_000_000)
+        project.activity_type.max_advance_percent = None
+        project.activity_type.save()
         assert disbursements.advance_limit(project) is None
         pay(project, staff, 300_000_000, ADVANCE)
         with pytest.raises(TransitionError, match="chỉ còn được giải ngân 0 ₫"):
@@ -130,9 +160,10 @@ class TestDisburse:
         project = steps.start(
             project=approved, by=staff, contract_number="08", contract_date=d(3, 1)
         )
-        pay(project, staff, 10_000_000, voucher="1")
-        project = steps.request_acceptance(project=project, by=officer)
-        pay(project, staff, 10_000_000, voucher="2")
+        pay(project, staff, 10_000_000, PAYMENT, voucher="1")
+        report_progress(project, officer)
+        project = steps.request_acceptance(project=project, by=officer, today=ASKED)
+        pay(project, staff, 10_000_000, PAYMENT, voucher="2")
         review = steps.schedule_review(
             project=project,
             by=staff,
@@ -141,7 +172,7 @@ class TestDisburse:
             members=[{"user": manager, "council_role": "Chủ tịch"}],
         )
         steps.record_review_outcome(review=review, by=manager, outcome="accepted")
-        pay(project, staff, 10_000_000, voucher="3")
+        pay(project, staff, 10_000_000, PAYMENT, voucher="3")
         steps.settle(
             project=project,
             by=manager,
@@ -176,7 +207,8 @@ class TestDisburse:
         with pytest.raises(TransitionError, match="Nháp"):
             pay(draft, staff, 1)
 
-    def test_the_allocation_shows_what_was_disbursed(self, approved, staff, closeout_allocation):
+    def test_the_allocation_shows_what_was_disbursed(self, started, staff, closeout_allocation):
+        approved = started
         pay(approved, staff, 70_000_000, ADVANCE)
         pay(approved, staff, 30_000_000, PAYMENT)
         figures = budget.allocation_figures([closeout_allocation])[closeout_allocation.pk]
@@ -235,7 +267,7 @@ def test_two_disbursements_at_once_never_pass_the_approved_amount(
     def disburse(user, voucher):
         try:
             start.wait(timeout=10)
-            pay(project, user, 120_000_000, PAYMENT, voucher=voucher)
+            pay(project, user, 120_000_000, ADVANCE, voucher=voucher)
             outcomes.append("paid")
         except TransitionError as refused:
             outcomes.append(str(refused))
@@ -254,6 +286,7 @@ def test_two_disbursements_at_once_never_pass_the_approved_amount(
     assert sorted(outcomes, key=lambda o: o != "paid")[0] == "paid"
     assert outcomes.count("paid") == 1, outcomes
     refusal = next(o for o in outcomes if o != "paid")
+    # Advances (payments need a contract): the second sees the first in the sum.
     assert "chỉ còn được giải ngân 80.000.000 ₫" in refusal
     assert Disbursement.objects.filter(project=project).count() == 1
     assert disbursements.project_money(project).disbursed == 120_000_000

@@ -19,8 +19,8 @@ from projects.models import (
 )
 from projects.planning import budget
 from tests.conftest import make_user
+from tests.projects.conftest import ASKED, DECIDED, report_progress
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
-from tests.projects.conftest import DECIDED
 
 CONTRACT = datetime.date(YEAR, 3, 1)
 REVIEW_DAY = datetime.date(YEAR, 11, 20)
@@ -44,7 +44,8 @@ def in_progress(approved, staff):
 
 @pytest.fixture
 def awaiting(in_progress, officer):
-    return steps.request_acceptance(project=in_progress, by=officer)
+    report_progress(in_progress, officer)
+    return steps.request_acceptance(project=in_progress, by=officer, today=ASKED)
 
 
 def schedule(project, by, day=REVIEW_DAY, members=None):
@@ -167,6 +168,7 @@ class TestStart:
 @pytest.mark.django_db
 class TestRequestAcceptance:
     def test_the_district_officer_asks_for_acceptance(self, in_progress, officer):
+        report_progress(in_progress, officer)
         project = steps.request_acceptance(project=in_progress, by=officer)
         assert project.status == Status.AWAITING_ACCEPTANCE
         assert events(project)[-1] == (
@@ -176,6 +178,7 @@ class TestRequestAcceptance:
         )
 
     def test_centre_staff_may_ask_too(self, in_progress, staff):
+        report_progress(in_progress, staff)
         assert steps.request_acceptance(project=in_progress, by=staff).status == (
             Status.AWAITING_ACCEPTANCE
         )
@@ -270,7 +273,7 @@ class TestScheduleReview:
             )
 
     def test_it_refuses_a_date_before_the_contract(self, in_progress, staff):
-        with pytest.raises(TransitionError, match="trước ngày hợp đồng"):
+        with pytest.raises(TransitionError, match="Ngày nghiệm thu .* trước ngày ký hợp đồng"):
             schedule(in_progress, staff, day=CONTRACT - datetime.timedelta(days=1))
 
     def test_only_centre_staff_schedule(self, in_progress, officer, manager, viewer):

@@ -28,6 +28,7 @@ from projects.models import (
 )
 from projects.planning import budget
 from tests.conftest import make_user
+from tests.projects.conftest import ASKED, report_progress
 from tests.projects.conftest import CLOSEOUT_YEAR as YEAR
 from tests.projects.screens import action_buttons, messages_of
 
@@ -90,7 +91,8 @@ def in_progress(approved, staff):
 
 @pytest.fixture
 def awaiting(in_progress, officer):
-    return steps.request_acceptance(project=in_progress, by=officer)
+    report_progress(in_progress, officer)
+    return steps.request_acceptance(project=in_progress, by=officer, today=ASKED)
 
 
 def schedule(project, by, day=REVIEW_DAY, members=None):
@@ -208,22 +210,22 @@ OFFERED = {
     "approved": {
         "officer": (set(), set()),
         "staff": ({"start", "cancel"}, {"disburse"}),
-        "manager": ({"cancel"}, {"disburse"}),
+        "manager": ({"cancel", "grant_exception"}, {"disburse"}),
     },
     "in_progress": {
         "officer": ({"request_acceptance"}, {"visit", "report"}),
         "staff": ({"request_acceptance", "cancel"}, {"visit", "report", "disburse", "review"}),
-        "manager": ({"cancel"}, {"disburse"}),
+        "manager": ({"cancel", "grant_exception"}, {"disburse"}),
     },
     "awaiting": {
         "officer": (set(), {"visit", "report"}),
         "staff": ({"cancel"}, {"visit", "report", "disburse", "review"}),
-        "manager": ({"cancel"}, {"disburse"}),
+        "manager": ({"cancel", "grant_exception"}, {"disburse"}),
     },
     "accepted": {
         "officer": (set(), set()),
         "staff": ({"settle", "cancel"}, {"disburse"}),
-        "manager": ({"settle", "cancel"}, {"disburse"}),
+        "manager": ({"settle", "cancel", "grant_exception"}, {"disburse"}),
     },
     "settled": {"officer": (set(), set()), "staff": (set(), set()), "manager": (set(), set())},
 }
@@ -480,6 +482,7 @@ class TestStart:
 
 class TestRequestAcceptance:
     def test_the_district_officer_asks_for_acceptance(self, login, officer, in_progress):
+        report_progress(in_progress, officer)
         response = login(officer).post(
             action_url(in_progress, "request_acceptance"), {"comment": "Đã xong"}, follow=True
         )
@@ -795,7 +798,8 @@ class TestDisburse:
         assert error in page_of(response)
         assert not Disbursement.objects.exists()
 
-    def test_a_payment_above_the_approved_amount_is_refused(self, login, staff, manager, approved):
+    def test_a_payment_above_the_approved_amount_is_refused(self, login, staff, manager, accepted):
+        approved = accepted
         disbursements.disburse(
             project=approved,
             by=manager,

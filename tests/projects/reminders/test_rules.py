@@ -18,8 +18,10 @@ from projects.models import (
     AcceptanceReview,
     Allocation,
     CouncilMember,
+    DeadlineCode,
     FollowUpAction,
     FundingSource,
+    LegalDeadline,
     MonitoringVisit,
     ProgressReport,
     Status,
@@ -398,6 +400,52 @@ class TestSettlement:
 
 
 @pytest.mark.django_db
+class TestSettlementDeadline:
+    """TT 36/2013 Art. 18: settlement no later than 22 January of the year after acceptance."""
+
+    @pytest.fixture
+    def accepted(self, commune_a1, staff):
+        return make_project(
+            commune_a1,
+            status=Status.ACCEPTED,
+            responsible_officer=staff,
+            accepted_on=date(2025, 11, 20),
+        )
+
+    def test_it_reminds_30_days_before_22_january_of_the_next_year(self, frozen, accepted):
+        go_to(frozen, date(2025, 12, 22))
+        rules.scan()
+        assert reminded(rules.SETTLEMENT_DEADLINE) == set()
+        go_to(frozen, date(2025, 12, 23))
+        rules.scan()
+        assert reminded(rules.SETTLEMENT_DEADLINE) == {
+            ("trungtam", accepted.pk, date(2025, 12, 23))
+        }
+        reminder = Reminder.objects.get(kind=rules.SETTLEMENT_DEADLINE.code)
+        assert "22/01/2026" in reminder.title
+        assert "Thông tư 36/2013/TT-BCT, Điều 18" in reminder.body
+
+    def test_it_flags_an_overdue_settlement_until_it_is_done(self, frozen, accepted):
+        go_to(frozen, date(2026, 1, 23))
+        rules.scan()
+        assert reminded(rules.SETTLEMENT_DEADLINE) == {("trungtam", accepted.pk, date(2026, 1, 23))}
+        assert "quá hạn" in Reminder.objects.get(kind=rules.SETTLEMENT_DEADLINE.code).title
+        accepted.status = Status.SETTLED
+        accepted.save()
+        go_to(frozen, date(2026, 3, 1))
+        rules.scan()
+        assert Reminder.objects.filter(kind=rules.SETTLEMENT_DEADLINE.code).count() == 1
+
+    def test_the_deadline_is_data(self, frozen, accepted):
+        LegalDeadline.objects.filter(code=DeadlineCode.SETTLEMENT).update(
+            day=31, month=3, remind_before_days=[7]
+        )
+        go_to(frozen, date(2026, 3, 24))
+        rules.scan()
+        assert "31/03/2026" in Reminder.objects.get(kind=rules.SETTLEMENT_DEADLINE.code).title
+
+
+@pytest.mark.django_db
 class TestNationalDeadline:
     def test_it_reminds_staff_and_district_officers_30_and_7_days_before_20_may(
         self, frozen, staff, officer, other_officer, manager
@@ -417,10 +465,13 @@ class TestNationalDeadline:
         go_to(frozen, date(2026, 5, 13))
         assert len(rules.scan().items) == 3
 
-    def test_the_deadline_is_a_setting(self, frozen, settings, staff):
-        settings.NATIONAL_REGISTRATION_DEADLINE = (30, 6)
+    def test_the_deadline_is_data_a_province_may_change(self, frozen, staff):
+        LegalDeadline.objects.filter(code=DeadlineCode.NATIONAL_REGISTRATION).update(
+            day=30, month=6
+        )
         go_to(frozen, date(2026, 5, 31))
         assert len(rules.scan().items) == 1
+        assert "30/06/2026" in Reminder.objects.get().title
 
 
 @pytest.mark.django_db
