@@ -6,8 +6,8 @@ projects. Who sees a group follows who may take the step (the roles of the workf
 and tasks) and the person's scope; centre staff see the work of projects they are responsible
 for, or of projects nobody is responsible for yet.
 
-Due dates are the ones the reminders use (settings REMIND_*), so a "quá hạn" mark here is the
-same day the reminder says so.
+Due dates are the ones the reminders use (settings REMIND_*, and the deadlines of the law kept
+as data for settlement), so a "quá hạn" mark here is the same day the reminder says so.
 """
 
 import datetime
@@ -23,7 +23,16 @@ from khuyencong import access
 from khuyencong.models import Role, User
 from projects.closeout import steps
 from projects.closeout.schedule import missing_periods
-from projects.models import AcceptanceReview, FollowUpAction, ProgressReport, Project, Status
+from projects.models import (
+    AcceptanceReview,
+    DeadlineCode,
+    FollowUpAction,
+    LegalDeadline,
+    ProgressReport,
+    Project,
+    Status,
+    settlement_due,
+)
 
 CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAGER
 # A project whose end date is this close may ask for its acceptance review.
@@ -239,12 +248,13 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
         )
     if _may(user, steps.SETTLE.roles):
+        # Due by the settlement deadline of the law (LegalDeadline SETTLEMENT: 22/01 of the year
+        # after acceptance), not a lead time of our own.
+        rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
         add(
             "to_settle",
             _("Đề án đã nghiệm thu, cần quyết toán"),
             visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
-            lambda p: WorkItem(
-                p, _days(p.accepted_on, settings.REMIND_SETTLEMENT_AFTER_DAYS), anchor="kinh-phi"
-            ),
+            lambda p: WorkItem(p, settlement_due(p, rule), anchor="kinh-phi"),
         )
     return groups

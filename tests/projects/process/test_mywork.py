@@ -151,6 +151,9 @@ def test_it_follows_one_project_through_every_state(
     project.refresh_from_db()
     assert project.status == Status.ACCEPTED
     assert holders(everyone) == {s: {"to_settle"}, m: {"to_settle"}}
+    [settle] = [g for g in waiting_for(staff) if g.key == "to_settle"]
+    # Due by the deadline of the law: 22 January of the year after acceptance.
+    assert settle.items[0].due == datetime.date(today.year + 1, 1, 22)
     assert told("step_review_outcome") == {a}
 
     steps.settle(
