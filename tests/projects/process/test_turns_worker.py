@@ -5,6 +5,7 @@ Same set-up as tests/projects/reminders/test_tasks_worker.py (PostgreSQL; skippe
 reason on in-memory SQLite or without Redis, failed instead under KC_REQUIRE_SERVICES=1).
 """
 
+import datetime
 from email.header import decode_header, make_header
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from khuyencong.celery import app
 from khuyencong.models import Notification, Reminder
 from projects.applications import workflow
-from tests.projects.conftest import DECIDED
+from tests.projects.conftest import YEAR
 from tests.projects.reminders.test_tasks_worker import (  # noqa: F401  (worker is a fixture)
     BROKER_URL,
     sent_messages,
@@ -44,19 +45,19 @@ def test_one_approval_tells_the_author_once_by_portal_and_e_mail(
     manager,
     make_project,
     walk,
-    closeout_allocation,
+    allocation,
 ):
     log, mail_dir = worker
-    project = make_project(officer, year=DECIDED.year)
+    project = make_project(officer)  # filed by `walk` on 20/01 of its year
     project = walk(project, "appraised", officer=officer, staff=staff, manager=manager)
 
     project = workflow.approve(
         project=project,
         by=manager,
         decision_number="15/QĐ-SCT",
-        decision_date=DECIDED,
+        decision_date=datetime.date(YEAR, 2, 20),
         approved_amount=200_000_000,
-        allocation=closeout_allocation,
+        allocation=allocation,
     )
 
     def delivered():
