@@ -993,6 +993,7 @@ def edit_review(
             by=by,
             comment=_("Lịch nghiệm thu %(before)s → %(after)s. Lý do: %(reason)s")
             % {"before": before, "after": _review_summary(review), "reason": reason},
+            review=review,
         )
     return review
 
@@ -1011,6 +1012,7 @@ def cancel_review(*, review: AcceptanceReview, by: User, reason: str) -> Accepta
             by=by,
             comment=_("Hủy lịch nghiệm thu %(review)s. Lý do: %(reason)s")
             % {"review": _review_summary(review), "reason": reason},
+            review=review,
         )
     return review
 

@@ -16,7 +16,7 @@ preference for the kind. The actor is never told about their own step.
     contract signed      → the author and the responsible officer (reports are now owed)
     visit / review with follow-up actions → each action's owner
     acceptance requested → centre staff (the responsible officer when one is set)
-    review scheduled     → council members who are portal users
+    review scheduled, changed or cancelled → council members who are portal users
     review outcome       → the author and the responsible officer
     disbursement         → the author
     settled              → the author and managers
@@ -184,6 +184,14 @@ EVENTS = {
 }
 
 
+# A review scheduled, changed or called off: its council members who are portal users are told.
+COUNCIL_TITLES = {
+    "schedule_review": gettext_lazy("Mời dự hội đồng nghiệm thu đề án %(code)s ngày %(date)s"),
+    "edit_review": gettext_lazy("Lịch nghiệm thu đề án %(code)s đã thay đổi: nay là ngày %(date)s"),
+    "cancel_review": gettext_lazy("Lịch nghiệm thu đề án %(code)s ngày %(date)s đã bị hủy"),
+}
+
+
 def _url(project: Project, section: str) -> str:
     return f"{project.get_absolute_url()}#{ANCHORS[section]}"
 
@@ -215,9 +223,9 @@ def tell_next(*, project: Project, event: ProjectEvent | None, by: User, **detai
             _url(project, section),
         )
     review = details.get("review")
-    if event is not None and event.action == "schedule_review" and review is not None:
+    if event is not None and event.action in COUNCIL_TITLES and review is not None:
         members = [seat.user for seat in review.members.select_related("user") if seat.user_id]
-        title = _("Mời dự hội đồng nghiệm thu đề án %(code)s ngày %(date)s") % {
+        title = str(COUNCIL_TITLES[event.action]) % {
             **names,
             "date": f"{review.scheduled_date:%d/%m/%Y}",
         }
