@@ -19,6 +19,6 @@ What may import what (nothing imports in a circle; tests/test_architecture.py ch
 
     khuyencong (core) ← facilities ← projects
     planning ← applications ← closeout ← detail
-                                       ← reminders ← process
+                                       ← process ← reminders
     reports may read every capability; no capability imports reports.
 """

@@ -28,8 +28,8 @@ ALLOWED = {
     "applications": {"planning"},
     "closeout": {"planning", "applications"},
     "detail": {"planning", "applications", "closeout"},
-    "reminders": {"planning", "applications", "closeout"},
-    "process": {"planning", "applications", "closeout", "reminders"},
+    "reminders": {"planning", "applications", "closeout", "process"},
+    "process": {"planning", "applications", "closeout"},
     "reports": {"planning", "applications", "closeout", "process"},
 }
 

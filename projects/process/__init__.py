@@ -3,6 +3,9 @@ the core outbox: in the same transaction as the step, delivered after commit by 
 `mywork.py` lists, for each person, what waits for them through the whole life of a project
 ("Việc của tôi" and the dashboard), with due dates and overdue marks.
 
-Reads planning, applications, closeout and the reminders' directory of recipients; only detail,
-reports and the URL configuration import it.
+`people.py` says who answers for a project (the responsible officer, the locality's officers,
+centre staff, managers, in scope); the daily reminders use it too.
+
+Reads planning, applications and closeout; reminders, reports and the URL configuration import
+it.
 """

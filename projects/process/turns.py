@@ -34,7 +34,7 @@ from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
 from projects.applications.workflow import step_taken
 from projects.models import Project, ProjectEvent
-from projects.reminders.rules import Directory, centre_staff_responsible, in_scope
+from projects.process.people import Directory, centre_staff_responsible, in_scope
 
 logger = logging.getLogger(__name__)
 

@@ -30,8 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khuyencong import notifications
-from khuyencong.access import locality_in_scope
-from khuyencong.models import Role, User
+from khuyencong.models import Role
 from khuyencong.notifications import Outgoing, outgoing, register_kind
 from khuyencong.ops import stamps
 from projects.closeout.schedule import missing_periods
@@ -49,6 +48,13 @@ from projects.models import (
     settlement_due,
 )
 from projects.planning.budget import allocation_figures
+from projects.process.people import (
+    Directory,
+    centre_staff_responsible,
+    district_officers,
+    in_scope,
+    responsible_officer,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -166,61 +172,6 @@ def start_of_day(day: date) -> datetime:
 
 
 # ---- Who -----------------------------------------------------------------------------------
-
-
-class Directory:
-    """Active users who receive reminders, loaded once per scan (one query)."""
-
-    def __init__(self):
-        users = list(
-            User.objects.filter(is_active=True, role__in=[CENTRE, DISTRICT, MANAGER])
-            .select_related("locality")
-            .order_by("pk")
-        )
-        self.centre_staff = [user for user in users if user.role == CENTRE]
-        self.managers = [user for user in users if user.role == MANAGER]
-        self.district_officers = [user for user in users if user.role == DISTRICT]
-
-    def district_officers_for(self, locality) -> list[User]:
-        return [user for user in self.district_officers if locality_in_scope(user, locality)]
-
-
-def in_scope(users: Iterable[User | None], project: Project) -> list[User]:
-    """Active users who may see `project`, each once, in a stable order."""
-    seen: dict[int, User] = {}
-    for user in users:
-        if user is not None and user.is_active and locality_in_scope(user, project.locality):
-            seen.setdefault(user.pk, user)
-    return list(seen.values())
-
-
-def centre_staff_responsible(project: Project, directory: Directory) -> list[User]:
-    """The responsible officer when one is set and is centre staff, else all centre staff."""
-    officer = project.responsible_officer
-    if officer is not None and officer.is_active and officer.role == CENTRE:
-        return [officer]
-    return directory.centre_staff
-
-
-def responsible_officer(project: Project, directory: Directory) -> list[User]:
-    """The responsible officer; all centre staff while nobody is assigned."""
-    officer = project.responsible_officer
-    if officer is not None and officer.is_active and locality_in_scope(officer, project.locality):
-        return [officer]
-    return directory.centre_staff
-
-
-def district_officers(project: Project, directory: Directory) -> list[User]:
-    """The district officer who filed the project, else those whose scope covers it."""
-    author = project.created_by
-    if (
-        author is not None
-        and author.is_active
-        and author.role == DISTRICT
-        and locality_in_scope(author, project.locality)
-    ):
-        return [author]
-    return directory.district_officers_for(project.locality)
 
 
 # ---- Scanners ----------------------------------------------------------------------------------
