@@ -541,9 +541,22 @@ class TestSettle:
             voucher_number="C-1",
         )
         response = login(manager).post(action_url(accepted, "settle"), self.data(amount))
-        assert message in response.context["form"].non_field_errors()[0]
+        assert message in response.context["form"].errors["settled_amount"][0]
         accepted.refresh_from_db()
         assert accepted.status == Status.ACCEPTED and accepted.settled_amount is None
+
+    def test_every_mistake_is_shown_at_once(self, login, manager, accepted):
+        response = login(manager).post(
+            action_url(accepted, "settle"),
+            {"settled_amount": "250.000.000", "decision_number": " ", "settled_on": "01.01.2025"},
+        )
+        errors = response.context["form"].errors
+        assert set(errors) == {"settled_amount", "decision_number", "settled_on"}
+        assert "không được vượt kinh phí được phê duyệt" in errors["settled_amount"][0]
+        assert "không được trước ngày nghiệm thu" in errors["settled_on"][0]
+        assert page_of(response).count("không được vượt kinh phí được phê duyệt") == 1
+        accepted.refresh_from_db()
+        assert accepted.settled_amount is None
 
     def test_settling_releases_the_rest_to_the_allocation(
         self, login, manager, accepted, closeout_allocation
