@@ -79,8 +79,9 @@ class People:
     @cached_property
     def active_users(self) -> list[User]:
         """Portal users who may sit on an acceptance council."""
+        # Not the technical superuser account: it administers the portal, it sits on no council.
         return list(
-            User.objects.filter(is_active=True)
+            User.objects.filter(is_active=True, is_superuser=False)
             .select_related("locality")
             .order_by("full_name", "username")
         )

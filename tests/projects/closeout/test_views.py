@@ -886,6 +886,19 @@ class TestScheduleReview:
         choices = dict(response.context["form"].rows.forms[0].fields["user"].choices)
         assert str(staff.pk) in choices and str(retired.pk) not in choices
 
+    def test_the_superuser_account_is_not_offered_as_a_council_member(
+        self, login, staff, in_progress
+    ):
+        root = make_user("quantri", "centre_staff", is_superuser=True)
+        response = login(staff).get(url("schedule_review", in_progress))
+        choices = dict(response.context["form"].rows.forms[0].fields["user"].choices)
+        assert str(staff.pk) in choices and str(root.pk) not in choices
+
+    def test_the_council_is_listed_by_its_roles(self, login, staff, awaiting):
+        schedule(awaiting, staff)
+        page = page_of(login(staff).get(awaiting.get_absolute_url()))
+        assert re.search(r'council-role">Ủy viên</span>:\s*Hoàng Văn Nam', page)
+
     @pytest.mark.parametrize(
         ("row", "field", "message"),
         [
