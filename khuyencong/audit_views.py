@@ -20,12 +20,8 @@ class AuditEventFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Sự kiện"), choices=AuditKind.choices)
     username = django_filters.CharFilter(label=_("Tên đăng nhập"), lookup_expr="icontains")
     ip = django_filters.CharFilter(label=_("Địa chỉ IP"))
-    date_from = DayFilter(
-        label=_("Từ ngày"), field_name="created_at", lookup_expr="date__gte"
-    )
-    date_to = DayFilter(
-        label=_("Đến ngày"), field_name="created_at", lookup_expr="date__lte"
-    )
+    date_from = DayFilter(label=_("Từ ngày"), field_name="created_at", lookup_expr="date__gte")
+    date_to = DayFilter(label=_("Đến ngày"), field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = AuditEvent

@@ -37,7 +37,5 @@ def test_a_date_field_has_a_calendar_button(page, live_server, manager):
     button = date.locator("xpath=following-sibling::button[1]")
     assert button.get_attribute("aria-label") == "Chọn ngày trên lịch"
     native = date.locator("xpath=following-sibling::input[@type='date'][1]")
-    native.evaluate(
-        "(el) => { el.value = '2026-06-15'; el.dispatchEvent(new Event('change')); }"
-    )
+    native.evaluate("(el) => { el.value = '2026-06-15'; el.dispatchEvent(new Event('change')); }")
     assert date.input_value() == "15/06/2026"
