@@ -36,7 +36,7 @@ from facilities.forms import (
 from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access, audit
-from khuyencong.models import AuditKind
+from khuyencong.models import AuditKind, Role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -170,7 +170,12 @@ def _detail_context(facility: Facility) -> dict:
 @require_safe
 def facility_detail(request, pk):
     facility = _scoped_facility(request, pk, for_list=True)
-    return render(request, "facilities/detail.html", _detail_context(facility))
+    context = _detail_context(facility)
+    # Who may file a project for it (the project form's own rule: projects/applications/views).
+    context["may_create_project"] = access.has_role(
+        request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF
+    )
+    return render(request, "facilities/detail.html", context)
 
 
 @login_required

@@ -8,19 +8,20 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from khuyencong.access import role_required
+from khuyencong.forms import DateField
 from khuyencong.models import AuditEvent, AuditKind, Role
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DateField  # the portal's one reader of a typed day (15062026, 15.6.26 …)
 
 
 class AuditEventFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label=_("Sự kiện"), choices=AuditKind.choices)
     username = django_filters.CharFilter(label=_("Tên đăng nhập"), lookup_expr="icontains")
     ip = django_filters.CharFilter(label=_("Địa chỉ IP"))
-    date_from = django_filters.DateFilter(
-        label=_("Từ ngày"), field_name="created_at", lookup_expr="date__gte"
-    )
-    date_to = django_filters.DateFilter(
-        label=_("Đến ngày"), field_name="created_at", lookup_expr="date__lte"
-    )
+    date_from = DayFilter(label=_("Từ ngày"), field_name="created_at", lookup_expr="date__gte")
+    date_to = DayFilter(label=_("Đến ngày"), field_name="created_at", lookup_expr="date__lte")
 
     class Meta:
         model = AuditEvent

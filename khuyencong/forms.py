@@ -14,10 +14,12 @@ from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.dates import parse_day
 from khuyencong.models import Locality
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_vnd, parse_whole
 
-DATE_PLACEHOLDER = "dd/mm/yyyy"
+# Eight digits need no separator: a phone's numeric keypad (iPhone) has no "/" (dates.py).
+DATE_PLACEHOLDER = _("dd/mm/yyyy hoặc ddmmyyyy")
 EARLIEST_DATE = datetime.date(2000, 1, 1)
 EARLIEST_YEAR = 2000
 DATE_YEARS_AHEAD = 10  # a project's end or a due date may lie a few years ahead, not centuries
@@ -105,20 +107,31 @@ class WholeNumberField(forms.IntegerField):
 
 
 class DateInput(forms.DateInput):
+    """A text input for a day, with the numeric keypad on a phone (the field takes ddmmyyyy,
+    so no separator is needed) and a calendar button (static/js/datepicker.js) that fills it
+    from the browser's own date picker: no inline script, the CSP forbids it."""
+
     def __init__(self, attrs=None):
-        defaults = {"placeholder": DATE_PLACEHOLDER, "autocomplete": "off", "inputmode": "numeric"}
+        defaults = {
+            "placeholder": DATE_PLACEHOLDER,
+            "autocomplete": "off",
+            "inputmode": "numeric",
+            # static/js/datepicker.js adds the calendar button and names it with this.
+            "data-date-picker": _("Chọn ngày trên lịch"),
+        }
         super().__init__(attrs={**defaults, **(attrs or {})}, format="%d/%m/%Y")
 
 
 class DateField(forms.DateField):
-    """A dd/mm/yyyy text input (the settings' input formats parse it), between 01/01/2000 and
+    """A day typed as dd/mm/yyyy, ddmmyyyy, dd.mm.yyyy, dd-mm-yyyy or d/m/yy (khuyencong.dates
+    reads it; the settings' input formats are not used), between 01/01/2000 and
     the end of the tenth year from now: 01/01/0001 and 31/12/9999 are typing slips, not dates
     of khuyến công work. `past_only` refuses a day after today (decisions, contracts, payments:
     they record what happened)."""
 
     widget = DateInput
     default_error_messages = {
-        "invalid": _("Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2026."),
+        "invalid": _("Nhập ngày theo dạng dd/mm/yyyy, ví dụ 15/03/2026 (hoặc 15032026)."),
         "too_early": _("%(label)s phải từ %(earliest)s trở đi."),
         "too_late": _("%(label)s quá xa (muộn nhất %(latest)s)."),
         "future": _("%(label)s không được sau hôm nay (%(today)s)."),
@@ -127,6 +140,18 @@ class DateField(forms.DateField):
     def __init__(self, *, past_only: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.past_only = past_only
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            return parse_day(value)
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
 
     def validate(self, value):
         super().validate(value)

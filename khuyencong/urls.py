@@ -1,10 +1,23 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from khuyencong import audit_views
 from khuyencong.ops.views import healthz
 from projects.reports import views
+
+
+class Favicon(RedirectView):
+    """Browsers ask for /favicon.ico whatever the page links; the icon is static/favicon.svg.
+    Looked up per request, not at import: the hashed static name needs the built manifest."""
+
+    http_method_names = ["get", "head"]
+
+    def get_redirect_url(self, *args, **kwargs):
+        return static("favicon.svg")
+
 
 urlpatterns = [
     path("", views.dashboard, name="home"),
@@ -24,4 +37,5 @@ urlpatterns = [
     path("bao-cao/", include("projects.reports.urls")),
     path("quan-tri/", admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", Favicon.as_view(), name="favicon"),
 ]

@@ -372,6 +372,7 @@ ROUTES: dict[str, Route] = {
     "logout": Route(PUBLIC),
     "set_language": Route(PUBLIC),
     "healthz": Route(PUBLIC),
+    "favicon": Route(PUBLIC),
     # Sign-in and the user's own account (khuyencong/account_urls.py)
     "password_reset": Route(PUBLIC),
     "password_reset_done": Route(PUBLIC),
@@ -565,6 +566,7 @@ PUBLIC_EXPECTED = {
     "set_language": {204, 302},  # nothing to show, no data
     "notifications:badge": {200},  # an empty badge (checked below), not the login page
     "healthz": {200, 503},  # for monitors: a small JSON with no records (tests/khuyencong)
+    "favicon": {302},  # to the static icon
     "password_reset": {200},  # asks for an e-mail address
     "password_reset_done": {200},  # says a link was sent, whatever the address
     "password_reset_confirm": {200},  # this link is invalid: says so

@@ -123,8 +123,12 @@ class ProjectForm(forms.ModelForm):
         fields["activity_type"].queryset = ActivityType.objects.filter(
             Q(is_active=True) | Q(pk=instance.activity_type_id)
         )
+        # Centre staff, and the officer filling in the form (a district officer often follows
+        # his own project); never the technical superuser account, whatever its role.
         fields["responsible_officer"].queryset = User.objects.filter(
-            Q(role=Role.CENTRE_STAFF, is_active=True) | Q(pk=instance.responsible_officer_id)
+            Q(role=Role.CENTRE_STAFF, is_active=True, is_superuser=False)
+            | Q(pk=user.pk if access.can_edit(user) and not user.is_superuser else None)
+            | Q(pk=instance.responsible_officer_id)
         ).order_by("full_name", "username")
         if not instance.pk:
             fields["year"].initial = self.today.year

@@ -101,7 +101,10 @@ def project_export(request):
 
 @access.role_required(Role.DISTRICT_OFFICER, Role.CENTRE_STAFF)
 def project_create(request):
-    form = ProjectForm(request.POST or None, user=request.user)
+    # "Lập đề án" on a facility's page (or on the project list filtered to it) names the
+    # facility; the form offers only facilities in the user's scope, so another one is ignored.
+    initial = {"facility": request.GET["facility"]} if request.GET.get("facility") else {}
+    form = ProjectForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             project = workflow.create_project(by=request.user, **form.project_fields())

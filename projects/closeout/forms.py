@@ -79,8 +79,9 @@ class People:
     @cached_property
     def active_users(self) -> list[User]:
         """Portal users who may sit on an acceptance council."""
+        # Not the technical superuser account: it administers the portal, it sits on no council.
         return list(
-            User.objects.filter(is_active=True)
+            User.objects.filter(is_active=True, is_superuser=False)
             .select_related("locality")
             .order_by("full_name", "username")
         )
@@ -254,6 +255,23 @@ class SettleForm(ActionForm):
             "approved": format_vnd(figures.approved),
             "disbursed": format_vnd(figures.disbursed),
         }
+
+    def clean(self):
+        data = super().clean()
+        # Every refusal of the rule at once, each under its field (settle re-checks them all
+        # under the project lock). A field Django already refused is not judged again.
+        refusals = steps.settlement_refusals(
+            project=self.project,
+            settled_amount=data.get("settled_amount"),
+            decision_number=data.get("decision_number"),
+            settled_on=data.get("settled_on"),
+            disbursed=self.figures.disbursed,
+            today=timezone.localdate(),
+        )
+        for field, message in refusals.items():
+            if field not in self.errors:
+                self.add_error(field, message)
+        return data
 
 
 # --- tasks ----------------------------------------------------------------------------------

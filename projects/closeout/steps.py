@@ -421,6 +421,66 @@ def request_acceptance(
         )
 
 
+def settlement_refusals(
+    *,
+    project: Project,
+    settled_amount,
+    decision_number: str | None,
+    settled_on: datetime.date | None,
+    disbursed: int,
+    today: datetime.date,
+) -> dict[str, str]:
+    """Every reason a settlement as typed is refused, by form field, in the order `settle`
+    checks them: the settlement form shows them all at once instead of one per attempt, and
+    `settle` refuses with the first one under the project lock."""
+    refusals: dict[str, str] = {}
+
+    def check(field: str, rule) -> None:
+        try:
+            rule()
+        except TransitionError as error:
+            refusals.setdefault(field, str(error))
+
+    check(
+        "decision_number",
+        lambda: _text(decision_number, _("Hãy nhập số quyết định phê duyệt quyết toán.")),
+    )
+    if settled_on is None:
+        refusals["settled_on"] = _("Hãy nhập ngày quyết toán.")
+    else:
+        check(
+            "settled_on",
+            lambda: check_date_order(
+                settled_on,
+                _("Ngày quyết toán"),
+                today=today,
+                after=[(project.accepted_on, _("ngày nghiệm thu"))],
+            ),
+        )
+    approved = project.approved_amount or 0
+    check(
+        "settled_amount",
+        lambda: _whole(settled_amount, _("Kinh phí quyết toán phải là số tiền (đồng) không âm.")),
+    )
+    if "settled_amount" in refusals:
+        return refusals
+    if settled_amount > approved:
+        refusals["settled_amount"] = _(
+            "Kinh phí quyết toán %(settled)s không được vượt kinh phí được phê duyệt %(approved)s."
+        ) % {"settled": format_vnd(settled_amount), "approved": format_vnd(approved)}
+    elif settled_amount < disbursed:
+        refusals["settled_amount"] = _(
+            "Kinh phí quyết toán %(settled)s không được nhỏ hơn số đã giải ngân "
+            "%(disbursed)s. Phần chênh lệch %(difference)s phải được thu hồi trước khi "
+            "quyết toán."
+        ) % {
+            "settled": format_vnd(settled_amount),
+            "disbursed": format_vnd(disbursed),
+            "difference": format_vnd(disbursed - settled_amount),
+        }
+    return refusals
+
+
 def settle(
     *,
     project: Project,
@@ -441,39 +501,19 @@ def settle(
         # The project lock also holds back a disbursement being recorded at the same moment.
         locked = _lock(project)
         workflow.check_allowed(SETTLE, locked, by)
-        decision_number = _text(decision_number, _("Hãy nhập số quyết định phê duyệt quyết toán."))
-        if settled_on is None:
-            raise TransitionError(_("Hãy nhập ngày quyết toán."))
-        check_date_order(
-            settled_on,
-            _("Ngày quyết toán"),
-            today=today,
-            after=[(locked.accepted_on, _("ngày nghiệm thu"))],
-        )
-        approved = locked.approved_amount or 0
-        _whole(settled_amount, _("Kinh phí quyết toán phải là số tiền (đồng) không âm."))
-        if settled_amount > approved:
-            raise TransitionError(
-                _(
-                    "Kinh phí quyết toán %(settled)s không được vượt kinh phí được phê duyệt "
-                    "%(approved)s."
-                )
-                % {"settled": format_vnd(settled_amount), "approved": format_vnd(approved)}
-            )
         disbursed = locked.disbursements.aggregate(total=Sum(SIGNED_AMOUNT))["total"] or 0
-        if settled_amount < disbursed:
-            raise TransitionError(
-                _(
-                    "Kinh phí quyết toán %(settled)s không được nhỏ hơn số đã giải ngân "
-                    "%(disbursed)s. Phần chênh lệch %(difference)s phải được thu hồi trước khi "
-                    "quyết toán."
-                )
-                % {
-                    "settled": format_vnd(settled_amount),
-                    "disbursed": format_vnd(disbursed),
-                    "difference": format_vnd(disbursed - settled_amount),
-                }
-            )
+        refusals = settlement_refusals(
+            project=locked,
+            settled_amount=settled_amount,
+            decision_number=decision_number,
+            settled_on=settled_on,
+            disbursed=disbursed,
+            today=today,
+        )
+        if refusals:
+            raise TransitionError(next(iter(refusals.values())))
+        decision_number = decision_number.strip()
+        approved = locked.approved_amount or 0
         return record_transition(
             locked,
             action=SETTLE,

@@ -73,11 +73,11 @@ class TestProjectForm:
         assert form.is_valid(), form.errors
         assert form.cleaned_data["locality"] == facility_b.locality
 
-    def test_only_centre_staff_are_offered_as_responsible_officer(
-        self, officer, staff, manager, viewer
+    def test_centre_staff_and_the_officer_himself_are_offered_as_responsible_officer(
+        self, officer, other_officer, staff, manager, viewer
     ):
         form = ProjectForm(user=officer)
-        assert list(form.fields["responsible_officer"].queryset) == [staff]
+        assert set(form.fields["responsible_officer"].queryset) == {staff, officer}
 
     def test_workflow_fields_are_not_in_the_form(self, officer):
         fields = set(ProjectForm(user=officer).fields)

@@ -541,9 +541,22 @@ class TestSettle:
             voucher_number="C-1",
         )
         response = login(manager).post(action_url(accepted, "settle"), self.data(amount))
-        assert message in response.context["form"].non_field_errors()[0]
+        assert message in response.context["form"].errors["settled_amount"][0]
         accepted.refresh_from_db()
         assert accepted.status == Status.ACCEPTED and accepted.settled_amount is None
+
+    def test_every_mistake_is_shown_at_once(self, login, manager, accepted):
+        response = login(manager).post(
+            action_url(accepted, "settle"),
+            {"settled_amount": "250.000.000", "decision_number": " ", "settled_on": "01.01.2025"},
+        )
+        errors = response.context["form"].errors
+        assert set(errors) == {"settled_amount", "decision_number", "settled_on"}
+        assert "không được vượt kinh phí được phê duyệt" in errors["settled_amount"][0]
+        assert "không được trước ngày nghiệm thu" in errors["settled_on"][0]
+        assert page_of(response).count("không được vượt kinh phí được phê duyệt") == 1
+        accepted.refresh_from_db()
+        assert accepted.settled_amount is None
 
     def test_settling_releases_the_rest_to_the_allocation(
         self, login, manager, accepted, closeout_allocation
@@ -872,6 +885,19 @@ class TestScheduleReview:
         response = login(staff).get(url("schedule_review", in_progress))
         choices = dict(response.context["form"].rows.forms[0].fields["user"].choices)
         assert str(staff.pk) in choices and str(retired.pk) not in choices
+
+    def test_the_superuser_account_is_not_offered_as_a_council_member(
+        self, login, staff, in_progress
+    ):
+        root = make_user("quantri", "centre_staff", is_superuser=True)
+        response = login(staff).get(url("schedule_review", in_progress))
+        choices = dict(response.context["form"].rows.forms[0].fields["user"].choices)
+        assert str(staff.pk) in choices and str(root.pk) not in choices
+
+    def test_the_council_is_listed_by_its_roles(self, login, staff, awaiting):
+        schedule(awaiting, staff)
+        page = page_of(login(staff).get(awaiting.get_absolute_url()))
+        assert re.search(r'council-role">Ủy viên</span>:\s*Hoàng Văn Nam', page)
 
     @pytest.mark.parametrize(
         ("row", "field", "message"),
