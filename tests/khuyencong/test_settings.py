@@ -62,5 +62,8 @@ def test_production_keeps_database_connections_between_requests():
     assert result.stdout.split() == ["60", "True"], result.stderr
     result = _run(f"import os; os.environ['DEBUG'] = '1'; {code}")
     assert result.stdout.split() == ["0", "True"], result.stderr
-    result = _run(f"import os; os.environ['DB_CONN_MAX_AGE'] = '0'; os.environ['SECRET_KEY'] = 'x' * 50; {code}")
+    result = _run(
+        "import os; os.environ['DB_CONN_MAX_AGE'] = '0'; "
+        f"os.environ['SECRET_KEY'] = 'x' * 50; {code}"
+    )
     assert result.stdout.split()[0] == "0", result.stderr
