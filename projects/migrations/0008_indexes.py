@@ -75,27 +75,29 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="project",
-            index=models.Index(fields=["-year", "-code"], name="project_list_order"),
+            index=models.Index(fields=["-year", "-code", "id"], name="project_list_order"),
         ),
         migrations.AddIndex(
             model_name="project",
-            index=models.Index(fields=["status", "-year", "-code"], name="project_status_order"),
+            index=models.Index(
+                fields=["status", "-year", "-code", "id"], name="project_status_order"
+            ),
         ),
         migrations.AddIndex(
             model_name="project",
-            index=models.Index(fields=["title"], name="project_sort_title"),
+            index=models.Index(fields=["title", "id"], name="project_sort_title"),
         ),
         migrations.AddIndex(
             model_name="project",
-            index=models.Index(fields=["requested_support"], name="project_sort_requested"),
+            index=models.Index(fields=["requested_support", "id"], name="project_sort_requested"),
         ),
         migrations.AddIndex(
             model_name="project",
-            index=models.Index(fields=["approved_amount"], name="project_sort_approved"),
+            index=models.Index(fields=["approved_amount", "id"], name="project_sort_approved"),
         ),
         migrations.AddIndex(
             model_name="project",
-            index=models.Index(fields=["start_date"], name="project_sort_start"),
+            index=models.Index(fields=["start_date", "id"], name="project_sort_start"),
         ),
         migrations.AddIndex(
             model_name="project",
