@@ -66,17 +66,23 @@ class SortFilter(django_filters.OrderingFilter):
 
     def filter(self, qs, value):
         ordering = []
+        tie_break = "pk"
         for param in value or []:
             descending = param.startswith("-")
             field = SORT_FIELDS.get(param.lstrip("-"))
-            if field:
+            if field == "search_text":
+                # Never empty, so no NULLS clause, and the tie-break runs the same way: the
+                # index (search_text, id) then serves both directions.
+                ordering.append(F(field).desc() if descending else F(field).asc())
+                tie_break = "-pk" if descending else "pk"
+            elif field:
                 expr = F(field)
                 ordering.append(
                     expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
                 )
         if not ordering:
             ordering = [F("search_text").asc()]
-        return qs.order_by(*ordering, "pk")
+        return qs.order_by(*ordering, tie_break)
 
 
 class FacilityFilter(django_filters.FilterSet):

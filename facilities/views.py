@@ -12,7 +12,6 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
@@ -37,6 +36,7 @@ from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access, audit
 from khuyencong.models import AuditKind, Role
+from khuyencong.paging import ListPaginator
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -88,7 +88,7 @@ def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
 @require_safe
 def facility_list(request):
     filterset = _filtered(request)
-    page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page_obj": page,

@@ -19,6 +19,9 @@ class LocalityKind(models.TextChoices):
     SPECIAL_ZONE = "special_zone", _("Đặc khu")
 
 
+KIND_LABELS = dict(LocalityKind.choices)
+
+
 class LocalityQuerySet(models.QuerySet):
     def subtree(self, locality: "Locality"):
         return self.filter(path__startswith=locality.path)
@@ -80,7 +83,9 @@ class Locality(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.get_kind_display()} {self.name}"
+        # Not get_kind_display(), which rebuilds a dict of every choice on each call: the
+        # locality filter of every list names all the province's localities.
+        return f"{KIND_LABELS.get(self.kind, self.kind)} {self.name}"
 
     @property
     def depth(self) -> int:

@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from khuyencong import access, audit
 from khuyencong.models import AuditKind, Role
 from khuyencong.money import format_vnd
+from khuyencong.paging import ListPaginator
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
 from projects.applications.forms import (
@@ -68,7 +68,7 @@ def _filtered(request):
 @require_safe
 def project_list(request):
     filterset = _filtered(request)
-    page = Paginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+    page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "projects/list.html",

@@ -103,6 +103,14 @@ class FollowUpAction(Cancellable):
         verbose_name = _("việc cần khắc phục")
         verbose_name_plural = _("việc cần khắc phục")
         ordering = ["due_date", "pk"]
+        # The open actions, in the order the overdue list reads them.
+        indexes = [
+            models.Index(
+                fields=["due_date", "id"],
+                condition=Q(done_at__isnull=True, cancelled_at__isnull=True),
+                name="followup_open_due",
+            )
+        ]
 
     def __str__(self):
         return self.description[:60]
@@ -300,6 +308,18 @@ class AcceptanceReview(Cancellable):
         verbose_name = _("nghiệm thu")
         verbose_name_plural = _("nghiệm thu")
         ordering = ["scheduled_date", "pk"]
+        # The reports' "latest passing review of the project" (reports.base.counted_reviews)
+        # looks for a later passing review of the same project: only those rows, in that order.
+        indexes = [
+            models.Index(
+                fields=["project", "scheduled_date", "id"],
+                condition=Q(
+                    outcome__in=[AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.WITH_CONDITIONS],
+                    cancelled_at__isnull=True,
+                ),
+                name="review_passing_latest",
+            )
+        ]
 
     def __str__(self):
         return f"{self.project.code} – {self.scheduled_date:%d/%m/%Y}"

@@ -172,7 +172,7 @@ class Project(models.Model):
         editable=False,
     )
     status = models.CharField(
-        _("trạng thái"), max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("trạng thái"), max_length=24, choices=Status.choices, default=Status.DRAFT
     )
     status_changed_at = models.DateTimeField(_("chuyển trạng thái lúc"), null=True, blank=True)
 
@@ -280,6 +280,27 @@ class Project(models.Model):
         verbose_name = _("đề án khuyến công")
         verbose_name_plural = _("đề án khuyến công")
         ordering = ["-year", "-code"]
+        # Indexes shaped like the reads of the pages (a province holds tens of thousands of
+        # projects): the list's default order, each `?sort=` column, a status filter with the
+        # default order, and the overdue check of the dashboard (only projects being implemented
+        # can be late, so that index holds only them). The id ends each key so that a page far
+        # down the list picks its ids from the index alone (khuyencong.paging.ListPaginator).
+        # The trigram index of the search is in migration 0008 (PostgreSQL only).
+        indexes = [
+            models.Index(fields=["-year", "-code", "id"], name="project_list_order"),
+            models.Index(fields=["status", "-year", "-code", "id"], name="project_status_order"),
+            models.Index(fields=["title", "id"], name="project_sort_title"),
+            models.Index(fields=["requested_support", "id"], name="project_sort_requested"),
+            models.Index(fields=["approved_amount", "id"], name="project_sort_approved"),
+            models.Index(fields=["start_date", "id"], name="project_sort_start"),
+            models.Index(
+                fields=["end_date", "id"],
+                condition=Q(
+                    status__in=[Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE]
+                ),
+                name="project_overdue",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(

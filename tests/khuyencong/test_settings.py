@@ -49,3 +49,21 @@ def test_commands_that_need_no_key_run_without_one():
         "call_command; call_command('makemigrations', '--check', '--dry-run')"
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_keeps_database_connections_between_requests():
+    # Opening a PostgreSQL connection per request costs a round trip and authentication; the
+    # health check replaces a kept connection the server has closed.
+    code = (
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    )
+    result = _run(f"import os; os.environ['SECRET_KEY'] = 'x' * 50; {code}")
+    assert result.stdout.split() == ["60", "True"], result.stderr
+    result = _run(f"import os; os.environ['DEBUG'] = '1'; {code}")
+    assert result.stdout.split() == ["0", "True"], result.stderr
+    result = _run(
+        "import os; os.environ['DB_CONN_MAX_AGE'] = '0'; "
+        f"os.environ['SECRET_KEY'] = 'x' * 50; {code}"
+    )
+    assert result.stdout.split()[0] == "0", result.stderr
