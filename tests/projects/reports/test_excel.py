@@ -69,10 +69,11 @@ def test_it_writes_money_as_numbers_formatted_in_dong():
     assert money.number_format == "#,##0"
     assert ws.cell(row=first, column=2).number_format == "#,##0"
     percent = ws.cell(row=first, column=4)
-    assert percent.value == 56.0 and percent.number_format == '0.00"%"'
+    # A fraction with a percent format: sums and products in the sheet come out right.
+    assert percent.value == 0.56 and percent.number_format == "0.00%"
     assert ws.cell(row=first + 1, column=4).value is None
     total = [c.value for c in ws[first + 2]]
-    assert total == ["Tổng cộng", 4, 1_160_000_000, 38.67]
+    assert total == ["Tổng cộng", 4, 1_160_000_000, 0.3867]
     assert ws.cell(row=first + 2, column=1).font.bold
 
 
@@ -116,7 +117,8 @@ def test_its_response_is_an_xlsx_attachment():
     )
     assert response["Content-Type"] == excel.XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="danh-muc-de-an-20250102.xlsx"'
-    assert read(response.content).active["A1"].value.startswith("Danh mục đề án")
+    content = b"".join(response.streaming_content)
+    assert read(content).active["A1"].value.startswith("Danh mục đề án")
 
 
 def test_a_name_that_looks_like_a_formula_stays_text_in_every_report_file():
