@@ -20,10 +20,11 @@ export of 50 000 rows.
 import tempfile
 from collections.abc import Iterable, Sequence
 from copy import copy
+from types import MethodType
 
 from django.http import FileResponse
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import NamedStyle
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -38,11 +39,41 @@ def looks_like_formula(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
+def _values_to_row(sheet, values, row_idx):
+    """openpyxl's WriteOnlyWorksheet._values_to_row without its slow paths: a cell passed in
+    is first assigned as a value (raising and catching ValueError), and a fresh cell is made
+    after every styled one. Here a cell is used as given and plain values share one cell, which
+    is safe because `append` writes the row before it returns."""
+    plain = WriteOnlyCell(sheet)
+    for col_idx, value in enumerate(values, 1):
+        if value is None:
+            continue
+        if isinstance(value, Cell):
+            one = value
+        else:
+            one = plain
+            one.value = value
+        one.column = col_idx
+        one.row = row_idx
+        yield one
+
+
+class _StreamingWorkbook(Workbook):
+    def __init__(self):
+        super().__init__(write_only=True)
+
+    def create_sheet(self, title=None, index=None):
+        sheet = super().create_sheet(title, index)
+        # openpyxl is pinned (requirements.txt); tests read every streamed file back.
+        sheet._values_to_row = MethodType(_values_to_row, sheet)
+        return sheet
+
+
 def streaming_workbook() -> Workbook:
     """A write-only workbook: create sheets with `create_sheet`, set column widths, freeze
     panes and print titles before the first `append`, auto filter and merged ranges any time
-    before saving."""
-    return Workbook(write_only=True)
+    before saving. Its cells carry no hyperlinks or comments (not needed by any export)."""
+    return _StreamingWorkbook()
 
 
 def add_styles(workbook: Workbook, styles: Iterable[NamedStyle]) -> None:
@@ -69,32 +100,32 @@ def cell(sheet, value, *, style: str | None = None) -> WriteOnlyCell:
 class RowMaker:
     """Rows for `sheet.append` with one named style per column (None: unstyled).
 
-    The style of each column is looked up once; each styled cell then shares it (openpyxl
-    only reads it when writing). Unstyled values stay plain values, the cheapest thing
-    openpyxl writes, unless a text looks like a formula."""
+    Each styled column has one cell, made once with its style and given each row's value:
+    `append` writes a row before it returns, so the cell is free again for the next row.
+    Unstyled values stay plain values, the cheapest thing openpyxl writes. A formula-like text
+    gets a cell of its own, kept text."""
 
     def __init__(self, sheet, styles: Sequence[str | None]):
         self.sheet = sheet
-        self.styles = [None if s is None else cell(sheet, None, style=s)._style for s in styles]
+        self.cells = [None if s is None else cell(sheet, None, style=s) for s in styles]
 
     def __call__(self, values: Sequence) -> list:
         out = []
-        for value, style in zip(values, self.styles, strict=True):
+        for value, styled in zip(values, self.cells, strict=True):
             if value is None:
                 out.append(None)
             elif looks_like_formula(value):
                 made = WriteOnlyCell(self.sheet, value=value)
-                if style is not None:
-                    made._style = copy(style)
+                if styled is not None:
+                    made._style = copy(styled._style)
                 made.data_type = "s"
                 made.quotePrefix = True
                 out.append(made)
-            elif style is None:
+            elif styled is None:
                 out.append(value)
             else:
-                made = WriteOnlyCell(self.sheet, value=value)
-                made._style = style
-                out.append(made)
+                styled.value = value
+                out.append(styled)
         return out
 
 
