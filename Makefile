@@ -9,7 +9,7 @@ PORT ?= 8000
 export DEBUG ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format check migrate demo messages chromium worker benchmark clean
+.PHONY: help install run test lint format check migrate demo messages chromium worker benchmark benchmark-exports clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -71,6 +71,9 @@ benchmark: install ## Fill a scratch database with a synthetic province and time
 	rm -f var/benchmark.sqlite3*
 	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v 0
 	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py benchmark_reports --scale $(SCALE)
+
+benchmark-exports: install ## Time the big .xlsx exports and their peak memory at two sizes (after make benchmark)
+	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py benchmark_exports --rows 5000 --rows 50000
 
 clean: ## Remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var staticfiles test-artifacts

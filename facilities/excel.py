@@ -1,6 +1,7 @@
 """Excel export and import of the facility registry, as plain functions.
 
-Export: `export_workbook(facilities, …)` writes the (already filtered and scoped) list.
+Export: `export_book(facilities, …)` writes the (already filtered and scoped) list as a
+streaming workbook (`export_workbook`: the same as bytes).
 Import: `parse_workbook(file, user=…)` reads a file and validates every row without saving;
 `save_import(rows=…, by=…)` saves all rows or none. The template and the exported list share
 the column headers, so an exported list is also a valid import file (its other columns are
@@ -16,18 +17,18 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from facilities.models import Facility, LegalForm, Sector, YearlyFigure
+from facilities.models import Facility, LegalForm, Sector, SizeClass, YearlyFigure
 from khuyencong import access, excel
-from khuyencong.models import Locality, User
+from khuyencong.models import Locality, LocalityKind, User
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_whole
 from khuyencong.text import fold
 
@@ -178,6 +179,7 @@ REQUIRED_FILL = PatternFill("solid", fgColor="0A58CA")
 THIN = Side(style="thin", color="BFBFBF")
 BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 WRAP = Alignment(wrap_text=True, vertical="top")
+HEADER_ALIGN = Alignment(wrap_text=True, vertical="center", horizontal="center")
 
 
 def _write_header(ws, row: int, headers: list[tuple[str, int, bool]]) -> None:
@@ -198,68 +200,169 @@ def _to_bytes(wb: Workbook) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # Export
 
+CHUNK = 2000
+LATEST_FIGURE = ("year", "workers", "revenue", "capital")
 
-def export_workbook(facilities: QuerySet, *, title: str, subtitle: str = "") -> bytes:
-    """The list as .xlsx: a title row, a subtitle row, then one header row (frozen, filterable)
-    and one row per facility with its latest yearly figures. Money is stored as numbers."""
-    facilities = facilities.prefetch_related(
-        "sectors", Prefetch("yearly_figures", queryset=YearlyFigure.objects.order_by("-year"))
+
+def _export_styles() -> list[NamedStyle]:
+    return [
+        NamedStyle("kc_fac_title", font=TITLE_FONT),
+        NamedStyle("kc_fac_subtitle", font=Font(italic=True)),
+        NamedStyle(
+            "kc_fac_header",
+            font=HEADER_FONT,
+            fill=HEADER_FILL,
+            border=BORDER,
+            alignment=HEADER_ALIGN,
+        ),
+        NamedStyle("kc_fac_number", number_format=MONEY_FORMAT),
+        NamedStyle("kc_fac_code", number_format="@"),
+        NamedStyle("kc_fac_year", number_format="0"),
+    ]
+
+
+# Read as plain tuples: model instances (a facility, its locality, its sector and two related
+# managers each) cost more than writing the row.
+EXPORT_FIELDS = (
+    "pk",
+    "name",
+    "legal_form",
+    "tax_code",
+    "locality__code",
+    "locality__kind",
+    "locality__name",
+    "address",
+    "main_sector__name",
+    "representative",
+    "phone",
+    "email",
+    "founded_year",
+    "woman_owned",
+    "ethnic_minority_owned",
+    "size_class",
+    "recognised_products",
+    "notes",
+    *[f"latest_{k}" for k in LATEST_FIGURE],
+)
+
+
+def _export_rows(facilities: QuerySet):
+    """Each facility as a dict of EXPORT_FIELDS plus "sectors" (its other sectors' names), a
+    chunk at a time: the latest yearly figure comes as four annotations, the sectors of a chunk
+    from one query."""
+    latest = YearlyFigure.objects.filter(facility=OuterRef("pk")).order_by("-year")
+    facilities = facilities.annotate(
+        **{f"latest_{k}": Subquery(latest.values(k)[:1]) for k in LATEST_FIGURE}
     )
+    if "recognised_products" not in facilities.query.annotations:
+        facilities = facilities.annotate(recognised_products=Value(None, IntegerField()))
+    through = Facility.sectors.through
+    chunk: list[dict] = []
+
+    def with_sectors(chunk):
+        names: dict[int, list[str]] = {}
+        pairs = (
+            through.objects.filter(facility_id__in=[f["pk"] for f in chunk])
+            .order_by("sector__name")
+            .values_list("facility_id", "sector__name")
+        )
+        for facility_id, name in pairs:
+            names.setdefault(facility_id, []).append(name)
+        for facility in chunk:
+            facility["sectors"] = "; ".join(names.get(facility["pk"], ()))
+            yield facility
+
+    for values in facilities.values_list(*EXPORT_FIELDS).iterator(chunk_size=CHUNK):
+        chunk.append(dict(zip(EXPORT_FIELDS, values, strict=True)))
+        if len(chunk) == CHUNK:
+            yield from with_sectors(chunk)
+            chunk = []
+    yield from with_sectors(chunk)
+
+
+def export_book(facilities: QuerySet, *, title: str, subtitle: str = "") -> Workbook:
+    """The list as a streaming .xlsx: a title row, a subtitle row, then one header row (frozen,
+    filterable) and one row per facility with its latest yearly figures. Money is stored as
+    numbers. Save it with `khuyencong.excel.save` or `download`."""
     columns = [c for c in import_columns() if c.key != "notes"]
     extra = [(_("Quy mô"), 14), (_("Số SP CNNT tiêu biểu"), 12), (_("Ghi chú"), 24)]
     headers = [(_("STT"), 6, False)]
     headers += [(c.header, c.width, False) for c in columns]
     headers += [(text, width, False) for text, width in extra]
+    number_cols = {"revenue", "capital", "workers"}
+    styles = [None]
+    for column in columns:
+        if column.key in number_cols:
+            styles.append("kc_fac_number")
+        elif column.key in {"tax_code", "locality_code"}:
+            styles.append("kc_fac_code")
+        elif column.key in {"founded_year", "figure_year"}:
+            styles.append("kc_fac_year")
+        else:
+            styles.append(None)
+    styles += [None, None, None]
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Cơ sở CNNT")
-    ws.cell(row=1, column=1, value=title).font = TITLE_FONT
-    ws.cell(row=2, column=1, value=subtitle).font = Font(italic=True)
+    wb = excel.streaming_workbook()
+    excel.add_styles(wb, _export_styles())
+    ws = wb.create_sheet(_("Cơ sở CNNT"))
     header_row = 4
-    _write_header(ws, header_row, headers)
-
-    money_cols = {"revenue", "capital", "workers"}
-    row = header_row
-    for number, facility in enumerate(facilities, start=1):
-        row += 1
-        figure = next(iter(facility.yearly_figures.all()), None)
-        values = {
-            "name": facility.name,
-            "legal_form": facility.get_legal_form_display(),
-            "tax_code": facility.tax_code or "",
-            "locality_code": facility.locality.code,
-            "locality_name": facility.locality.full_name,
-            "address": facility.address,
-            "main_sector": facility.main_sector.name,
-            "sectors": "; ".join(s.name for s in facility.sectors.all()),
-            "representative": facility.representative,
-            "phone": facility.phone,
-            "email": facility.email,
-            "founded_year": facility.founded_year,
-            "woman_owned": _("Có") if facility.woman_owned else _("Không"),
-            "ethnic_minority_owned": _("Có") if facility.ethnic_minority_owned else _("Không"),
-            "figure_year": figure.year if figure else None,
-            "workers": figure.workers if figure else None,
-            "revenue": figure.revenue if figure else None,
-            "capital": figure.capital if figure else None,
-        }
-        ws.cell(row=row, column=1, value=number)
-        for index, column in enumerate(columns, start=2):
-            cell = ws.cell(row=row, column=index, value=values[column.key])
-            if column.key in money_cols:
-                cell.number_format = MONEY_FORMAT
-            elif column.key in {"tax_code", "locality_code"}:
-                cell.number_format = "@"
-        tail = len(columns) + 2
-        ws.cell(row=row, column=tail, value=facility.get_size_class_display())
-        ws.cell(row=row, column=tail + 1, value=getattr(facility, "recognised_products", None))
-        ws.cell(row=row, column=tail + 2, value=facility.notes)
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=3)
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{max(row, header_row)}"
+    for index, header in enumerate(headers, start=1):
+        ws.column_dimensions[get_column_letter(index)].width = header[1]
+    ws.row_dimensions[header_row].height = 32
+    ws.freeze_panes = f"C{header_row + 1}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
-    return _to_bytes(wb)
+    ws.append([excel.cell(ws, title, style="kc_fac_title")])
+    ws.append([excel.cell(ws, subtitle, style="kc_fac_subtitle")])
+    ws.append([])
+    ws.append([excel.cell(ws, text, style="kc_fac_header") for text, _w, _r in headers])
+
+    forms = {value: str(label) for value, label in LegalForm.choices}
+    sizes = {value: str(label) for value, label in SizeClass.choices}
+    kinds = {value: str(label) for value, label in LocalityKind.choices}
+    yes, no = _("Có"), _("Không")
+    make_row = excel.RowMaker(ws, styles)
+    row = header_row
+    for number, f in enumerate(_export_rows(facilities), start=1):
+        row += 1
+        values = {
+            "name": f["name"],
+            "legal_form": forms.get(f["legal_form"], f["legal_form"]),
+            "tax_code": f["tax_code"] or "",
+            "locality_code": f["locality__code"],
+            "locality_name": f"{kinds.get(f['locality__kind'], '')} {f['locality__name']}",
+            "address": f["address"],
+            "main_sector": f["main_sector__name"],
+            "sectors": f["sectors"],
+            "representative": f["representative"],
+            "phone": f["phone"],
+            "email": f["email"],
+            "founded_year": f["founded_year"],
+            "woman_owned": yes if f["woman_owned"] else no,
+            "ethnic_minority_owned": yes if f["ethnic_minority_owned"] else no,
+            "figure_year": f["latest_year"],
+            "workers": f["latest_workers"],
+            "revenue": f["latest_revenue"],
+            "capital": f["latest_capital"],
+        }
+        ws.append(
+            make_row(
+                [
+                    number,
+                    *[values[column.key] for column in columns],
+                    sizes.get(f["size_class"], f["size_class"]),
+                    f["recognised_products"],
+                    f["notes"],
+                ]
+            )
+        )
+    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(headers))}{max(row, header_row)}"
+    return wb
+
+
+def export_workbook(facilities: QuerySet, *, title: str, subtitle: str = "") -> bytes:
+    """`export_book` saved as bytes."""
+    return excel.save(export_book(facilities, title=title, subtitle=subtitle))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from facilities.forms import (
 from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access, audit
+from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
 from khuyencong.paging import ListPaginator
 
@@ -139,16 +140,13 @@ def facility_export(request):
     summary = _filter_summary(filterset)
     if summary:
         subtitle += " · " + _("Lọc theo: %(filters)s") % {"filters": summary}
-    content = excel.export_workbook(
+    book = excel.export_book(
         facilities,
         title=_("DANH SÁCH CƠ SỞ CÔNG NGHIỆP NÔNG THÔN"),
         subtitle=subtitle,
     )
-    response = HttpResponse(content, content_type=XLSX)
+    response = core_excel.download(book, f"danh-sach-co-so-cnnt-{now:%Y%m%d-%H%M}.xlsx")
     audit.record(request, AuditKind.EXPORT, obj=_("Danh sách cơ sở CNNT"), rows=count)
-    response["Content-Disposition"] = (
-        f'attachment; filename="danh-sach-co-so-cnnt-{now:%Y%m%d-%H%M}.xlsx"'
-    )
     return response
 
 

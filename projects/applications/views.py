@@ -12,13 +12,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from khuyencong import access, audit
+from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
 from khuyencong.money import format_vnd
 from khuyencong.paging import ListPaginator
@@ -85,14 +86,10 @@ def project_list(request):
 @require_safe
 def project_export(request):
     filterset = _filtered(request)
-    content = excel.project_list_workbook(filterset.qs, user=request.user)
-    response = HttpResponse(
-        content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     filename = f"danh-muc-de-an-{timezone.localdate():%Y%m%d}.xlsx"
+    book = excel.project_list_workbook(filterset.qs, user=request.user)
+    response = core_excel.download(book, filename)
     audit.record(request, AuditKind.EXPORT, obj=filename)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
 

@@ -107,14 +107,14 @@ class FacilityStats:
             "by_year",
             _("Số cơ sở và lao động theo năm"),
             [
-                Column("year", _("Năm"), "text"),
+                Column("year", _("Năm"), "year"),
                 Column("facilities", _("Số cơ sở")),
                 Column("workers", _("Số lao động")),
                 Column("kc_workers", _("Lao động có việc làm từ hoạt động khuyến công")),
             ],
             [
                 [
-                    str(y),
+                    y,
                     self.by_year.get(y, Headcount()).facilities,
                     self.by_year.get(y, Headcount()).workers,
                     self.kc_workers.get(y, 0),

@@ -34,6 +34,8 @@ from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
 
 # --- 5. project register ------------------------------------------------------------------
 
+STREAM_CHUNK = 2000
+
 
 REGISTER_COLUMNS = [
     ("code", gettext_lazy("Mã đề án"), "text"),
@@ -42,7 +44,7 @@ REGISTER_COLUMNS = [
     ("locality", gettext_lazy("Địa bàn thực hiện"), "text"),
     ("activity", gettext_lazy("Nội dung khuyến công"), "text"),
     ("source", gettext_lazy("Nguồn kinh phí"), "text"),
-    ("year", gettext_lazy("Năm"), "text"),
+    ("year", gettext_lazy("Năm"), "year"),
     ("status", gettext_lazy("Trạng thái"), "text"),
     ("decision", gettext_lazy("Số quyết định"), "text"),
     ("total_cost", gettext_lazy("Tổng kinh phí"), "money"),
@@ -126,7 +128,7 @@ class Register:
             f"{kinds.get(p.locality.kind, '')} {p.locality.name}".strip(),
             p.activity_type.name,
             p.funding_source.code,
-            str(p.year),
+            p.year,
             statuses.get(p.status, p.status),
             p.decision_number,
             p.total_cost,
@@ -166,6 +168,19 @@ class Register:
 
     def tables(self) -> list[Table]:
         return [self.table()]
+
+    def streamed_tables(self) -> list[Table]:
+        """For the workbook: the rows are produced while it is written, a chunk of projects at
+        a time, so ten years of a province never sit in memory at once."""
+        table = self.table(rows=[])
+        table.rows = self._streamed_rows()
+        return [table]
+
+    def _streamed_rows(self):
+        statuses = {value: str(label) for value, label in Status.choices}
+        kinds = {value: str(label) for value, label in LocalityKind.choices}
+        for p in self.projects.iterator(chunk_size=STREAM_CHUNK):
+            yield self.row(p, statuses, kinds)
 
 
 def project_register(

@@ -16,7 +16,7 @@ from projects.reports.base import Funds, Group
 class Column:
     key: str
     label: str
-    kind: str = "int"  # text | int | money | percent
+    kind: str = "int"  # text | int | money | percent | year (a number shown without separator)
 
 
 @dataclass

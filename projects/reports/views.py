@@ -223,7 +223,12 @@ def register(request):
         )
         if _wants_xlsx(request):
             audit.record(request, AuditKind.EXPORT, obj=f"danh-muc-de-an-{first}-{last}")
-            return excel.response(report, filename=f"danh-muc-de-an-{first}-{last}", produced=today)
+            return excel.response(
+                report,
+                filename=f"danh-muc-de-an-{first}-{last}",
+                produced=today,
+                tables=report.streamed_tables(),
+            )
         page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         for project in page.object_list:

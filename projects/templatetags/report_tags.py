@@ -23,6 +23,8 @@ def cell(pair):
         return format_vnd(value, symbol=False)
     if kind == "percent":
         return format_percent(value)
+    if kind == "year":
+        return str(value)  # never "2.024"
     return value
 
 

@@ -508,7 +508,7 @@ class TestExport:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         assert "attachment;" in response["Content-Disposition"]
-        ws = load_workbook(io.BytesIO(response.content)).active
+        ws = load_workbook(io.BytesIO(response.getvalue())).active
         assert ws["A1"].value == "DANH SÁCH CƠ SỞ CÔNG NGHIỆP NÔNG THÔN"
         assert "1 cơ sở" in ws["A2"].value
         assert "Tìm kiếm: “giang hien”" in ws["A2"].value

@@ -227,7 +227,7 @@ class TestExport:
         allowed = filed(400 * M, "C đã cho phép")
         workflow.override_norm(project=allowed, by=manager, amount=450 * M, reason="Vùng cao")
         response = login(officer).get(reverse("projects:export"), {"sort": "title"})
-        sheet = load_workbook(BytesIO(response.content)).active
+        sheet = load_workbook(BytesIO(response.getvalue())).active
         column = [c.value for c in sheet[4]].index("Vượt định mức") + 1
         assert [sheet.cell(row=r, column=column).value for r in (5, 6, 7)] == [
             None,
@@ -235,7 +235,7 @@ class TestExport:
             "Đã cho phép đến 450.000.000 ₫",
         ]
         filtered = login(officer).get(reverse("projects:export"), {"norm": "da-cho-phep"})
-        sheet = load_workbook(BytesIO(filtered.content)).active
+        sheet = load_workbook(BytesIO(filtered.getvalue())).active
         assert sheet["B5"].value == allowed.code
         assert sheet["B6"].value == "Tổng cộng"
 
@@ -248,7 +248,7 @@ class TestExport:
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
         assert "attachment" in response["Content-Disposition"]
-        sheet = load_workbook(BytesIO(response.content)).active
+        sheet = load_workbook(BytesIO(response.getvalue())).active
         assert sheet["A1"].value == "DANH MỤC ĐỀ ÁN KHUYẾN CÔNG"
         headers = [c.value for c in sheet[4]]
         assert headers[:3] == ["STT", "Mã đề án", "Tên đề án"]
@@ -266,7 +266,7 @@ class TestExport:
         make_project(officer)
         make_project(other_officer, locality=commune_b1)
         response = login(officer).get(reverse("projects:export"))
-        sheet = load_workbook(BytesIO(response.content)).active
+        sheet = load_workbook(BytesIO(response.getvalue())).active
         codes = [sheet.cell(row=r, column=2).value for r in range(5, sheet.max_row)]
         assert len(codes) == 1
 
