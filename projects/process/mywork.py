@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Max, Prefetch, Q, QuerySet
+from django.db.models import F, Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -58,10 +58,12 @@ class WorkGroup:
     key: str
     title: str
     items: list[WorkItem] = field(default_factory=list)
+    # All the work of the group; `items` may hold only the first ones (soonest due).
+    count: int = 0
 
     @property
-    def count(self) -> int:
-        return len(self.items)
+    def more(self) -> int:
+        return self.count - len(self.items)
 
 
 def _days(day: datetime.date | datetime.datetime | None, n: int) -> datetime.date | None:
@@ -85,19 +87,30 @@ def _may(user: User, roles) -> bool:
     return access.has_role(user, *roles)
 
 
-def _group(key, title, rows, make: Callable[[object], WorkItem], today) -> WorkGroup:
+def _group(key, title, rows, make: Callable[[object], WorkItem], today, limit, order) -> WorkGroup:
+    """A group from a queryset (counted in SQL, at most `limit` rows read, in `order`, which
+    follows the due date) or from a list already worked out in Python."""
+    if isinstance(rows, QuerySet):
+        rows = rows.order_by(*order)
+        count = rows.count() if limit is not None else None
+        rows = list(rows[:limit] if limit is not None else rows)
+        count = len(rows) if count is None else count
+    else:
+        count = len(rows)
     items = []
     for row in rows:
         item = make(row)
         item.overdue = item.due is not None and item.due < today
         items.append(item)
     items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
-    return WorkGroup(key, title, items)
+    return WorkGroup(key, title, items[:limit] if limit is not None else items, count)
 
 
-def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGroup]:
+def waiting_for(
+    user: User, today: datetime.date | None = None, limit: int | None = None
+) -> list[WorkGroup]:
     """The groups of work that wait for `user` today, each possibly empty, in the order of a
-    project's life."""
+    project's life; each holds its soonest `limit` items (all when None) and the full count."""
     today = today or timezone.localdate()
     if not access.can_edit(user):
         return []  # a viewer only reads
@@ -105,8 +118,8 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
     centre = user.role == CENTRE
     groups: list[WorkGroup] = []
 
-    def add(key, title, rows, make):
-        groups.append(_group(key, title, rows, make, today))
+    def add(key, title, rows, make, order=("pk",)):
+        groups.append(_group(key, title, rows, make, today, limit, order))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
@@ -115,7 +128,8 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             "to_submit",
             _("Đề án cần hoàn thiện và nộp"),
             visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
-            lambda p: WorkItem(
+            order=("status_changed_at", "pk"),
+            make=lambda p: WorkItem(
                 p,
                 _days(p.status_changed_at, settings.REMIND_RESUBMISSION_AFTER_DAYS)
                 if p.status == Status.RETURNED
@@ -128,14 +142,20 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             "to_appraise",
             _("Đề án chờ thẩm định"),
             visible.filter(_responsible(user), status=Status.SUBMITTED),
-            lambda p: WorkItem(p, _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS)),
+            order=("status_changed_at", "pk"),
+            make=lambda p: WorkItem(
+                p, _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS)
+            ),
         )
     if _may(user, (MANAGER,)):
         add(
             "to_approve",
             _("Đề án chờ phê duyệt"),
             visible.filter(status=Status.APPRAISED),
-            lambda p: WorkItem(p, _days(p.status_changed_at, settings.REMIND_DECISION_AFTER_DAYS)),
+            order=("status_changed_at", "pk"),
+            make=lambda p: WorkItem(
+                p, _days(p.status_changed_at, settings.REMIND_DECISION_AFTER_DAYS)
+            ),
         )
 
     # Implementation --------------------------------------------------------------------------
@@ -144,12 +164,15 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             "to_sign",
             _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
             visible.filter(_responsible(user), status=Status.APPROVED),
-            lambda p: WorkItem(p, p.start_date, anchor="kinh-phi"),
+            order=("start_date", "pk"),
+            make=lambda p: WorkItem(p, p.start_date, anchor="kinh-phi"),
         )
     if _may(user, steps.FILE_REPORT.roles):
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
         rows = []
-        for p in visible.filter(officer, status=Status.IN_PROGRESS).prefetch_related(
+        # Only in-progress projects, read light: the periods are worked out in Python.
+        light = access.scope_by_locality(Project.objects.select_related("locality"), user)
+        for p in light.filter(officer, status=Status.IN_PROGRESS).prefetch_related(
             Prefetch("progress_reports", queryset=ProgressReport.objects.only("period_start"))
         ):
             missing = missing_periods(p, today)
@@ -159,7 +182,7 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             "to_report",
             _("Báo cáo tiến độ đến hạn chưa nộp"),
             rows,
-            lambda row: WorkItem(
+            make=lambda row: WorkItem(
                 row[0],
                 row[1][0].due,
                 _("%(count)s kỳ chưa nộp") % {"count": len(row[1])},
@@ -171,7 +194,12 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             "to_visit",
             _("Đề án cần kiểm tra, giám sát"),
             visible.filter(_responsible(user), status=Status.IN_PROGRESS)
-            .annotate(last_visit=Max("monitoring_visits__date"))
+            .annotate(
+                last_visit=Max(
+                    "monitoring_visits__date",
+                    filter=Q(monitoring_visits__cancelled_at__isnull=True),
+                )
+            )
             .filter(
                 Q(last_visit__isnull=True)
                 | Q(
@@ -179,7 +207,8 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
                     - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
                 )
             ),
-            lambda p: WorkItem(
+            order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
+            make=lambda p: WorkItem(
                 p,
                 _days(
                     p.last_visit or p.contract_date or p.start_date,
@@ -198,19 +227,21 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
                 status=Status.IN_PROGRESS,
                 end_date__lte=today + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
             ),
-            lambda p: WorkItem(p, p.end_date, anchor="nghiem-thu"),
+            order=("end_date", "pk"),
+            make=lambda p: WorkItem(p, p.end_date, anchor="nghiem-thu"),
         )
     add(
         "follow_ups",
         _("Việc khắc phục giao cho tôi"),
         access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
-        .filter(owner=user, done_at__isnull=True)
+        .filter(owner=user, done_at__isnull=True, cancelled_at__isnull=True)
         .select_related("project"),
-        lambda a: WorkItem(a.project, a.due_date, a.description, "kiem-tra"),
+        order=("due_date", "pk"),
+        make=lambda a: WorkItem(a.project, a.due_date, a.description, "kiem-tra"),
     )
 
     # Acceptance and settlement ---------------------------------------------------------------
-    pending = AcceptanceReview.objects.filter(outcome="")
+    pending = AcceptanceReview.objects.filter(outcome="", cancelled_at__isnull=True)
     if _may(user, steps.SCHEDULE_REVIEW.roles):
         add(
             "to_schedule_review",
@@ -218,7 +249,8 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             visible.filter(_responsible(user), status=Status.AWAITING_ACCEPTANCE).exclude(
                 pk__in=pending.values("project")
             ),
-            lambda p: WorkItem(
+            order=("status_changed_at", "pk"),
+            make=lambda p: WorkItem(
                 p,
                 _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS),
                 anchor="nghiem-thu",
@@ -231,7 +263,8 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
         .filter(members__user=user, project__status__in=steps.UNDER_WAY)
         .select_related("project")
         .distinct(),
-        lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
+        order=("scheduled_date", "pk"),
+        make=lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
     )
     if _may(user, steps.RECORD_OUTCOME.roles):
         responsible = (
@@ -245,7 +278,8 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             access.scope_by_locality(pending, user, "project__locality")
             .filter(responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY)
             .select_related("project"),
-            lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
+            order=("scheduled_date", "pk"),
+            make=lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
         )
     if _may(user, steps.SETTLE.roles):
         # Due by the settlement deadline of the law (LegalDeadline SETTLEMENT: 22/01 of the year
@@ -255,6 +289,7 @@ def waiting_for(user: User, today: datetime.date | None = None) -> list[WorkGrou
             "to_settle",
             _("Đề án đã nghiệm thu, cần quyết toán"),
             visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
-            lambda p: WorkItem(p, settlement_due(p, rule), anchor="kinh-phi"),
+            order=("accepted_on", "pk"),
+            make=lambda p: WorkItem(p, settlement_due(p, rule), anchor="kinh-phi"),
         )
     return groups

@@ -283,8 +283,8 @@ def _deliver_soon() -> None:
 
     try:
         send_pending_reminders.apply_async(retry=False)
-    except Exception:  # the broker is down: the periodic sender picks the rows up later
-        logger.warning("Could not reach the broker; the periodic sender will deliver.")
+    except Exception as exc:  # the broker is down: the periodic sender picks the rows up later
+        logger.warning("Could not reach the broker (%s); the periodic sender will deliver.", exc)
 
 
 def _on_step(sender, *, project, event, by, **details):

@@ -67,8 +67,8 @@ def dashboard(request):
         area = reports.Area(user, form.cleaned_data["locality"])
         board = reports.dashboard(area=area, year=form.cleaned_data["year"])
     work = [
-        {"group": g, "count": g.count, "items": g.items[:DASHBOARD_ITEMS]}
-        for g in waiting_for(user, today)
+        {"group": g, "count": g.count, "items": g.items}
+        for g in waiting_for(user, today, limit=DASHBOARD_ITEMS)
         if g.count
     ]
     overdue = reports.overdue_projects(user, today)

@@ -249,3 +249,22 @@ def test_the_overdue_card_lists_only_projects_in_implementation(
     response = login(staff).get(reverse("home"))
     overdue = set(response.context["overdue"])
     assert approved in overdue and late_draft not in overdue
+
+
+def test_a_long_group_lists_the_soonest_due_and_counts_the_rest(
+    login, officer, make_project, settings
+):
+    from projects.process import views
+
+    settings.PAGE_SIZE = 25
+    for n in range(5):
+        make_project(officer, title=f"Đề án {n}")
+    views.PAGE_ITEMS, before = 3, views.PAGE_ITEMS
+    try:
+        response = login(officer).get(reverse("projects:my_work"))
+    finally:
+        views.PAGE_ITEMS = before
+    [group] = [g for g in response.context["groups"] if g.key == "to_submit"]
+    assert (group.count, len(group.items), group.more) == (5, 3, 2)
+    assert response.context["total"] == 5
+    assert "Còn 2 việc nữa" in response.content.decode()

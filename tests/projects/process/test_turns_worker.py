@@ -22,17 +22,22 @@ from tests.projects.reminders.test_tasks_worker import (  # noqa: F401  (worker 
 )
 
 
+def _point_the_portal_at(url: str) -> None:
+    # The app caches its connection pool and the producer pool made from it: drop both, so
+    # the next publish opens a connection to `url`.
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+
+
 @pytest.fixture
 def portal_publishes_to_the_test_broker():
     """The portal process publishes where the test worker listens (Redis), then goes back."""
     previous = app.conf.broker_url
-    app.pool.force_close_all()
-    app._pool = None
-    app.conf.broker_url = BROKER_URL
+    _point_the_portal_at(BROKER_URL)
     yield
-    app.pool.force_close_all()
-    app._pool = None
-    app.conf.broker_url = previous
+    _point_the_portal_at(previous)
 
 
 @pytest.mark.celery_worker
