@@ -558,6 +558,25 @@ class DisbursementForm(TaskForm):
         }
 
 
+def council_members(rows) -> list[dict]:
+    """The council as the rules take it, from the filled member rows of a review form: a
+    portal user, or an outside member by name and organisation."""
+    members = []
+    for row in rows:
+        if not row.filled:
+            continue
+        user = row.cleaned_data.get("user")
+        members.append(
+            {
+                "user": user,
+                "name": "" if user else row.cleaned_data.get("name"),
+                "organisation": "" if user else row.cleaned_data.get("organisation"),
+                "council_role": row.cleaned_data.get("council_role"),
+            }
+        )
+    return members
+
+
 class MemberRowForm(forms.Form):
     user = PersonField(label=gettext_lazy("Người dùng của hệ thống"), required=False)
     name = forms.CharField(label=gettext_lazy("Họ và tên"), required=False, max_length=150)
@@ -645,18 +664,7 @@ class ReviewScheduleForm(TaskForm):
 
     def save(self):
         data = self.cleaned_data
-        members = [
-            {
-                "user": row.cleaned_data.get("user"),
-                "name": "" if row.cleaned_data.get("user") else row.cleaned_data.get("name"),
-                "organisation": ""
-                if row.cleaned_data.get("user")
-                else row.cleaned_data.get("organisation"),
-                "council_role": row.cleaned_data.get("council_role"),
-            }
-            for row in self.rows
-            if row.filled
-        ]
+        members = council_members(self.rows)
         return steps.schedule_review(
             project=self.project,
             by=self.user,
@@ -896,18 +904,7 @@ class ReviewEditForm(CorrectionMixin, ReviewScheduleForm):
 
     def save(self):
         data = self.cleaned_data
-        members = [
-            {
-                "user": row.cleaned_data.get("user"),
-                "name": "" if row.cleaned_data.get("user") else row.cleaned_data.get("name"),
-                "organisation": ""
-                if row.cleaned_data.get("user")
-                else row.cleaned_data.get("organisation"),
-                "council_role": row.cleaned_data.get("council_role"),
-            }
-            for row in self.rows
-            if row.filled
-        ]
+        members = council_members(self.rows)
         return steps.edit_review(
             review=self.record,
             by=self.user,
