@@ -134,7 +134,7 @@ class FacilityQuerySet(models.QuerySet):
             .annotate(n=models.Count("pk", distinct=True))
             .values("n")
         )
-        return self.select_related("locality", "main_sector").annotate(
+        return self.select_related("locality__current", "main_sector").annotate(
             recognised_products=Coalesce(models.Subquery(recognised), 0)
         )
 

@@ -53,7 +53,7 @@ def _scoped_facility(request, pk: int, *, for_list: bool = False) -> Facility:
     if for_list:
         qs = Facility.objects.for_list().select_related("locality__parent")
     else:
-        qs = Facility.objects.select_related("locality", "main_sector")
+        qs = Facility.objects.select_related("locality__current", "main_sector")
     return access.get_scoped_or_404(qs, request.user, pk=pk)
 
 

@@ -6,6 +6,8 @@ never change anything (a 403).
 """
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from khuyencong.localities import covered_ids, read_edges
 from khuyencong.models import Locality, Role, User
 
 # Roles that see the whole province.
@@ -33,23 +36,91 @@ def has_role(user: User, *roles: str) -> bool:
     return user.is_active and (user.is_superuser or user.role in roles)
 
 
+def covered_locality_ids(user: User) -> frozenset[int]:
+    """The units a locality officer sees: the subtrees of the localities they cover and every
+    unit that went into those through a reorganisation (khuyencong/localities.py).
+
+    Worked out once per request (the user object lives as long as the request).
+    """
+    cached = getattr(user, "_covered_locality_ids", None)
+    if cached is not None:
+        return cached
+    shared = _shared_scopes.get()
+    if shared is not None and user.pk in shared:
+        user._covered_locality_ids = shared[user.pk]
+        return shared[user.pk]
+    ids: frozenset[int] = frozenset()
+    if user.is_active and user.role == Role.DISTRICT_OFFICER and user.pk:
+        roots = [loc.pk for loc in user.covered_localities]
+        if roots:
+            if shared is None:
+                ids = covered_ids(roots)
+            else:
+                if "edges" not in shared:
+                    shared["edges"] = read_edges()
+                ids = covered_ids(roots, shared["edges"])
+    user._covered_locality_ids = ids
+    if shared is not None:
+        shared[user.pk] = ids
+    return ids
+
+
+# Within `shared_scopes()`, every copy of the same user (one per row of a select_related) shares
+# one scope, and all share one reading of the tree: a reminder scan's queries grow with the
+# number of officers, not of records.
+_shared_scopes: ContextVar[dict | None] = ContextVar("kc_shared_scopes", default=None)
+
+
+@contextmanager
+def shared_scopes():
+    token = _shared_scopes.set({})
+    try:
+        yield
+    finally:
+        _shared_scopes.reset(token)
+
+
+def covered_localities(user: User) -> list[Locality]:
+    """The localities an officer is assigned (what the menu and the reports name)."""
+    return user.covered_localities
+
+
+def prime_scopes(users: Iterable[User]) -> None:
+    """Work out many officers' scopes at once (the tree and their localities: two queries)."""
+    officers = [u for u in users if u.role == Role.DISTRICT_OFFICER and u.pk]
+    if not officers:
+        return
+    roots: dict[int, list[int]] = {u.pk: [] for u in officers}
+    through = User.localities.through.objects.filter(user_id__in=roots)
+    for user_id, locality_id in through.values_list("user_id", "locality_id"):
+        roots[user_id].append(locality_id)
+    edges = read_edges()
+    for user in officers:
+        ids = covered_ids(roots[user.pk], edges) if user.is_active and roots[user.pk] else None
+        user._covered_locality_ids = ids or frozenset()
+
+
 def scope_by_locality(qs: QuerySet, user: User, field: str = "locality") -> QuerySet:
     """Narrow `qs` to what `user` may see; `field` is the path to a Locality foreign key."""
     if sees_whole_province(user):
         return qs
-    if user.is_active and user.role == Role.DISTRICT_OFFICER and user.locality_id:
-        return qs.filter(**{f"{field}__path__startswith": user.locality.path})
+    ids = covered_locality_ids(user)
+    if ids:
+        return qs.filter(**{f"{field}__in": ids})
     return qs.none()
+
+
+def localities_in_scope(user: User) -> QuerySet:
+    """Every unit (also ended ones that still hold records) whose records the user sees."""
+    qs = Locality.objects.all()
+    if sees_whole_province(user):
+        return qs
+    return qs.filter(pk__in=covered_locality_ids(user))
 
 
 def localities_for(user: User) -> QuerySet:
-    """Active localities the user may file records under."""
-    qs = Locality.objects.filter(is_active=True)
-    if sees_whole_province(user):
-        return qs
-    if user.role == Role.DISTRICT_OFFICER and user.locality_id:
-        return qs.filter(path__startswith=user.locality.path)
-    return qs.none()
+    """Units in force the user may file records under."""
+    return localities_in_scope(user).filter(valid_to__isnull=True, is_active=True)
 
 
 def locality_in_scope(user: User, locality: Locality | None) -> bool:
@@ -57,11 +128,7 @@ def locality_in_scope(user: User, locality: Locality | None) -> bool:
         return False
     if sees_whole_province(user):
         return True
-    return bool(
-        user.role == Role.DISTRICT_OFFICER
-        and user.locality_id
-        and locality.path.startswith(user.locality.path)
-    )
+    return locality.pk in covered_locality_ids(user)
 
 
 def get_scoped_or_404(qs: QuerySet, user: User, field: str = "locality", **lookup) -> Model:

@@ -1,27 +1,80 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong import audit, notifications
-from khuyencong.models import AuditEvent, AuditKind, Locality, Notification, Reminder, User
+from khuyencong.models import (
+    AuditEvent,
+    AuditKind,
+    Locality,
+    LocalityChange,
+    Notification,
+    Reminder,
+    Reorganisation,
+    Role,
+    User,
+)
+
+
+class SuccessorInline(admin.TabularInline):
+    model = LocalityChange
+    fk_name = "predecessor"
+    verbose_name = _("đơn vị kế thừa")
+    verbose_name_plural = _("đơn vị kế thừa (sắp xếp bằng lệnh reorganise_localities)")
+    fields = ["successor", "kind", "reorganisation"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Locality)
 class LocalityAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "parent", "is_active"]
+    list_display = ["code", "name", "kind", "parent", "valid_from", "valid_to", "current"]
     list_filter = ["kind", "is_active"]
     search_fields = ["code", "name"]
-    list_select_related = ["parent"]
+    list_select_related = ["parent", "parent__current", "current"]
     autocomplete_fields = ["parent"]
+    readonly_fields = ["valid_from", "valid_to", "current", "former_name"]
+    inlines = [SuccessorInline]
+
+
+@admin.register(Reorganisation)
+class ReorganisationAdmin(admin.ModelAdmin):
+    list_display = ["reference", "effective", "applied_at"]
+    readonly_fields = ["reference", "effective", "source", "applied_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+class UserAdminForm(UserChangeForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.DISTRICT_OFFICER and not data.get("localities"):
+            self.add_error("localities", _("Cán bộ địa bàn phải có địa bàn phụ trách."))
+        return data
+
+
+class UserAddForm(AdminUserCreationForm):
+    def clean(self):
+        data = super().clean()
+        if data.get("role") == Role.DISTRICT_OFFICER and not data.get("localities"):
+            self.add_error("localities", _("Cán bộ địa bàn phải có địa bàn phụ trách."))
+        return data
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    list_display = ["username", "full_name", "role", "locality", "is_active"]
+    form = UserAdminForm
+    add_form = UserAddForm
+    list_display = ["username", "full_name", "role", "locality_names", "is_active"]
     list_filter = ["role", "is_active", "is_superuser"]
     search_fields = ["username", "full_name", "email"]
-    list_select_related = ["locality"]
-    autocomplete_fields = ["locality"]
+    autocomplete_fields = ["localities"]
     fieldsets = BaseUserAdmin.fieldsets + (
         (
             _("Khuyến công"),
@@ -29,7 +82,7 @@ class UserAdmin(BaseUserAdmin):
                 "fields": [
                     "full_name",
                     "role",
-                    "locality",
+                    "localities",
                     "phone",
                     "position",
                     "must_change_password",
@@ -38,8 +91,15 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     add_fieldsets = BaseUserAdmin.add_fieldsets + (
-        (_("Khuyến công"), {"fields": ["full_name", "role", "locality", "email"]}),
+        (_("Khuyến công"), {"fields": ["full_name", "role", "localities", "email"]}),
     )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("localities")
+
+    @admin.display(description=_("địa bàn phụ trách"))
+    def locality_names(self, obj):
+        return ", ".join(loc.full_name for loc in obj.localities.all())
 
     def user_change_password(self, request, id, form_url=""):
         response = super().user_change_password(request, id, form_url)

@@ -2,7 +2,7 @@
 
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from khuyencong.localities import load_localities
+from khuyencong.localities import load_default_tree
 from khuyencong.models import Locality, Role, User
 
 DEMO_PASSWORD = "khuyencong"
@@ -15,28 +15,36 @@ M = 1_000_000
 # (`oathtool --totp -b NNUHK6LFNZRW63THFVSGK3LPFUZGMYJB`). Demo data only: never production.
 DEMO_TOTP_KEY = b"khuyencong-demo-2fa!".hex()
 DEMO_TOTP_USERS = ("lanhdao", "quantri")
-DEMO_DISTRICT_CODE = "052"  # Nguyên Bình: Tam Kim, Công ty 688 (shared/seeds)
+# The communes formed in 2025 from the former Huyện Nguyên Bình (Tam Kim, Công ty 688:
+# shared/seeds): one officer covers them all, as a liaison for several communes would.
+NGUYEN_BINH_COMMUNES = ("01726", "01729", "01738", "01747", "01768", "01774", "01777")
 
 DEMO_USERS = [
-    # username, full name, role, locality code, position
-    ("trungtam", "Bế Thị Hương", Role.CENTRE_STAFF, None, "Cán bộ Trung tâm Khuyến công"),
-    ("huyen", "Nông Văn Dũng", Role.DISTRICT_OFFICER, DEMO_DISTRICT_CODE, "Cán bộ địa bàn"),
-    ("huyen2", "Hoàng Thị Mai", Role.DISTRICT_OFFICER, "051", "Cán bộ địa bàn"),
-    ("lanhdao", "Đàm Văn Hải", Role.MANAGER, None, "Giám đốc Trung tâm"),
-    ("thanhtra", "Lục Thị Hà", Role.VIEWER, None, "Thanh tra Sở Công Thương"),
+    # username, full name, role, codes of the localities covered, position
+    ("trungtam", "Bế Thị Hương", Role.CENTRE_STAFF, (), "Cán bộ Trung tâm Khuyến công"),
+    ("diaban", "Nông Văn Dũng", Role.DISTRICT_OFFICER, NGUYEN_BINH_COMMUNES, "Cán bộ địa bàn"),
+    ("diaban2", "Hoàng Thị Mai", Role.DISTRICT_OFFICER, ("01660", "01699"), "Cán bộ địa bàn"),
+    (
+        "diaban3",
+        "Lục Văn Tâm",
+        Role.DISTRICT_OFFICER,
+        ("01774",),
+        "Công chức Phòng Kinh tế xã Tam Kim",
+    ),
+    ("lanhdao", "Đàm Văn Hải", Role.MANAGER, (), "Giám đốc Trung tâm"),
+    ("thanhtra", "Lục Thị Hà", Role.VIEWER, (), "Thanh tra Sở Công Thương"),
 ]
 
 
 def seed_users() -> dict[str, User]:
-    load_localities()
+    load_default_tree()
     users = {}
-    for username, full_name, role, code, position in DEMO_USERS:
+    for username, full_name, role, codes, position in DEMO_USERS:
         user, created = User.objects.get_or_create(
             username=username,
             defaults={
                 "full_name": full_name,
                 "role": role,
-                "locality": Locality.objects.get(code=code) if code else None,
                 "position": position,
                 "email": f"{username}@khuyencong.example",
             },
@@ -44,6 +52,7 @@ def seed_users() -> dict[str, User]:
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+            user.localities.set([Locality.objects.by_code(code) for code in codes])
         users[username] = user
     admin, created = User.objects.get_or_create(
         username="quantri",

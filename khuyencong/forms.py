@@ -277,17 +277,33 @@ class LocalityTreeIterator(ModelChoiceIterator):
         localities = list(self.queryset)
         base = min((loc.depth for loc in localities), default=0)
         for loc in localities:
-            label = "\u00a0\u00a0\u00a0\u00a0" * (loc.depth - base) + loc.full_name
-            yield (ModelChoiceIteratorValue(self.field.prepare_value(loc), loc), label)
+            label = "\u00a0\u00a0\u00a0\u00a0" * (
+                loc.depth - base
+            ) + self.field.label_from_instance(loc)
+            yield (ModelChoiceIteratorValue(loc.pk, loc), label)
 
 
 class LocalityChoiceField(forms.ModelChoiceField):
-    """Localities as an indented tree (not "— — Xã …", which reads like a blank)."""
+    """Localities as an indented tree (not "— — Xã …", which reads like a blank).
+
+    A record filed under a unit that has since ended is offered today's unit: saving the form
+    files it there (the history keeps the old one).
+    """
 
     iterator = LocalityTreeIterator
 
     def label_from_instance(self, obj: Locality) -> str:
-        return obj.full_name
+        if obj.valid_to is None:
+            return obj.full_name
+        return _("%(name)s (đến %(day)s)") % {
+            "name": obj.former_name or obj.full_name,
+            "day": f"{obj.valid_to:%d/%m/%Y}",
+        }
+
+    def prepare_value(self, value):
+        if isinstance(value, Locality) and value.current_id:
+            return value.current_id
+        return super().prepare_value(value)
 
 
 class UserChoiceField(forms.ModelChoiceField):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -26,15 +28,29 @@ class LocalityQuerySet(models.QuerySet):
     def subtree(self, locality: "Locality"):
         return self.filter(path__startswith=locality.path)
 
+    def current(self):
+        """Units in force today (not ended by a reorganisation)."""
+        return self.filter(valid_to__isnull=True)
+
+    def by_code(self, code: str) -> "Locality":
+        """The unit in force with this code (an ended unit may share a code with its successor)."""
+        return self.current().get(code=code)
+
 
 class Locality(models.Model):
-    """A node of the administrative tree: province → (district →) commune.
+    """A node of the administrative tree, valid for a period: province → (district →) commune.
 
-    `path` is the chain of codes from the root ("04/040/01234/"), so a whole subtree is one
-    indexed prefix query. It is kept up to date by `save()`, also for descendants.
+    Units are never edited into something else: a reorganisation (khuyencong/localities.py)
+    ends a unit (`valid_to`) and links it to its successor(s) through `LocalityChange`, so a
+    record keeps the unit it was filed under and a past year's report keeps its groups. `current`
+    points an ended unit at the unit in force that carries it today (None when it went to several).
+
+    `path` is the chain of codes from the root ("04/01234/"), so a whole subtree is one indexed
+    prefix query; an ended unit's segment carries its end date, so a successor may reuse its code.
+    It is kept up to date by `save()`, also for descendants.
     """
 
-    code = models.CharField(_("mã"), max_length=20, unique=True)
+    code = models.CharField(_("mã"), max_length=20)
     name = models.CharField(_("tên"), max_length=120)
     kind = models.CharField(_("cấp"), max_length=20, choices=LocalityKind.choices)
     parent = models.ForeignKey(
@@ -51,6 +67,24 @@ class Locality(models.Model):
         default=True,
         help_text=_("Bỏ chọn cho đơn vị đã giải thể hoặc sáp nhập (giữ lại cho hồ sơ cũ)."),
     )
+    valid_from = models.DateField(_("hiệu lực từ ngày"), null=True, blank=True)
+    valid_to = models.DateField(
+        _("hết hiệu lực từ sau ngày"),
+        null=True,
+        blank=True,
+        help_text=_("Ngày cuối cùng đơn vị tồn tại; để trống nếu đơn vị đang hoạt động."),
+    )
+    current = models.ForeignKey(
+        "self",
+        verbose_name=_("nay thuộc"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    # "Xã Ca Thành, Huyện Nguyên Bình": how the unit was named, with its parent, when it ended.
+    former_name = models.CharField(max_length=255, blank=True, editable=False)
 
     objects = LocalityQuerySet.as_manager()
 
@@ -58,9 +92,17 @@ class Locality(models.Model):
         verbose_name = _("địa bàn")
         verbose_name_plural = _("địa bàn")
         ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(valid_to__isnull=True),
+                name="locality_code_unique_in_force",
+                violation_error_message=_("Đã có đơn vị đang hoạt động với mã này."),
+            )
+        ]
 
     def __str__(self):
-        return self.full_name
+        return self.display_name
 
     def save(self, *args, **kwargs):
         if self.parent_id:
@@ -69,6 +111,8 @@ class Locality(models.Model):
                 if node.pk == self.pk and self.pk is not None:
                     raise ValueError("A locality cannot be its own ancestor.")
                 node = node.parent
+        if self.valid_to is not None:
+            self.is_active = False
         new_path = self.compute_path()
         old_path = None
         if self.pk:
@@ -93,15 +137,93 @@ class Locality(models.Model):
 
     def compute_path(self) -> str:
         prefix = self.parent.path if self.parent_id else ""
-        return f"{prefix}{self.code}/"
+        segment = self.code if self.valid_to is None else f"{self.code}~{self.valid_to:%Y%m%d}"
+        return f"{prefix}{segment}/"
+
+    @property
+    def today(self) -> "Locality":
+        """The unit in force that carries this one today (itself while in force, or when its
+        area went to several units)."""
+        return self.current if self.current_id else self
+
+    @property
+    def is_ended(self) -> bool:
+        return self.valid_to is not None
+
+    @property
+    def display_name(self) -> str:
+        """Today's unit, with the unit as filed when it has ended since.
+
+        "Xã Ca Thành (trước 01/07/2025: Xã Ca Thành, Huyện Nguyên Bình)". Lists select
+        `current` with the locality, so this costs no query.
+        """
+        if self.valid_to is None:
+            return self.full_name
+        before = _("trước %(day)s") % {"day": f"{self.valid_to + timedelta(days=1):%d/%m/%Y}"}
+        former = self.former_name or self.full_name
+        if self.current_id is None:
+            return f"{former} ({_('đơn vị cũ')}, {before})"
+        return f"{self.current.full_name} ({before}: {former})"
 
     def contains(self, other: "Locality | None") -> bool:
         return bool(other) and other.path.startswith(self.path)
 
 
+class ChangeKind(models.TextChoices):
+    MERGED = "merged", _("Sáp nhập vào")
+    SPLIT = "split", _("Chia tách thành")
+    RENAMED = "renamed", _("Đổi tên thành")
+    MOVED = "moved", _("Chuyển trực thuộc")
+    DISSOLVED = "dissolved", _("Giải thể, chuyển về")
+
+
+class Reorganisation(models.Model):
+    """One applied reorganisation file (a resolution): applying it again does nothing."""
+
+    reference = models.CharField(_("số hiệu"), max_length=120, unique=True)
+    effective = models.DateField(_("có hiệu lực từ ngày"))
+    source = models.TextField(_("căn cứ"), blank=True)
+    applied_at = models.DateTimeField(_("áp dụng lúc"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("đợt sắp xếp đơn vị hành chính")
+        verbose_name_plural = _("đợt sắp xếp đơn vị hành chính")
+        ordering = ["effective", "pk"]
+
+    def __str__(self):
+        return self.reference
+
+
+class LocalityChange(models.Model):
+    """`predecessor` ended and its area went (wholly or partly) to `successor`."""
+
+    reorganisation = models.ForeignKey(
+        Reorganisation, on_delete=models.PROTECT, related_name="changes"
+    )
+    predecessor = models.ForeignKey(
+        Locality, verbose_name=_("đơn vị cũ"), on_delete=models.PROTECT, related_name="+"
+    )
+    successor = models.ForeignKey(
+        Locality, verbose_name=_("đơn vị kế thừa"), on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(_("hình thức"), max_length=20, choices=ChangeKind.choices)
+
+    class Meta:
+        verbose_name = _("thay đổi đơn vị hành chính")
+        verbose_name_plural = _("thay đổi đơn vị hành chính")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predecessor", "successor"], name="locality_change_once"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.predecessor} → {self.successor}"
+
+
 class Role(models.TextChoices):
     CENTRE_STAFF = "centre_staff", _("Cán bộ Trung tâm")
-    DISTRICT_OFFICER = "district_officer", _("Cán bộ địa bàn (huyện/xã)")
+    DISTRICT_OFFICER = "district_officer", _("Cán bộ địa bàn")
     MANAGER = "manager", _("Lãnh đạo")
     VIEWER = "viewer", _("Thanh tra, kiểm tra (chỉ xem)")
 
@@ -109,14 +231,15 @@ class Role(models.TextChoices):
 class User(AbstractUser):
     full_name = models.CharField(_("họ và tên"), max_length=150, blank=True)
     role = models.CharField(_("vai trò"), max_length=20, choices=Role.choices, default=Role.VIEWER)
-    locality = models.ForeignKey(
+    localities = models.ManyToManyField(
         Locality,
         verbose_name=_("địa bàn phụ trách"),
-        null=True,
         blank=True,
-        on_delete=models.PROTECT,
         related_name="officers",
-        help_text=_("Bắt buộc với cán bộ địa bàn: chỉ thấy hồ sơ thuộc địa bàn này và cấp dưới."),
+        help_text=_(
+            "Bắt buộc với cán bộ địa bàn: một hoặc nhiều xã, phường (hoặc cả tỉnh). Cán bộ thấy "
+            "hồ sơ của các địa bàn này, cấp dưới và các đơn vị cũ đã sáp nhập vào."
+        ),
     )
     phone = models.CharField(_("điện thoại"), max_length=20, blank=True)
     position = models.CharField(_("chức vụ"), max_length=120, blank=True)
@@ -134,13 +257,6 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
-        constraints = [
-            models.CheckConstraint(
-                condition=~Q(role="district_officer") | Q(locality__isnull=False),
-                name="district_officer_has_locality",
-                violation_error_message=_("Cán bộ địa bàn phải có địa bàn phụ trách."),
-            )
-        ]
 
     def __str__(self):
         return self.display_name
@@ -148,6 +264,16 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.get_full_name() or self.username
+
+    @property
+    def covered_localities(self) -> list[Locality]:
+        """An officer's localities, read once per request (khuyencong/access.py)."""
+        if self.role != Role.DISTRICT_OFFICER or not self.pk:
+            return []
+        cached = getattr(self, "_covered_localities", None)
+        if cached is None:
+            cached = self._covered_localities = list(self.localities.order_by("path"))
+        return cached
 
     @property
     def is_centre_staff(self) -> bool:

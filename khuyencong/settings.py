@@ -376,7 +376,7 @@ from khuyencong.ops.logging import logging_config  # noqa: E402 - settings are r
 
 # Errors (failed requests, failed tasks) are e-mailed to ADMINS when DEBUG is off.
 ADMINS = env_addresses("ADMINS")
-# "json": one JSON object per line with request_id, user_id, locality_id; "plain": for a terminal.
+# "json": one JSON object per line with request_id, user_id, locality_ids; "plain": for a terminal.
 LOG_FORMAT = env_choice("LOG_FORMAT", "plain" if DEBUG else "json", {"json", "plain"})
 LOG_LEVEL = env_choice(
     "LOG_LEVEL", "info", {"debug", "info", "warning", "error", "critical"}

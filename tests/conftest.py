@@ -50,15 +50,17 @@ def commune_b1(district_b):
 
 
 def make_user(username, role, locality=None, **extra):
+    """`locality`: one Locality or several that an officer covers."""
     user = User.objects.create_user(
         username=username,
         password=PASSWORD,
         role=role,
-        locality=locality,
         full_name=extra.pop("full_name", username.title()),
         email=extra.pop("email", f"{username}@example.test"),
         **extra,
     )
+    if locality is not None:
+        user.localities.set(locality if isinstance(locality, list | tuple) else [locality])
     return user
 
 

@@ -25,7 +25,7 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{8,128}$")
 
 # Attributes every LogRecord has; anything else passed with `extra=` goes into the JSON line.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-_CONTEXT = ("request_id", "user_id", "locality_id", "task_id")
+_CONTEXT = ("request_id", "user_id", "locality_ids", "task_id")
 
 
 def request_id_from(header: str | None) -> str:
@@ -54,7 +54,7 @@ def _task_id():
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds request_id, user_id, locality_id (web) and task_id (Celery) to every record."""
+    """Adds request_id, user_id, locality_ids (web) and task_id (Celery) to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         request = current_request.get()
@@ -63,8 +63,10 @@ class RequestContextFilter(logging.Filter):
             record.request_id = getattr(request, "request_id", None)
         if not hasattr(record, "user_id"):
             record.user_id = user.pk if user else None
-        if not hasattr(record, "locality_id"):
-            record.locality_id = getattr(user, "locality_id", None) if user else None
+        if not hasattr(record, "locality_ids"):
+            # An officer's localities once the request has read them; never a query here.
+            covered = getattr(user, "_covered_localities", None) if user else None
+            record.locality_ids = [loc.pk for loc in covered] if covered else None
         if not hasattr(record, "task_id"):
             record.task_id = _task_id()
         return True

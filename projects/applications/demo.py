@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from facilities.demo import demo_facility
 from khuyencong.demo import CENTRE, ILLUSTRATION, M
+from khuyencong.localities import REFORM_YEAR
 from khuyencong.models import Locality, User
 from projects.applications import workflow
 from projects.models import ActivityType, Allocation, FundingSource, Project, Status
@@ -52,7 +53,7 @@ def _project_specs(facility) -> list[dict]:
             "year": 2026,
             "money": (380 * M, 140 * M, 240 * M),
             "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 4},
-            "by": "huyen2",
+            "by": "diaban2",
             "to": Status.APPRAISED,
         },
         {
@@ -75,7 +76,7 @@ def _project_specs(facility) -> list[dict]:
             "year": 2026,
             "money": (300 * M, 120 * M, 180 * M),
             "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 8},
-            "by": "huyen",
+            "by": "diaban",
             "to": Status.DRAFT,
         },
         {
@@ -87,7 +88,7 @@ def _project_specs(facility) -> list[dict]:
             "year": 2026,
             "money": (240 * M, 96 * M, 144 * M),
             "outcomes": {"expected_machines_installed": 1, "expected_jobs_created": 3},
-            "by": "huyen",
+            "by": "diaban",
             "to": Status.RETURNED,
             "reason": "Thiếu báo giá thiết bị và dự toán chi tiết; đề nghị bổ sung 03 báo giá.",
         },
@@ -99,7 +100,7 @@ def _project_specs(facility) -> list[dict]:
             "year": 2025,
             "money": (120 * M, 80 * M, 40 * M),
             "outcomes": {},
-            "by": "huyen2",
+            "by": "diaban2",
             "to": Status.REJECTED,
             "reason": "Nội dung đã được hỗ trợ từ nguồn khác năm 2024, không hỗ trợ trùng lặp.",
         },
@@ -177,6 +178,8 @@ def seed_projects(
         total, support, counterpart = spec["money"]
         fac = spec["facility"]
         locality = fac.locality if fac else Locality.objects.get(code=spec["locality"])
+        if spec["year"] >= REFORM_YEAR:
+            locality = locality.today  # filed after 1/7/2025: under the new commune
         year = spec["year"]
         project = workflow.create_project(
             by=users[spec["by"]],

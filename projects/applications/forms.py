@@ -173,7 +173,8 @@ class ProjectForm(forms.ModelForm):
         facility, locality = data.get("facility"), data.get("locality")
         if locality is None and "locality" not in self.errors:
             if facility is not None:
-                data["locality"] = facility.locality
+                # A facility registered before a reorganisation: file under today's unit.
+                data["locality"] = facility.locality.today
             else:
                 self.add_error(
                     "locality",

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from facilities.demo import demo_facility
 from khuyencong.demo import CENTRE, ILLUSTRATION, M
+from khuyencong.localities import REFORM_YEAR
 from khuyencong.models import Locality, User
 from projects.applications import workflow
 from projects.closeout import disbursements, exceptions, steps
@@ -137,6 +138,8 @@ def _begin(spec, users, tl) -> Project:
     """Create, submit, appraise, approve and sign the contract, each on the story's day."""
     fac = spec["facility"]
     locality = fac.locality if fac else Locality.objects.get(code=spec["locality"])
+    if spec.get("year", spec["start"].year) >= REFORM_YEAR:
+        locality = locality.today  # filed after 1/7/2025: under the new commune
     total, support, counterpart = spec["money"]
     start = spec["start"]
     year = spec.get("year", start.year)
@@ -323,7 +326,7 @@ def _giang_hien(spec, users, tl, today):
 
 def _ngoi_sao_sang(spec, users, tl, today):
     """Machining equipment: work done and accepted in June 2017 (shared/seeds/001)."""
-    staff, officer = users["trungtam"], users["huyen2"]
+    staff, officer = users["trungtam"], users["diaban2"]
     project = _begin(spec, users, tl)
     _allow_advance(
         project, users, 50 * M, "Cơ sở phải đặt cọc mua máy tiện CNC.", spec["start"], tl
@@ -349,9 +352,9 @@ def _ngoi_sao_sang(spec, users, tl, today):
         members=_members(
             users,
             ("Lục Văn Toàn", "Phòng Kinh tế – Hạ tầng huyện Hòa An", "Thư ký"),
-            also=["huyen2"],
+            also=["diaban2"],
         ),
-        asked_by="huyen2",
+        asked_by="diaban2",
         outcome=AcceptanceOutcome.ACCEPTED,
         findings="Thiết bị hoạt động tốt, sản phẩm cơ khí có chất lượng cao, mẫu mã đẹp.",
         achieved_machines_installed=2,
@@ -372,7 +375,7 @@ def _ngoi_sao_sang(spec, users, tl, today):
 
 def _bamboo(spec, users, tl, today):
     """Bamboo-mat demonstration model: accepted December 2022, settled 6 million below approval."""
-    staff, officer, manager = users["trungtam"], users["huyen"], users["lanhdao"]
+    staff, officer, manager = users["trungtam"], users["diaban"], users["lanhdao"]
     project = _begin(spec, users, tl)
     _allow_advance(
         project, users, 30 * M, "Mua nguyên liệu tre theo mùa vụ.", datetime.date(2022, 4, 4), tl
@@ -412,9 +415,9 @@ def _bamboo(spec, users, tl, today):
         members=_members(
             users,
             ("Nguyễn Thị Thanh", "Phòng Kinh tế – Hạ tầng huyện Nguyên Bình", "Thư ký"),
-            also=["huyen"],
+            also=["diaban"],
         ),
-        asked_by="huyen",
+        asked_by="diaban",
         outcome=AcceptanceOutcome.ACCEPTED,
         findings="Mô hình hoạt động hiệu quả, sản phẩm chiếu trúc đạt chất lượng.",
         achieved_jobs_created=12,
@@ -445,7 +448,7 @@ def _bamboo(spec, users, tl, today):
 
 def _managers_course(spec, users, tl, today):
     """Under way: two visits, one follow-up action overdue, the second quarter's report missing."""
-    staff, officer = users["trungtam"], users["huyen"]
+    staff, officer = users["trungtam"], users["diaban"]
     start = spec["start"]
     project = _begin(spec, users, tl)
     _pay(project, staff, DisbursementKind.ADVANCE, start - 3 * DAY, 90 * M, "TU-01", tl)
@@ -490,7 +493,7 @@ def _managers_course(spec, users, tl, today):
 
 def _sausage_machines(spec, users, tl, today):
     """Work finished; awaiting acceptance, with the review set for a few days from now."""
-    staff, officer = users["trungtam"], users["huyen2"]
+    staff, officer = users["trungtam"], users["diaban2"]
     project = _begin(spec, users, tl)
     _allow_advance(
         project, users, 90 * M, "Cơ sở phải đặt cọc máy xay, máy nhồi.", spec["start"], tl
@@ -540,7 +543,7 @@ def _sausage_machines(spec, users, tl, today):
 
 def _hand_tools(spec, users, tl, today):
     """Accepted with conditions twelve days ago: back in progress with a follow-up action."""
-    staff, officer = users["trungtam"], users["huyen"]
+    staff, officer = users["trungtam"], users["diaban"]
     project = _begin(spec, users, tl)
     _allow_advance(project, users, 60 * M, "Cơ sở phải đặt cọc máy dập.", spec["start"], tl)
     _pay(project, staff, DisbursementKind.ADVANCE, spec["start"] + 5 * DAY, 60 * M, "TU-03", tl)
@@ -563,9 +566,9 @@ def _hand_tools(spec, users, tl, today):
         members=_members(
             users,
             ("Triệu Văn Sơn", "Phòng Kinh tế – Hạ tầng huyện Nguyên Bình", "Thư ký"),
-            also=["huyen"],
+            also=["diaban"],
         ),
-        asked_by="huyen",
+        asked_by="diaban",
         outcome=AcceptanceOutcome.WITH_CONDITIONS,
         findings="Máy dập vận hành tốt; máy mài chưa có biên bản bàn giao và hóa đơn.",
         required_actions="Bổ sung biên bản bàn giao, hóa đơn máy mài; chạy thử có xác nhận.",
@@ -605,7 +608,7 @@ def _closeout_specs(facility, today) -> list[dict]:
             "source": "KCĐP",
             "money": (360 * M, 130 * M, 230 * M),
             "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 4},
-            "by": "huyen2",
+            "by": "diaban2",
             "start": datetime.date(2017, 2, 13),
             "end": datetime.date(2017, 6, 16),
             "days": (35, 24, 10, 5),
@@ -620,7 +623,7 @@ def _closeout_specs(facility, today) -> list[dict]:
             "source": "KCĐP",
             "money": (236 * M, 70 * M, 166 * M),
             "outcomes": {"expected_jobs_created": 12, "expected_people_trained": 20},
-            "by": "huyen",
+            "by": "diaban",
             "start": datetime.date(2022, 4, 1),
             "end": datetime.date(2022, 11, 30),
             "days": (45, 30, 22, 7),
@@ -629,14 +632,14 @@ def _closeout_specs(facility, today) -> list[dict]:
             "story": _bamboo,
         },
         {
-            "title": "Tập huấn nâng cao năng lực quản lý cho chủ cơ sở CNNT huyện Nguyên Bình",
+            "title": "Tập huấn nâng cao năng lực quản lý cho chủ cơ sở CNNT xã Nguyên Bình",
             "facility": None,
-            "locality": "052",
+            "locality": "052.06",
             "activity": "NLQL",
             "source": "KCĐP",
             "money": (180 * M, 180 * M, 0),
             "outcomes": {"expected_managers_trained": 40},
-            "by": "huyen",
+            "by": "diaban",
             "start": today - 200 * DAY,
             "end": today + 75 * DAY,
             "days": (45, 35, 28, 7),
@@ -651,7 +654,7 @@ def _closeout_specs(facility, today) -> list[dict]:
             "source": "KCĐP",
             "money": (460 * M, 180 * M, 280 * M),
             "outcomes": {"expected_machines_installed": 3, "expected_jobs_created": 5},
-            "by": "huyen2",
+            "by": "diaban2",
             "start": today - 230 * DAY,
             "end": today - 6 * DAY,
             "days": (50, 40, 30, 10),
@@ -667,7 +670,7 @@ def _closeout_specs(facility, today) -> list[dict]:
             "source": "KCĐP",
             "money": (300 * M, 120 * M, 180 * M),
             "outcomes": {"expected_machines_installed": 2, "expected_jobs_created": 4},
-            "by": "huyen",
+            "by": "diaban",
             "start": today - 260 * DAY,
             "end": today - 20 * DAY,
             "days": (40, 30, 25, 10),

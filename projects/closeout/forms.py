@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from khuyencong import access
 from khuyencong.forms import DateField, MoneyField, PastDateField, bound_numbers
+from khuyencong.localities import covering_ids
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
 from projects.applications.forms import ActionForm, check_upload
@@ -57,24 +58,20 @@ class People:
     @cached_property
     def editors(self) -> list[User]:
         """Who may visit the project or own a follow-up action: editors who see its locality."""
-        path = self.project.locality.path
-        # The paths of the project's locality and of every locality above it.
-        ancestors = [path[: i + 1] for i, char in enumerate(path) if char == "/"]
+        # Officers whose localities hold the project's: above it, or after it (a merger).
+        covering = covering_ids(self.project.locality_id)
         users = (
             User.objects.filter(is_active=True)
             .filter(
                 Q(is_superuser=True)
                 | Q(role__in=[Role.CENTRE_STAFF, Role.MANAGER])
-                | Q(role=Role.DISTRICT_OFFICER, locality__path__in=ancestors)
+                | Q(role=Role.DISTRICT_OFFICER, localities__in=covering)
             )
-            .select_related("locality")
+            .distinct()
+            .prefetch_related("localities")
             .order_by("full_name", "username")
         )
-        return [
-            user
-            for user in users
-            if access.can_edit(user) and access.locality_in_scope(user, self.project.locality)
-        ]
+        return [user for user in users if access.can_edit(user)]
 
     @cached_property
     def active_users(self) -> list[User]:
@@ -82,15 +79,16 @@ class People:
         # Not the technical superuser account: it administers the portal, it sits on no council.
         return list(
             User.objects.filter(is_active=True, is_superuser=False)
-            .select_related("locality")
+            .prefetch_related("localities")
             .order_by("full_name", "username")
         )
 
 
 def person_label(user: User) -> str:
-    where = (
-        f", {user.locality.name}" if user.role == Role.DISTRICT_OFFICER and user.locality else ""
+    names = (
+        [loc.name for loc in user.localities.all()] if user.role == Role.DISTRICT_OFFICER else []
     )
+    where = f", {', '.join(names)}" if names else ""
     return f"{user.display_name} ({user.get_role_display()}{where})"
 
 

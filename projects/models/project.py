@@ -92,7 +92,11 @@ class ProjectQuerySet(models.QuerySet):
 
     def for_list(self):
         return self.select_related(
-            "activity_type", "funding_source", "facility", "locality", "responsible_officer"
+            "activity_type",
+            "funding_source",
+            "facility",
+            "locality__current",
+            "responsible_officer",
         )
 
 

@@ -6,7 +6,7 @@ Everyone returned is active and within their scope for the project.
 
 from collections.abc import Iterable
 
-from khuyencong.access import locality_in_scope
+from khuyencong.access import locality_in_scope, prime_scopes
 from khuyencong.models import Role, User
 from projects.models import Project
 
@@ -18,10 +18,9 @@ class Directory:
 
     def __init__(self):
         users = list(
-            User.objects.filter(is_active=True, role__in=[CENTRE, DISTRICT, MANAGER])
-            .select_related("locality")
-            .order_by("pk")
+            User.objects.filter(is_active=True, role__in=[CENTRE, DISTRICT, MANAGER]).order_by("pk")
         )
+        prime_scopes(users)
         self.centre_staff = [user for user in users if user.role == CENTRE]
         self.managers = [user for user in users if user.role == MANAGER]
         self.district_officers = [user for user in users if user.role == DISTRICT]

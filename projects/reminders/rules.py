@@ -29,7 +29,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from khuyencong import notifications
+from khuyencong import access, notifications
 from khuyencong.models import Role
 from khuyencong.notifications import Outgoing, outgoing, register_kind
 from khuyencong.ops import stamps
@@ -217,9 +217,7 @@ def _project_items(kind, project, users, day, title, body) -> list[Outgoing]:
 
 
 def _projects() -> QuerySet:
-    return Project.objects.select_related(
-        "locality", "responsible_officer__locality", "created_by__locality"
-    )
+    return Project.objects.select_related("locality__current", "responsible_officer", "created_by")
 
 
 WAITING = {
@@ -411,7 +409,7 @@ def scan_follow_ups(today: date, directory: Directory) -> Iterator[list[Outgoing
             done_at__isnull=True, cancelled_at__isnull=True, due_date__lt=today
         )
         .exclude(project__status__in=CLOSED)
-        .select_related("owner__locality", "project__locality")
+        .select_related("owner", "project__locality")
     )
 
     def build(action):
@@ -450,9 +448,9 @@ def scan_acceptance_reviews(today: date, directory: Directory) -> Iterator[list[
             scheduled_date__lte=today + timedelta(days=max(leads, default=0)),
         )
         .exclude(project__status__in=CLOSED)
-        .select_related("project__locality", "project__responsible_officer__locality")
+        .select_related("project__locality", "project__responsible_officer")
         .prefetch_related(
-            Prefetch("members", queryset=CouncilMember.objects.select_related("user__locality"))
+            Prefetch("members", queryset=CouncilMember.objects.select_related("user"))
         )
     )
 
@@ -686,7 +684,7 @@ def scan(*, today: date | None = None, dry_run: bool = False) -> ScanResult:
     """Store today's reminders (or, with dry_run, only list them); returns the new ones."""
     today = today or timezone.localdate()
     result = ScanResult(items=[])
-    with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE), access.shared_scopes():
         directory = Directory()
         for scanner in SCANNERS:
             try:

@@ -20,7 +20,6 @@ from projects.reports.base import (
     funds_by,
     outcomes_by,
     percent_of,
-    roll_up,
     sum_by,
 )
 from projects.reports.tables import (
@@ -179,7 +178,7 @@ def annual_report(
         if budget_rows is not None
         else budget_use(area, [year], funding_source),
         by_activity=[Group(t.pk, t.name, funds_by_type.get(t.pk, Funds())) for t in shown_types],
-        by_locality=roll_up(sum_by(funds, 1, Funds), area.root, Funds),
+        by_locality=area.roll_up(sum_by(funds, 1, Funds), Funds),
         outcomes_by_activity=[
             Group(t.pk, t.name, outcomes_by_type.get(t.pk, Outcomes())) for t in shown_types
         ],

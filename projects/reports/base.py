@@ -4,7 +4,9 @@ aggregates (see projects/reports/__init__.py for the definitions), and budget us
 import math
 from collections import defaultdict
 from dataclasses import dataclass, fields
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 
 from django.db.models import (
     Count,
@@ -13,10 +15,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    TextChoices,
 )
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from khuyencong import access
+from khuyencong.localities import covered_ids
 from khuyencong.models import Locality, User
 from projects.models import (
     OUTCOME_FIELDS,
@@ -67,53 +72,82 @@ def format_percent(value) -> str:
     return f"{Decimal(value):.2f}".replace(".", ",") + "%"
 
 
+class Grouping(TextChoices):
+    """How a by-locality table groups records filed under units that have since ended."""
+
+    NOW = "now", _lazy("Theo đơn vị hành chính hiện nay")
+    THEN = "then", _lazy("Theo đơn vị hành chính của năm báo cáo")
+
+
 @dataclass(frozen=True)
 class Area:
-    """Where a report looks: what the user may see, narrowed to a locality subtree if chosen."""
+    """Where a report looks: what the user may see, narrowed to a locality subtree if chosen.
+
+    `grouping` and `period` (first and last day of the report's years) say which units the
+    by-locality tables list: today's (records of ended units go to their successor) or those
+    in force in the report's years (a past year's report then never changes with the tree).
+    """
 
     user: User
     locality: Locality | None = None
+    grouping: str = Grouping.NOW
+    period: tuple[date, date] | None = None
 
     @property
     def is_province(self) -> bool:
         """The whole province: only then do allocations (not split by locality) apply."""
         return self.locality is None and access.sees_whole_province(self.user)
 
+    @cached_property
+    def covered(self) -> list[Locality]:
+        """The localities an officer covers (empty for province-wide roles)."""
+        if access.sees_whole_province(self.user):
+            return []
+        return access.covered_localities(self.user)
+
     @property
     def root(self) -> Locality | None:
         """The node whose children the by-locality tables list (None: the top of the tree)."""
         if self.locality is not None:
             return self.locality
-        if not access.sees_whole_province(self.user):
-            return self.user.locality
+        if len(self.covered) == 1:
+            return self.covered[0]
         return None
 
     def scope(self, qs: QuerySet, field: str = "locality") -> QuerySet:
         qs = access.scope_by_locality(qs, self.user, field)
         if self.locality is not None:
-            qs = qs.filter(**{f"{field}__path__startswith": self.locality.path})
+            qs = qs.filter(**{f"{field}__in": access_ids_under(self.locality)})
         return qs
 
     def projects(self) -> QuerySet:
         return self.scope(Project.objects.all())
 
+    def roll_up(self, rows: dict, make) -> list["Group"]:
+        within = None
+        if self.root is None and not access.sees_whole_province(self.user):
+            within = {loc.pk for loc in self.covered}
+        return roll_up(
+            rows, self.root, make, grouping=self.grouping, period=self.period, within=within
+        )
+
     @property
     def label(self) -> str:
         if self.locality is not None:
             return self.locality.full_name
-        if self.root is not None:
-            return self.root.full_name
+        if self.covered:
+            return ", ".join(loc.full_name for loc in self.covered)
         return _("Toàn tỉnh")
 
 
+def access_ids_under(locality: Locality) -> frozenset[int]:
+    """A chosen locality's subtree and the units that went into it."""
+    return covered_ids([locality.pk])
+
+
 def localities_in_scope(user: User) -> QuerySet:
-    """Every locality (also merged, inactive ones that still hold records) the user may see."""
-    qs = Locality.objects.all()
-    if access.sees_whole_province(user):
-        return qs
-    if user.is_active and user.locality_id:
-        return qs.filter(path__startswith=user.locality.path)
-    return qs.none()
+    """Every locality (also ended ones that still hold records) the user may see."""
+    return access.localities_in_scope(user)
 
 
 @dataclass
@@ -125,48 +159,102 @@ class Group:
     figures: object
 
 
-def roll_up(rows: dict, root: Locality | None, make) -> list[Group]:
+def _in_period(node: dict, period: tuple[date, date] | None) -> bool:
+    if period is None:
+        return node["valid_to"] is None
+    first, last = period
+    return (node["valid_from"] is None or node["valid_from"] <= last) and (
+        node["valid_to"] is None or node["valid_to"] >= first
+    )
+
+
+def roll_up(
+    rows: dict,
+    root: Locality | None,
+    make,
+    *,
+    grouping: str = Grouping.NOW,
+    period: tuple[date, date] | None = None,
+    within: set[int] | None = None,
+) -> list[Group]:
     """Sum per-locality figures `rows` {locality_id: figures} into the children of `root`.
 
-    One query (the localities of the subtree); the loop runs over localities, not records.
-    A record filed at `root` itself gets its own line.
+    Rows are keyed by the unit each record was filed under. Grouping NOW first carries ended
+    units to the unit in force that holds them today; THEN keeps them, and lists the units in
+    force during `period`. A record filed at `root` itself gets its own line; one filed at an
+    ended unit outside `root` (an officer's commune before a merger) gets a line of its own.
+    One query (the tree); the loops run over localities, not records.
     """
-    if root is None:
-        tops = list(Locality.objects.filter(parent__isnull=True)[:2])
-        if len(tops) == 1:
-            # One province: list its districts (or communes), not the province itself.
-            root = tops[0]
-    root_path = root.path if root else ""
+    kinds = dict(Locality._meta.get_field("kind").choices)
+
+    def label_of(node: dict) -> str:
+        return f"{kinds.get(node['kind'], '')} {node['name']}".strip()
+
     nodes = list(
-        Locality.objects.filter(path__startswith=root_path)
-        .order_by("path")
-        .values("id", "path", "name", "kind", "parent_id")
+        Locality.objects.order_by("path").values(
+            "id",
+            "path",
+            "name",
+            "kind",
+            "parent_id",
+            "current_id",
+            "valid_from",
+            "valid_to",
+            "former_name",
+        )
     )
     by_id = {node["id"]: node for node in nodes}
-    top_ids = {node["id"] for node in nodes if node["parent_id"] == (root.pk if root else None)}
-    by_path = {node["path"]: node for node in nodes if node["id"] in top_ids}
-    kinds = dict(Locality._meta.get_field("kind").choices)
+    by_path = {node["path"]: node for node in nodes}
+    root_label = None
+    if root is None:
+        tops = [node for node in nodes if node["parent_id"] is None]
+        if len(tops) == 1:
+            # One province: list its communes (or districts), not the province itself.
+            root = Locality(pk=tops[0]["id"], path=tops[0]["path"])
+            root_label = label_of(tops[0])
+    root_id = root.pk if root is not None else None
+    root_path = root.path if root is not None else ""
+
+    def label(node: dict) -> str:
+        name = label_of(node)
+        if node["valid_to"] is None:
+            return name
+        return _("%(name)s (đến %(day)s)") % {
+            "name": node["former_name"] or name,
+            "day": f"{node['valid_to']:%d/%m/%Y}",
+        }
+
     groups: dict[object, Group] = {}
     for node in nodes:
-        if node["id"] in top_ids:
-            label = f"{kinds.get(node['kind'], '')} {node['name']}".strip()
-            groups[node["id"]] = Group(node["id"], label, make())
+        if node["parent_id"] == root_id and (within is None or node["id"] in within):
+            if grouping == Grouping.NOW and node["valid_to"] is not None:
+                continue
+            if grouping == Grouping.THEN and not _in_period(node, period):
+                continue
+            groups[node["id"]] = Group(node["id"], label(node), make())
     direct_key = "direct"
     for locality_id, figures in rows.items():
         node = by_id.get(locality_id)
         if node is None:
             continue
-        if root is not None and node["id"] == root.pk:
+        if grouping == Grouping.NOW and node["current_id"] is not None:
+            node = by_id.get(node["current_id"], node)
+        if root_id is not None and node["id"] == root_id:
             if direct_key not in groups:
+                name = root_label if root_label else root.full_name
                 groups[direct_key] = Group(
-                    direct_key, _("%(name)s (trực tiếp)") % {"name": root.full_name}, make()
+                    direct_key, _("%(name)s (trực tiếp)") % {"name": name}, make()
                 )
             groups[direct_key].figures.add(figures)
             continue
-        segment = node["path"][len(root_path) :].split("/")[0]
-        top = by_path.get(f"{root_path}{segment}/")
-        if top is not None:
-            groups[top["id"]].figures.add(figures)
+        if node["path"].startswith(root_path):
+            segment = node["path"][len(root_path) :].split("/")[0]
+            top = by_path.get(f"{root_path}{segment}/", node)
+        else:
+            top = node
+        if top["id"] not in groups:
+            groups[top["id"]] = Group(top["id"], label(top), make())
+        groups[top["id"]].figures.add(figures)
     ordered = [g for key, g in groups.items() if key != direct_key]
     if direct_key in groups:
         ordered.insert(0, groups[direct_key])

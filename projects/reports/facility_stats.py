@@ -13,7 +13,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from facilities.models import Sector, YearlyFigure
-from projects.reports.base import Addable, Area, Group, average_growth, outcomes_by, roll_up
+from projects.reports.base import Addable, Area, Group, average_growth, outcomes_by
 from projects.reports.tables import Column, Table
 
 # --- 3. facility statistics ---------------------------------------------------------------
@@ -241,5 +241,5 @@ def facility_stats(
         by_year=by_year,
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
-        by_locality=roll_up(spans("facility__locality_id"), area.root, Span),
+        by_locality=area.roll_up(spans("facility__locality_id"), Span),
     )

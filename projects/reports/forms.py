@@ -11,6 +11,7 @@ from khuyencong.forms import LocalityChoiceField
 from khuyencong.models import Locality, User
 from projects.models import ActivityType, FundingSource, Programme, Project, Status
 from projects.reports import localities_in_scope
+from projects.reports.base import Grouping
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 MAX_SPAN = 50
@@ -67,6 +68,15 @@ class ReportFilterForm(forms.Form):
         queryset=Locality.objects.none(),
         required=False,
         empty_label=_("Toàn bộ phạm vi được xem"),
+    )
+    grouping = forms.ChoiceField(
+        label=_("Nhóm theo địa bàn"),
+        choices=Grouping.choices,
+        required=False,
+        help_text=_(
+            "Hồ sơ của đơn vị cũ (trước sắp xếp) được cộng vào đơn vị hiện nay, hoặc giữ theo "
+            "đơn vị của năm báo cáo."
+        ),
     )
     field_order: list[str] = []
 

@@ -11,7 +11,7 @@ from django.db.models import (
 from django.utils.translation import gettext as _
 
 from facilities.models import Recognition, RecognitionLevel, Sector
-from projects.reports.base import Addable, Area, Group, roll_up
+from projects.reports.base import Addable, Area, Group
 from projects.reports.tables import Column, Table
 
 # --- 4. outstanding products --------------------------------------------------------------
@@ -145,5 +145,5 @@ def product_report(
         sector=sector,
         by_year=counts("year"),
         by_sector=[Group(s.pk, s.name, by_sector_counts.get(s.pk, LevelCounts())) for s in sectors],
-        by_locality=roll_up(counts("product__facility__locality_id"), area.root, LevelCounts),
+        by_locality=area.roll_up(counts("product__facility__locality_id"), LevelCounts),
     )

@@ -5,6 +5,8 @@ locality), call the report function in projects/reports.py, and render its table
 to a workbook. Every role may read reports; district officers see their own localities only.
 """
 
+from datetime import date
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,6 +19,7 @@ from khuyencong.models import AuditKind
 from projects import reports
 from projects.process.mywork import waiting_for
 from projects.reports import excel
+from projects.reports.base import Grouping
 from projects.reports.forms import (
     AnnualForm,
     DashboardForm,
@@ -64,7 +67,7 @@ def dashboard(request):
     form = _bound(DashboardForm, request, {"year": today.year})
     board = None
     if form.is_valid():
-        area = reports.Area(user, form.cleaned_data["locality"])
+        area = _area(user, form.cleaned_data)
         board = reports.dashboard(area=area, year=form.cleaned_data["year"])
     work = [
         {"group": g, "count": g.count, "items": g.items}
@@ -105,6 +108,13 @@ def index(request):
     return render(request, "reports/index.html")
 
 
+def _area(user, data: dict) -> reports.Area:
+    """The area a report's filter names, with the grouping and the years it covers."""
+    years = [data[key] for key in ("year", "first_year", "last_year") if data.get(key)]
+    period = (date(min(years), 1, 1), date(max(years), 12, 31)) if years else None
+    return reports.Area(user, data.get("locality"), data.get("grouping") or Grouping.NOW, period)
+
+
 def _report_page(request, form_class, defaults: dict, build, template: str, filename, **extra):
     """A report page: the filter form bound to the query string, the report built from its
     cleaned data for the area it names (`build(area, data)`), as HTML or, with ?format=xlsx, as
@@ -113,7 +123,7 @@ def _report_page(request, form_class, defaults: dict, build, template: str, file
     report = None
     if form.is_valid():
         data = form.cleaned_data
-        report = build(reports.Area(request.user, data["locality"]), data)
+        report = build(_area(request.user, data), data)
     name = filename(report) if callable(filename) else filename
     return _render_report(request, template, form, report, name, **extra)
 

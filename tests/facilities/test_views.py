@@ -126,10 +126,11 @@ class TestList:
                     product=product, level=RecognitionLevel.PROVINCIAL, year=2022
                 )
 
-        # 1 session, 2 user, (officer: 3 the officer's locality), 4 count, 5 the page of rows
-        # with locality, sector and recognised-product count joined in, 6 localities offered in
-        # the filter, 7 sectors offered in the filter.
-        expected = 7 if persona == "officer" else 6
+        # 1 session, 2 user, (officer: 3 the officer's localities, 4 the tree with its
+        # reorganisations), 5 count, 6 the page of rows with locality, sector and
+        # recognised-product count joined in, 7 localities offered in the filter, 8 sectors
+        # offered in the filter.
+        expected = 8 if persona == "officer" else 6
         add(1)
         with django_assert_num_queries(expected):
             assert client.get(LIST).status_code == 200
@@ -638,14 +639,14 @@ def test_the_detail_query_count_does_not_grow_with_history(
         Recognition.objects.create(product=product, level="provincial", year=2000 + n)
         client.post(edit(facility_a), facility_post(facility_a, phone=f"09{n}"))
 
-    # session, user, the officer's locality, the facility, its sectors, figures, products,
+    # session, user, the officer's localities, the tree, the facility, its sectors, figures, products,
     # recognitions, four history tables, localities and sectors named in the history.
     change(1)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(detail(facility_a))
     for n in range(2, 8):
         change(n)
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         response = client.get(detail(facility_a))
     assert response.text.count("Số liệu năm 2007") >= 2
 

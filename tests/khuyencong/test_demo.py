@@ -27,12 +27,12 @@ def test_seed_demo_is_idempotent_and_has_what_the_readme_promises():
     assert Facility.objects.values("locality").distinct().count() >= 5
     roles = dict(User.objects.values_list("username", "role"))
     assert roles["trungtam"] == Role.CENTRE_STAFF
-    assert roles["huyen"] == Role.DISTRICT_OFFICER
+    assert roles["diaban"] == Role.DISTRICT_OFFICER
     assert roles["lanhdao"] == Role.MANAGER
     assert roles["thanhtra"] == Role.VIEWER
-    assert User.objects.get(username="huyen").check_password("khuyencong")
+    assert User.objects.get(username="diaban").check_password("khuyencong")
     assert Recognition.objects.filter(level="national").count() >= 3
 
 
 def test_no_demo_account_exists_without_the_demo_command():
-    assert not User.objects.filter(username__in=["trungtam", "huyen", "lanhdao"]).exists()
+    assert not User.objects.filter(username__in=["trungtam", "diaban", "lanhdao"]).exists()

@@ -63,7 +63,7 @@ def test_request_lines_name_the_request_the_user_and_the_locality(client, office
         "message": "GET / 200",
         "request_id": "req-0001-abcdef",
         "user_id": officer.pk,
-        "locality_id": officer.locality_id,
+        "locality_ids": [loc.pk for loc in officer.localities.all()],
         "task_id": None,
         "method": "GET",
         "path": "/",
@@ -168,13 +168,13 @@ def test_audit_events_go_to_their_file_when_set(tmp_path):
     logging.config.dictConfig(logging_config(log_format="plain", level="INFO", audit_file=path))
     try:
         logging.getLogger("khuyencong.audit").info(
-            "sign-in", extra={"event": "login", "username": "huyen"}
+            "sign-in", extra={"event": "login", "username": "diaban"}
         )
         logging.getLogger("khuyencong.audit").handlers[0].flush()
         line = json.loads(path.read_text())
         assert (line["event"], line["username"], line["logger"]) == (
             "login",
-            "huyen",
+            "diaban",
             "khuyencong.audit",
         )
     finally:

@@ -8,6 +8,8 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from khuyencong import access
+from khuyencong.models import Locality, LocalityKind, User
 from projects.applications.demo import seed_projects
 from projects.closeout import schedule, steps
 from projects.models import (
@@ -170,10 +172,43 @@ def test_the_real_facilities_of_the_seeds_are_beneficiaries(demo):
     assert training.locality.name == "Tam Kim"
 
 
-def test_some_projects_are_in_the_demo_officers_district_and_some_outside(demo):
-    inside = Project.objects.filter(locality__path__startswith="04/052/")
+def test_some_projects_are_in_the_demo_officers_communes_and_some_outside(demo):
+    officer = User.objects.get(username="diaban")
+    inside = access.scope_by_locality(Project.objects.all(), officer)
     assert inside.filter(status__in=[Status.DRAFT, Status.RETURNED]).exists()
-    assert Project.objects.exclude(locality__path__startswith="04/052/").exists()
+    assert Project.objects.exclude(pk__in=inside.values("pk")).exists()
+
+
+def test_the_demo_tree_is_two_level_since_july_2025_and_keeps_the_districts_before(demo):
+    province = Locality.objects.by_code("04")
+    in_force = Locality.objects.current().filter(parent=province)
+    assert in_force.count() == 56
+    assert {loc.kind for loc in in_force} == {LocalityKind.COMMUNE, LocalityKind.WARD}
+    districts = Locality.objects.filter(kind=LocalityKind.DISTRICT)
+    assert districts.count() == 9 and not districts.filter(valid_to__isnull=True).exists()
+    # Records before the reform stay under the districts' communes; later ones are filed under
+    # the new communes.
+    old = Project.objects.filter(year__lt=2025, locality__valid_to__isnull=False)
+    assert old.exists()
+    assert all(p.locality.parent.kind in ("district", "city") for p in old)
+    assert Project.objects.filter(year=2026, locality__in=in_force).exists()
+    assert not Project.objects.filter(year=2026, locality__valid_to__isnull=False).exists()
+
+
+def test_the_demo_has_officers_of_one_commune_and_of_several(demo):
+    several = User.objects.get(username="diaban")
+    one = User.objects.get(username="diaban3")
+    assert several.localities.count() > 1
+    assert [loc.name for loc in one.localities.all()] == ["Tam Kim"]
+    # The Tam Kim officer sees Tam Kim's projects from before the merger, not Tĩnh Túc's.
+    tam_kim = access.scope_by_locality(Project.objects.all(), one)
+    assert tam_kim.filter(year__lt=2025).exists()
+    assert not tam_kim.filter(locality__name="Tĩnh Túc").exists()
+    assert (
+        access.scope_by_locality(Project.objects.all(), several)
+        .filter(locality__name="Tĩnh Túc")
+        .exists()
+    )
 
 
 def test_no_allocation_is_overdrawn(demo):

@@ -126,14 +126,12 @@ class Command(BaseCommand):
             username=BENCH_USER,
             defaults={"role": Role.CENTRE_STAFF, "full_name": "Cán bộ đo hiệu năng"},
         )
-        User.objects.get_or_create(
+        officer, created = User.objects.get_or_create(
             username=BENCH_OFFICER,
-            defaults={
-                "role": Role.DISTRICT_OFFICER,
-                "full_name": "Cán bộ địa bàn đo hiệu năng",
-                "locality": communes[0].parent or communes[0],
-            },
+            defaults={"role": Role.DISTRICT_OFFICER, "full_name": "Cán bộ địa bàn đo hiệu năng"},
         )
+        if created:
+            officer.localities.set([communes[0].parent or communes[0]])
         sectors = list(Sector.objects.all())
         self.stdout.write(f"  {len(communes)} localities, creating {facilities} facilities…")
         taken = set(Facility.objects.exclude(tax_code=None).values_list("tax_code", flat=True))

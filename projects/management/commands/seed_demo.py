@@ -3,6 +3,7 @@ from django.db import transaction
 
 from facilities.demo import seed_facilities
 from khuyencong.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
+from khuyencong.models import Locality
 from projects.applications.demo import seed_projects
 from projects.closeout.demo import seed_closeout
 from projects.planning.demo import seed_plans
@@ -28,8 +29,9 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Demo logins (password: {DEMO_PASSWORD}):")
-        for username, full_name, role, code, _position in DEMO_USERS:
-            where = f", địa bàn {code}" if code else ""
+        for username, full_name, role, codes, _position in DEMO_USERS:
+            names = [Locality.objects.by_code(code).full_name for code in codes]
+            where = f": {', '.join(names)}" if names else ""
             self.stdout.write(f"  {username:<9} {role.label}{where} – {full_name}")
         self.stdout.write("  quantri   superuser for /quan-tri/ (Django admin)")
         self.stdout.write(

@@ -539,7 +539,7 @@ class TestQueryCount:
     def world(self, n, officer, staff):
         """n projects due for each project kind (and one of each other kind)."""
         for _ in range(n):
-            locality = officer.locality
+            locality = officer.localities.get()
             make_project(locality, changed_days_ago=10, responsible_officer=staff)
             make_project(locality, status=Status.APPRAISED, changed_days_ago=10)
             make_project(locality, status=Status.RETURNED, changed_days_ago=14, created_by=officer)
