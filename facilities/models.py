@@ -233,6 +233,17 @@ class YearlyFigure(models.Model):
     size_class = models.CharField(
         _("quy mô"), max_length=10, choices=SizeClass.choices, editable=False
     )
+    # The facility's unit when the figures were filed: a report by the units of its years
+    # reads this, so moving the facility or reorganising the tree does not rewrite a past year.
+    locality = models.ForeignKey(
+        "khuyencong.Locality",
+        verbose_name=_("địa bàn khi kê khai"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -252,6 +263,8 @@ class YearlyFigure(models.Model):
         return f"{self.facility} – {self.year}"
 
     def save(self, *args, **kwargs):
+        if self.locality_id is None:
+            self.locality_id = self.facility.locality_id
         self.size_class = classify_size(
             workers=self.workers,
             revenue=self.revenue,

@@ -23,7 +23,14 @@ from django.db import transaction
 from django.db.models import IntegerField, Value
 from django.utils.translation import gettext as _
 
-from khuyencong.models import ChangeKind, Locality, LocalityChange, LocalityKind, Reorganisation
+from khuyencong.models import (
+    ChangeKind,
+    Locality,
+    LocalityChange,
+    LocalityKind,
+    Reorganisation,
+    User,
+)
 
 DATA = Path(__file__).resolve().parent / "data"
 DEFAULT_FILE = DATA / "localities_cao_bang.json"
@@ -122,6 +129,7 @@ def apply_reorganisation(plan: dict) -> Reorganisation | None:
             return None
         _Applier(reorganisation, effective).run(plan["changes"])
         refresh_current()
+        reassign_officers()
     return reorganisation
 
 
@@ -364,6 +372,54 @@ def refresh_current() -> None:
         if loc.current_id != current:
             Locality.objects.filter(pk=loc.pk).update(current=current)
     Locality.objects.filter(valid_to__isnull=True, current__isnull=False).update(current=None)
+
+
+def reassign_officers() -> int:
+    """Officers assigned an ended unit get the units in force its area went to.
+
+    Nobody loses access: an officer of a commune merged into a new one now covers the new one
+    (and, through it, the old records); one of a district covers the communes its communes
+    became. A unit dissolved upwards (a district into the province) passes nothing on by that
+    link, or its officer would suddenly see the whole province; an officer left with nothing
+    in force keeps the ended unit, and with it the old records. Returns the officers changed.
+    """
+    children, _predecessors, _successors = _edges()
+    onward: dict[int, list[int]] = defaultdict(list)
+    for change in LocalityChange.objects.exclude(kind=ChangeKind.DISSOLVED):
+        onward[change.predecessor_id].append(change.successor_id)
+    in_force = set(Locality.objects.current().values_list("pk", flat=True))
+
+    def went_to(pk: int) -> set[int]:
+        found: set[int] = set()
+        seen: set[int] = set()
+        todo = [pk]
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            if node in in_force and node != pk:
+                found.add(node)
+                continue
+            todo.extend(children.get(node, ()))
+            todo.extend(onward.get(node, ()))
+        return found
+
+    changed = 0
+    through = User.localities.through
+    for user in User.objects.filter(localities__valid_to__isnull=False).distinct():
+        assigned = set(user.localities.values_list("pk", flat=True))
+        new = set()
+        for pk in assigned:
+            if pk in in_force:
+                new.add(pk)
+            else:
+                new |= went_to(pk) or {pk}
+        if new != assigned:
+            through.objects.filter(user_id=user.pk).delete()
+            through.objects.bulk_create([through(user_id=user.pk, locality_id=pk) for pk in new])
+            changed += 1
+    return changed
 
 
 def today_unit_ids(locality_ids: Iterable[int]) -> dict[int, int]:

@@ -39,7 +39,8 @@ from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 
 from facilities.models import Facility, LegalForm, Product, Recognition, Sector, YearlyFigure
-from khuyencong.models import Locality, Notification, Role
+from khuyencong.localities import apply_reorganisation
+from khuyencong.models import Locality, Notification, Role, User
 from projects.applications import workflow
 from projects.detail.urls import ActionConverter
 from projects.models import (
@@ -842,10 +843,8 @@ def test_the_login_page_shows_no_records(client, world):
 # --- 2b. a district officer and another district's records ----------------------------------
 
 
-@pytest.mark.parametrize("user, side", [("officer", "b"), ("other_officer", "a")])
-def test_an_officer_gets_404_for_another_districts_records(client, world, user, side):
-    client.force_login(world.users[user])
-    failures = []
+def _refused_everywhere(client, world: World, side: str, failures: list[str], who: str = ""):
+    """Every URL naming a record of `side` gives the signed-in user a 404, GET and POST."""
     with NoWrites(failures) as db:
         for name, route, url in every_url(world, side):
             if route.scope is None:
@@ -860,7 +859,91 @@ def test_an_officer_gets_404_for_another_districts_records(client, world, user, 
                     {404, 405} if (method == "GET" and route.only_post) or read_only else {404}
                 )
                 if status_of(response) not in expected:
-                    failures.append(f"{method} {url} ({name}) → {status_of(response)}")
+                    failures.append(f"{who}{method} {url} ({name}) → {status_of(response)}")
+
+
+@pytest.mark.parametrize("user, side", [("officer", "b"), ("other_officer", "a")])
+def test_an_officer_gets_404_for_another_districts_records(client, world, user, side):
+    client.force_login(world.users[user])
+    failures = []
+    _refused_everywhere(client, world, side, failures)
+    assert not failures, report(failures)
+
+
+# --- 2c. the tree reorganised: a merged commune's officer and a neighbouring commune's -------
+
+# 1/7/2025-style: district A's commune goes into a new commune N, district B's commune moves
+# up under the province, both districts end.
+REORGANISATION = {
+    "reference": "NQ kiểm thử sắp xếp",
+    "effective": "2025-07-01",
+    "changes": [
+        {
+            "op": "merge",
+            "from": ["A1"],
+            "into": {"code": "N", "name": "Mới Hợp Nhất", "kind": "commune", "parent": "T"},
+        },
+        {"op": "move", "code": "B1", "parent": "T"},
+        {"op": "dissolve", "code": "A", "into": "T"},
+        {"op": "dissolve", "code": "B", "into": "T"},
+    ],
+}
+
+
+def _opens_every_record_of(client, world: World, side: str, failures: list[str], who: str):
+    for name, route, url in every_url(world, side, {PAGE, FORM}):
+        if route.scope != LOCALITY or route.only_post:
+            continue
+        status = status_of(request(client, "GET", url))
+        if status not in {200, 302} | ({403} if route.kind == FORM else set()):
+            failures.append(f"{who}GET {url} ({name}) → {status}")
+
+
+@pytest.mark.parametrize("phase", ["before", "after"])
+def test_a_merged_communes_officer_reads_the_old_records_and_a_neighbour_gets_404(
+    client, world, phase
+):
+    """Before and after a reorganisation: the officers of A (the district's officer, whom it
+    reassigns, and a new officer of the commune A1 went into) open every record of A and get
+    a 404 on B's; the officer of the neighbouring commune gets a 404 on A's."""
+    officers = {"officer": world.users["officer"]}
+    neighbour = world.users["other_officer"]
+    if phase == "after":
+        apply_reorganisation(REORGANISATION)
+        officers = {
+            "officer": User.objects.get(pk=officers["officer"].pk),
+            "new commune": make_user(
+                "xa_moi", Role.DISTRICT_OFFICER, Locality.objects.by_code("N")
+            ),
+        }
+        neighbour = User.objects.get(pk=neighbour.pk)
+        assert [loc.code for loc in officers["officer"].localities.all()] == ["N"]
+        assert [loc.code for loc in neighbour.localities.all()] == ["B1"]
+        assert Locality.objects.by_code("B1").parent.code == "T"
+    failures = []
+    for who, officer in officers.items():
+        client.force_login(officer)
+        _opens_every_record_of(client, world, "a", failures, f"{who}: ")
+        _refused_everywhere(client, world, "b", failures, f"{who}: ")
+    client.force_login(neighbour)
+    _opens_every_record_of(client, world, "b", failures, "neighbour: ")
+    _refused_everywhere(client, world, "a", failures, "neighbour: ")
+    assert not failures, report(failures)
+
+
+def test_after_a_reorganisation_no_page_shows_the_neighbours_records(client, world):
+    apply_reorganisation(REORGANISATION)
+    client.force_login(make_user("xa_moi", Role.DISTRICT_OFFICER, Locality.objects.by_code("N")))
+    markers = world.b_markers()
+    failures = []
+    seen_a = False
+    for name, url, text in _readable(client, world):
+        if isinstance(text, Exception):
+            failures.append(f"GET {url} ({name}) raised {text!r}")
+        elif found := [m for m in markers if m in text]:
+            failures.append(f"GET {url} ({name}) shows {found}")
+        seen_a = seen_a or MARK_A in str(text)
+    assert seen_a, "the new commune's officer should read district A's old records"
     assert not failures, report(failures)
 
 

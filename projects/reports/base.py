@@ -217,8 +217,8 @@ def roll_up(
 
     def label(node: dict) -> str:
         name = label_of(node)
-        if node["valid_to"] is None:
-            return name
+        if node["valid_to"] is None or grouping == Grouping.THEN:
+            return name  # by the units of its years, a unit reads as it did then
         return _("%(name)s (đến %(day)s)") % {
             "name": node["former_name"] or name,
             "day": f"{node['valid_to']:%d/%m/%Y}",

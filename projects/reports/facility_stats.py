@@ -10,6 +10,7 @@ from django.db.models import (
     Min,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from facilities.models import Sector, YearlyFigure
@@ -199,8 +200,10 @@ def facility_years(area: Area) -> tuple[int, int] | None:
 def facility_stats(
     *, area: Area, first_year: int, last_year: int, sector: Sector | None = None
 ) -> FacilityStats:
-    figures = area.scope(YearlyFigure.objects.all(), "facility__locality").filter(
-        year__gte=first_year, year__lte=last_year
+    figures = (
+        area.scope(YearlyFigure.objects.all(), "facility__locality")
+        .filter(year__gte=first_year, year__lte=last_year)
+        .annotate(filed_locality=Coalesce("locality_id", "facility__locality_id"))
     )
     if sector is not None:
         figures = figures.filter(facility__main_sector=sector)
@@ -241,5 +244,6 @@ def facility_stats(
         by_year=by_year,
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
-        by_locality=area.roll_up(spans("facility__locality_id"), Span),
+        # By the unit each year's figures were filed under (a facility may have moved since).
+        by_locality=area.roll_up(spans("filed_locality"), Span),
     )

@@ -639,8 +639,8 @@ def test_the_detail_query_count_does_not_grow_with_history(
         Recognition.objects.create(product=product, level="provincial", year=2000 + n)
         client.post(edit(facility_a), facility_post(facility_a, phone=f"09{n}"))
 
-    # session, user, the officer's localities, the tree, the facility, its sectors, figures, products,
-    # recognitions, four history tables, localities and sectors named in the history.
+    # session, user, the officer's localities, the tree, the facility, its sectors, figures,
+    # products, recognitions, four history tables, localities and sectors named in the history.
     change(1)
     with django_assert_num_queries(15):
         client.get(detail(facility_a))

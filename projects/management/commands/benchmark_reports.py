@@ -165,6 +165,7 @@ class Command(BaseCommand):
                 figures.append(
                     YearlyFigure(
                         facility=facility,
+                        locality_id=facility.locality_id,
                         year=year,
                         workers=workers,
                         revenue=workers * rng.randint(80, 300) * M,

@@ -4,13 +4,17 @@ The data is tests/projects/reports/data.py (its docstring is the table these num
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
 
+from khuyencong.localities import apply_reorganisation
+from khuyencong.models import Locality, Role
 from projects import reports
 from projects.models import Allocation, FundingSource, Status
 from projects.planning import budget
+from tests.conftest import make_user
 from tests.projects.reports.data import M, add_overdue_action, build_year, make_project, review
 
 
@@ -211,3 +215,75 @@ class TestDashboard:
         )
         assert list(reports.overdue_projects(staff, datetime.date(2024, 7, 1))) == [late]
         assert list(reports.overdue_projects(staff, datetime.date(2024, 6, 30))) == []
+
+
+def reorganise_a_and_b_into_one_commune():
+    apply_reorganisation(
+        {
+            "reference": "NQ sáp nhập thử nghiệm",
+            "effective": "2025-07-01",
+            "changes": [
+                {
+                    "op": "merge",
+                    "from": ["A1", "B1"],
+                    "into": {"code": "N", "name": "Hợp Nhất", "kind": "commune", "parent": "T"},
+                },
+                {"op": "dissolve", "code": "A", "into": "T"},
+                {"op": "dissolve", "code": "B", "into": "T"},
+            ],
+        }
+    )
+
+
+def rows_of(report):
+    return [(table.key, table.rows, table.total) for table in report.tables()]
+
+
+@pytest.mark.django_db
+class TestLocalitiesOverTime:
+    """A past year's report by the units of its time does not change when the tree does."""
+
+    def area(self, user, grouping, year=2024):
+        period = (datetime.date(year, 1, 1), datetime.date(year, 12, 31))
+        return reports.Area(user, grouping=grouping, period=period)
+
+    def test_the_2024_report_by_its_units_is_the_same_after_a_reorganisation(self, year, staff):
+        before = reports.annual_report(area=self.area(staff, reports.Grouping.THEN), year=2024)
+        assert [g.label for g in before.by_locality] == ["Huyện Huyện A", "Huyện Huyện B"]
+        reorganise_a_and_b_into_one_commune()
+        after = reports.annual_report(area=self.area(staff, reports.Grouping.THEN), year=2024)
+        assert rows_of(after) == rows_of(before)
+
+    def test_by_todays_units_the_old_records_go_to_the_new_commune(self, year, staff):
+        before = reports.annual_report(area=self.area(staff, reports.Grouping.NOW), year=2024)
+        reorganise_a_and_b_into_one_commune()
+        after = reports.annual_report(area=self.area(staff, reports.Grouping.NOW), year=2024)
+        # The district-level record goes to the province: the districts' work went there.
+        groups = by_label(after.by_locality)
+        assert list(groups) == ["Tỉnh Thử Nghiệm (trực tiếp)", "Xã Hợp Nhất"]
+        assert reports.Funds.sum_of(groups.values()) == reports.Funds.sum_of(
+            g.figures for g in before.by_locality
+        )
+        assert groups["Xã Hợp Nhất"].projects == 3
+        assert after.totals == before.totals
+
+    def test_the_officer_of_the_new_commune_reads_the_old_records_in_the_report(self, year, staff):
+        reorganise_a_and_b_into_one_commune()
+        officer = make_user("xa_hop_nhat", Role.DISTRICT_OFFICER, Locality.objects.by_code("N"))
+        mine = reports.annual_report(area=self.area(officer, reports.Grouping.NOW), year=2024)
+        everyone = reports.annual_report(area=self.area(staff, reports.Grouping.NOW), year=2024)
+        # Everything but the district-level record, which went to the province.
+        assert (mine.totals.projects, everyone.totals.projects) == (3, 4)
+
+    def test_the_report_page_offers_both_groupings(self, year, staff, client):
+        reorganise_a_and_b_into_one_commune()
+        client.force_login(staff)
+        then = client.get("/bao-cao/ket-qua-nam/", {"year": 2024, "grouping": "then"})
+        now = client.get("/bao-cao/ket-qua-nam/", {"year": 2024})
+
+        def cell(name, text):
+            return re.search(rf"<t[dh][^>]*>\s*{name}\s*</t[dh]>", text) is not None
+
+        assert cell("Huyện Huyện A", then.text) and not cell("Xã Hợp Nhất", then.text)
+        assert cell("Xã Hợp Nhất", now.text) and not cell("Huyện Huyện A", now.text)
+        assert "Theo đơn vị hành chính của năm báo cáo" in now.text
