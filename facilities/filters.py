@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
 from khuyencong import access
 from khuyencong.forms import LocalityTreeIterator
+from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
 
 YES, NO = "yes", "no"
@@ -57,7 +58,7 @@ class LocalityFilter(django_filters.ModelChoiceFilter):
         iterator = LocalityTreeIterator
 
     def filter(self, qs, value):
-        return qs.filter(locality__path__startswith=value.path) if value else qs
+        return qs.filter(locality__in=covered_ids([value.pk])) if value else qs
 
 
 class SortFilter(django_filters.OrderingFilter):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from facilities.models import Facility
 from khuyencong import access
 from khuyencong.filters import ALL, LocalityFilter, UserFilter, year_choices
+from khuyencong.localities import covered_ids
 from khuyencong.models import Role, User
 from khuyencong.text import fold
 from projects.applications.forms import FacilityChoiceField
@@ -98,7 +99,7 @@ class ProjectFilter(django_filters.FilterSet):
         return queryset.filter(facility__search_text__contains=folded) if folded else queryset
 
     def in_subtree(self, queryset, name, value):
-        return queryset.filter(locality__path__startswith=value.path)
+        return queryset.filter(locality__in=covered_ids([value.pk]))
 
     def by_norm(self, queryset, name, value):
         if value == "co":

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from khuyencong import access
 from khuyencong.filters import ALL, LocalityFilter
+from khuyencong.localities import covered_ids
 from khuyencong.text import fold
 from projects.models import AcceptanceReview, FollowUpAction, FundingSource, Project
 
@@ -43,7 +44,7 @@ class ByProjectFilter(django_filters.FilterSet):
         return queryset.filter(**{f"{self.to_project}search_text__contains": folded})
 
     def in_subtree(self, queryset, name, value):
-        return queryset.filter(**{f"{self.to_project}locality__path__startswith": value.path})
+        return queryset.filter(**{f"{self.to_project}locality__in": covered_ids([value.pk])})
 
     def by_source(self, queryset, name, value):
         return queryset.filter(**{f"{self.to_project}funding_source": value})

@@ -18,7 +18,7 @@ from django.db.models import (
     TextChoices,
 )
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from khuyencong import access
 from khuyencong.localities import covered_ids
@@ -75,8 +75,8 @@ def format_percent(value) -> str:
 class Grouping(TextChoices):
     """How a by-locality table groups records filed under units that have since ended."""
 
-    NOW = "now", _lazy("Theo đơn vị hành chính hiện nay")
-    THEN = "then", _lazy("Theo đơn vị hành chính của năm báo cáo")
+    NOW = "now", gettext_lazy("Theo đơn vị hành chính hiện nay")
+    THEN = "then", gettext_lazy("Theo đơn vị hành chính của năm báo cáo")
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import RecognitionLevel, Sector
 from khuyencong.forms import LocalityChoiceField
+from khuyencong.localities import covered_ids
 from khuyencong.models import Locality, User
 from projects.models import ActivityType, FundingSource, Programme, Project, Status
 from projects.reports import localities_in_scope
@@ -228,7 +229,7 @@ class RegisterFilter(django_filters.FilterSet):
         self.form.helper = filter_helper(list(self.form.fields))
 
     def filter_locality(self, queryset, name, value):
-        return queryset.filter(locality__path__startswith=value.path)
+        return queryset.filter(locality__in=covered_ids([value.pk]))
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
