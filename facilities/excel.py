@@ -28,7 +28,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from facilities.models import Facility, LegalForm, Sector, SizeClass, YearlyFigure
 from khuyencong import access, excel
-from khuyencong.models import Locality, LocalityKind, User
+from khuyencong.localities import labels_today
+from khuyencong.models import Locality, User
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_whole
 from khuyencong.text import fold
 
@@ -228,9 +229,7 @@ EXPORT_FIELDS = (
     "name",
     "legal_form",
     "tax_code",
-    "locality__code",
-    "locality__kind",
-    "locality__name",
+    "locality_id",
     "address",
     "main_sector__name",
     "representative",
@@ -319,7 +318,7 @@ def export_book(facilities: QuerySet, *, title: str, subtitle: str = "") -> Work
 
     forms = {value: str(label) for value, label in LegalForm.choices}
     sizes = {value: str(label) for value, label in SizeClass.choices}
-    kinds = {value: str(label) for value, label in LocalityKind.choices}
+    places = labels_today()  # today's unit, and the one filed under if it has ended
     yes, no = _("Có"), _("Không")
     make_row = excel.RowMaker(ws, styles)
     row = header_row
@@ -329,8 +328,8 @@ def export_book(facilities: QuerySet, *, title: str, subtitle: str = "") -> Work
             "name": f["name"],
             "legal_form": forms.get(f["legal_form"], f["legal_form"]),
             "tax_code": f["tax_code"] or "",
-            "locality_code": f["locality__code"],
-            "locality_name": f"{kinds.get(f['locality__kind'], '')} {f['locality__name']}",
+            "locality_code": places[f["locality_id"]][0],
+            "locality_name": places[f["locality_id"]][1],
             "address": f["address"],
             "main_sector": f["main_sector__name"],
             "sectors": f["sectors"],

@@ -15,7 +15,12 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, Product, Recognition, YearlyFigure
 from khuyencong import access
-from khuyencong.forms import LocalityChoiceField, WholeNumberField, bound_numbers
+from khuyencong.forms import (
+    LocalityChoiceField,
+    WholeNumberField,
+    bound_numbers,
+    offer_todays_unit,
+)
 from khuyencong.models import Locality, User
 
 OUT_OF_SCOPE = _(
@@ -120,6 +125,7 @@ class FacilityForm(forms.ModelForm):
             localities = localities | Locality.objects.filter(pk=self.instance.locality_id)
         self.fields["locality"].queryset = localities.order_by("path")
         self.fields["locality"].empty_label = _("— Chọn địa bàn —")
+        offer_todays_unit(self)
         self.fields["locality"].error_messages["required"] = _("Chọn địa bàn của cơ sở.")
         self.fields["locality"].help_text = _(
             "Xã/phường nơi cơ sở sản xuất; báo cáo cộng dồn lên huyện và tỉnh."

@@ -300,10 +300,12 @@ class LocalityChoiceField(forms.ModelChoiceField):
             "day": f"{obj.valid_to:%d/%m/%Y}",
         }
 
-    def prepare_value(self, value):
-        if isinstance(value, Locality) and value.current_id:
-            return value.current_id
-        return super().prepare_value(value)
+
+def offer_todays_unit(form: forms.ModelForm, name: str = "locality") -> None:
+    """A record filed under a unit that has ended since: its form starts at today's unit."""
+    locality = getattr(form.instance, name, None) if form.instance.pk else None
+    if locality is not None and locality.current_id and not form.is_bound:
+        form.initial[name] = locality.current_id
 
 
 class UserChoiceField(forms.ModelChoiceField):

@@ -426,3 +426,23 @@ def today_unit_ids(locality_ids: Iterable[int]) -> dict[int, int]:
     """{filed unit: unit in force today} (itself while in force; itself if it went to many)."""
     rows = Locality.objects.filter(pk__in=set(locality_ids)).values_list("pk", "current_id")
     return {pk: current or pk for pk, current in rows}
+
+
+def labels_today() -> dict[int, tuple[str, str]]:
+    """{unit: (today's code, today's label)} for every unit, in one query: what exports write
+    ("Xã Ca Thành (trước 01/07/2025: Xã Ca Thành, Huyện Nguyên Bình)")."""
+    units = Locality.objects.select_related("current").only(
+        "code",
+        "name",
+        "kind",
+        "valid_to",
+        "former_name",
+        "current__code",
+        "current__name",
+        "current__kind",
+        "current__valid_to",
+    )
+    return {
+        loc.pk: ((loc.current.code if loc.current_id else loc.code), loc.display_name)
+        for loc in units
+    }

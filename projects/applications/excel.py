@@ -8,7 +8,8 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 
 from khuyencong import excel
-from khuyencong.models import LocalityKind, User
+from khuyencong.localities import labels_today
+from khuyencong.models import User
 from khuyencong.money import format_vnd
 from projects.models import NormStatus, Project, Status
 
@@ -38,8 +39,6 @@ FIELDS = (
     "year",
     "facility__name",
     "locality_id",
-    "locality__kind",
-    "locality__name",
     "implementing_unit",
     "total_cost",
     "requested_support",
@@ -114,7 +113,7 @@ MONEY_COLUMNS = range(9, 14)  # positions (from 0) of the amounts summed in the 
 def _rows(projects: QuerySet):
     """One list of cell values per project, in the order of `_columns`."""
     statuses = {value: str(label) for value, label in Status.choices}
-    kinds = {value: str(label) for value, label in LocalityKind.choices}
+    places = labels_today()  # today's unit, and the one filed under if it has ended
     officers: dict[int, str] = {}
     rows = projects.values_list(*FIELDS).iterator(chunk_size=CHUNK)
     for number, values in enumerate(rows, 1):
@@ -146,7 +145,7 @@ def _rows(projects: QuerySet):
             p["funding_source__code"],
             p["year"],
             p["facility__name"] or "",
-            f"{kinds.get(p['locality__kind'], '')} {p['locality__name']}",
+            places.get(p["locality_id"], ("", ""))[1],
             p["implementing_unit"],
             p["total_cost"],
             p["requested_support"],

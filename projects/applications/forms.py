@@ -25,6 +25,7 @@ from khuyencong.forms import (
     YearField,
     bound_numbers,
     date_fields,
+    offer_todays_unit,
 )
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
@@ -120,6 +121,7 @@ class ProjectForm(forms.ModelForm):
         ).order_by("name")
         fields["locality"].queryset = access.localities_for(user)
         fields["locality"].required = False
+        offer_todays_unit(self)
         fields["activity_type"].queryset = ActivityType.objects.filter(
             Q(is_active=True) | Q(pk=instance.activity_type_id)
         )

@@ -563,7 +563,7 @@ def upcoming_reviews(request):
         )
         .exclude(project__status__in=CLOSED)
         .select_related(
-            "project__locality",
+            "project__locality__current",
             "project__facility",
             "project__funding_source",
             "project__activity_type",
@@ -596,7 +596,11 @@ def overdue_actions(request):
         )
         .exclude(project__status__in=CLOSED)
         .select_related(
-            "project__locality", "project__facility", "project__funding_source", "owner", "visit"
+            "project__locality__current",
+            "project__facility",
+            "project__funding_source",
+            "owner",
+            "visit",
         )
         .order_by("due_date", "pk")
     )

@@ -171,7 +171,7 @@ def waiting_for(
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
         rows = []
         # Only in-progress projects, read light: the periods are worked out in Python.
-        light = access.scope_by_locality(Project.objects.select_related("locality"), user)
+        light = access.scope_by_locality(Project.objects.select_related("locality__current"), user)
         for p in light.filter(officer, status=Status.IN_PROGRESS).prefetch_related(
             Prefetch("progress_reports", queryset=ProgressReport.objects.only("period_start"))
         ):

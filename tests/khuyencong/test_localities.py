@@ -1,9 +1,11 @@
 """The locality tree over time (khuyencong/localities.py): reorganisations, scope through
 successors, today's unit, the Cao Bằng data."""
 
+import io
 import json
 from io import StringIO
 
+import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -179,3 +181,21 @@ class TestCaoBangData:
         before = list(Locality.objects.values_list("pk", "path", "valid_to", "current"))
         load_default_tree()
         assert list(Locality.objects.values_list("pk", "path", "valid_to", "current")) == before
+
+
+class TestTodaysUnitOnScreens:
+    def test_lists_and_exports_name_todays_unit_and_the_one_filed_under(
+        self, client, staff, commune_a1
+    ):
+        facility = make_facility(commune_a1, name="Cơ sở cũ")
+        apply_reorganisation(merge_a1_into_n())
+        client.force_login(staff)
+        label = "Xã Mới (trước 01/07/2025: Xã Xã A Một, Huyện Huyện A)"
+        assert label in client.get("/co-so/").text
+        export = client.get("/co-so/xuat-excel/")
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(export.streaming_content)))
+        cells = {c.value for row in book.active.iter_rows() for c in row}
+        assert {label, "N"} <= cells
+        # The edit form offers today's unit; saving files the facility there.
+        form = client.get(f"/co-so/{facility.pk}/sua/").context["form"]
+        assert form["locality"].value() == Locality.objects.by_code("N").pk
