@@ -587,7 +587,7 @@ class _Lookups:
 
     def __init__(self, user: User, tax_codes: Iterable[str]):
         self.user = user
-        self.localities = list(Locality.objects.all())
+        self.localities = list(Locality.objects.current())  # new records: units in force
         self.locality_by_code = {fold(loc.code): loc for loc in self.localities}
         self.sectors = list(Sector.objects.all())
         self.sector_by_key = {}
