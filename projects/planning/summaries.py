@@ -30,7 +30,7 @@ from django.db.models import (
     QuerySet,
     Sum,
 )
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from projects.models import (
     OUTCOME_FIELDS,
@@ -258,8 +258,14 @@ def _project_saved(sender, instance: Project, raw=False, created=False, **kwargs
     refresh_groups(groups)
 
 
+def _project_before_delete(sender, instance: Project, **kwargs):
+    # The instance may be stale (loaded before an edit): its group as stored is the one to
+    # refresh.
+    instance._summary_groups = groups_of_projects([instance.pk])
+
+
 def _project_deleted(sender, instance: Project, **kwargs):
-    refresh_groups({_group_of(instance)})
+    refresh_groups(getattr(instance, "_summary_groups", set()) | {_group_of(instance)})
 
 
 def _child_changed(sender, instance, raw=False, **kwargs):
@@ -272,6 +278,9 @@ def _child_changed(sender, instance, raw=False, **kwargs):
 def connect() -> None:
     pre_save.connect(_project_before_save, sender=Project, dispatch_uid="totals_project_pre")
     post_save.connect(_project_saved, sender=Project, dispatch_uid="totals_project_saved")
+    pre_delete.connect(
+        _project_before_delete, sender=Project, dispatch_uid="totals_project_pre_del"
+    )
     post_delete.connect(_project_deleted, sender=Project, dispatch_uid="totals_project_deleted")
     for model in (Disbursement, AcceptanceReview):
         name = model._meta.model_name
