@@ -398,3 +398,43 @@ def test_the_annual_report_reads_the_totals_not_the_projects(world, staff):
     assert annual_report(area=area, year=year).totals.approved == 5 * M
     summaries.rebuild()
     assert annual_report(area=area, year=year).totals.approved == 4 * M
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_of_one_group_leave_exact_totals(world):
+    """Four projects of one group created, then paid out, at the same moment: each writer waits
+    for the group's lock and recomputes after the others commit, so no change is lost."""
+    from tests.projects.applications.test_concurrency import run_together
+
+    staff, manager = world["staff"], world["manager"]
+    fields = Story(random.Random(9), world).fields()
+    created = run_together(*[lambda: workflow.create_project(by=staff, **fields) for _ in range(4)])
+    assert [kind for kind, _ in created] == ["ok"] * 4, created
+    assert summaries.differences() == []
+    projects = [project for _kind, project in created]
+    for project in projects:
+        project.status = Status.IN_PROGRESS
+        project.approved_amount = project.requested_support
+        project.allocation = Allocation.objects.get(
+            year=project.year, funding_source=project.funding_source
+        )
+        project.decision_date = datetime.date(project.year, 2, 1)
+        project.contract_date = datetime.date(project.year, 3, 1)
+        project.save()
+    paid = run_together(
+        *[
+            lambda p=p: disbursements.disburse(
+                project=p,
+                by=manager,
+                kind=DisbursementKind.ADVANCE,
+                date=datetime.date(p.year, 3, 5),
+                amount=M,
+                voucher_number="C-1",
+            )
+            for p in projects
+        ]
+    )
+    assert [kind for kind, _ in paid] == ["ok"] * 4, paid
+    assert summaries.differences() == []
+    assert ProjectTotals.objects.filter(disbursed=4 * M, projects=4).count() == 1
