@@ -9,8 +9,9 @@ Every report is a function returning plain data (dataclasses), built with aggreg
 facilities or recognitions. Money, project counts and outcomes are read from the running totals
 (`ProjectTotals`, kept in step by projects/planning/summaries.py), which hold exactly the sums
 defined below per year, source, activity type, locality, allocation and status; only the project
-register, a list of projects, and a facility-statistics filter by sector read the projects. The dashboard, each report page and each Excel file show the same
-objects, so the same figure is the same everywhere.
+register, a list of projects, and a facility-statistics filter by sector read the projects.
+The dashboard, each report page and each Excel file show the same objects, so the same figure is
+the same everywhere.
 
 Definitions, written once here and used by every report:
 
