@@ -7,9 +7,9 @@ corrected or cancelled — ends with `refresh_groups(groups)`, which recomputes 
 touched (year, source, activity type, locality) groups from the base tables in the same
 transaction. It is called from model signals (below, connected in projects/apps.py), so every
 path that goes through `save()` or `delete()` — rule functions, forms, the admin, test data —
-keeps the totals right. Writes that bypass signals (`QuerySet.update()`, `bulk_create`) must call
-`refresh_groups` themselves or run `manage.py summaries --rebuild` after (the benchmark filler
-does); none of the portal's own code changes a counted field that way.
+keeps the totals right. Writes that bypass signals (`QuerySet.update()`, `bulk_create`, `loaddata`)
+must call `refresh_groups` themselves or run `manage.py summaries --rebuild` after (the benchmark
+filler does); none of the portal's own code changes a counted field that way.
 
 Concurrency: the first step takes the row lock of each touched group (created if missing, in a
 fixed order). A second writer of the same group waits, then recomputes after the first has
@@ -157,13 +157,15 @@ def _rows(cells: dict[tuple, dict]) -> list[ProjectTotals]:
 def refresh_groups(groups: Iterable[tuple]) -> None:
     """Recompute the totals of `groups` (GROUP values) from the base tables, under their locks.
 
-    Seven queries for any number of groups: create missing lock rows, lock, three sums, delete
-    and insert the rows.
+    Seven statements for any number of groups: create missing lock rows, lock, three sums,
+    delete and insert the rows (each well under a millisecond of database time: the sums read
+    one group's projects through their indexes).
     """
     groups = sorted({tuple(g) for g in groups if None not in g})
     if not groups:
         return
-    with transaction.atomic():
+    # No savepoint of its own: a failure here fails the write that called it.
+    with transaction.atomic(savepoint=False):
         SummaryGroup.objects.bulk_create(
             [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in groups],
             ignore_conflicts=True,
@@ -240,7 +242,13 @@ def _project_before_save(sender, instance: Project, raw=False, **kwargs):
         return
     before = None
     if instance.pk is not None:
-        before = Project.objects.filter(pk=instance.pk).values(*COUNTED_FIELDS).first()
+        stored = Project.objects.filter(pk=instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            # Rule functions hold this lock already; a save that did not (a form, the admin)
+            # waits here for a concurrent save of the same project, so the group it leaves is
+            # the one that other save left it in.
+            stored = stored.select_for_update()
+        before = stored.values(*COUNTED_FIELDS).first()
     instance._summary_before = before
 
 
