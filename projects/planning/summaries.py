@@ -157,26 +157,35 @@ def _rows(cells: dict[tuple, dict]) -> list[ProjectTotals]:
 def refresh_groups(groups: Iterable[tuple]) -> None:
     """Recompute the totals of `groups` (GROUP values) from the base tables, under their locks.
 
-    Seven statements for any number of groups: create missing lock rows, lock, three sums,
-    delete and insert the rows (each well under a millisecond of database time: the sums read
-    one group's projects through their indexes).
+    Six statements for any number of groups: lock the groups (creating those missing first
+    takes two more), three sums, delete and insert the rows; each is well under a millisecond
+    of database time, as the sums read one group's projects.
     """
     groups = sorted({tuple(g) for g in groups if None not in g})
     if not groups:
         return
     # No savepoint of its own: a failure here fails the write that called it.
     with transaction.atomic(savepoint=False):
-        SummaryGroup.objects.bulk_create(
-            [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in groups],
-            ignore_conflicts=True,
-        )
-        # In a fixed order, so that two writers of overlapping groups cannot deadlock.
-        list(
+        # In a fixed order, so that two writers of overlapping groups do not deadlock.
+        locked = set(
             SummaryGroup.objects.select_for_update()
             .filter(_in_groups(groups))
             .order_by(*GROUP)
-            .values_list("pk", flat=True)
+            .values_list(*GROUP)
         )
+        missing = [g for g in groups if g not in locked]
+        if missing:
+            # A writer creating the same group at this moment makes this insert wait for it.
+            SummaryGroup.objects.bulk_create(
+                [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in missing],
+                ignore_conflicts=True,
+            )
+            list(
+                SummaryGroup.objects.select_for_update()
+                .filter(_in_groups(missing))
+                .order_by(*GROUP)
+                .values_list("pk", flat=True)
+            )
         cells = compute(Project.objects.filter(_in_groups(groups)))
         ProjectTotals.objects.filter(_in_groups(groups)).delete()
         ProjectTotals.objects.bulk_create(_rows(cells))
