@@ -232,8 +232,9 @@ def counted_reviews() -> QuerySet:
 
 
 # The aggregates below read ProjectTotals (projects/models/summary.py), which holds exactly these
-# sums per year, source, activity type, locality, allocation and status: a few hundred rows a
-# year where the projects, their disbursements and reviews are tens of thousands.
+# sums per year, source, activity type, locality, allocation and status: no join with the
+# disbursements, no "latest passing review" anti-join over every review, and at most one row per
+# project (fewer where projects share every key).
 
 
 def carried(totals: QuerySet) -> QuerySet:
