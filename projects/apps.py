@@ -22,5 +22,10 @@ class ProjectsConfig(AppConfig):
         post_save.connect(norms.on_norm_changed, sender=SupportNorm, dispatch_uid="norm_saved")
         post_delete.connect(norms.on_norm_changed, sender=SupportNorm, dispatch_uid="norm_deleted")
 
+        # The running totals of the reports follow every save of what they count.
+        from projects.planning import summaries
+
+        summaries.connect()
+
         # Who is told when a step is taken: connects to workflow.step_taken.
         from projects.process import turns  # noqa: F401

@@ -1,6 +1,7 @@
 from projects.models.budget import Allocation
 from projects.models.catalogue import ActivityType, FundingSource, SupportNorm
 from projects.models.closeout import (
+    COUNTED_OUTCOMES,
     SIGNED_AMOUNT,
     AcceptanceOutcome,
     AcceptanceReview,
@@ -40,6 +41,7 @@ from projects.models.rules import (
     settlement_due,
     settlement_overdue,
 )
+from projects.models.summary import ProjectTotals, SummaryGroup
 
 __all__ = [
     "DeadlineAnchor",
@@ -50,6 +52,9 @@ __all__ = [
     "settlement_due",
     "settlement_overdue",
     "OUTCOME_FIELDS",
+    "COUNTED_OUTCOMES",
+    "ProjectTotals",
+    "SummaryGroup",
     "AcceptanceOutcome",
     "AcceptanceReview",
     "ActivityType",

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
-from django.db.models import BigIntegerField, Case, F, Q, When
+from django.db.models import BigIntegerField, Case, Exists, F, OuterRef, Q, When
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from projects.models.project import Status
 
 
 class Cancellable(models.Model):
@@ -252,6 +254,26 @@ ACCEPTANCE_CHECKLIST = [
 ]
 
 
+# Review outcomes whose achieved figures count in the reports.
+COUNTED_OUTCOMES = [AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.WITH_CONDITIONS]
+
+
+class AcceptanceReviewQuerySet(models.QuerySet):
+    def counted(self):
+        """The one review per project whose achieved outcomes count (projects/reports/__init__.py):
+        its latest passing review, for a project that is not cancelled.
+
+        "Latest" is written as "no later passing review of the same project exists": databases
+        run that as an anti-join, where "id = (latest id)" becomes a subquery per review.
+        """
+        passing = Q(outcome__in=COUNTED_OUTCOMES, cancelled_at__isnull=True)
+        later = AcceptanceReview.objects.filter(passing, project_id=OuterRef("project_id")).filter(
+            Q(scheduled_date__gt=OuterRef("scheduled_date"))
+            | Q(scheduled_date=OuterRef("scheduled_date"), pk__gt=OuterRef("pk"))
+        )
+        return self.filter(passing).exclude(Exists(later)).exclude(project__status=Status.CANCELLED)
+
+
 class AcceptanceReview(Cancellable):
     """Nghiệm thu: scheduled first, then its outcome recorded, or cancelled before an outcome."""
 
@@ -302,6 +324,8 @@ class AcceptanceReview(Cancellable):
         related_name="+",
     )
     recorded_at = models.DateTimeField(_("ghi nhận kết quả lúc"), null=True, blank=True)
+
+    objects = AcceptanceReviewQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -6,8 +6,12 @@ screens around them: `forms.py` (filters), `views.py` (dashboard and report page
 
 Every report is a function returning plain data (dataclasses), built with aggregate queries
 (`values().annotate()`): the number of queries never depends on the number of projects,
-facilities or recognitions. The dashboard, each report page and each Excel file show the same
-objects, so the same figure is the same everywhere.
+facilities or recognitions. Money, project counts and outcomes are read from the running totals
+(`ProjectTotals`, kept in step by projects/planning/summaries.py), which hold exactly the sums
+defined below per year, source, activity type, locality, allocation and status; only the project
+register, a list of projects, and a facility-statistics filter by sector read the projects.
+The dashboard, each report page and each Excel file show the same objects, so the same figure is
+the same everywhere.
 
 Definitions, written once here and used by every report:
 
@@ -20,8 +24,9 @@ Definitions, written once here and used by every report:
   allocation;
   *disbursed* is every disbursement; *settled* is the settled amount of settled projects;
   *remaining* = allocated − approved + released. Province-wide budget figures come from
-  `budget.allocation_figures` itself; a narrower area (a district officer, a locality filter)
-  uses `base.funds_by`, which sums the same columns over that area's projects. Allocations are
+  `budget.allocation_figures` (read from the totals by `summaries.allocation_figures`, the same
+  figures); a narrower area (a district officer, a locality filter) uses `base.funds_by`, which
+  sums the same columns over that area's totals. Allocations are
   not split by locality, so a narrower area has no allocated or remaining figure.
 - **Projects carried out** (số đề án): projects with an approved amount, not cancelled.
 - **Counterpart funds mobilised** (vốn đối ứng huy động): the counterpart funds that projects

@@ -159,13 +159,13 @@ def annual_report(
     budget_rows: list[BudgetRow] | None = None,
 ) -> AnnualReport:
     """`budget_rows`: this year's `budget_use` rows when the caller already has them."""
-    projects = area.projects().filter(year=year)
+    totals = area.totals().filter(year=year)
     if funding_source is not None:
-        projects = projects.filter(funding_source=funding_source)
+        totals = totals.filter(funding_source=funding_source)
     keys = ["activity_type_id", "locality_id"]
-    funds = funds_by(projects, keys)
-    outcomes = outcomes_by(projects, keys)
-    expected = expected_by(projects, keys)
+    funds = funds_by(totals, keys)
+    outcomes = outcomes_by(totals, keys)
+    expected = expected_by(totals, keys)
     types = list(ActivityType.objects.all())
     funds_by_type = sum_by(funds, 0, Funds)
     outcomes_by_type = sum_by(outcomes, 0, Outcomes)

@@ -9,9 +9,6 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.db.models import (
-    Count,
-    Exists,
-    OuterRef,
     Q,
     QuerySet,
     Sum,
@@ -24,20 +21,17 @@ from khuyencong import access
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality, User
 from projects.models import (
+    COUNTED_OUTCOMES,  # noqa: F401  (projects.reports exports it)
     OUTCOME_FIELDS,
-    SIGNED_AMOUNT,
-    AcceptanceOutcome,
     AcceptanceReview,
     Allocation,
-    Disbursement,
     FundingSource,
     Project,
+    ProjectTotals,
     Status,
 )
-from projects.planning import budget
+from projects.planning import summaries
 
-# Review outcomes whose achieved figures count.
-COUNTED_OUTCOMES = [AcceptanceOutcome.ACCEPTED, AcceptanceOutcome.WITH_CONDITIONS]
 # A project past its end date in one of these states is no longer waiting for anything
 # (rejected ones are closed too, see Project.is_closed).
 FINISHED_STATUSES = [Status.ACCEPTED, Status.SETTLED, Status.CANCELLED, Status.REJECTED]
@@ -130,6 +124,10 @@ class Area:
         return roll_up(
             rows, self.root, make, grouping=self.grouping, period=self.period, within=within
         )
+
+    def totals(self) -> QuerySet:
+        """The running totals (ProjectTotals) of the projects filed in the area."""
+        return self.scope(ProjectTotals.objects.all())
 
     @property
     def label(self) -> str:
@@ -317,68 +315,84 @@ def approved_projects(projects: QuerySet) -> QuerySet:
 
 
 def counted_reviews() -> QuerySet:
-    """The one acceptance review per project whose achieved outcomes count (see module doc).
-
-    "Latest" is written as "no later passing review of the same project exists": databases
-    run that as an anti-join, where "id = (latest id)" becomes a subquery per review.
-    """
-    later = AcceptanceReview.objects.filter(
-        project_id=OuterRef("project_id"), outcome__in=COUNTED_OUTCOMES, cancelled_at__isnull=True
-    ).filter(
-        Q(scheduled_date__gt=OuterRef("scheduled_date"))
-        | Q(scheduled_date=OuterRef("scheduled_date"), pk__gt=OuterRef("pk"))
-    )
-    return (
-        AcceptanceReview.objects.filter(outcome__in=COUNTED_OUTCOMES, cancelled_at__isnull=True)
-        .exclude(Exists(later))
-        .exclude(project__status=Status.CANCELLED)
-    )
+    """The one acceptance review per project whose achieved outcomes count (see module doc)."""
+    return AcceptanceReview.objects.counted()
 
 
-def funds_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
-    """Funds of `projects` grouped by `keys` (project fields): two queries."""
-    carried = approved_projects(projects)
+# The aggregates below read ProjectTotals (projects/models/summary.py), which holds exactly these
+# sums per year, source, activity type, locality, allocation and status: no join with the
+# disbursements, no "latest passing review" anti-join over every review, and at most one row per
+# project (fewer where projects share every key).
+
+
+def carried(totals: QuerySet) -> QuerySet:
+    """The rows of `approved_projects`: an approved amount on an allocation."""
+    return totals.filter(has_amount=True, allocation__isnull=False)
+
+
+def funds_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
+    """Funds of the projects counted in `totals` (ProjectTotals rows, e.g. `Area.totals()`),
+    grouped by `keys`: one query."""
     live = ~Q(status=Status.CANCELLED)
-    result: dict[tuple, Funds] = defaultdict(Funds)
+    settled = Q(status=Status.SETTLED)
+    cancelled = Q(status=Status.CANCELLED)
     rows = (
-        carried.values(*keys)
+        carried(totals)
+        .values(*keys)
         .annotate(
-            n=Count("id", filter=live),
-            approved_sum=Sum("approved_amount"),
-            settled_sum=Sum("settled_amount", filter=Q(status=Status.SETTLED)),
-            settled_approved=Sum("approved_amount", filter=Q(status=Status.SETTLED)),
-            cancelled_approved=Sum("approved_amount", filter=Q(status=Status.CANCELLED)),
-            counterpart_sum=Sum("counterpart_funds", filter=live),
+            n=Sum("projects", filter=live),
+            approved_sum=Sum("approved"),
+            settled_sum=Sum("settled", filter=settled),
+            settled_approved=Sum("approved", filter=settled),
+            cancelled_approved=Sum("approved", filter=cancelled),
+            counterpart_sum=Sum("counterpart", filter=live),
+            disbursed_sum=Sum("disbursed"),
+            cancelled_disbursed=Sum("disbursed", filter=cancelled),
         )
         .order_by()
     )
+    result: dict[tuple, Funds] = {}
     for row in rows:
-        f = result[tuple(row[k] for k in keys)]
-        f.projects = row["n"]
+        f = result[tuple(row[k] for k in keys)] = Funds()
+        f.projects = row["n"] or 0
         f.approved = row["approved_sum"] or 0
         f.settled = row["settled_sum"] or 0
-        f.released = (row["settled_approved"] or 0) - f.settled + (row["cancelled_approved"] or 0)
+        f.disbursed = row["disbursed_sum"] or 0
+        # What a cancelled project already received stays spent.
+        f.released = (
+            (row["settled_approved"] or 0)
+            - f.settled
+            + (row["cancelled_approved"] or 0)
+            - (row["cancelled_disbursed"] or 0)
+        )
         f.counterpart = row["counterpart_sum"] or 0
-    money = (
-        Disbursement.objects.filter(project__in=carried)
-        .values(*[f"project__{k}" for k in keys])
+    return result
+
+
+def outcomes_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
+    """Outcomes achieved by the projects counted in `totals`, grouped by `keys`: one query.
+    Only groups with a counted review are listed."""
+    rows = (
+        totals.filter(reviews__gt=0)
+        .values(*keys)
         .annotate(
-            # SIGNED_AMOUNT: a reversal (ghi đảo) takes back what it reverses.
-            total=Sum(SIGNED_AMOUNT),
-            cancelled=Sum(SIGNED_AMOUNT, filter=Q(project__status=Status.CANCELLED)),
+            **{f"sum_{k}": Sum(f"achieved_{k}") for k in OUTCOME_KEYS},
+            sum_counterpart=Sum("counterpart_invested"),
         )
         .order_by()
     )
-    for row in money:
-        f = result[tuple(row[f"project__{k}"] for k in keys)]
-        f.disbursed = row["total"] or 0
-        # What a cancelled project already received stays spent.
-        f.released -= row["cancelled"] or 0
-    return dict(result)
+    return {
+        tuple(row[k] for k in keys): Outcomes(
+            **{k: row[f"sum_{k}"] or 0 for k in OUTCOME_KEYS},
+            counterpart_invested=row["sum_counterpart"] or 0,
+        )
+        for row in rows
+    }
 
 
-def outcomes_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
-    """Outcomes achieved by `projects`, grouped by `keys` (project fields): one query."""
+def project_outcomes_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
+    """outcomes_by for a set of projects the totals cannot select (e.g. by the facility's
+    sector), read from the reviews themselves: one query."""
     rows = (
         counted_reviews()
         .filter(project__in=projects)
@@ -389,19 +403,19 @@ def outcomes_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
         )
         .order_by()
     )
-    result = {}
-    for row in rows:
-        values = {k: row[f"sum_{k}"] or 0 for k in OUTCOME_KEYS}
-        result[tuple(row[f"project__{k}"] for k in keys)] = Outcomes(
-            **values, counterpart_invested=row["sum_counterpart"] or 0
+    return {
+        tuple(row[f"project__{k}"] for k in keys): Outcomes(
+            **{k: row[f"sum_{k}"] or 0 for k in OUTCOME_KEYS},
+            counterpart_invested=row["sum_counterpart"] or 0,
         )
-    return result
+        for row in rows
+    }
 
 
-def expected_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
+def expected_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
     """Outcomes promised by the projects carried out, grouped by `keys`: one query."""
     rows = (
-        approved_projects(projects)
+        carried(totals)
         .exclude(status=Status.CANCELLED)
         .values(*keys)
         .annotate(**{f"sum_{k}": Sum(f"expected_{k}") for k in OUTCOME_KEYS})
@@ -411,6 +425,12 @@ def expected_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
         tuple(row[k] for k in keys): Outcomes(**{k: row[f"sum_{k}"] or 0 for k in OUTCOME_KEYS})
         for row in rows
     }
+
+
+def projects_by(totals: QuerySet, keys: list[str]) -> dict[tuple, int]:
+    """How many projects (any state) `totals` counts, grouped by `keys`: one query."""
+    rows = totals.values(*keys).annotate(n=Sum("projects")).order_by()
+    return {tuple(row[k] for k in keys): row["n"] or 0 for row in rows}
 
 
 def sum_by(cells: dict[tuple, Addable], index: int, make) -> dict:
@@ -450,13 +470,14 @@ def budget_use(
         sources = [s for s in sources if s.pk == funding_source.pk]
     cells: dict[tuple, Funds] = defaultdict(Funds)
     allocated: dict[tuple, int] = defaultdict(int)
+    totals = area.totals().filter(year__in=years)
     if area.is_province:
         allocations = list(
             Allocation.objects.filter(
                 year__in=years, funding_source__in=[s.pk for s in sources]
             ).order_by()
         )
-        figures = budget.allocation_figures(allocations)
+        figures = summaries.allocation_figures(allocations)
         for allocation in allocations:
             key = (allocation.year, allocation.funding_source_id)
             f = figures[allocation.pk]
@@ -470,12 +491,10 @@ def budget_use(
                     released=f.released,
                 )
             )
-        counterpart = counterpart_by(area.projects().filter(year__in=years))
-        for key, value in counterpart.items():
-            cells[key].counterpart = value
+        for key, f in funds_by(totals, ["year", "funding_source_id"]).items():
+            cells[key].counterpart = f.counterpart
     else:
-        projects = area.projects().filter(year__in=years)
-        cells.update(funds_by(projects, ["year", "funding_source_id"]))
+        cells.update(funds_by(totals, ["year", "funding_source_id"]))
     rows = []
     for year in sorted(years):
         for source in sources:
@@ -489,14 +508,3 @@ def budget_use(
                 )
             )
     return rows
-
-
-def counterpart_by(projects: QuerySet) -> dict[tuple, int]:
-    rows = (
-        approved_projects(projects)
-        .exclude(status=Status.CANCELLED)
-        .values("year", "funding_source_id")
-        .annotate(total=Sum("counterpart_funds"))
-        .order_by()
-    )
-    return {(r["year"], r["funding_source_id"]): r["total"] or 0 for r in rows}

@@ -4,10 +4,7 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    QuerySet,
-)
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility
@@ -19,7 +16,7 @@ from projects.models import (
     Status,
 )
 from projects.reports.annual import AnnualReport, annual_report
-from projects.reports.base import Area, BudgetRow, Funds, budget_use
+from projects.reports.base import Area, BudgetRow, Funds, budget_use, projects_by
 from projects.reports.tables import Chart, Column, Table, funds_table
 
 # --- dashboard ----------------------------------------------------------------------------
@@ -127,14 +124,8 @@ class Dashboard:
 
 def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
     years = list(range(year - budget_years + 1, year + 1))
-    counts = {
-        row["status"]: row["n"]
-        for row in area.projects()
-        .filter(year=year)
-        .values("status")
-        .annotate(n=Count("id"))
-        .order_by()
-    }
+    by_status = projects_by(area.totals().filter(year=year), ["status"])
+    counts = {key[0]: n for key, n in by_status.items()}
     budget = [
         row
         for row in budget_use(area, years)

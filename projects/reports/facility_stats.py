@@ -14,7 +14,14 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from facilities.models import Sector, YearlyFigure
-from projects.reports.base import Addable, Area, Group, average_growth, outcomes_by
+from projects.reports.base import (
+    Addable,
+    Area,
+    Group,
+    average_growth,
+    outcomes_by,
+    project_outcomes_by,
+)
 from projects.reports.tables import Column, Table
 
 # --- 3. facility statistics ---------------------------------------------------------------
@@ -232,10 +239,16 @@ def facility_stats(
 
     sector_spans = spans("facility__main_sector_id")
     sectors = [sector] if sector is not None else list(Sector.objects.all())
-    projects = area.projects().filter(year__gte=first_year, year__lte=last_year)
-    if sector is not None:
-        projects = projects.filter(facility__main_sector=sector)
-    kc = {key[0]: o.kc_workers for key, o in outcomes_by(projects, ["year"]).items()}
+    if sector is None:
+        totals = area.totals().filter(year__gte=first_year, year__lte=last_year)
+        achieved = outcomes_by(totals, ["year"])
+    else:
+        # The totals are not split by the facility's sector: read the reviews.
+        projects = area.projects().filter(
+            year__gte=first_year, year__lte=last_year, facility__main_sector=sector
+        )
+        achieved = project_outcomes_by(projects, ["year"])
+    kc = {key[0]: o.kc_workers for key, o in achieved.items()}
     return FacilityStats(
         area=area,
         first_year=first_year,

@@ -4,9 +4,6 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import (
-    Count,
-)
 from django.utils.translation import gettext as _
 
 from projects.models import (
@@ -22,10 +19,11 @@ from projects.reports.base import (
     Area,
     Funds,
     Outcomes,
-    approved_projects,
     budget_use,
+    carried,
     outcomes_by,
     percent_of,
+    projects_by,
 )
 from projects.reports.tables import Column, Table, sum_optional
 
@@ -170,23 +168,17 @@ class ProgrammeReport:
 
 def programme_report(*, area: Area, programme: Programme) -> ProgrammeReport:
     years = list(programme.years)
-    projects = area.projects().filter(year__in=years)
+    totals = area.totals().filter(year__in=years)
     targets = list(
         Target.objects.filter(programme=programme).select_related(
             "indicator", "indicator__activity_type"
         )
     )
     # Projects carried out per activity type and year (for project_count indicators).
-    counts: dict[tuple, int] = {}
-    for row in (
-        approved_projects(projects)
-        .exclude(status=Status.CANCELLED)
-        .values("activity_type_id", "year")
-        .annotate(n=Count("id"))
-        .order_by()
-    ):
-        counts[(row["activity_type_id"], row["year"])] = row["n"]
-    achieved_by_year = outcomes_by(projects, ["year"])
+    counts = projects_by(
+        carried(totals).exclude(status=Status.CANCELLED), ["activity_type_id", "year"]
+    )
+    achieved_by_year = outcomes_by(totals, ["year"])
     results = []
     for target in targets:
         indicator = target.indicator

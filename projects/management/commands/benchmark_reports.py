@@ -5,7 +5,8 @@
 
 It writes into the CURRENT database, so it refuses to run on one that already holds facilities
 or projects unless --yes is given. Rows are inserted with bulk_create (no per-row save()), so
-computed columns (search_text, size classes, locality paths) are set here.
+computed columns (search_text, size classes, locality paths) are set here, and the reports'
+running totals are rebuilt at the end (projects/planning/summaries.py).
 """
 
 import datetime
@@ -49,6 +50,7 @@ from projects.models import (
     Status,
     Target,
 )
+from projects.planning import summaries
 
 SCALES = {
     "small": {"facilities": 2_000, "projects": 5_000, "years": 10},
@@ -372,6 +374,8 @@ class Command(BaseCommand):
         Disbursement.objects.bulk_create(money, batch_size=BATCH)
         AcceptanceReview.objects.bulk_create(reviews, batch_size=BATCH)
         FollowUpAction.objects.bulk_create(actions, batch_size=BATCH)
+        # bulk_create sends no signals: the running totals are written once, at the end.
+        summaries.rebuild()
         self.programme(sources)
         self.stdout.write(
             f"  {len(money)} disbursements, {len(reviews)} reviews, {len(actions)} actions."

@@ -1,0 +1,35 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from projects.planning import summaries
+
+
+class Command(BaseCommand):
+    help = (
+        "Check the reports' running totals (ProjectTotals) against a full recomputation from "
+        "the projects, disbursements and acceptance reviews, or rebuild them. --check exits "
+        "with an error listing every difference."
+    )
+
+    def add_arguments(self, parser):
+        action = parser.add_mutually_exclusive_group(required=True)
+        action.add_argument(
+            "--check", action="store_true", help="Compare; change nothing (exit 1 if they differ)."
+        )
+        action.add_argument(
+            "--rebuild", action="store_true", help="Rewrite every row from the base tables."
+        )
+
+    def handle(self, *args, check=False, rebuild=False, **options):
+        if rebuild:
+            written = summaries.rebuild()
+            self.stdout.write(f"Rebuilt: {written} row(s) of totals.")
+            return
+        found = summaries.differences()
+        if found:
+            for line in found:
+                self.stderr.write(line)
+            raise CommandError(
+                f"Số liệu tổng hợp lệch {len(found)} dòng so với tính lại từ đầu; "
+                "chạy `manage.py summaries --rebuild` để ghi lại."
+            )
+        self.stdout.write("The totals agree with a full recomputation.")

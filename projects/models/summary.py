@@ -1,0 +1,99 @@
+"""Running totals of the projects, so that the dashboard and the reports do not rescan history.
+
+`ProjectTotals` holds, per (year, funding source, activity type, locality as filed, allocation,
+status, approved or not), the count of projects and the sums the reports read: money, expected
+and achieved outcomes. It is never edited by hand: projects/planning/summaries.py rewrites the
+rows of a `SummaryGroup` (year, source, activity type, locality) from the projects,
+disbursements and acceptance reviews of that group, inside the transaction that changed them,
+while holding the group's row lock. `manage.py summaries --check` compares every row with a full
+recomputation; `--rebuild` rewrites them all.
+"""
+
+from django.db import models
+
+from projects.models.project import OUTCOME_FIELDS, Status
+
+OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
+
+
+class SummaryGroup(models.Model):
+    """One (year, source, activity type, locality) that holds projects: the row locked while the
+    totals of the group are rewritten, so two writers of the same group take turns."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "funding_source", "activity_type", "locality"],
+                name="one_summary_group",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.funding_source_id}/{self.activity_type_id}/{self.locality_id}"
+
+
+def _sum():
+    return models.BigIntegerField(default=0)
+
+
+class ProjectTotals(models.Model):
+    """Counts and sums of the projects that share every key field (see the module docstring)."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+    # The locality the project was filed under, as it is on the project: reports regroup
+    # localities (roll_up) in Python, so a merged or renamed locality needs no rewrite here.
+    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
+    allocation = models.ForeignKey(
+        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    # approved_amount is set: with an allocation, the project draws on the budget.
+    has_amount = models.BooleanField()
+
+    projects = _sum()
+    approved = _sum()
+    settled = _sum()
+    counterpart = _sum()
+    # Disbursements count with their sign: a reversal takes its amount back.
+    disbursed = _sum()
+    expected_jobs_created = _sum()
+    expected_people_trained = _sum()
+    expected_employed_after_training = _sum()
+    expected_managers_trained = _sum()
+    expected_machines_installed = _sum()
+    expected_fair_participations = _sum()
+    # The counted review of each project (AcceptanceReview.objects.counted()).
+    reviews = _sum()
+    achieved_jobs_created = _sum()
+    achieved_people_trained = _sum()
+    achieved_employed_after_training = _sum()
+    achieved_managers_trained = _sum()
+    achieved_machines_installed = _sum()
+    achieved_fair_participations = _sum()
+    counterpart_invested = _sum()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["year", "funding_source", "activity_type", "locality"],
+                name="totals_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.status}: {self.projects}"

@@ -1,0 +1,347 @@
+"""Keeps `ProjectTotals` (projects/models/summary.py) in step with the projects.
+
+The scheme is exact by construction: a write never adds or subtracts a delta. Whatever changes a
+counted field — a project saved (created, edited, moved between states, approved, settled,
+cancelled), a disbursement or its reversal recorded, an acceptance review scheduled, decided,
+corrected or cancelled — ends with `refresh_groups(groups)`, which recomputes the totals of the
+touched (year, source, activity type, locality) groups from the base tables in the same
+transaction. It is called from model signals (below, connected in projects/apps.py), so every
+path that goes through `save()` or `delete()` — rule functions, forms, the admin, test data —
+keeps the totals right. Writes that bypass signals (`QuerySet.update()`, `bulk_create`, `loaddata`)
+must call `refresh_groups` themselves or run `manage.py summaries --rebuild` after (the benchmark
+filler does); none of the portal's own code changes a counted field that way.
+
+Concurrency: the first step takes the row lock of each touched group (created if missing, in a
+fixed order). A second writer of the same group waits, then recomputes after the first has
+committed, so it sees both changes; on SQLite writers are serialised anyway.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import reduce
+from operator import or_
+
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+
+from projects.models import (
+    OUTCOME_FIELDS,
+    SIGNED_AMOUNT,
+    AcceptanceReview,
+    Disbursement,
+    Project,
+    ProjectTotals,
+    Status,
+    SummaryGroup,
+)
+from projects.models.project import COMMITTED_STATUSES
+from projects.planning.budget import AllocationFigures
+
+OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
+# A group: the rows rewritten together under one lock.
+GROUP = ("year", "funding_source_id", "activity_type_id", "locality_id")
+# A row of ProjectTotals within its group.
+ROW = (*GROUP, "allocation_id", "status", "has_amount")
+SUMS = (
+    "projects",
+    "approved",
+    "settled",
+    "counterpart",
+    "disbursed",
+    *[f"expected_{k}" for k in OUTCOME_KEYS],
+    "reviews",
+    *[f"achieved_{k}" for k in OUTCOME_KEYS],
+    "counterpart_invested",
+)
+# The project fields that decide where and what a project counts.
+COUNTED_FIELDS = (
+    *GROUP,
+    "allocation_id",
+    "status",
+    "approved_amount",
+    "settled_amount",
+    "counterpart_funds",
+    *[f"expected_{k}" for k in OUTCOME_KEYS],
+)
+
+
+def _has_amount(prefix: str = "") -> ExpressionWrapper:
+    return ExpressionWrapper(
+        Q(**{f"{prefix}approved_amount__isnull": False}), output_field=BooleanField()
+    )
+
+
+def compute(projects: QuerySet) -> dict[tuple, dict]:
+    """The totals of `projects`, recomputed from the base tables: {ROW values: {sum: value}}.
+
+    Three grouped queries (projects, disbursements, counted reviews), whatever the count.
+    """
+    result: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
+    rows = (
+        projects.annotate(has_amount=_has_amount())
+        .values(*ROW)
+        .annotate(
+            n=Count("id"),
+            s_approved=Sum("approved_amount"),
+            s_settled=Sum("settled_amount"),
+            s_counterpart=Sum("counterpart_funds"),
+            **{f"s_expected_{k}": Sum(f"expected_{k}") for k in OUTCOME_KEYS},
+        )
+        .order_by()
+    )
+    for row in rows:
+        cell = result[tuple(row[k] for k in ROW)]
+        cell["projects"] = row["n"]
+        for name in (
+            "approved",
+            "settled",
+            "counterpart",
+            *[f"expected_{k}" for k in OUTCOME_KEYS],
+        ):
+            cell[name] = row[f"s_{name}"] or 0
+    theirs = [f"project__{k}" for k in ROW[:-1]]
+    money = (
+        Disbursement.objects.filter(project__in=projects)
+        .annotate(has_amount=_has_amount("project__"))
+        .values(*theirs, "has_amount")
+        .annotate(total=Sum(SIGNED_AMOUNT))
+        .order_by()
+    )
+    for row in money:
+        result[(*[row[k] for k in theirs], row["has_amount"])]["disbursed"] = row["total"] or 0
+    reviews = (
+        AcceptanceReview.objects.counted()
+        .filter(project__in=projects)
+        .annotate(has_amount=_has_amount("project__"))
+        .values(*theirs, "has_amount")
+        .annotate(
+            n=Count("id"),
+            **{f"s_{k}": Sum(f"achieved_{k}") for k in OUTCOME_KEYS},
+            s_counterpart=Sum("counterpart_invested"),
+        )
+        .order_by()
+    )
+    for row in reviews:
+        cell = result[(*[row[k] for k in theirs], row["has_amount"])]
+        cell["reviews"] = row["n"]
+        for k in OUTCOME_KEYS:
+            cell[f"achieved_{k}"] = row[f"s_{k}"] or 0
+        cell["counterpart_invested"] = row["s_counterpart"] or 0
+    return dict(result)
+
+
+def _in_groups(groups: Iterable[tuple], prefix: str = "") -> Q:
+    return reduce(
+        or_,
+        (
+            Q(**{f"{prefix}{field}": value for field, value in zip(GROUP, g, strict=True)})
+            for g in groups
+        ),
+    )
+
+
+def _rows(cells: dict[tuple, dict]) -> list[ProjectTotals]:
+    return [
+        ProjectTotals(**dict(zip(ROW, key, strict=True)), **sums) for key, sums in cells.items()
+    ]
+
+
+def refresh_groups(groups: Iterable[tuple]) -> None:
+    """Recompute the totals of `groups` (GROUP values) from the base tables, under their locks.
+
+    Six statements for any number of groups: lock the groups (creating those missing first
+    takes two more), three sums, delete and insert the rows; each is well under a millisecond
+    of database time, as the sums read one group's projects.
+    """
+    groups = sorted({tuple(g) for g in groups if None not in g})
+    if not groups:
+        return
+    # No savepoint of its own: a failure here fails the write that called it.
+    with transaction.atomic(savepoint=False):
+        # In a fixed order, so that two writers of overlapping groups do not deadlock.
+        locked = set(
+            SummaryGroup.objects.select_for_update()
+            .filter(_in_groups(groups))
+            .order_by(*GROUP)
+            .values_list(*GROUP)
+        )
+        missing = [g for g in groups if g not in locked]
+        if missing:
+            # A writer creating the same group at this moment makes this insert wait for it.
+            SummaryGroup.objects.bulk_create(
+                [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in missing],
+                ignore_conflicts=True,
+            )
+            list(
+                SummaryGroup.objects.select_for_update()
+                .filter(_in_groups(missing))
+                .order_by(*GROUP)
+                .values_list("pk", flat=True)
+            )
+        cells = compute(Project.objects.filter(_in_groups(groups)))
+        ProjectTotals.objects.filter(_in_groups(groups)).delete()
+        ProjectTotals.objects.bulk_create(_rows(cells))
+
+
+def rebuild() -> int:
+    """Rewrite every row from the base tables; returns the number of rows written."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Writers take group locks (ROW SHARE) or add groups (ROW EXCLUSIVE): both wait for
+            # the rebuild, then recompute their groups from what it committed.
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {SummaryGroup._meta.db_table} IN EXCLUSIVE MODE")
+        groups = Project.objects.values_list(*GROUP).distinct().order_by()
+        SummaryGroup.objects.bulk_create(
+            [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in groups],
+            ignore_conflicts=True,
+            batch_size=2000,
+        )
+        rows = _rows(compute(Project.objects.all()))
+        ProjectTotals.objects.all().delete()
+        ProjectTotals.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def differences() -> list[str]:
+    """Where the stored totals differ from a full recomputation (empty: they agree)."""
+    expected = compute(Project.objects.all())
+    stored: dict[tuple, dict] = {}
+    duplicates = []
+    for row in ProjectTotals.objects.values(*ROW, *SUMS).order_by():
+        key = tuple(row[k] for k in ROW)
+        if key in stored:
+            duplicates.append(f"{_label(key)}: hàng trùng")
+        stored[key] = {name: row[name] for name in SUMS}
+    found = list(duplicates)
+    zero = dict.fromkeys(SUMS, 0)
+    for key in sorted(set(expected) | set(stored), key=repr):
+        want, have = expected.get(key, zero), stored.get(key, zero)
+        wrong = [f"{name} {have[name]} ≠ {want[name]}" for name in SUMS if have[name] != want[name]]
+        if wrong:
+            found.append(f"{_label(key)}: {', '.join(wrong)}")
+    return found
+
+
+def _label(key: tuple) -> str:
+    return ", ".join(f"{name}={value}" for name, value in zip(ROW, key, strict=True))
+
+
+# --- keeping in step: model signals -------------------------------------------------------
+
+
+def _group_of(values) -> tuple:
+    return tuple(values[k] if isinstance(values, dict) else getattr(values, k) for k in GROUP)
+
+
+def groups_of_projects(ids: Iterable[int]) -> set[tuple]:
+    return set(Project.objects.filter(pk__in=list(ids)).values_list(*GROUP).order_by())
+
+
+def _project_before_save(sender, instance: Project, raw=False, **kwargs):
+    if raw:
+        return
+    before = None
+    if instance.pk is not None:
+        stored = Project.objects.filter(pk=instance.pk)
+        if transaction.get_connection().in_atomic_block:
+            # Rule functions hold this lock already; a save that did not (a form, the admin)
+            # waits here for a concurrent save of the same project, so the group it leaves is
+            # the one that other save left it in.
+            stored = stored.select_for_update()
+        before = stored.values(*COUNTED_FIELDS).first()
+    instance._summary_before = before
+
+
+def _project_saved(sender, instance: Project, raw=False, created=False, **kwargs):
+    if raw:
+        return
+    before = getattr(instance, "_summary_before", None)
+    instance._summary_before = None
+    after = {k: getattr(instance, k) for k in COUNTED_FIELDS}
+    if before == after:
+        return  # nothing that counts has changed (a title, a description, a date)
+    groups = {_group_of(after)}
+    if before is not None:
+        groups.add(_group_of(before))
+    refresh_groups(groups)
+
+
+def _project_before_delete(sender, instance: Project, **kwargs):
+    # The instance may be stale (loaded before an edit): its group as stored is the one to
+    # refresh.
+    instance._summary_groups = groups_of_projects([instance.pk])
+
+
+def _project_deleted(sender, instance: Project, **kwargs):
+    refresh_groups(getattr(instance, "_summary_groups", set()) | {_group_of(instance)})
+
+
+def _child_changed(sender, instance, raw=False, **kwargs):
+    """A disbursement or an acceptance review saved or deleted: its project's group."""
+    if raw:
+        return
+    refresh_groups(groups_of_projects([instance.project_id]))
+
+
+def connect() -> None:
+    pre_save.connect(_project_before_save, sender=Project, dispatch_uid="totals_project_pre")
+    post_save.connect(_project_saved, sender=Project, dispatch_uid="totals_project_saved")
+    pre_delete.connect(
+        _project_before_delete, sender=Project, dispatch_uid="totals_project_pre_del"
+    )
+    post_delete.connect(_project_deleted, sender=Project, dispatch_uid="totals_project_deleted")
+    for model in (Disbursement, AcceptanceReview):
+        name = model._meta.model_name
+        post_save.connect(_child_changed, sender=model, dispatch_uid=f"totals_{name}_saved")
+        post_delete.connect(_child_changed, sender=model, dispatch_uid=f"totals_{name}_deleted")
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def allocation_figures(allocations: QuerySet | list) -> dict[int, AllocationFigures]:
+    """budget.allocation_figures, read from the totals: the same figures in one query."""
+    allocations = list(allocations)
+    figures = {a.pk: AllocationFigures(allocated=a.amount) for a in allocations}
+    if not figures:
+        return figures
+    drawn = Q(has_amount=True, status__in=[*COMMITTED_STATUSES, Status.CANCELLED])
+    settled = Q(has_amount=True, status=Status.SETTLED)
+    cancelled = Q(status=Status.CANCELLED)
+    rows = (
+        ProjectTotals.objects.filter(allocation_id__in=list(figures))
+        .values("allocation_id")
+        .annotate(
+            approved_sum=Sum("approved", filter=drawn),
+            settled_sum=Sum("settled", filter=settled),
+            settled_approved=Sum("approved", filter=settled),
+            cancelled_approved=Sum("approved", filter=Q(has_amount=True) & cancelled),
+            live=Sum("projects", filter=Q(has_amount=True, status__in=COMMITTED_STATUSES)),
+            disbursed_sum=Sum("disbursed"),
+            cancelled_disbursed=Sum("disbursed", filter=cancelled),
+        )
+        .order_by()
+    )
+    for row in rows:
+        f = figures[row["allocation_id"]]
+        f.approved = row["approved_sum"] or 0
+        f.settled = row["settled_sum"] or 0
+        f.projects = row["live"] or 0
+        f.disbursed = row["disbursed_sum"] or 0
+        # What a cancelled project already received stays spent (see budget.py).
+        f.released = (
+            (row["settled_approved"] or 0)
+            - f.settled
+            + (row["cancelled_approved"] or 0)
+            - (row["cancelled_disbursed"] or 0)
+        )
+    return figures
