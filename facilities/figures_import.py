@@ -350,6 +350,8 @@ def _match_facilities(rows: list[FigureRow], user: User) -> None:
                 )
                 continue
             facility = by_registry or by_tax
+            if facility is None:  # no usable code: already said
+                continue
             if facility.pk not in mine:
                 row.errors.append(
                     _("Cơ sở “%(name)s” thuộc địa bàn ngoài phạm vi bạn phụ trách.")

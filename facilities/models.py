@@ -146,7 +146,7 @@ REGISTRY_PREFIX = "CS"
 
 
 def parse_registry_code(text: str) -> int | None:
-    """"CS000123", "cs123" or "123" → 123; anything else → None."""
+    """ "CS000123", "cs123" or "123" → 123; anything else → None."""
     text = str(text or "").strip().upper().replace(" ", "")
     if text.startswith(REGISTRY_PREFIX):
         text = text[len(REGISTRY_PREFIX) :]
@@ -243,12 +243,6 @@ class Facility(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def registry_code(self) -> str:
-        """The facility's code in the registry ("CS000123"): its number, for files and
-        people who have no tax code to name it by."""
-        return f"{REGISTRY_PREFIX}{self.pk:06d}" if self.pk else ""
-
     def save(self, *args, **kwargs):
         if self.tax_code == "":
             self.tax_code = None
@@ -259,6 +253,12 @@ class Facility(models.Model):
         super().clean()
         if self.founded_year and self.founded_year > timezone.localdate().year:
             raise ValidationError({"founded_year": _("Năm thành lập không được ở tương lai.")})
+
+    @property
+    def registry_code(self) -> str:
+        """The facility's code in the registry ("CS000123"): its number, for files and
+        people who have no tax code to name it by."""
+        return f"{REGISTRY_PREFIX}{self.pk:06d}" if self.pk else ""
 
     def refresh_size_class(self) -> None:
         latest = self.yearly_figures.order_by("-year").first()

@@ -399,6 +399,10 @@ ROUTES: dict[str, Route] = {
     "facilities:import_template": Route(FORM),
     "facilities:import_confirm": Route(POST_ONLY),
     "facilities:import_cancel": Route(POST_ONLY),
+    "facilities:figures_import": Route(FORM),
+    "facilities:figures_import_template": Route(FORM),
+    "facilities:figures_import_confirm": Route(POST_ONLY),
+    "facilities:figures_import_cancel": Route(POST_ONLY),
     "facilities:create": Route(FORM),
     "facilities:detail": Route(PAGE, _facility, LOCALITY),
     "facilities:edit": Route(FORM, _facility, LOCALITY),
@@ -1236,3 +1240,26 @@ def test_an_import_belongs_to_the_session_that_uploaded_it(client, world):
     # B's preview is still there to confirm.
     assert other.post(reverse("facilities:import_confirm"), {"token": token}).status_code == 302
     assert Facility.objects.filter(tax_code="7770000078", locality=world.b.commune).exists()
+
+
+def test_an_officer_cannot_import_figures_of_another_districts_facility(client, world):
+    from tests.facilities.test_figures_import import row, xlsx
+
+    client.force_login(world.users["officer"])
+    content = xlsx([row(tax=world.b.facility.tax_code, year=LAST)]).read()
+    response = client.post(
+        reverse("facilities:figures_import"),
+        {"file": SimpleUploadedFile("so-lieu.xlsx", content, content_type=XLSX)},
+    )
+    assert "ngoài phạm vi bạn phụ trách" in response.content.decode()
+    failures = []
+    with NoWrites(failures) as db:
+        client.post(
+            reverse("facilities:figures_import_confirm"), {"token": response.context["token"]}
+        )
+        db.check("confirm figures of district B's facility")
+    assert not failures, report(failures)
+    # The template an officer fills lists only the officer's own facilities.
+    template = client.get(reverse("facilities:figures_import_template"))
+    text = text_of(template)
+    assert world.b.facility.tax_code not in text and MARK not in text

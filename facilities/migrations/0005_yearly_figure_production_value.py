@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('facilities', '0004_indexes'),
+        ("facilities", "0004_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='historicalyearlyfigure',
-            name='production_value',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='giá trị sản xuất (đồng)'),
+            model_name="historicalyearlyfigure",
+            name="production_value",
+            field=models.PositiveBigIntegerField(
+                blank=True, null=True, verbose_name="giá trị sản xuất (đồng)"
+            ),
         ),
         migrations.AddField(
-            model_name='yearlyfigure',
-            name='production_value',
-            field=models.PositiveBigIntegerField(blank=True, null=True, verbose_name='giá trị sản xuất (đồng)'),
+            model_name="yearlyfigure",
+            name="production_value",
+            field=models.PositiveBigIntegerField(
+                blank=True, null=True, verbose_name="giá trị sản xuất (đồng)"
+            ),
         ),
     ]
