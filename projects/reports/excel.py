@@ -20,6 +20,7 @@ from openpyxl.utils import get_column_letter
 from khuyencong import excel as portal_excel
 from khuyencong.text import fold
 from projects.reports import Table
+from projects.reports.tables import NoData
 
 MONEY_FORMAT = "#,##0"
 INT_FORMAT = "#,##0"
@@ -82,6 +83,8 @@ def header_label(column) -> str:
 
 
 def _value(value, kind: str):
+    if isinstance(value, NoData):
+        return str(value)
     if value is None or value == "":
         return None
     if kind in ("money", "int", "year"):

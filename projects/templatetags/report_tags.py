@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 from khuyencong.money import format_vnd
 from projects.reports import format_percent
+from projects.reports.tables import NoData
 
 register = template.Library()
 
@@ -15,6 +16,8 @@ DASH = "–"
 def cell(pair):
     """(value, kind) → the text shown in a report table cell."""
     value, kind = pair
+    if isinstance(value, NoData):
+        return str(value)
     if value is None or value == "":
         return DASH if kind != "text" else ""
     if kind == "money":
@@ -32,6 +35,8 @@ def cell(pair):
 def raw(pair):
     """The plain number behind a cell (data-value attribute), empty for text."""
     value, kind = pair
+    if isinstance(value, NoData):
+        return str(value)  # no number behind it: the page and the workbook say the same words
     if kind == "text" or value is None:
         return ""
     return str(value)

@@ -460,7 +460,7 @@ def page_tables_from_html(html: str) -> dict[str, list[list[str]]]:
 def test_facility_counts_get_their_own_axis_beside_worker_counts(login, everything, staff):
     spec = chart_spec(login(staff).get(FACILITIES).content.decode(), "by_year")
     labels = [d["label"] for d in spec["datasets"]]
-    assert [labels[i] for i in spec["secondary"]] == ["Số cơ sở"]
+    assert [labels[i] for i in spec["secondary"]] == ["Số cơ sở có số liệu"]
 
 
 @pytest.mark.django_db
