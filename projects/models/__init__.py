@@ -11,6 +11,13 @@ from projects.models.closeout import (
     MonitoringVisit,
     ProgressReport,
 )
+from projects.models.filing import (
+    NATIONAL_MOTTO,
+    NATIONAL_SLOGAN,
+    ReportedFigure,
+    ReportedIndicator,
+    ReportFiling,
+)
 from projects.models.planning import (
     AnnualPlan,
     Indicator,
@@ -42,6 +49,11 @@ from projects.models.rules import (
 )
 
 __all__ = [
+    "NATIONAL_MOTTO",
+    "NATIONAL_SLOGAN",
+    "ReportFiling",
+    "ReportedFigure",
+    "ReportedIndicator",
     "DeadlineAnchor",
     "DeadlineCode",
     "ExceptionRule",

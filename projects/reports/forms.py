@@ -11,6 +11,7 @@ from khuyencong.forms import LocalityChoiceField
 from khuyencong.models import Locality, User
 from projects.models import ActivityType, FundingSource, Programme, Project, Status
 from projects.reports import localities_in_scope
+from projects.reports.filing import Unit
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 MAX_SPAN = 50
@@ -68,6 +69,20 @@ class ReportFilterForm(forms.Form):
         required=False,
         empty_label=_("Toàn bộ phạm vi được xem"),
     )
+    # How the report is filed: amounts in the unit chosen, the report number in the letterhead
+    # (projects/reports/filing.py).
+    unit = forms.ChoiceField(
+        label=_("Đơn vị tiền"),
+        choices=Unit.choices,
+        required=False,
+        help_text=_("Làm tròn từng ô; tổng cộng làm tròn từ tổng chính xác."),
+    )
+    number = forms.CharField(
+        label=_("Số báo cáo"),
+        max_length=20,
+        required=False,
+        help_text=_("In ở đầu báo cáo; để trống để ghi tay."),
+    )
     field_order: list[str] = []
 
     def __init__(self, *args, user: User, **kwargs):
@@ -79,6 +94,8 @@ class ReportFilterForm(forms.Form):
 
 class DashboardForm(ReportFilterForm):
     year = year_field(_("Năm"))
+    unit = None  # the dashboard is not filed
+    number = None
     field_order = ["year", "locality"]
 
 

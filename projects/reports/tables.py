@@ -33,7 +33,10 @@ NO_DATA = NoData()
 class Column:
     key: str
     label: str
-    kind: str = "int"  # text | int | money | percent | year (a number shown without separator)
+    # text | int | money | percent | year (a number shown without separator) | scaled and
+    # scaled2 (an amount in `unit`, nghìn/triệu/tỷ đồng, with 0 or 2 decimals: reports/filing.py)
+    kind: str = "int"
+    unit: str = ""
 
 
 @dataclass

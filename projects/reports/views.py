@@ -16,7 +16,7 @@ from khuyencong import audit
 from khuyencong.models import AuditKind
 from projects import reports
 from projects.process.mywork import waiting_for
-from projects.reports import excel
+from projects.reports import excel, filing
 from projects.reports.forms import (
     AnnualForm,
     DashboardForm,
@@ -43,14 +43,20 @@ def _wants_xlsx(request) -> bool:
 
 def _render_report(request, template: str, form, report, filename: str, **extra):
     today = timezone.localdate()
+    data = form.cleaned_data if form.is_valid() else {}
+    tables = []
+    if report is not None:
+        tables = [filing.in_unit(t, data.get("unit")) for t in report.tables()]
+    head = filing.letterhead(number=data.get("number", ""), on=today)
     if report is not None and _wants_xlsx(request):
         audit.record(request, AuditKind.EXPORT, obj=filename)
-        return excel.response(report, filename=filename, produced=today)
+        return excel.response(report, filename=filename, produced=today, tables=tables, head=head)
     context = {
         "form": form,
         "report": report,
-        "tables": report.tables() if report is not None else [],
+        "tables": tables,
         "today": today,
+        "head": head,
         **extra,
     }
     return render(request, template, context)
@@ -228,6 +234,7 @@ def register(request):
                 filename=f"danh-muc-de-an-{first}-{last}",
                 produced=today,
                 tables=report.streamed_tables(),
+                head=filing.letterhead(on=today),
             )
         page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)

@@ -26,6 +26,10 @@ def cell(pair):
         return format_vnd(value, symbol=False)
     if kind == "percent":
         return format_percent(value)
+    if kind in ("scaled", "scaled2"):
+        decimals = 2 if kind == "scaled2" else 0
+        # 1,234.50 → 1.234,50: Vietnamese separators.
+        return f"{value:,.{decimals}f}".translate(str.maketrans(",.", ".,"))
     if kind == "year":
         return str(value)  # never "2.024"
     return value
