@@ -24,9 +24,11 @@ Definitions, written once here and used by every report:
   uses `base.funds_by`, which sums the same columns over that area's projects. Allocations are
   not split by locality, so a narrower area has no allocated or remaining figure.
 - **Projects carried out** (số đề án): projects with an approved amount, not cancelled.
-- **Counterpart funds mobilised** (vốn đối ứng huy động): the counterpart funds that projects
-  carried out committed in their application, and beside it what the acceptance review found
-  actually invested (`counterpart_invested`).
+- **Counterpart funds mobilised** (vốn đối ứng huy động): for each project carried out, what
+  its counted acceptance review (below) recorded as actually invested (`counterpart_invested`),
+  where one recorded an amount above 0; otherwise what its application committed
+  (`base.counted_counterpart()`). The annual report still sets the committed total beside the
+  invested one (`Funds.counterpart_planned`).
 - **Outcomes achieved** (kết quả đạt được): the `achieved_*` figures of the *latest* acceptance
   review of each project whose outcome is "accepted" or "accepted with conditions" (latest by
   review date, then by id), for projects that are not cancelled. A failed review counts nothing;

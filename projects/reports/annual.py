@@ -119,11 +119,11 @@ class AnnualReport:
             + [
                 [
                     _("Vốn đối ứng thực tế đã đầu tư (đồng)"),
-                    sum(g.figures.counterpart for g in self.by_activity),
+                    sum(g.figures.counterpart_planned for g in self.by_activity),
                     self.achieved.counterpart_invested,
                     percent_of(
                         self.achieved.counterpart_invested,
-                        sum(g.figures.counterpart for g in self.by_activity),
+                        sum(g.figures.counterpart_planned for g in self.by_activity),
                     ),
                 ]
             ],

@@ -7,13 +7,17 @@ from dataclasses import dataclass, fields
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
+    BigIntegerField,
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from khuyencong import access
@@ -199,7 +203,8 @@ class Funds(Addable):
     disbursed: int = 0
     settled: int = 0
     released: int = 0
-    counterpart: int = 0
+    counterpart: int = 0  # achieved where recorded, else planned: counted_counterpart()
+    counterpart_planned: int = 0  # what the applications committed
 
 
 @dataclass
@@ -247,20 +252,38 @@ def counted_reviews() -> QuerySet:
     )
 
 
+def counted_counterpart() -> Coalesce:
+    """A project's counterpart funds as the reports count them: what its counted acceptance
+    review recorded as actually invested, where one recorded an amount (the review form leaves
+    it empty, stored as 0, when not known); otherwise what the application committed."""
+    recorded = (
+        counted_reviews()
+        .filter(project_id=OuterRef("pk"), counterpart_invested__gt=0)
+        .values("counterpart_invested")[:1]
+    )
+    return Coalesce(
+        Subquery(recorded, output_field=BigIntegerField()),
+        F("counterpart_funds"),
+        output_field=BigIntegerField(),
+    )
+
+
 def funds_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
     """Funds of `projects` grouped by `keys` (project fields): two queries."""
     carried = approved_projects(projects)
     live = ~Q(status=Status.CANCELLED)
     result: dict[tuple, Funds] = defaultdict(Funds)
     rows = (
-        carried.values(*keys)
+        carried.annotate(counted_cp=counted_counterpart())
+        .values(*keys)
         .annotate(
             n=Count("id", filter=live),
             approved_sum=Sum("approved_amount"),
             settled_sum=Sum("settled_amount", filter=Q(status=Status.SETTLED)),
             settled_approved=Sum("approved_amount", filter=Q(status=Status.SETTLED)),
             cancelled_approved=Sum("approved_amount", filter=Q(status=Status.CANCELLED)),
-            counterpart_sum=Sum("counterpart_funds", filter=live),
+            counterpart_sum=Sum("counted_cp", filter=live),
+            counterpart_planned=Sum("counterpart_funds", filter=live),
         )
         .order_by()
     )
@@ -271,6 +294,7 @@ def funds_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
         f.settled = row["settled_sum"] or 0
         f.released = (row["settled_approved"] or 0) - f.settled + (row["cancelled_approved"] or 0)
         f.counterpart = row["counterpart_sum"] or 0
+        f.counterpart_planned = row["counterpart_planned"] or 0
     money = (
         Disbursement.objects.filter(project__in=carried)
         .values(*[f"project__{k}" for k in keys])
@@ -383,8 +407,9 @@ def budget_use(
                 )
             )
         counterpart = counterpart_by(area.projects().filter(year__in=years))
-        for key, value in counterpart.items():
-            cells[key].counterpart = value
+        for key, (counted, planned) in counterpart.items():
+            cells[key].counterpart = counted
+            cells[key].counterpart_planned = planned
     else:
         projects = area.projects().filter(year__in=years)
         cells.update(funds_by(projects, ["year", "funding_source_id"]))
@@ -403,12 +428,14 @@ def budget_use(
     return rows
 
 
-def counterpart_by(projects: QuerySet) -> dict[tuple, int]:
+def counterpart_by(projects: QuerySet) -> dict[tuple, tuple[int, int]]:
+    """(counted, planned) counterpart funds per (year, funding source): one query."""
     rows = (
         approved_projects(projects)
         .exclude(status=Status.CANCELLED)
+        .annotate(counted_cp=counted_counterpart())
         .values("year", "funding_source_id")
-        .annotate(total=Sum("counterpart_funds"))
+        .annotate(total=Sum("counted_cp"), planned=Sum("counterpart_funds"))
         .order_by()
     )
-    return {(r["year"], r["funding_source_id"]): r["total"] or 0 for r in rows}
+    return {(r["year"], r["funding_source_id"]): (r["total"] or 0, r["planned"] or 0) for r in rows}

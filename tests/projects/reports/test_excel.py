@@ -122,8 +122,8 @@ def test_its_response_is_an_xlsx_attachment():
     assert response["Content-Type"] == excel.XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="danh-muc-de-an-20250102.xlsx"'
     content = b"".join(response.streaming_content)
-    assert read(content).active.cell(row=excel.TITLE_ROW, column=1).value.startswith(
-        "Danh mục đề án"
+    assert (
+        read(content).active.cell(row=excel.TITLE_ROW, column=1).value.startswith("Danh mục đề án")
     )
 
 

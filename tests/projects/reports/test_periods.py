@@ -257,7 +257,10 @@ class TestRegister:
         t = register.totals
         assert t["count"] == 6
         assert (t["approved"], t["disbursed"], t["settled"]) == (1160 * M, 670 * M, 280 * M)
-        assert t["counterpart"] == 550 * M
+        # Counterpart funds as recorded at acceptance where recorded: p1 120 (not 100), p3 300
+        # (not 400); p4 (cancelled, never reviewed) keeps its committed 50.
+        assert p3.counted_counterpart == 300 * M
+        assert t["counterpart"] == 470 * M
         assert (t["jobs_created"], t["people_trained"], t["employed_after_training"]) == (
             15,
             25,

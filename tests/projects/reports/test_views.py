@@ -274,7 +274,7 @@ class TestSameFigures:
             by_header["Kinh phí được phê duyệt (đồng)"],
             by_header["Đã giải ngân (đồng)"],
             by_header["Đã quyết toán (đồng)"],
-            by_header["Vốn đối ứng (đồng)"],
+            by_header["Vốn đối ứng (thực tế khi đã nghiệm thu) (đồng)"],
         ]
         assert by_header["Đã giải ngân (đồng)"] == 670 * M
 
