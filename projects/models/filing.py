@@ -69,6 +69,8 @@ class ReportedIndicator(models.TextChoices):
     WORKERS = "workers", _("Số lao động trong các cơ sở CNNT")
     KC_JOBS = "kc_jobs", _("Lao động có việc làm từ hoạt động khuyến công")
     PRODUCTION_VALUE = "production_value", _("Giá trị sản xuất CNNT (đồng)")
+    PROJECTS = "projects", _("Số đề án khuyến công")
+    KC_FUNDS = "kc_funds", _("Tổng kinh phí khuyến công (đồng)")
 
 
 class ReportedFigure(models.Model):

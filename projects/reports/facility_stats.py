@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from facilities.models import Facility, Sector, YearlyFigure
 from projects.reports.base import Addable, Area, Group, average_growth, outcomes_by, roll_up
+from projects.reports.reconciliation import reconciliation
 from projects.reports.tables import NO_DATA, Column, Table
 
 # --- 3. facility statistics ---------------------------------------------------------------
@@ -94,6 +95,7 @@ class FacilityStats:
     kc_workers: dict[int, int]
     by_sector: list[Group]
     by_locality: list[Group]
+    reconciliation: object = None  # reconciliation.Reconciliation, province-wide
 
     @property
     def heading(self) -> str:
@@ -276,12 +278,15 @@ class FacilityStats:
             + " "
             + self.years_note,
         )
-        return [
+        tables = [
             by_year,
             growth,
             self._split("by_sector", _("Theo ngành nghề"), _("Ngành nghề"), self.by_sector),
             self._split("by_locality", _("Theo địa bàn"), _("Địa bàn"), self.by_locality),
         ]
+        if self.reconciliation is not None:
+            tables.append(self.reconciliation.tables()[0])
+        return tables
 
     def _split(self, key: str, title: str, first_label: str, groups: list[Group]) -> Table:
         used = self.used_years or (self.first_year, self.last_year)
@@ -338,8 +343,15 @@ def facility_years(area: Area) -> tuple[int, int] | None:
 
 
 def facility_stats(
-    *, area: Area, first_year: int, last_year: int, sector: Sector | None = None
+    *,
+    area: Area,
+    first_year: int,
+    last_year: int,
+    sector: Sector | None = None,
+    reconcile: bool = False,
 ) -> FacilityStats:
+    """`reconcile`: add the reported figures beside the records (all sectors only: the
+    province reports its totals)."""
     figures = area.scope(YearlyFigure.objects.all(), "facility__locality").filter(
         year__gte=first_year, year__lte=last_year
     )
@@ -398,4 +410,7 @@ def facility_stats(
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
         by_locality=roll_up(spans("facility__locality_id", "locality_id"), area.root, Span),
+        reconciliation=reconciliation(area=area, years=list(range(first_year, last_year + 1)))
+        if reconcile and sector is None
+        else None,
     )

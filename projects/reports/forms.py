@@ -7,9 +7,17 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import RecognitionLevel, Sector
-from khuyencong.forms import LocalityChoiceField
+from khuyencong.forms import LocalityChoiceField, WholeNumberField, bound_numbers
 from khuyencong.models import Locality, User
-from projects.models import ActivityType, FundingSource, Programme, Project, Status
+from projects.models import (
+    ActivityType,
+    FundingSource,
+    Programme,
+    Project,
+    ReportedFigure,
+    ReportFiling,
+    Status,
+)
 from projects.reports import localities_in_scope
 from projects.reports.filing import Unit
 
@@ -250,3 +258,69 @@ class RegisterFilter(django_filters.FilterSet):
         if first is None or last is None:
             return None
         return int(first), int(last)
+
+
+# --- what is filed: the letterhead and the figures reported upward ---------------------------
+
+
+class ReportFilingForm(forms.ModelForm):
+    class Meta:
+        model = ReportFiling
+        fields = [
+            "parent_agency",
+            "agency",
+            "number_suffix",
+            "place",
+            "prepared_title",
+            "prepared_name",
+            "approved_title",
+            "approved_name",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_numbers(self)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ReportedFigureForm(forms.ModelForm):
+    year = forms.IntegerField(
+        label=_("Năm"),
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages={"invalid": _("Nhập năm bằng số, ví dụ 2024.")},
+    )
+    value = WholeNumberField(label=_("Số liệu đã báo cáo"))
+
+    class Meta:
+        model = ReportedFigure
+        fields = ["year", "indicator", "value", "source", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "source": {"required": _("Ghi văn bản đã báo cáo số liệu này.")},
+            "indicator": {"required": _("Chọn chỉ tiêu.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_numbers(self)
+        self.fields["value"].error_messages["required"] = _("Nhập số liệu đã báo cáo.")
+        self.fields["year"].error_messages["required"] = _("Nhập năm của số liệu.")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        year, indicator = cleaned.get("year"), cleaned.get("indicator")
+        if year and indicator:
+            taken = ReportedFigure.objects.filter(year=year, indicator=indicator)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "indicator",
+                    _("Chỉ tiêu này của năm %(year)s đã được nhập; hãy sửa dòng đó.")
+                    % {"year": year},
+                )
+        return cleaned
