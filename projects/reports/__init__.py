@@ -70,6 +70,7 @@ from projects.reports.dashboard import (
 from projects.reports.facility_stats import FacilityStats, facility_stats, facility_years
 from projects.reports.products import ProductReport, product_report, recognition_years
 from projects.reports.programme import ProgrammeReport, default_programme, programme_report
+from projects.reports.reconciliation import Reconciliation, reconciliation
 from projects.reports.register import Register, project_register, register_projects
 from projects.reports.tables import Chart, Column, Table
 
@@ -90,6 +91,8 @@ __all__ = [
     "ProgrammeReport",
     "Register",
     "Table",
+    "Reconciliation",
+    "reconciliation",
     "annual_report",
     "approved_projects",
     "average_growth",

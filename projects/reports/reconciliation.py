@@ -139,9 +139,9 @@ class Reconciliation:
                 ]
                 for p in self.plans
             ],
-            empty=_("Không có kế hoạch năm nào trong giai đoạn."),
         )
-        return [indicators, plans]
+        # No annual plan in these years: nothing to check, no empty sheet.
+        return [indicators, plans] if self.plans else [indicators]
 
 
 def _money(value: int) -> str:
