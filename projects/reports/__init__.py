@@ -2,7 +2,9 @@
 
 This package holds the figures (one module per report, `base.py` for what they share), and the
 screens around them: `forms.py` (filters), `views.py` (dashboard and report pages), `urls.py`,
-`excel.py` (the .xlsx files). It may read every capability; no capability imports it.
+`excel.py` (the .xlsx files), `filing.py` (letterhead, signatures, units and their rounding),
+`reconciliation.py` (reported figures and plan totals against the records). It may read every
+capability; no capability imports it.
 
 Every report is a function returning plain data (dataclasses), built with aggregate queries
 (`values().annotate()`): the number of queries never depends on the number of projects,
@@ -35,8 +37,10 @@ Definitions, written once here and used by every report:
   a project reviewed again counts only its latest passing review. See `base.counted_reviews()`.
 - **Workers employed thanks to khuyến công** (lao động có việc làm từ hoạt động khuyến công): jobs
   created plus people employed after training, from the outcomes achieved, by project year.
-- **Facilities and workers in a year**: facilities that filed yearly figures for that year and
-  the sum of their workers.
+- **Facilities and workers in a year**: facilities that filed yearly figures for that year
+  (*có số liệu*, reporting) and the sum of their workers, revenue and production value; beside
+  them the facilities *trong sổ* (registered in the area, whatever they reported). A year with
+  no figures is "chưa có số liệu" (`tables.NO_DATA`) and is left out of growth rates.
 - **Average annual growth** between two years: ((last / first) ^ (1 / years) − 1) × 100, see
   `base.average_growth`.
 - **Outstanding products**: one recognition (certificate) counts once, in its year and level; a
