@@ -195,7 +195,7 @@ class ReportFilingAdmin(SimpleHistoryAdmin):
     list_display = ["agency", "place", "approved_title", "approved_name"]
 
     def has_add_permission(self, request):
-        # One row, made with defaults on first use (ReportFiling.load).
+        # One row: added once (here or from the portal's page), then edited.
         return not ReportFiling.objects.exists()
 
     def has_delete_permission(self, request, obj=None):

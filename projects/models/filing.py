@@ -12,8 +12,9 @@ NATIONAL_SLOGAN = "Độc lập - Tự do - Hạnh phúc"
 
 class ReportFiling(models.Model):
     """Thể thức báo cáo: the agency block, the report number's suffix, the place written before
-    the date, and who prepares and who approves. One row (pk 1), made with defaults on first
-    use (`ReportFiling.load()`); managers edit it in the portal, administrators in the admin.
+    the date, and who prepares and who approves. One row (pk 1); until someone saves it,
+    `ReportFiling.load()` gives the defaults without writing (a report page is a read). Managers
+    edit it in the portal, administrators in the admin.
     The national motto is fixed by law (Decree 30/2020/NĐ-CP) and not editable."""
 
     parent_agency = models.CharField(_("cơ quan chủ quản"), max_length=150, blank=True)
@@ -60,8 +61,7 @@ class ReportFiling(models.Model):
 
     @classmethod
     def load(cls) -> "ReportFiling":
-        filing, _created = cls.objects.get_or_create(pk=1, defaults=cls.defaults())
-        return filing
+        return cls.objects.filter(pk=1).first() or cls(pk=1, **cls.defaults())
 
 
 class ReportedIndicator(models.TextChoices):
