@@ -203,6 +203,11 @@ class YearlyFigureForm(forms.ModelForm):
         label=_("Doanh thu (đồng)"),
         help_text=_("Ghi đủ số đồng, không ghi triệu: ví dụ 4.500.000.000."),
     )
+    production_value = WholeNumberField(
+        label=_("Giá trị sản xuất (đồng)"),
+        required=False,
+        help_text=_("Để trống nếu cơ sở không báo cáo (khác với 0)."),
+    )
     capital = WholeNumberField(
         label=_("Tổng nguồn vốn (đồng)"),
         help_text=_("Ghi đủ số đồng, ví dụ 2.000.000.000."),
@@ -210,7 +215,7 @@ class YearlyFigureForm(forms.ModelForm):
 
     class Meta:
         model = YearlyFigure
-        fields = ["year", "workers", "revenue", "capital"]
+        fields = ["year", "workers", "revenue", "production_value", "capital"]
 
     def __init__(self, *args, facility: Facility, **kwargs):
         super().__init__(*args, **kwargs)
@@ -232,6 +237,7 @@ class YearlyFigureForm(forms.ModelForm):
                 Column("year", css_class="col-sm-6 col-lg-2"),
                 Column("workers", css_class="col-sm-6 col-lg-2"),
                 Column("revenue", css_class="col-sm-6 col-lg-4"),
+                Column("production_value", css_class="col-sm-6 col-lg-4"),
                 Column("capital", css_class="col-sm-6 col-lg-4"),
             )
         )

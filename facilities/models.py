@@ -115,6 +115,44 @@ def classify_size(
     return SizeClass.NOT_SME
 
 
+class SizeRules:
+    """`classify_size` for many figures at once: the thresholds are read once (the yearly
+    figures import classifies thousands of rows)."""
+
+    def __init__(self):
+        self.rows = list(SizeThreshold.objects.order_by("max_workers"))
+
+    def classify(
+        self, *, workers: int, revenue: int, capital: int, size_group: str, on: datetime.date
+    ) -> str:
+        rows = [r for r in self.rows if r.size_group == size_group]
+        in_force = [
+            r
+            for r in rows
+            if r.effective_from <= on and (r.effective_to is None or r.effective_to >= on)
+        ]
+        if not in_force and rows:
+            first = min(r.effective_from for r in rows)
+            in_force = [r for r in rows if r.effective_from == first]
+        for row in in_force:
+            if workers <= row.max_workers and (
+                revenue <= row.max_revenue or capital <= row.max_capital
+            ):
+                return row.size_class
+        return SizeClass.NOT_SME
+
+
+REGISTRY_PREFIX = "CS"
+
+
+def parse_registry_code(text: str) -> int | None:
+    """ "CS000123", "cs123" or "123" → 123; anything else → None."""
+    text = str(text or "").strip().upper().replace(" ", "")
+    if text.startswith(REGISTRY_PREFIX):
+        text = text[len(REGISTRY_PREFIX) :]
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 class FacilityQuerySet(models.QuerySet):
     def search(self, text: str):
         from khuyencong.text import fold
@@ -216,6 +254,12 @@ class Facility(models.Model):
         if self.founded_year and self.founded_year > timezone.localdate().year:
             raise ValidationError({"founded_year": _("Năm thành lập không được ở tương lai.")})
 
+    @property
+    def registry_code(self) -> str:
+        """The facility's code in the registry ("CS000123"): its number, for files and
+        people who have no tax code to name it by."""
+        return f"{REGISTRY_PREFIX}{self.pk:06d}" if self.pk else ""
+
     def refresh_size_class(self) -> None:
         latest = self.yearly_figures.order_by("-year").first()
         value = latest.size_class if latest else ""
@@ -230,6 +274,10 @@ class YearlyFigure(models.Model):
     workers = models.PositiveIntegerField(_("số lao động"))
     revenue = models.PositiveBigIntegerField(_("doanh thu (đồng)"), default=0)
     capital = models.PositiveBigIntegerField(_("tổng nguồn vốn (đồng)"), default=0)
+    # Empty when the facility did not report it: a missing value is not a zero in the reports.
+    production_value = models.PositiveBigIntegerField(
+        _("giá trị sản xuất (đồng)"), null=True, blank=True
+    )
     size_class = models.CharField(
         _("quy mô"), max_length=10, choices=SizeClass.choices, editable=False
     )

@@ -23,7 +23,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from facilities import excel
+from facilities import excel, figures_import
 from facilities.filters import SORT_FIELDS, SORT_LABELS, FacilityFilter
 from facilities.forms import (
     FacilityForm,
@@ -448,17 +448,17 @@ def _import_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
 
 
-def _import_path(request, token: str) -> Path | None:
-    if not TOKEN_RE.match(token or "") or token not in request.session.get(IMPORT_SESSION_KEY, {}):
+def _import_path(request, token: str, key: str = IMPORT_SESSION_KEY) -> Path | None:
+    if not TOKEN_RE.match(token or "") or token not in request.session.get(key, {}):
         return None
     path = _import_dir() / f"{token}.xlsx"
     return path if path.exists() else None
 
 
-def _forget_import(request, token: str) -> None:
-    tokens = request.session.get(IMPORT_SESSION_KEY, {})
+def _forget_import(request, token: str, key: str = IMPORT_SESSION_KEY) -> None:
+    tokens = request.session.get(key, {})
     mine = tokens.pop(token, None) is not None  # another session's upload is not ours to delete
-    request.session[IMPORT_SESSION_KEY] = tokens
+    request.session[key] = tokens
     if mine and TOKEN_RE.match(token or ""):
         (_import_dir() / f"{token}.xlsx").unlink(missing_ok=True)
 
@@ -470,7 +470,7 @@ def _remove_stale_imports() -> None:
             path.unlink(missing_ok=True)
 
 
-def _store_upload(request, upload) -> str:
+def _store_upload(request, upload, key: str = IMPORT_SESSION_KEY) -> str:
     directory = _import_dir()
     directory.mkdir(parents=True, exist_ok=True)
     _remove_stale_imports()
@@ -478,13 +478,13 @@ def _store_upload(request, upload) -> str:
     with open(directory / f"{token}.xlsx", "wb") as out:
         for chunk in upload.chunks():
             out.write(chunk)
-    tokens = request.session.get(IMPORT_SESSION_KEY, {})
+    tokens = request.session.get(key, {})
     tokens[token] = upload.name[:200]
     # Keep the few latest previews of this session; older ones are abandoned.
     for old in list(tokens)[:-IMPORT_PREVIEWS_KEPT]:
         tokens.pop(old)
         (directory / f"{old}.xlsx").unlink(missing_ok=True)
-    request.session[IMPORT_SESSION_KEY] = tokens
+    request.session[key] = tokens
     return token
 
 
@@ -584,3 +584,104 @@ def import_cancel(request):
     _forget_import(request, request.POST.get("token", ""))
     messages.info(request, _("Đã hủy nhập tệp; không có cơ sở nào được lưu."))
     return redirect("facilities:import")
+
+
+# ---------------------------------------------------------------------------------------------
+# Yearly figures import: the same upload, preview and confirm as the facility import, with its
+# own session key; the work is facilities/figures_import.py.
+
+FIGURES_SESSION_KEY = "figure_imports"
+
+
+def _figures_preview(request, *, token: str, file_name: str, result, status: int = 200):
+    return render(
+        request,
+        "facilities/figures_import_preview.html",
+        {
+            "token": token,
+            "file_name": file_name,
+            "result": result,
+            "upload_form": ImportUploadForm(),
+            "labels": {c.key: c.header for c in figures_import.figure_columns()},
+        },
+        status=status,
+    )
+
+
+@access.editor_required
+def figures_import_start(request):
+    form = ImportUploadForm(*_bound(request, files=True))
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        token = _store_upload(request, upload, FIGURES_SESSION_KEY)
+        path = _import_dir() / f"{token}.xlsx"
+        result = figures_import.parse_figures(path, user=request.user)
+        if result.file_errors:
+            _forget_import(request, token, FIGURES_SESSION_KEY)
+            for error in result.file_errors:
+                form.add_error("file", error)
+        else:
+            return _figures_preview(request, token=token, file_name=upload.name, result=result)
+    return render(
+        request,
+        "facilities/figures_import.html",
+        {"form": form, "columns": figures_import.figure_columns()},
+    )
+
+
+@access.editor_required
+def figures_import_template(request):
+    return core_excel.download(
+        figures_import.template_book(user=request.user), "mau-nhap-so-lieu-hang-nam.xlsx"
+    )
+
+
+@access.editor_required
+@require_POST
+def figures_import_confirm(request):
+    token = request.POST.get("token", "")
+    path = _import_path(request, token, FIGURES_SESSION_KEY)
+    if path is None:
+        messages.error(
+            request, _("Phiên nhập tệp đã hết hạn hoặc không hợp lệ. Hãy tải tệp lên lại.")
+        )
+        return redirect("facilities:figures_import")
+    file_name = request.session[FIGURES_SESSION_KEY][token]
+    result = figures_import.parse_figures(path, user=request.user)
+    if not result.ok:
+        messages.error(request, _("Tệp có dòng lỗi nên chưa lưu số liệu nào."))
+        return _figures_preview(request, token=token, file_name=file_name, result=result)
+    try:
+        outcome = figures_import.import_figures(result.rows, request.user)
+    except (figures_import.ImportRefused, IntegrityError) as exc:
+        reason = str(exc) if isinstance(exc, figures_import.ImportRefused) else ""
+        messages.error(
+            request,
+            _("Không lưu được: dữ liệu vừa bị thay đổi. Chưa lưu số liệu nào. %(reason)s")
+            % {"reason": reason},
+        )
+        result = figures_import.parse_figures(path, user=request.user)
+        return _figures_preview(request, token=token, file_name=file_name, result=result)
+    _forget_import(request, token, FIGURES_SESSION_KEY)
+    messages.success(
+        request,
+        _(
+            "Đã nhập số liệu từ tệp “%(name)s”: thêm %(created)s, cập nhật %(updated)s, "
+            "%(same)s dòng không đổi."
+        )
+        % {
+            "name": file_name,
+            "created": outcome.created,
+            "updated": outcome.updated,
+            "same": outcome.unchanged,
+        },
+    )
+    return redirect("facilities:list")
+
+
+@access.editor_required
+@require_POST
+def figures_import_cancel(request):
+    _forget_import(request, request.POST.get("token", ""), FIGURES_SESSION_KEY)
+    messages.info(request, _("Đã hủy nhập tệp; không có số liệu nào được lưu."))
+    return redirect("facilities:figures_import")

@@ -19,6 +19,8 @@ from projects.models import (
     Project,
     ProjectDocument,
     ProjectEvent,
+    ReportedFigure,
+    ReportFiling,
     RuleException,
     SupportNorm,
     Target,
@@ -186,3 +188,21 @@ class ProjectAdmin(SimpleHistoryAdmin):
     def has_add_permission(self, request):
         # New projects get their code and first event from workflow.create_project.
         return False
+
+
+@admin.register(ReportFiling)
+class ReportFilingAdmin(SimpleHistoryAdmin):
+    list_display = ["agency", "place", "approved_title", "approved_name"]
+
+    def has_add_permission(self, request):
+        # One row: added once (here or from the portal's page), then edited.
+        return not ReportFiling.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReportedFigure)
+class ReportedFigureAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "indicator", "value", "source"]
+    list_filter = ["year", "indicator"]

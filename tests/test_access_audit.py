@@ -57,6 +57,8 @@ from projects.models import (
     ProgressReport,
     Project,
     ProjectDocument,
+    ReportedFigure,
+    ReportedIndicator,
     SupportNorm,
 )
 from tests.conftest import make_user
@@ -103,6 +105,7 @@ class World:
     norm: SupportNorm
     source: FundingSource
     activity: ActivityType
+    reported: object = None  # a ReportedFigure: province-level, entered by the centre
 
     def side(self, name: str) -> Side:
         return self.a if name == "a" else self.b
@@ -288,6 +291,13 @@ def world(
         norm=SupportNorm.objects.order_by("pk").first(),
         source=source,
         activity=training,
+        reported=ReportedFigure.objects.create(
+            year=LAST,
+            indicator=ReportedIndicator.WORKERS,
+            value=1234,
+            source="Báo cáo số 01/BC-SCT",
+            entered_by=staff,
+        ),
     )
 
 
@@ -298,6 +308,7 @@ PAGE = "page"  # read-only, every signed-in role
 FORM = "form"  # a form (GET) that saves (POST): editors only, never a viewer
 POST_ONLY = "post"  # a change by POST only (GET → 405): editors only, never a viewer
 MANAGER = "manager"  # province-level planning forms: managers only
+PROVINCE = "province"  # province-level figures the centre enters: centre staff and managers
 OWN = "own"  # the user's own notifications and settings: every signed-in user, own rows only
 
 STAFF = "staff"  # the persona who sees district B's records on most list pages
@@ -400,6 +411,10 @@ ROUTES: dict[str, Route] = {
     "facilities:import_template": Route(FORM),
     "facilities:import_confirm": Route(POST_ONLY),
     "facilities:import_cancel": Route(POST_ONLY),
+    "facilities:figures_import": Route(FORM),
+    "facilities:figures_import_template": Route(FORM),
+    "facilities:figures_import_confirm": Route(POST_ONLY),
+    "facilities:figures_import_cancel": Route(POST_ONLY),
     "facilities:create": Route(FORM),
     "facilities:detail": Route(PAGE, _facility, LOCALITY),
     "facilities:edit": Route(FORM, _facility, LOCALITY),
@@ -558,6 +573,10 @@ ROUTES: dict[str, Route] = {
         variants=_report_variants(lambda w: [{"year_from": LAST, "year_to": YEAR}]),
         shows_b=STAFF,
     ),
+    "reports:filing": Route(MANAGER),
+    "reports:reported": Route(PAGE),
+    "reports:reported_create": Route(PROVINCE),
+    "reports:reported_edit": Route(PROVINCE, lambda w, s: {"pk": w.reported.pk}),
 }
 
 # What signed-out users get from the public routes (anything else: the login page).
@@ -1095,7 +1114,7 @@ def test_a_viewer_gets_403_on_every_form(client, world):
     client.force_login(world.users["viewer"])
     failures = []
     for side in ("a", "b"):
-        for name, _route, url in every_url(world, side, {FORM, MANAGER}):
+        for name, _route, url in every_url(world, side, {FORM, MANAGER, PROVINCE}):
             response = request(client, "GET", url)
             if status_of(response) != 403:
                 failures.append(f"GET {url} ({name}) → {status_of(response)}")
@@ -1319,3 +1338,45 @@ def test_an_import_belongs_to_the_session_that_uploaded_it(client, world):
     # B's preview is still there to confirm.
     assert other.post(reverse("facilities:import_confirm"), {"token": token}).status_code == 302
     assert Facility.objects.filter(tax_code="7770000078", locality=world.b.commune).exists()
+
+
+def test_an_officer_cannot_import_figures_of_another_districts_facility(client, world):
+    from tests.facilities.test_figures_import import row, xlsx
+
+    client.force_login(world.users["officer"])
+    content = xlsx([row(tax=world.b.facility.tax_code, year=LAST)]).read()
+    response = client.post(
+        reverse("facilities:figures_import"),
+        {"file": SimpleUploadedFile("so-lieu.xlsx", content, content_type=XLSX)},
+    )
+    assert "ngoài phạm vi bạn phụ trách" in response.content.decode()
+    failures = []
+    with NoWrites(failures) as db:
+        client.post(
+            reverse("facilities:figures_import_confirm"), {"token": response.context["token"]}
+        )
+        db.check("confirm figures of district B's facility")
+    assert not failures, report(failures)
+    # The template an officer fills lists only the officer's own facilities.
+    template = client.get(reverse("facilities:figures_import_template"))
+    text = text_of(template)
+    assert world.b.facility.tax_code not in text and MARK not in text
+
+
+def test_only_centre_staff_and_managers_enter_reported_figures(client, world):
+    failures = []
+    for user in ("officer", "other_officer", "viewer"):
+        client.force_login(world.users[user])
+        with NoWrites(failures) as db:
+            for name, _route, url in every_url(world, "a", {PROVINCE}):
+                for method in ("GET", "POST"):
+                    response = request(client, method, url)
+                    db.check(f"{user}: {method} {url}")
+                    if status_of(response) != 403:
+                        failures.append(f"{user}: {method} {url} ({name}) → {status_of(response)}")
+    for user in ("staff", "manager", "superuser"):
+        client.force_login(world.users[user])
+        for name, _route, url in every_url(world, "a", {PROVINCE}):
+            if status_of(response := request(client, "GET", url)) != 200:
+                failures.append(f"{user}: GET {url} ({name}) → {status_of(response)}")
+    assert not failures, report(failures)

@@ -53,6 +53,7 @@ class Migration(migrations.Migration):
                 ("approved", models.BigIntegerField(default=0)),
                 ("settled", models.BigIntegerField(default=0)),
                 ("counterpart", models.BigIntegerField(default=0)),
+                ("counterpart_counted", models.BigIntegerField(default=0)),
                 ("disbursed", models.BigIntegerField(default=0)),
                 ("expected_jobs_created", models.BigIntegerField(default=0)),
                 ("expected_people_trained", models.BigIntegerField(default=0)),

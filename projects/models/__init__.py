@@ -12,6 +12,13 @@ from projects.models.closeout import (
     MonitoringVisit,
     ProgressReport,
 )
+from projects.models.filing import (
+    NATIONAL_MOTTO,
+    NATIONAL_SLOGAN,
+    ReportedFigure,
+    ReportedIndicator,
+    ReportFiling,
+)
 from projects.models.planning import (
     AnnualPlan,
     Indicator,
@@ -44,6 +51,11 @@ from projects.models.rules import (
 from projects.models.summary import ProjectTotals, SummaryGroup
 
 __all__ = [
+    "NATIONAL_MOTTO",
+    "NATIONAL_SLOGAN",
+    "ReportFiling",
+    "ReportedFigure",
+    "ReportedIndicator",
     "DeadlineAnchor",
     "DeadlineCode",
     "ExceptionRule",

@@ -69,6 +69,9 @@ class ProjectTotals(models.Model):
     approved = _sum()
     settled = _sum()
     counterpart = _sum()
+    # Counterpart funds as reports count them: the amount the counted review recorded as
+    # invested where it recorded one, else the planned amount (reports.base.counted_counterpart).
+    counterpart_counted = _sum()
     # Disbursements count with their sign: a reversal takes its amount back.
     disbursed = _sum()
     expected_jobs_created = _sum()

@@ -18,6 +18,8 @@ from projects.models import (
     PlanBudget,
     Programme,
     ProgrammeBudget,
+    ReportedFigure,
+    ReportedIndicator,
     Target,
 )
 
@@ -93,3 +95,18 @@ def seed_plans() -> dict[tuple[int, str], Allocation]:
                 )
             allocations[(year, code)] = allocation
     return allocations
+
+
+def seed_reported_figures(users: dict) -> None:
+    """What the province reported for 2022 (shared/seeds/002): 9 projects for 1 tỷ 075 triệu,
+    against the plan's 850 M local + 900 M national above; the reports flag the difference."""
+    source = "Báo cáo kết quả khuyến công năm 2022 (shared/seeds/002)"
+    for indicator, value in (
+        (ReportedIndicator.PROJECTS, 9),
+        (ReportedIndicator.KC_FUNDS, 1_075 * M),
+    ):
+        ReportedFigure.objects.get_or_create(
+            year=2022,
+            indicator=indicator,
+            defaults={"value": value, "source": source, "entered_by": users["trungtam"]},
+        )

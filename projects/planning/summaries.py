@@ -55,6 +55,7 @@ SUMS = (
     "approved",
     "settled",
     "counterpart",
+    "counterpart_counted",
     "disbursed",
     *[f"expected_{k}" for k in OUTCOME_KEYS],
     "reviews",
@@ -107,6 +108,7 @@ def compute(projects: QuerySet) -> dict[tuple, dict]:
             *[f"expected_{k}" for k in OUTCOME_KEYS],
         ):
             cell[name] = row[f"s_{name}"] or 0
+        cell["counterpart_counted"] = cell["counterpart"]
     theirs = [f"project__{k}" for k in ROW[:-1]]
     money = (
         Disbursement.objects.filter(project__in=projects)
@@ -126,6 +128,9 @@ def compute(projects: QuerySet) -> dict[tuple, dict]:
             n=Count("id"),
             **{f"s_{k}": Sum(f"achieved_{k}") for k in OUTCOME_KEYS},
             s_counterpart=Sum("counterpart_invested"),
+            # A review that recorded the counterpart actually invested replaces the plan.
+            s_recorded=Sum("counterpart_invested", filter=Q(counterpart_invested__gt=0)),
+            s_replaced=Sum("project__counterpart_funds", filter=Q(counterpart_invested__gt=0)),
         )
         .order_by()
     )
@@ -135,6 +140,7 @@ def compute(projects: QuerySet) -> dict[tuple, dict]:
         for k in OUTCOME_KEYS:
             cell[f"achieved_{k}"] = row[f"s_{k}"] or 0
         cell["counterpart_invested"] = row["s_counterpart"] or 0
+        cell["counterpart_counted"] += (row["s_recorded"] or 0) - (row["s_replaced"] or 0)
     return dict(result)
 
 

@@ -2,7 +2,9 @@
 
 This package holds the figures (one module per report, `base.py` for what they share), and the
 screens around them: `forms.py` (filters), `views.py` (dashboard and report pages), `urls.py`,
-`excel.py` (the .xlsx files). It may read every capability; no capability imports it.
+`excel.py` (the .xlsx files), `filing.py` (letterhead, signatures, units and their rounding),
+`reconciliation.py` (reported figures and plan totals against the records). It may read every
+capability; no capability imports it.
 
 Every report is a function returning plain data (dataclasses), built with aggregate queries
 (`values().annotate()`): the number of queries never depends on the number of projects,
@@ -29,17 +31,21 @@ Definitions, written once here and used by every report:
   sums the same columns over that area's totals. Allocations are
   not split by locality, so a narrower area has no allocated or remaining figure.
 - **Projects carried out** (số đề án): projects with an approved amount, not cancelled.
-- **Counterpart funds mobilised** (vốn đối ứng huy động): the counterpart funds that projects
-  carried out committed in their application, and beside it what the acceptance review found
-  actually invested (`counterpart_invested`).
+- **Counterpart funds mobilised** (vốn đối ứng huy động): for each project carried out, what
+  its counted acceptance review (below) recorded as actually invested (`counterpart_invested`),
+  where one recorded an amount above 0; otherwise what its application committed
+  (`base.counted_counterpart()`). The annual report still sets the committed total beside the
+  invested one (`Funds.counterpart_planned`).
 - **Outcomes achieved** (kết quả đạt được): the `achieved_*` figures of the *latest* acceptance
   review of each project whose outcome is "accepted" or "accepted with conditions" (latest by
   review date, then by id), for projects that are not cancelled. A failed review counts nothing;
   a project reviewed again counts only its latest passing review. See `base.counted_reviews()`.
 - **Workers employed thanks to khuyến công** (lao động có việc làm từ hoạt động khuyến công): jobs
   created plus people employed after training, from the outcomes achieved, by project year.
-- **Facilities and workers in a year**: facilities that filed yearly figures for that year and
-  the sum of their workers.
+- **Facilities and workers in a year**: facilities that filed yearly figures for that year
+  (*có số liệu*, reporting) and the sum of their workers, revenue and production value; beside
+  them the facilities *trong sổ* (registered in the area, whatever they reported). A year with
+  no figures is "chưa có số liệu" (`tables.NO_DATA`) and is left out of growth rates.
 - **Average annual growth** between two years: ((last / first) ^ (1 / years) − 1) × 100, see
   `base.average_growth`.
 - **Outstanding products**: one recognition (certificate) counts once, in its year and level; a
@@ -74,6 +80,7 @@ from projects.reports.dashboard import (
 from projects.reports.facility_stats import FacilityStats, facility_stats, facility_years
 from projects.reports.products import ProductReport, product_report, recognition_years
 from projects.reports.programme import ProgrammeReport, default_programme, programme_report
+from projects.reports.reconciliation import Reconciliation, reconciliation
 from projects.reports.register import Register, project_register, register_projects
 from projects.reports.tables import Chart, Column, Table
 
@@ -95,6 +102,8 @@ __all__ = [
     "ProgrammeReport",
     "Register",
     "Table",
+    "Reconciliation",
+    "reconciliation",
     "annual_report",
     "approved_projects",
     "average_growth",

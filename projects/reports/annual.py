@@ -22,6 +22,7 @@ from projects.reports.base import (
     percent_of,
     sum_by,
 )
+from projects.reports.reconciliation import reconciliation
 from projects.reports.tables import (
     Column,
     Table,
@@ -48,6 +49,8 @@ class AnnualReport:
     outcomes_by_activity: list[Group]
     expected: Outcomes
     achieved: Outcomes
+    # Reported figures and the plan beside the records (reconciliation.py), on the report page.
+    reconciliation: object = None
 
     @property
     def heading(self) -> str:
@@ -118,11 +121,11 @@ class AnnualReport:
             + [
                 [
                     _("Vốn đối ứng thực tế đã đầu tư (đồng)"),
-                    sum(g.figures.counterpart for g in self.by_activity),
+                    sum(g.figures.counterpart_planned for g in self.by_activity),
                     self.achieved.counterpart_invested,
                     percent_of(
                         self.achieved.counterpart_invested,
-                        sum(g.figures.counterpart for g in self.by_activity),
+                        sum(g.figures.counterpart_planned for g in self.by_activity),
                     ),
                 ]
             ],
@@ -148,7 +151,10 @@ class AnnualReport:
                 *[getattr(self.achieved, k) for k in outcome_keys],
             ],
         )
-        return [by_source, by_activity, by_locality, outcomes, by_activity_outcomes]
+        tables = [by_source, by_activity, by_locality, outcomes, by_activity_outcomes]
+        if self.reconciliation is not None:
+            tables += self.reconciliation.tables()
+        return tables
 
 
 def annual_report(
@@ -157,8 +163,11 @@ def annual_report(
     year: int,
     funding_source: FundingSource | None = None,
     budget_rows: list[BudgetRow] | None = None,
+    reconcile: bool = False,
 ) -> AnnualReport:
-    """`budget_rows`: this year's `budget_use` rows when the caller already has them."""
+    """`budget_rows`: this year's `budget_use` rows when the caller already has them;
+    `reconcile`: add the reconciliation with reported figures (the report page, not the
+    dashboard)."""
     totals = area.totals().filter(year=year)
     if funding_source is not None:
         totals = totals.filter(funding_source=funding_source)
@@ -184,4 +193,5 @@ def annual_report(
         ],
         expected=Outcomes.sum_of(expected.values()),
         achieved=Outcomes.sum_of(outcomes.values()),
+        reconciliation=reconciliation(area=area, years=[year]) if reconcile else None,
     )

@@ -9,11 +9,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import cached_property
 
 from django.db.models import (
+    BigIntegerField,
+    F,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     TextChoices,
 )
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -285,7 +290,8 @@ class Funds(Addable):
     disbursed: int = 0
     settled: int = 0
     released: int = 0
-    counterpart: int = 0
+    counterpart: int = 0  # achieved where recorded, else planned: counted_counterpart()
+    counterpart_planned: int = 0  # what the applications committed
 
 
 @dataclass
@@ -319,6 +325,22 @@ def counted_reviews() -> QuerySet:
     return AcceptanceReview.objects.counted()
 
 
+def counted_counterpart() -> Coalesce:
+    """A project's counterpart funds as the reports count them: what its counted acceptance
+    review recorded as actually invested, where one recorded an amount (the review form leaves
+    it empty, stored as 0, when not known); otherwise what the application committed."""
+    recorded = (
+        counted_reviews()
+        .filter(project_id=OuterRef("pk"), counterpart_invested__gt=0)
+        .values("counterpart_invested")[:1]
+    )
+    return Coalesce(
+        Subquery(recorded, output_field=BigIntegerField()),
+        F("counterpart_funds"),
+        output_field=BigIntegerField(),
+    )
+
+
 # The aggregates below read ProjectTotals (projects/models/summary.py), which holds exactly these
 # sums per year, source, activity type, locality, allocation and status: no join with the
 # disbursements, no "latest passing review" anti-join over every review, and at most one row per
@@ -345,7 +367,8 @@ def funds_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
             settled_sum=Sum("settled", filter=settled),
             settled_approved=Sum("approved", filter=settled),
             cancelled_approved=Sum("approved", filter=cancelled),
-            counterpart_sum=Sum("counterpart", filter=live),
+            counterpart_sum=Sum("counterpart_counted", filter=live),
+            counterpart_planned=Sum("counterpart", filter=live),
             disbursed_sum=Sum("disbursed"),
             cancelled_disbursed=Sum("disbursed", filter=cancelled),
         )
@@ -366,6 +389,7 @@ def funds_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
             - (row["cancelled_disbursed"] or 0)
         )
         f.counterpart = row["counterpart_sum"] or 0
+        f.counterpart_planned = row["counterpart_planned"] or 0
     return result
 
 
@@ -493,6 +517,7 @@ def budget_use(
             )
         for key, f in funds_by(totals, ["year", "funding_source_id"]).items():
             cells[key].counterpart = f.counterpart
+            cells[key].counterpart_planned = f.counterpart_planned
     else:
         cells.update(funds_by(totals, ["year", "funding_source_id"]))
     rows = []
@@ -508,3 +533,16 @@ def budget_use(
                 )
             )
     return rows
+
+
+def counterpart_by(projects: QuerySet) -> dict[tuple, tuple[int, int]]:
+    """(counted, planned) counterpart funds per (year, funding source): one query."""
+    rows = (
+        approved_projects(projects)
+        .exclude(status=Status.CANCELLED)
+        .annotate(counted_cp=counted_counterpart())
+        .values("year", "funding_source_id")
+        .annotate(total=Sum("counted_cp"), planned=Sum("counterpart_funds"))
+        .order_by()
+    )
+    return {(r["year"], r["funding_source_id"]): (r["total"] or 0, r["planned"] or 0) for r in rows}

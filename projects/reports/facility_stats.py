@@ -1,19 +1,27 @@
-"""3. Thống kê cơ sở CNNT: facilities and workers per year, with average annual growth."""
+"""3. Thống kê cơ sở CNNT: facilities, workers, revenue and production value per year, by
+sector and locality, with average annual growth.
+
+Two counts of facilities, labelled apart on every table: *registered* (trong sổ) is every
+facility of the registry in the area, whatever it reported; *reporting* (có số liệu) is those
+with yearly figures for that year. The sums of workers, revenue and production value are over
+the reporting ones.
+
+A year in which no facility of the area reported figures is "chưa có số liệu", not 0: it is
+shown so and left out of the growth rate, which runs from the first to the last year *with
+data* in the chosen period (`used_years`); the page says which years those were. Production
+value is optional on a yearly figure, so its years with data are those where at least one
+facility reported it, and its sums cover those facilities only.
+"""
 
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import (
-    Count,
-    Max,
-    Min,
-    Sum,
-)
+from django.db.models import Count, Max, Min, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
-from facilities.models import Sector, YearlyFigure
+from facilities.models import Facility, Sector, YearlyFigure
 from projects.reports.base import (
     Addable,
     Area,
@@ -22,39 +30,80 @@ from projects.reports.base import (
     outcomes_by,
     project_outcomes_by,
 )
-from projects.reports.tables import Column, Table
+from projects.reports.reconciliation import reconciliation
+from projects.reports.tables import NO_DATA, Column, Table
 
 # --- 3. facility statistics ---------------------------------------------------------------
 
 
 @dataclass
-class Headcount(Addable):
+class YearFigures:
+    """One year of the area: facilities that reported, and the sums of what they reported."""
+
     facilities: int = 0
     workers: int = 0
+    revenue: int = 0
+    production: int = 0
+    production_reported: int = 0  # facilities that gave a production value
 
 
 @dataclass
 class Span(Addable):
-    """Facilities and workers in the first and in the last year of a period."""
+    """A group (sector or locality) in the first and last year used, and its registry count."""
 
+    registered: int = 0
     first_facilities: int = 0
-    first_workers: int = 0
     last_facilities: int = 0
+    first_workers: int = 0
     last_workers: int = 0
+    first_revenue: int = 0
+    last_revenue: int = 0
+    first_production: int = 0
+    last_production: int = 0
+
+
+@dataclass
+class Indicator:
+    """One line of the growth table: the years it was computed between, and the values."""
+
+    label: str
+    first_year: int | None
+    last_year: int | None
+    first: int | None
+    last: int | None
+    growth: Decimal | None
+    missing: list[int]  # years of the period without data for this indicator
+
+
+# Indicators of the growth table: key, label (built when called), value of a year, whether the
+# year has data for it.
+def _indicators():
+    reported = lambda y: y.facilities > 0  # noqa: E731
+    return [
+        ("facilities", _("Số cơ sở có số liệu"), lambda y: y.facilities, reported),
+        ("workers", _("Số lao động"), lambda y: y.workers, reported),
+        ("revenue", _("Doanh thu (đồng)"), lambda y: y.revenue, reported),
+        (
+            "production",
+            _("Giá trị sản xuất (đồng)"),
+            lambda y: y.production,
+            lambda y: y.production_reported > 0,
+        ),
+    ]
 
 
 @dataclass
 class FacilityStats:
-    """Thống kê cơ sở CNNT: facilities and workers per year, growth, workers thanks to KC."""
-
     area: Area
     first_year: int
     last_year: int
     sector: Sector | None
-    by_year: dict[int, Headcount]
+    registered: int
+    by_year: dict[int, YearFigures]
     kc_workers: dict[int, int]
     by_sector: list[Group]
     by_locality: list[Group]
+    reconciliation: object = None  # reconciliation.Reconciliation, province-wide
 
     @property
     def heading(self) -> str:
@@ -71,31 +120,67 @@ class FacilityStats:
         return " · ".join(parts)
 
     @property
-    def span(self) -> int:
-        return self.last_year - self.first_year
-
-    def growth(self, first: int, last: int) -> Decimal | None:
-        return average_growth(first, last, self.span)
-
-    @property
     def years(self) -> list[int]:
         return list(range(self.first_year, self.last_year + 1))
 
-    @property
-    def first(self) -> Headcount:
-        return self.by_year.get(self.first_year, Headcount())
+    def year(self, y: int) -> YearFigures:
+        return self.by_year.get(y, YearFigures())
 
     @property
-    def last(self) -> Headcount:
-        return self.by_year.get(self.last_year, Headcount())
+    def years_with_data(self) -> list[int]:
+        return [y for y in self.years if self.year(y).facilities]
+
+    @property
+    def years_without_data(self) -> list[int]:
+        return [y for y in self.years if not self.year(y).facilities]
+
+    @property
+    def used_years(self) -> tuple[int, int] | None:
+        """The first and last year with figures in the period: the ends of every growth rate
+        and of the breakdowns by sector and locality."""
+        with_data = self.years_with_data
+        return (with_data[0], with_data[-1]) if with_data else None
+
+    def indicators(self) -> dict[str, Indicator]:
+        out = {}
+        for key, label, value, has_data in _indicators():
+            years = [y for y in self.years if has_data(self.year(y))]
+            missing = [y for y in self.years if y not in years]
+            if not years:
+                out[key] = Indicator(label, None, None, None, None, None, missing)
+                continue
+            first, last = years[0], years[-1]
+            a, b = value(self.year(first)), value(self.year(last))
+            out[key] = Indicator(
+                label, first, last, a, b, average_growth(a, b, last - first), missing
+            )
+        return out
 
     @property
     def workers_growth(self) -> Decimal | None:
-        return self.growth(self.first.workers, self.last.workers)
+        return self.indicators()["workers"].growth
 
     @property
     def facilities_growth(self) -> Decimal | None:
-        return self.growth(self.first.facilities, self.last.facilities)
+        return self.indicators()["facilities"].growth
+
+    @property
+    def revenue_growth(self) -> Decimal | None:
+        return self.indicators()["revenue"].growth
+
+    @property
+    def production_growth(self) -> Decimal | None:
+        return self.indicators()["production"].growth
+
+    @property
+    def first(self) -> YearFigures:
+        used = self.used_years
+        return self.year(used[0]) if used else YearFigures()
+
+    @property
+    def last(self) -> YearFigures:
+        used = self.used_years
+        return self.year(used[1]) if used else YearFigures()
 
     @property
     def kc_first(self) -> int:
@@ -107,93 +192,154 @@ class FacilityStats:
 
     @property
     def kc_workers_growth(self) -> Decimal | None:
-        return self.growth(self.kc_first, self.kc_last)
+        return average_growth(self.kc_first, self.kc_last, self.last_year - self.first_year)
+
+    @property
+    def years_note(self) -> str:
+        """Which years the growth rates used, and which had no data."""
+        used = self.used_years
+        if used is None:
+            return _("Không có năm nào trong giai đoạn có số liệu của cơ sở.")
+        text = _(
+            "Tốc độ tăng tính từ năm %(first)s đến năm %(last)s, năm đầu và năm cuối có số liệu "
+            "trong giai đoạn."
+        ) % {"first": used[0], "last": used[1]}
+        if self.years_without_data:
+            text += " " + _("Chưa có số liệu (không tính vào tốc độ tăng): năm %(years)s.") % {
+                "years": ", ".join(str(y) for y in self.years_without_data)
+            }
+        return text
 
     def tables(self) -> list[Table]:
-        first, last = self.first_year, self.last_year
-        by_year = Table(
-            "by_year",
-            _("Số cơ sở và lao động theo năm"),
-            [
-                Column("year", _("Năm"), "year"),
-                Column("facilities", _("Số cơ sở")),
-                Column("workers", _("Số lao động")),
-                Column("kc_workers", _("Lao động có việc làm từ hoạt động khuyến công")),
-            ],
-            [
+        def shown(y: int, value, has_data: bool):
+            return value if has_data else NO_DATA
+
+        rows = []
+        for y in self.years:
+            f = self.year(y)
+            reported = f.facilities > 0
+            rows.append(
                 [
                     y,
-                    self.by_year.get(y, Headcount()).facilities,
-                    self.by_year.get(y, Headcount()).workers,
+                    shown(y, f.facilities, reported),
+                    shown(y, f.workers, reported),
+                    shown(y, f.revenue, reported),
+                    shown(y, f.production, f.production_reported > 0),
                     self.kc_workers.get(y, 0),
                 ]
-                for y in self.years
+            )
+        by_year = Table(
+            "by_year",
+            _("Cơ sở, lao động, doanh thu và giá trị sản xuất theo năm"),
+            [
+                Column("year", _("Năm"), "year"),
+                Column("facilities", _("Số cơ sở có số liệu")),
+                Column("workers", _("Số lao động")),
+                Column("revenue", _("Doanh thu"), "money"),
+                Column("production", _("Giá trị sản xuất"), "money"),
+                Column("kc_workers", _("Lao động có việc làm từ hoạt động khuyến công")),
             ],
+            rows,
+            note=_(
+                "Số cơ sở trong sổ (toàn bộ cơ sở đã đăng ký trên địa bàn): %(n)s. Số cơ sở có "
+                "số liệu: cơ sở đã báo cáo số liệu hằng năm của năm đó; lao động, doanh thu và "
+                "giá trị sản xuất là tổng của các cơ sở này."
+            )
+            % {"n": f"{self.registered:,}".replace(",", ".")}
+            + " "
+            + self.years_note,
         ).make_chart(["workers", "facilities", "kc_workers"], kind="line", secondary=(1,))
+        indicators = self.indicators()
+        growth_rows = [
+            [i.label, i.first_year, i.first, i.last_year, i.last, i.growth]
+            for i in indicators.values()
+        ]
+        growth_rows.append(
+            [
+                _("Lao động có việc làm từ hoạt động khuyến công"),
+                self.first_year,
+                self.kc_first,
+                self.last_year,
+                self.kc_last,
+                self.kc_workers_growth,
+            ]
+        )
         growth = Table(
             "growth",
-            _("Tốc độ tăng bình quân/năm %(start)s–%(end)s") % {"start": first, "end": last},
+            _("Tốc độ tăng bình quân/năm %(start)s–%(end)s")
+            % {"start": self.first_year, "end": self.last_year},
             [
                 Column("label", _("Chỉ tiêu"), "text"),
-                Column("first", str(first)),
-                Column("last", str(last)),
+                Column("first_year", _("Năm đầu có số liệu"), "year"),
+                Column("first", _("Số liệu năm đầu")),
+                Column("last_year", _("Năm cuối có số liệu"), "year"),
+                Column("last", _("Số liệu năm cuối")),
                 Column("growth", _("Tốc độ tăng bình quân/năm"), "percent"),
             ],
-            [
-                [
-                    _("Số cơ sở"),
-                    self.first.facilities,
-                    self.last.facilities,
-                    self.facilities_growth,
-                ],
-                [_("Số lao động"), self.first.workers, self.last.workers, self.workers_growth],
-                [
-                    _("Lao động có việc làm từ hoạt động khuyến công"),
-                    self.kc_first,
-                    self.kc_last,
-                    self.kc_workers_growth,
-                ],
-            ],
+            growth_rows,
             note=_(
-                "Tốc độ tăng bình quân/năm = (năm cuối / năm đầu)^(1/số năm) − 1. "
-                "Lao động có việc làm từ hoạt động khuyến công = việc làm tạo mới + có việc làm "
-                "sau đào tạo, theo kết quả nghiệm thu đạt của các đề án trong năm."
-            ),
+                "Tốc độ tăng bình quân/năm = (năm cuối / năm đầu)^(1/số năm) − 1, giữa năm đầu "
+                "và năm cuối có số liệu của từng chỉ tiêu. Lao động có việc làm từ hoạt động "
+                "khuyến công = việc làm tạo mới + có việc làm sau đào tạo, theo kết quả nghiệm "
+                "thu đạt của các đề án trong năm."
+            )
+            + " "
+            + self.years_note,
         )
+        tables = [
+            by_year,
+            growth,
+            self._split("by_sector", _("Theo ngành nghề"), _("Ngành nghề"), self.by_sector),
+            self._split("by_locality", _("Theo địa bàn"), _("Địa bàn"), self.by_locality),
+        ]
+        if self.reconciliation is not None:
+            tables.append(self.reconciliation.tables()[0])
+        return tables
+
+    def _split(self, key: str, title: str, first_label: str, groups: list[Group]) -> Table:
+        used = self.used_years or (self.first_year, self.last_year)
+        first, last = used
+        span = last - first
+
+        def pair(name: str, label: str, kind: str = "int") -> list[Column]:
+            return [
+                Column(f"{name}_first", f"{label} {first}", kind),
+                Column(f"{name}_last", f"{label} {last}", kind),
+                Column(
+                    f"{name}_growth",
+                    _("Tăng bình quân/năm (%(what)s)") % {"what": label},
+                    "percent",
+                ),
+            ]
+
         columns = [
-            Column("facilities_first", _("Số cơ sở %(year)s") % {"year": first}),
-            Column("facilities_last", _("Số cơ sở %(year)s") % {"year": last}),
-            Column("facilities_growth", _("Tăng bình quân/năm (cơ sở)"), "percent"),
-            Column("workers_first", _("Lao động %(year)s") % {"year": first}),
-            Column("workers_last", _("Lao động %(year)s") % {"year": last}),
-            Column("workers_growth", _("Tăng bình quân/năm (lao động)"), "percent"),
+            Column("label", first_label, "text"),
+            Column("registered", _("Số cơ sở trong sổ")),
+            *pair("facilities", _("Số cơ sở có số liệu")),
+            *pair("workers", _("Lao động")),
+            *pair("revenue", _("Doanh thu"), "money"),
+            *pair("production", _("Giá trị sản xuất"), "money"),
         ]
 
         def cells(s: Span) -> list:
-            return [
-                s.first_facilities,
-                s.last_facilities,
-                self.growth(s.first_facilities, s.last_facilities),
-                s.first_workers,
-                s.last_workers,
-                self.growth(s.first_workers, s.last_workers),
-            ]
+            out = [s.registered]
+            for name in ("facilities", "workers", "revenue", "production"):
+                a, b = getattr(s, f"first_{name}"), getattr(s, f"last_{name}")
+                out += [a, b, average_growth(a, b, span)]
+            return out
 
-        def split(key: str, title: str, first_label: str, groups: list[Group]) -> Table:
-            return Table(
-                key,
-                title,
-                [Column("label", first_label, "text"), *columns],
-                [[g.label, *cells(g.figures)] for g in groups],
-                [_("Tổng cộng"), *cells(Span.sum_of(g.figures for g in groups))],
-            ).make_chart(["workers_first", "workers_last"], horizontal=True)
-
-        return [
-            by_year,
-            growth,
-            split("by_sector", _("Theo ngành nghề"), _("Ngành nghề"), self.by_sector),
-            split("by_locality", _("Theo địa bàn"), _("Địa bàn"), self.by_locality),
-        ]
+        return Table(
+            key,
+            title,
+            columns,
+            [[g.label, *cells(g.figures)] for g in groups],
+            [_("Tổng cộng"), *cells(Span.sum_of(g.figures for g in groups))],
+            note=_(
+                "So sánh năm %(first)s với năm %(last)s (năm đầu và năm cuối có số liệu của "
+                "giai đoạn)."
+            )
+            % {"first": first, "last": last},
+        ).make_chart(["workers_first", "workers_last"], horizontal=True)
 
 
 def facility_years(area: Area) -> tuple[int, int] | None:
@@ -205,39 +351,60 @@ def facility_years(area: Area) -> tuple[int, int] | None:
 
 
 def facility_stats(
-    *, area: Area, first_year: int, last_year: int, sector: Sector | None = None
+    *,
+    area: Area,
+    first_year: int,
+    last_year: int,
+    sector: Sector | None = None,
+    reconcile: bool = False,
 ) -> FacilityStats:
+    """`reconcile`: add the reported figures beside the records (all sectors only: the
+    province reports its totals)."""
     figures = (
         area.scope(YearlyFigure.objects.all(), "facility__locality")
         .filter(year__gte=first_year, year__lte=last_year)
         .annotate(filed_locality=Coalesce("locality_id", "facility__locality_id"))
     )
+    registry = area.scope(Facility.objects.all())
     if sector is not None:
         figures = figures.filter(facility__main_sector=sector)
-    by_year = {
-        row["year"]: Headcount(row["n"], row["w"] or 0)
-        for row in figures.values("year").annotate(n=Count("id"), w=Sum("workers")).order_by()
+        registry = registry.filter(main_sector=sector)
+    sums = {
+        "n": Count("id"),
+        "w": Sum("workers"),
+        "r": Sum("revenue"),
+        "p": Sum("production_value"),
+        "pn": Count("production_value"),
     }
+    by_year = {
+        row["year"]: YearFigures(row["n"], row["w"] or 0, row["r"] or 0, row["p"] or 0, row["pn"])
+        for row in figures.values("year").annotate(**sums).order_by()
+    }
+    with_data = sorted(y for y, f in by_year.items() if f.facilities)
+    first_used, last_used = (with_data[0], with_data[-1]) if with_data else (first_year, last_year)
 
-    def spans(key: str) -> dict:
+    def spans(key: str, registry_key: str) -> dict:
         out: dict = defaultdict(Span)
         rows = (
-            figures.filter(year__in=[first_year, last_year])
+            figures.filter(year__in=[first_used, last_used])
             .values(key, "year")
-            .annotate(n=Count("id"), w=Sum("workers"))
+            .annotate(**sums)
             .order_by()
         )
         for row in rows:
-            # With first == last year both ends are the same figures.
-            if row["year"] == first_year:
-                out[row[key]].first_facilities = row["n"]
-                out[row[key]].first_workers = row["w"] or 0
-            if row["year"] == last_year:
-                out[row[key]].last_facilities = row["n"]
-                out[row[key]].last_workers = row["w"] or 0
+            # With one year used both ends are the same figures.
+            for end, year in (("first", first_used), ("last", last_used)):
+                if row["year"] == year:
+                    span = out[row[key]]
+                    setattr(span, f"{end}_facilities", row["n"])
+                    setattr(span, f"{end}_workers", row["w"] or 0)
+                    setattr(span, f"{end}_revenue", row["r"] or 0)
+                    setattr(span, f"{end}_production", row["p"] or 0)
+        for row in registry.values(registry_key).annotate(n=Count("id")).order_by():
+            out[row[registry_key]].registered = row["n"]
         return dict(out)
 
-    sector_spans = spans("facility__main_sector_id")
+    sector_spans = spans("facility__main_sector_id", "main_sector_id")
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     if sector is None:
         totals = area.totals().filter(year__gte=first_year, year__lte=last_year)
@@ -254,9 +421,13 @@ def facility_stats(
         first_year=first_year,
         last_year=last_year,
         sector=sector,
+        registered=registry.count(),
         by_year=by_year,
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
         # By the unit each year's figures were filed under (a facility may have moved since).
-        by_locality=area.roll_up(spans("filed_locality"), Span),
+        by_locality=area.roll_up(spans("filed_locality", "locality_id"), Span),
+        reconciliation=reconciliation(area=area, years=list(range(first_year, last_year + 1)))
+        if reconcile and sector is None
+        else None,
     )

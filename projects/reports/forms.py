@@ -7,12 +7,21 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import RecognitionLevel, Sector
-from khuyencong.forms import LocalityChoiceField
+from khuyencong.forms import LocalityChoiceField, WholeNumberField, bound_numbers
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality, User
-from projects.models import ActivityType, FundingSource, Programme, Project, Status
+from projects.models import (
+    ActivityType,
+    FundingSource,
+    Programme,
+    Project,
+    ReportedFigure,
+    ReportFiling,
+    Status,
+)
 from projects.reports import localities_in_scope
 from projects.reports.base import Grouping
+from projects.reports.filing import Unit
 
 MIN_YEAR, MAX_YEAR = 1990, 2100
 MAX_SPAN = 50
@@ -79,6 +88,20 @@ class ReportFilterForm(forms.Form):
             "đơn vị của năm báo cáo."
         ),
     )
+    # How the report is filed: amounts in the unit chosen, the report number in the letterhead
+    # (projects/reports/filing.py).
+    unit = forms.ChoiceField(
+        label=_("Đơn vị tiền"),
+        choices=Unit.choices,
+        required=False,
+        help_text=_("Làm tròn từng ô; tổng cộng làm tròn từ tổng chính xác."),
+    )
+    number = forms.CharField(
+        label=_("Số báo cáo"),
+        max_length=20,
+        required=False,
+        help_text=_("In ở đầu báo cáo; để trống để ghi tay."),
+    )
     field_order: list[str] = []
 
     def __init__(self, *args, user: User, **kwargs):
@@ -90,6 +113,8 @@ class ReportFilterForm(forms.Form):
 
 class DashboardForm(ReportFilterForm):
     year = year_field(_("Năm"))
+    unit = None  # the dashboard is not filed
+    number = None
     field_order = ["year", "locality"]
 
 
@@ -244,3 +269,69 @@ class RegisterFilter(django_filters.FilterSet):
         if first is None or last is None:
             return None
         return int(first), int(last)
+
+
+# --- what is filed: the letterhead and the figures reported upward ---------------------------
+
+
+class ReportFilingForm(forms.ModelForm):
+    class Meta:
+        model = ReportFiling
+        fields = [
+            "parent_agency",
+            "agency",
+            "number_suffix",
+            "place",
+            "prepared_title",
+            "prepared_name",
+            "approved_title",
+            "approved_name",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_numbers(self)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ReportedFigureForm(forms.ModelForm):
+    year = forms.IntegerField(
+        label=_("Năm"),
+        min_value=MIN_YEAR,
+        max_value=MAX_YEAR,
+        error_messages={"invalid": _("Nhập năm bằng số, ví dụ 2024.")},
+    )
+    value = WholeNumberField(label=_("Số liệu đã báo cáo"))
+
+    class Meta:
+        model = ReportedFigure
+        fields = ["year", "indicator", "value", "source", "note"]
+        widgets = {"note": forms.Textarea(attrs={"rows": 2})}
+        error_messages = {
+            "source": {"required": _("Ghi văn bản đã báo cáo số liệu này.")},
+            "indicator": {"required": _("Chọn chỉ tiêu.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        bound_numbers(self)
+        self.fields["value"].error_messages["required"] = _("Nhập số liệu đã báo cáo.")
+        self.fields["year"].error_messages["required"] = _("Nhập năm của số liệu.")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean(self):
+        cleaned = super().clean()
+        year, indicator = cleaned.get("year"), cleaned.get("indicator")
+        if year and indicator:
+            taken = ReportedFigure.objects.filter(year=year, indicator=indicator)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "indicator",
+                    _("Chỉ tiêu này của năm %(year)s đã được nhập; hãy sửa dòng đó.")
+                    % {"year": year},
+                )
+        return cleaned

@@ -25,6 +25,7 @@ from projects.reports.base import (
     percent_of,
     projects_by,
 )
+from projects.reports.reconciliation import reconciliation
 from projects.reports.tables import Column, Table, sum_optional
 
 # --- 2. programme report ------------------------------------------------------------------
@@ -78,6 +79,7 @@ class ProgrammeReport:
     area: Area
     targets: list[TargetResult]
     funds: list[ProgrammeFunds]
+    reconciliation: object = None  # reconciliation.Reconciliation, province-wide
 
     @property
     def heading(self) -> str:
@@ -163,10 +165,15 @@ class ProgrammeReport:
             if with_budget
             else _("Kế hoạch và kinh phí được giao là của toàn tỉnh, không chia theo địa bàn."),
         ).make_chart(["planned", "approved", "disbursed"])
-        return [targets, funds]
+        tables = [targets, funds]
+        if self.reconciliation is not None:
+            tables += self.reconciliation.tables()
+        return tables
 
 
-def programme_report(*, area: Area, programme: Programme) -> ProgrammeReport:
+def programme_report(
+    *, area: Area, programme: Programme, reconcile: bool = True
+) -> ProgrammeReport:
     years = list(programme.years)
     totals = area.totals().filter(year__in=years)
     targets = list(
@@ -208,7 +215,13 @@ def programme_report(*, area: Area, programme: Programme) -> ProgrammeReport:
         if row.allocated is not None:
             item.allocated += row.allocated
         item.funds.add(row.funds)
-    return ProgrammeReport(programme, area, results, list(per_source.values()))
+    return ProgrammeReport(
+        programme,
+        area,
+        results,
+        list(per_source.values()),
+        reconciliation(area=area, years=years) if reconcile else None,
+    )
 
 
 def default_programme(today: datetime.date) -> Programme | None:

@@ -29,7 +29,7 @@ from projects.models import (
     settlement_due,
     settlement_overdue,
 )
-from projects.reports.base import Area, counted_reviews
+from projects.reports.base import Area, counted_counterpart, counted_reviews
 from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
 
 # --- 5. project register ------------------------------------------------------------------
@@ -52,7 +52,7 @@ REGISTER_COLUMNS = [
     ("disbursed", gettext_lazy("Đã giải ngân"), "money"),
     ("settled", gettext_lazy("Đã quyết toán"), "money"),
     ("settlement_due", gettext_lazy("Hạn quyết toán"), "text"),
-    ("counterpart", gettext_lazy("Vốn đối ứng"), "money"),
+    ("counterpart", gettext_lazy("Vốn đối ứng (thực tế khi đã nghiệm thu)"), "money"),
     ("jobs_created", gettext_lazy("Việc làm tạo mới"), "int"),
     ("people_trained", gettext_lazy("Người được đào tạo"), "int"),
     ("employed_after_training", gettext_lazy("Có việc làm sau đào tạo"), "int"),
@@ -75,6 +75,7 @@ def register_projects(projects: QuerySet) -> QuerySet:
     }
     return projects.for_list().annotate(
         disbursed=Coalesce(Subquery(disbursed, output_field=IntegerField()), Value(0)),
+        counted_counterpart=counted_counterpart(),
         **outcome_annotations,
     )
 
@@ -136,7 +137,7 @@ class Register:
             p.disbursed,
             p.settled_amount if p.status == Status.SETTLED else None,
             self.settlement_cell(p),
-            p.counterpart_funds,
+            p.counted_counterpart,
             *[getattr(p, f"achieved_{k}") for k in OUTCOME_COLUMNS_SHORT],
         ]
 
@@ -188,12 +189,12 @@ def project_register(
 ) -> Register:
     """`projects`: already scoped and filtered (a FilterSet's queryset)."""
     projects = projects.filter(year__gte=first_year, year__lte=last_year)
-    totals = projects.aggregate(
+    totals = projects.annotate(cp=counted_counterpart()).aggregate(
         count=Count("id"),
         total_cost=Coalesce(Sum("total_cost"), 0),
         approved=Coalesce(Sum("approved_amount"), 0),
         settled=Coalesce(Sum("settled_amount", filter=Q(status=Status.SETTLED)), 0),
-        counterpart=Coalesce(Sum("counterpart_funds"), 0),
+        counterpart=Coalesce(Sum("cp"), 0),
     )
     totals["disbursed"] = (
         Disbursement.objects.filter(project__in=projects).aggregate(s=Sum(SIGNED_AMOUNT))["s"] or 0

@@ -12,11 +12,31 @@ from projects.reports.base import Funds, Group
 # --- tables: what a page shows and a workbook holds ---------------------------------------
 
 
+class NoData:
+    """A figure nobody reported (a year without yearly figures): shown "chưa có số liệu" on the
+    page and in the workbook, a gap in a chart, never a 0 in a sum or a growth rate."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __str__(self) -> str:
+        return _("chưa có số liệu")
+
+    def __repr__(self) -> str:
+        return "NO_DATA"
+
+
+NO_DATA = NoData()
+
+
 @dataclass
 class Column:
     key: str
     label: str
-    kind: str = "int"  # text | int | money | percent | year (a number shown without separator)
+    # text | int | money | percent | year (a number shown without separator) | scaled and
+    # scaled2 (an amount in `unit`, nghìn/triệu/tỷ đồng, with 0 or 2 decimals: reports/filing.py)
+    kind: str = "int"
+    unit: str = ""
 
 
 @dataclass
@@ -44,7 +64,10 @@ class Chart:
             "type": self.kind,
             "labels": [str(label) for label in self.labels],
             "datasets": [
-                {"label": str(d["label"]), "data": [float(v or 0) for v in d["data"]]}
+                {
+                    "label": str(d["label"]),
+                    "data": [None if isinstance(v, NoData) else float(v or 0) for v in d["data"]],
+                }
                 for d in self.datasets
             ],
             "stacked": self.stacked,

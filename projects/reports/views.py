@@ -8,17 +8,22 @@ to a workbook. Every role may read reports; district officers see their own loca
 from datetime import date
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from khuyencong import audit
-from khuyencong.models import AuditKind
+from khuyencong import access, audit
+from khuyencong.models import AuditKind, Role
 from projects import reports
+from projects.models import ReportedFigure, ReportFiling
 from projects.process.mywork import waiting_for
-from projects.reports import excel
+from projects.reports import excel, filing
 from projects.reports.base import Grouping
 from projects.reports.forms import (
     AnnualForm,
@@ -27,6 +32,8 @@ from projects.reports.forms import (
     ProductForm,
     ProgrammeForm,
     RegisterFilter,
+    ReportedFigureForm,
+    ReportFilingForm,
 )
 
 # How many items of each "what waits for me" / overdue group the dashboard lists.
@@ -46,14 +53,20 @@ def _wants_xlsx(request) -> bool:
 
 def _render_report(request, template: str, form, report, filename: str, **extra):
     today = timezone.localdate()
+    data = form.cleaned_data if form.is_valid() else {}
+    tables = []
+    if report is not None:
+        tables = [filing.in_unit(t, data.get("unit")) for t in report.tables()]
+    head = filing.letterhead(number=data.get("number", ""), on=today)
     if report is not None and _wants_xlsx(request):
         audit.record(request, AuditKind.EXPORT, obj=filename)
-        return excel.response(report, filename=filename, produced=today)
+        return excel.response(report, filename=filename, produced=today, tables=tables, head=head)
     context = {
         "form": form,
         "report": report,
-        "tables": report.tables() if report is not None else [],
+        "tables": tables,
         "today": today,
+        "head": head,
         **extra,
     }
     return render(request, template, context)
@@ -136,7 +149,7 @@ def annual(request):
         AnnualForm,
         {"year": timezone.localdate().year},
         lambda area, data: reports.annual_report(
-            area=area, year=data["year"], funding_source=data["funding_source"]
+            area=area, year=data["year"], funding_source=data["funding_source"], reconcile=True
         ),
         "reports/annual.html",
         lambda report: f"bao-cao-khuyen-cong-nam-{report.year if report else ''}",
@@ -187,6 +200,7 @@ def facility_stats(request):
             first_year=data["first_year"],
             last_year=data["last_year"],
             sector=data["sector"],
+            reconcile=True,
         ),
         "reports/facilities.html",
         "thong-ke-co-so-cnnt",
@@ -238,6 +252,7 @@ def register(request):
                 filename=f"danh-muc-de-an-{first}-{last}",
                 produced=today,
                 tables=report.streamed_tables(),
+                head=filing.letterhead(on=today),
             )
         page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
@@ -252,4 +267,70 @@ def register(request):
             "page": page,
             "today": today,
         },
+    )
+
+
+# --- what is filed: the letterhead (managers) and the figures reported upward (the centre) ----
+
+
+@access.role_required(Role.MANAGER)
+def filing_edit(request):
+    form = ReportFilingForm(request.POST or None, instance=ReportFiling.load())
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Đã lưu thể thức báo cáo."))
+        return redirect("reports:filing")
+    return render(
+        request,
+        "reports/filing_form.html",
+        {"form": form, "head": filing.letterhead(number="12", on=timezone.localdate())},
+    )
+
+
+@login_required
+@require_safe
+def reported_list(request):
+    years = sorted(set(ReportedFigure.objects.values_list("year", flat=True)), reverse=True)
+    try:
+        year = int(request.GET.get("year") or (years[0] if years else timezone.localdate().year))
+    except ValueError:
+        year = years[0] if years else timezone.localdate().year
+    figures = list(
+        ReportedFigure.objects.filter(year=year).select_related("entered_by").order_by("indicator")
+    )
+    return render(
+        request,
+        "reports/reported_list.html",
+        {
+            "year": year,
+            "years": years,
+            "figures": figures,
+            "may_edit": access.has_role(request.user, *REPORTED_EDITORS),
+        },
+    )
+
+
+REPORTED_EDITORS = (Role.CENTRE_STAFF, Role.MANAGER)
+
+
+@access.role_required(*REPORTED_EDITORS)
+def reported_edit(request, pk=None):
+    figure = get_object_or_404(ReportedFigure, pk=pk) if pk else ReportedFigure()
+    initial = {"year": request.GET.get("year")} if not pk and request.GET.get("year") else None
+    form = ReportedFigureForm(request.POST or None, instance=figure, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        form.instance.entered_by = request.user
+        try:
+            with transaction.atomic():
+                saved = form.save()
+        except IntegrityError:
+            form.add_error("indicator", _("Chỉ tiêu này của năm này vừa được người khác nhập."))
+        else:
+            messages.success(
+                request,
+                _("Đã lưu số liệu đã báo cáo: %(figure)s.") % {"figure": saved},
+            )
+            return redirect(f"{reverse('reports:reported')}?year={saved.year}")
+    return render(
+        request, "reports/reported_form.html", {"form": form, "figure": figure if pk else None}
     )

@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 from khuyencong.money import format_vnd
 from projects.reports import format_percent
+from projects.reports.tables import NoData
 
 register = template.Library()
 
@@ -15,6 +16,8 @@ DASH = "–"
 def cell(pair):
     """(value, kind) → the text shown in a report table cell."""
     value, kind = pair
+    if isinstance(value, NoData):
+        return str(value)
     if value is None or value == "":
         return DASH if kind != "text" else ""
     if kind == "money":
@@ -23,6 +26,10 @@ def cell(pair):
         return format_vnd(value, symbol=False)
     if kind == "percent":
         return format_percent(value)
+    if kind in ("scaled", "scaled2"):
+        decimals = 2 if kind == "scaled2" else 0
+        # 1,234.50 → 1.234,50: Vietnamese separators.
+        return f"{value:,.{decimals}f}".translate(str.maketrans(",.", ".,"))
     if kind == "year":
         return str(value)  # never "2.024"
     return value
@@ -32,6 +39,8 @@ def cell(pair):
 def raw(pair):
     """The plain number behind a cell (data-value attribute), empty for text."""
     value, kind = pair
+    if isinstance(value, NoData):
+        return str(value)  # no number behind it: the page and the workbook say the same words
     if kind == "text" or value is None:
         return ""
     return str(value)

@@ -16,6 +16,15 @@ class TestYearlyFigureForm:
         )
         assert form.errors["revenue"] == ["Doanh thu (đồng) phải là số nguyên (ví dụ 1.250.000)."]
 
+    def test_production_value_left_empty_is_not_reported_rather_than_zero(self, facility_a):
+        data = {"year": "2024", "workers": "5", "revenue": "0", "capital": "0"}
+        form = YearlyFigureForm({**data, "production_value": ""}, facility=facility_a)
+        assert form.save().production_value is None
+        form = YearlyFigureForm(
+            {**data, "year": "2023", "production_value": "1.200.000.000"}, facility=facility_a
+        )
+        assert form.save().production_value == 1_200_000_000
+
 
 @pytest.mark.django_db
 class TestFacilityForm:

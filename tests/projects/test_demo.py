@@ -61,6 +61,19 @@ def test_plans_and_allocations_cover_2022_to_2026(demo):
     assert y2022 == {"KCĐP": 850 * M, "KCQG": 900 * M}
 
 
+def test_the_programme_report_flags_the_2022_total_reported_against_the_plan(demo, client):
+    """Reported: 9 projects, 1 075 M; planned: 850 M local + 900 M national."""
+    from khuyencong.models import User
+
+    client.force_login(User.objects.get(username="trungtam"))
+    programme = Programme.objects.get(name=PROGRAMME_NAME)
+    page = client.get(reverse("reports:programme") + f"?programme={programme.pk}")
+    check = next(t for t in page.context["tables"] if t.key == "plan_check")
+    row_2022 = next(row for row in check.rows if row[0] == 2022)
+    assert row_2022[1] == 1_750 * M and row_2022[4] == 1_075 * M
+    assert "1.075.000.000 ₫ khác tổng các nguồn 1.750.000.000 ₫" in row_2022[-1]
+
+
 def test_there_are_projects_in_every_state(demo):
     states = set(Project.objects.values_list("status", flat=True))
     assert states == set(Status.values)

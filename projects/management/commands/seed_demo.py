@@ -6,7 +6,7 @@ from khuyencong.demo import DEMO_PASSWORD, DEMO_USERS, seed_users
 from khuyencong.models import Locality
 from projects.applications.demo import seed_projects
 from projects.closeout.demo import seed_closeout
-from projects.planning.demo import seed_plans
+from projects.planning.demo import seed_plans, seed_reported_figures
 
 
 class Command(BaseCommand):
@@ -21,6 +21,7 @@ class Command(BaseCommand):
         users = seed_users()
         facilities = seed_facilities()
         allocations = seed_plans()
+        seed_reported_figures(users)
         projects = seed_projects(users, allocations)
         projects += seed_closeout(users)
         self.stdout.write(

@@ -42,10 +42,11 @@ def test_it_writes_a_title_row_with_the_period_and_the_date_produced():
         )
     )
     ws = wb["Kinh phí theo nguồn"]
-    assert ws["A1"].value == "Báo cáo kết quả hoạt động khuyến công năm 2024 – Năm 2024 · Toàn tỉnh"
-    assert ws["A1"].font.bold
-    assert "Ngày lập: 15/01/2025" in ws["A2"].value
-    assert "A1:D1" in {str(r) for r in ws.merged_cells.ranges}
+    title = ws.cell(row=excel.TITLE_ROW, column=1)
+    assert title.value == "Báo cáo kết quả hoạt động khuyến công năm 2024 – Năm 2024 · Toàn tỉnh"
+    assert title.font.bold
+    assert "Ngày lập: 15/01/2025" in ws.cell(row=excel.TITLE_ROW + 1, column=1).value
+    assert "A5:D5" in {str(r) for r in ws.merged_cells.ranges}
 
 
 def test_it_writes_vietnamese_headers_and_freezes_them():
@@ -121,7 +122,9 @@ def test_its_response_is_an_xlsx_attachment():
     assert response["Content-Type"] == excel.XLSX_TYPE
     assert response["Content-Disposition"] == 'attachment; filename="danh-muc-de-an-20250102.xlsx"'
     content = b"".join(response.streaming_content)
-    assert read(content).active["A1"].value.startswith("Danh mục đề án")
+    assert (
+        read(content).active.cell(row=excel.TITLE_ROW, column=1).value.startswith("Danh mục đề án")
+    )
 
 
 def test_a_name_that_looks_like_a_formula_stays_text_in_every_report_file():

@@ -53,12 +53,18 @@ class TestAnnualReport:
         assert (local.funds.projects, local.funds.approved) == (3, 560 * M)
         assert (local.funds.disbursed, local.funds.settled) == (380 * M, 280 * M)
         assert local.remaining == 460 * M  # 1 000 − 560 + 20 released by p1's settlement
-        assert local.funds.counterpart == 100 * M
+        # Counterpart funds: as recorded at acceptance where recorded (p1: 120 M invested
+        # against 100 M committed), else as committed.
+        assert (local.funds.counterpart, local.funds.counterpart_planned) == (120 * M, 100 * M)
         # p4 was approved then cancelled: its approval counts, its unspent part is released.
         assert (national.funds.projects, national.funds.approved) == (1, 600 * M)
         assert (national.funds.disbursed, national.funds.settled) == (290 * M, 0)
         assert national.remaining == 1460 * M
-        assert national.funds.counterpart == 400 * M
+        # p3's latest passing review recorded 300 M of the 400 M committed.
+        assert (national.funds.counterpart, national.funds.counterpart_planned) == (
+            300 * M,
+            400 * M,
+        )
 
     def test_it_agrees_with_the_allocation_figures_of_projects_budget(self, year, staff):
         report = reports.annual_report(area=reports.Area(staff), year=2024)

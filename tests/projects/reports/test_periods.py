@@ -1,13 +1,18 @@
 """Programme, facility statistics, outstanding products and the project register, against
 hand-counted figures (tests/projects/reports/data.py)."""
 
+import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
 
-from facilities.models import RecognitionLevel, Sector
+from facilities.models import RecognitionLevel, Sector, YearlyFigure
 from projects import reports
 from projects.models import Status
+from projects.reports.tables import NO_DATA
+from tests.conftest import make_facility
 from tests.projects.reports.data import (
     M,
     build_facilities,
@@ -84,9 +89,16 @@ class TestFacilityStats:
     def test_it_shows_growth_with_a_comma_in_its_tables(self, facilities, staff):
         stats = reports.facility_stats(area=reports.Area(staff), first_year=2009, last_year=2015)
         by_year, growth, by_sector, by_locality = stats.tables()
-        assert by_year.values("workers") == [7039, 0, 0, 4200, 0, 0, 9000]
-        assert growth.values("growth") == [Decimal("6.99"), Decimal("4.18"), Decimal("21.74")]
-        assert reports.format_percent(growth.rows[1][3]) == "4,18%"
+        assert by_year.values("workers") == [7039, NO_DATA, NO_DATA, 4200, NO_DATA, NO_DATA, 9000]
+        # facilities, workers, revenue, production value (none reported), khuyến công workers
+        assert growth.values("growth") == [
+            Decimal("6.99"),
+            Decimal("4.18"),
+            None,
+            None,
+            Decimal("21.74"),
+        ]
+        assert reports.format_percent(growth.rows[1][5]) == "4,18%"
 
     def test_it_breaks_down_by_sector_and_locality(self, facilities, staff):
         stats = reports.facility_stats(area=reports.Area(staff), first_year=2009, last_year=2015)
@@ -96,10 +108,13 @@ class TestFacilityStats:
         assert (food.first_workers, food.last_workers) == (4000, 4500)
         assert (materials.first_facilities, materials.last_facilities) == (1, 2)
         assert (materials.first_workers, materials.last_workers) == (3039, 4500)
-        table = {row[0]: row for row in stats.tables()[2].rows}
-        assert table[materials_name()][3] == Decimal("12.25")  # facilities 1 → 2 in 6 years
-        assert table[materials_name()][6] == Decimal("6.76")
-        assert table[food_name()][6] == Decimal("1.98")
+        table = stats.tables()[2]
+        rows = {row[0]: row for row in table.rows}
+        growth = table.column("facilities_growth")
+        assert rows[materials_name()][growth] == Decimal("12.25")  # facilities 1 → 2 in 6 years
+        assert rows[materials_name()][table.column("workers_growth")] == Decimal("6.76")
+        assert rows[food_name()][table.column("workers_growth")] == Decimal("1.98")
+        assert rows[materials_name()][table.column("registered")] == 2
         localities = {g.label: g.figures for g in stats.by_locality}
         assert localities["Huyện Huyện A"].last_workers == 4500
         assert localities["Huyện Huyện B"].first_workers == 3039
@@ -115,6 +130,53 @@ class TestFacilityStats:
         mine = reports.facility_stats(area=reports.Area(officer), first_year=2009, last_year=2015)
         assert (mine.first.workers, mine.last.workers) == (4000, 4500)
         assert (mine.kc_first, mine.kc_last) == (215, 0)
+
+    def test_a_year_without_figures_is_no_data_and_left_out_of_growth(
+        self, commune_a1, commune_b1, staff
+    ):
+        """2020 → 2026 with 2026 not yet reported: growth runs 2020 → 2025, never −100 %."""
+        one, two = make_facility(commune_a1), make_facility(commune_b1)
+        for facility, year, workers, revenue, production in [
+            (one, 2020, 100, 1_000 * M, 1_200 * M),
+            (two, 2020, 50, 500 * M, None),
+            (one, 2025, 150, 2_000 * M, 2_400 * M),
+            (two, 2025, 60, 1_000 * M, None),
+        ]:
+            YearlyFigure.objects.create(
+                facility=facility,
+                year=year,
+                workers=workers,
+                revenue=revenue,
+                production_value=production,
+            )
+        make_facility(commune_a1)  # registered, never reported
+        stats = reports.facility_stats(area=reports.Area(staff), first_year=2020, last_year=2026)
+        assert stats.used_years == (2020, 2025)
+        assert stats.years_without_data == [2021, 2022, 2023, 2024, 2026]
+        assert stats.workers_growth == Decimal("6.96")  # 150 → 210 in 5 years
+        assert stats.revenue_growth == Decimal("14.87")  # 1,5 → 3 tỷ in 5 years
+        assert stats.production_growth == Decimal("14.87")  # 1,2 → 2,4 tỷ, one facility
+        assert stats.registered == 3 and stats.last.facilities == 2
+        by_year = stats.tables()[0]
+        assert by_year.values("revenue")[0] == 1_500 * M
+        assert by_year.values("production")[0] == 1_200 * M
+        assert by_year.values("workers")[-1] is NO_DATA
+        assert "năm 2021, 2022, 2023, 2024, 2026" in stats.years_note
+        assert "từ năm 2020 đến năm 2025" in stats.years_note
+
+    def test_the_page_and_workbook_say_no_data_and_name_the_years(self, login, commune_a1, staff):
+        YearlyFigure.objects.create(facility=make_facility(commune_a1), year=2020, workers=5)
+        YearlyFigure.objects.create(facility=make_facility(commune_a1), year=2022, workers=8)
+        url = reverse("reports:facilities") + "?first_year=2020&last_year=2023"
+        page = login(staff).get(url).content.decode()
+        assert "chưa có số liệu" in page
+        assert "Tốc độ tăng tính từ năm 2020 đến năm 2022" in page
+        assert "Số cơ sở trong sổ" in page and "Số cơ sở có số liệu" in page
+        response = login(staff).get(url + "&format=xlsx")
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        rows = list(book.worksheets[0].iter_rows(values_only=True))
+        year_2021 = next(r for r in rows if r[0] == 2021)
+        assert year_2021[1:5] == ("chưa có số liệu",) * 4
 
     def test_it_finds_the_years_with_figures(self, facilities, staff):
         assert reports.facility_years(reports.Area(staff)) == (2009, 2015)
@@ -195,7 +257,10 @@ class TestRegister:
         t = register.totals
         assert t["count"] == 6
         assert (t["approved"], t["disbursed"], t["settled"]) == (1160 * M, 670 * M, 280 * M)
-        assert t["counterpart"] == 550 * M
+        # Counterpart funds as recorded at acceptance where recorded: p1 120 (not 100), p3 300
+        # (not 400); p4 (cancelled, never reviewed) keeps its committed 50.
+        assert p3.counted_counterpart == 300 * M
+        assert t["counterpart"] == 470 * M
         assert (t["jobs_created"], t["people_trained"], t["employed_after_training"]) == (
             15,
             25,

@@ -84,7 +84,20 @@ def workbook(response):
 
 
 def sheet_rows(ws) -> list[list]:
-    return [list(row) for row in ws.iter_rows(min_row=excel.HEADER_ROW, values_only=True)]
+    """The table of a sheet: its header row down to the first empty row (below it, on the last
+    sheet, the signature block)."""
+    rows = []
+    for row in ws.iter_rows(min_row=excel.HEADER_ROW, values_only=True):
+        if all(v is None for v in row):
+            break
+        rows.append(list(row))
+    return rows
+
+
+def below_table(ws) -> list:
+    """Every value under the table (the signature block)."""
+    rows = list(ws.iter_rows(min_row=excel.HEADER_ROW, values_only=True))
+    return [v for row in rows[len(sheet_rows(ws)) :] for v in row if v is not None]
 
 
 def same(page_value: str, file_value, kind: str = "") -> bool:
@@ -218,6 +231,12 @@ class TestSameFigures:
             header, body = rows[0], rows[1:]
             assert header == [excel.header_label(c) for c in table.columns]
             assert len(body) == len(table.rows) + (table.total is not None)
+            # Below the last table only the signature block.
+            signed = below_table(ws)
+            if ws is wb.worksheets[-1]:
+                assert "GIÁM ĐỐC" in signed and "NGƯỜI LẬP BIỂU" in signed
+            else:
+                assert not signed
             if table.key == "register":
                 continue  # its page shows other columns: checked below
             shown = html_tables[table.key][1:]
@@ -255,7 +274,7 @@ class TestSameFigures:
             by_header["Kinh phí được phê duyệt (đồng)"],
             by_header["Đã giải ngân (đồng)"],
             by_header["Đã quyết toán (đồng)"],
-            by_header["Vốn đối ứng (đồng)"],
+            by_header["Vốn đối ứng (thực tế khi đã nghiệm thu) (đồng)"],
         ]
         assert by_header["Đã giải ngân (đồng)"] == 670 * M
 
@@ -460,7 +479,7 @@ def page_tables_from_html(html: str) -> dict[str, list[list[str]]]:
 def test_facility_counts_get_their_own_axis_beside_worker_counts(login, everything, staff):
     spec = chart_spec(login(staff).get(FACILITIES).content.decode(), "by_year")
     labels = [d["label"] for d in spec["datasets"]]
-    assert [labels[i] for i in spec["secondary"]] == ["Số cơ sở"]
+    assert [labels[i] for i in spec["secondary"]] == ["Số cơ sở có số liệu"]
 
 
 @pytest.mark.django_db
