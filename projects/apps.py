@@ -9,7 +9,7 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from projects.applications import norms
+        from projects.applications import jobs, norms  # noqa: F401  (jobs: the export kind)
         from projects.closeout import disbursements, steps  # noqa: F401
         from projects.models import SupportNorm
         from projects.reminders import tasks  # noqa: F401
