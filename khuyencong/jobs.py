@@ -161,8 +161,10 @@ class Progress:
 
     WRITE_EVERY_SECONDS = 1.0
 
-    def __init__(self, job: Job):
+    def __init__(self, job: Job, *, in_transaction: bool = False):
         self.job = job
+        # Set for an atomic kind: the work runs inside one transaction.
+        self.in_transaction = in_transaction
         self.done = 0
         self.total: int | None = None
         self._written_at = 0.0
@@ -188,7 +190,7 @@ class Progress:
         done, total = self._values()
         now = timezone.now()
         self._written_at = time.monotonic()
-        if not connection.in_atomic_block:
+        if not self.in_transaction:
             updated = _claimed(self.job).update(
                 progress_done=done, progress_total=total, heartbeat_at=now
             )
@@ -252,7 +254,7 @@ def run(job_id: int) -> str:
     if job is None:
         return "skipped"
     kind = get_kind(job.kind)
-    progress = Progress(job)
+    progress = Progress(job, in_transaction=bool(kind and kind.atomic))
     try:
         with translation.override(settings.LANGUAGE_CODE):
             try:
