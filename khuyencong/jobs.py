@@ -49,6 +49,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khuyencong import access, notifications
+
+# By task name: the tasks module wraps this one.
+from khuyencong.celery import app as celery_app
 from khuyencong.models import Job, JobStatus, Role, User
 
 logger = logging.getLogger(__name__)
@@ -126,10 +129,8 @@ def submit(*, owner: User, kind: str, title: str, parameters: dict) -> Job:
 def hand_to_worker(job_id: int) -> None:
     """Publish the job's id; if the broker is down, `sweep()` hands it again later, so the
     request that asked for it never fails for that."""
-    from khuyencong.tasks import run_job
-
     try:
-        run_job.apply_async(args=[job_id], retry=False)
+        celery_app.send_task("khuyencong.run_job", args=[job_id], retry=False)
     except Exception as exc:
         logger.warning("Could not reach the broker for job %s (%s); the sweep retries", job_id, exc)
 
@@ -374,10 +375,8 @@ def _tell_owner(job: Job) -> None:
 
 
 def _deliver_soon() -> None:
-    from khuyencong.tasks import send_pending_reminders
-
     try:
-        send_pending_reminders.apply_async(retry=False)
+        celery_app.send_task("khuyencong.tasks.send_pending_reminders", retry=False)
     except Exception as exc:  # the periodic sender delivers when the broker is back
         logger.warning("Could not reach the broker (%s); the periodic sender will deliver.", exc)
 

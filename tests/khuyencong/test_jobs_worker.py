@@ -45,10 +45,8 @@ def test_a_worker_exports_in_the_background_and_the_owner_downloads_it(
     response = client.get(reverse("facilities:export"))
     job = Job.objects.get()
     assert response.status_code == 302 and response.url == job.get_absolute_url()
-    page = client.get(job.get_absolute_url()).text
-    assert 'hx-get="%s"' % reverse("jobs:progress", args=[job.pk]) in page
-
     progress_url = reverse("jobs:progress", args=[job.pk])
+    assert f'hx-get="{progress_url}"' in client.get(job.get_absolute_url()).text
     fragments = []
 
     def finished():
