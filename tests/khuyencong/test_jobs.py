@@ -391,3 +391,20 @@ def test_progress_inside_an_atomic_job_is_seen_at_once_on_postgresql(officer, fa
     finally:
         progress.close()
         page.close()
+
+
+def test_the_job_list_reads_a_fixed_number_of_queries(
+    login, officer, facility_a, django_assert_num_queries
+):
+    client = login(officer)
+    client.get(reverse("jobs:list"))  # warms the session
+
+    def count_for(n):
+        for _ in range(n - Job.objects.count()):
+            jobs.submit(owner=officer, kind="facilities.export", title="Xuất", parameters={})
+        # session, user, the user's locality (the menu), the jobs
+        with django_assert_num_queries(4):
+            assert client.get(reverse("jobs:list")).status_code == 200
+
+    count_for(1)
+    count_for(20)
