@@ -265,11 +265,13 @@ def run(job_id: int) -> str:
                     raise JobRefused(_("Loại công việc này không còn được hỗ trợ."))
                 if not job.owner.is_active:
                     raise JobRefused(_("Tài khoản yêu cầu công việc này đã bị khóa."))
+                # The scope the work reads with, taken before it reads anything.
+                scope = scope_key(job.owner)
                 if kind.atomic:
                     with transaction.atomic():
-                        _finish(job, kind.run(job, progress), progress)
+                        _finish(job, kind.run(job, progress), progress, scope)
                 else:
-                    _finish(job, kind.run(job, progress), progress)
+                    _finish(job, kind.run(job, progress), progress, scope)
                 return "done"
             except JobLost:
                 logger.warning("Job %s was taken over by another worker; this run stops", job.pk)
@@ -305,7 +307,7 @@ def _store(job: Job, outcome: Outcome) -> str:
         return default_storage.save(f"jobs/{job.pk}/{uuid.uuid4().hex}.xlsx", File(handle))
 
 
-def _finish(job: Job, outcome: Outcome, progress: Progress) -> None:
+def _finish(job: Job, outcome: Outcome, progress: Progress, scope: str) -> None:
     name = _store(job, outcome)
     now = timezone.now()
     expires = now + timedelta(days=settings.JOB_FILE_RETENTION_DAYS) if name else None
@@ -316,7 +318,7 @@ def _finish(job: Job, outcome: Outcome, progress: Progress) -> None:
         file_name=outcome.file_name[:200],
         message=str(outcome.message),
         result=outcome.result,
-        scope_key=scope_key(job.owner),
+        scope_key=scope,
         progress_done=total,
         progress_total=total,
         finished_at=now,
