@@ -1,6 +1,7 @@
 """A large export in a real browser: the job page shows a named progress bar, htmx polls it,
 and the download appears without reloading once the job is done."""
 
+import io
 import re
 
 import pytest
@@ -37,6 +38,7 @@ def test_the_job_page_polls_and_offers_the_file_when_done(
     page.screenshot(path=artifacts / "job-done.png", full_page=True)
     with page.expect_download() as info:
         link.click()
-    sheet = load_workbook(info.value.path()).active
+    assert info.value.suggested_filename.endswith(".xlsx")
+    sheet = load_workbook(io.BytesIO(info.value.path().read_bytes())).active
     names = sorted(row[1].value for row in sheet.iter_rows(min_row=5) if row[1].value)
     assert names == ["Công ty TNHH Giang Hiền", "Hộ kinh doanh Dao rèn"]
