@@ -332,7 +332,20 @@ def _finish(job: Job, outcome: Outcome, progress: Progress, scope: str) -> None:
         raise JobLost(job.pk)
     job.refresh_from_db()
     _discard_input(job)
+    _discard_leftovers(job)
     _tell_owner(job)
+
+
+def _discard_leftovers(job: Job) -> None:
+    """Files of earlier runs of this job whose worker died between storing and finishing."""
+    folder = f"jobs/{job.pk}"
+    try:
+        _folders, names = default_storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if f"{folder}/{name}" != job.file.name:
+            default_storage.delete(f"{folder}/{name}")
 
 
 def _fail(job: Job, error: str, *, result: dict | None = None) -> None:

@@ -289,6 +289,8 @@ def test_a_stale_job_is_queued_again_and_restarts_cleanly(officer, facility_a, s
         progress_done=1,
         progress_total=2,
     )
+    # It had even stored its file when it died, before it could say so.
+    left_over = default_storage.save(f"jobs/{job.pk}/dead-run.xlsx", io.BytesIO(b"half"))
     assert jobs.sweep()["requeued"] == 1
     job.refresh_from_db()
     assert (job.status, job.progress_done, job.claim_token) == (JobStatus.QUEUED, 0, None)
@@ -296,7 +298,8 @@ def test_a_stale_job_is_queued_again_and_restarts_cleanly(officer, facility_a, s
     assert jobs.run(job.pk) == "done"
     job.refresh_from_db()
     assert job.attempts == 2 and job.progress_done == job.progress_total == 2
-    assert len(default_storage.listdir(f"jobs/{job.pk}")[1]) == 1
+    assert default_storage.listdir(f"jobs/{job.pk}")[1] == [job.file.name.split("/")[-1]]
+    assert not default_storage.exists(left_over)
 
 
 def test_a_job_that_keeps_dying_fails_with_a_clear_message(officer, facility_a, settings):
