@@ -59,7 +59,7 @@ def job_progress(request, pk):
     job = _get_own_or_404(request, pk)
     if refused := _refuse_writes(request):
         return refused
-    return render(request, "jobs/_progress.html", _context(job))
+    return render(request, "jobs/_progress.html", _context(job) | {"oob_status": True})
 
 
 @login_required
