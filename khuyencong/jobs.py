@@ -209,7 +209,7 @@ class Progress:
             self._side = connections.create_connection(DEFAULT_DB_ALIAS)
         with self._side.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s, "  # noqa: S608
+                f"UPDATE {Job._meta.db_table} SET progress_done = %s, progress_total = %s, "
                 "heartbeat_at = %s WHERE id = %s AND claim_token = %s AND status = %s",
                 [done, total, now, self.job.pk, self.job.claim_token, JobStatus.RUNNING],
             )
