@@ -10,7 +10,7 @@ ignored).
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 
@@ -910,10 +910,13 @@ def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column
 # Import: saving
 
 
-def save_import(*, rows: list[ImportRow], by: User) -> list[Facility]:
+def save_import(
+    *, rows: list[ImportRow], by: User, progress: Callable[[], None] | None = None
+) -> list[Facility]:
     """Save every row or none. Rows must come from `parse_workbook` without errors; the
     database constraints (unique tax code, one figure per year) still guard a race with
-    another user, and any failure rolls the whole import back."""
+    another user, and any failure rolls the whole import back. `progress()` is called after
+    each row (a background job's progress bar)."""
     if any(not row.ok for row in rows):
         raise ValueError("Only rows without errors can be saved.")
     saved = []
@@ -930,4 +933,6 @@ def save_import(*, rows: list[ImportRow], by: User) -> list[Facility]:
                 figure._history_user = by
                 figure.save()
             saved.append(facility)
+            if progress is not None:
+                progress()
     return saved

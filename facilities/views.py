@@ -2,6 +2,7 @@
 redirect with a message). Yearly figures, products and recognitions are edited from the detail
 page; with htmx each of those forms swaps its own section, without htmx it is a plain page."""
 
+import os
 import re
 import secrets
 import time
@@ -18,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -34,12 +35,15 @@ from facilities.forms import (
 )
 from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
-from khuyencong import access, audit
+from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
 from khuyencong.paging import ListPaginator
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# Kinds of background job (registered in facilities/jobs.py).
+EXPORT_JOB = "facilities.export"
+IMPORT_JOB = "facilities.import"
 
 
 def _bound(request, *, files: bool = False):
@@ -61,7 +65,7 @@ def _scoped_facility(request, pk: int, *, for_list: bool = False) -> Facility:
 # List and export
 
 
-def _filtered(request) -> FacilityFilter:
+def filtered(request) -> FacilityFilter:
     qs = access.scope_by_locality(Facility.objects.for_list(), request.user)
     # Always bound, so the default sort (by folded name) applies also without parameters.
     return FacilityFilter(request.GET, queryset=qs, request=request)
@@ -88,7 +92,7 @@ def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
 @login_required
 @require_safe
 def facility_list(request):
-    filterset = _filtered(request)
+    filterset = filtered(request)
     page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
@@ -128,10 +132,30 @@ def _filter_summary(filterset: FacilityFilter) -> str:
 @login_required
 @require_safe
 def facility_export(request):
-    filterset = _filtered(request)
-    facilities = filterset.qs
+    """The list as .xlsx: at once when small, else as a background job (khuyencong/jobs.py)."""
+    filterset = filtered(request)
+    count = filterset.qs.count()
+    if count > settings.JOB_EXPORT_IMMEDIATE_MAX_ROWS:
+        job = jobs.submit(
+            owner=request.user,
+            kind=EXPORT_JOB,
+            title=_("Xuất Excel danh sách cơ sở CNNT (%(count)s cơ sở)")
+            % {"count": number_format(count, force_grouping=True)},
+            parameters={"query": request.GET.urlencode()},
+        )
+        audit.record(
+            request, AuditKind.EXPORT, obj=_("Danh sách cơ sở CNNT"), rows=count, job=job.pk
+        )
+        return redirect(job)
+    book, filename = export_workbook(filterset, count=count)
+    response = core_excel.download(book, filename)
+    audit.record(request, AuditKind.EXPORT, obj=_("Danh sách cơ sở CNNT"), rows=count)
+    return response
+
+
+def export_workbook(filterset: FacilityFilter, *, count: int):
+    """The streaming workbook of a filtered list and its file name (the view and the job)."""
     now = timezone.localtime()
-    count = facilities.count()
     subtitle = _("Tỉnh %(province)s · Xuất ngày %(date)s · %(count)s cơ sở") % {
         "province": settings.PROVINCE_NAME,
         "date": date_format(now, "SHORT_DATETIME_FORMAT"),
@@ -141,13 +165,11 @@ def facility_export(request):
     if summary:
         subtitle += " · " + _("Lọc theo: %(filters)s") % {"filters": summary}
     book = excel.export_book(
-        facilities,
+        filterset.qs,
         title=_("DANH SÁCH CƠ SỞ CÔNG NGHIỆP NÔNG THÔN"),
         subtitle=subtitle,
     )
-    response = core_excel.download(book, f"danh-sach-co-so-cnnt-{now:%Y%m%d-%H%M}.xlsx")
-    audit.record(request, AuditKind.EXPORT, obj=_("Danh sách cơ sở CNNT"), rows=count)
-    return response
+    return book, f"danh-sach-co-so-cnnt-{now:%Y%m%d-%H%M}.xlsx"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -542,6 +564,8 @@ def import_template(request):
 @access.editor_required
 @require_POST
 def import_confirm(request):
+    """Hand the previewed file to a background job, which checks it again against the database
+    as it is then and saves every row or none (facilities/jobs.py)."""
     token = request.POST.get("token", "")
     path = _import_path(request, token)
     if path is None:
@@ -550,32 +574,18 @@ def import_confirm(request):
         )
         return redirect("facilities:import")
     file_name = request.session[IMPORT_SESSION_KEY][token]
-    result = excel.parse_workbook(path, user=request.user)
-    if not result.ok:
-        messages.error(request, _("Tệp có dòng lỗi nên chưa nhập cơ sở nào."))
-        return _preview(request, token=token, file_name=file_name, result=result)
-    try:
-        saved = excel.save_import(rows=result.rows, by=request.user)
-    except IntegrityError:
-        messages.error(
-            request,
-            _(
-                "Không lưu được vì dữ liệu vừa bị thay đổi (ví dụ một mã số thuế vừa được đăng "
-                "ký). Chưa nhập cơ sở nào; hãy xem lại và xác nhận lần nữa."
-            ),
-        )
-        return _preview(
-            request,
-            token=token,
-            file_name=file_name,
-            result=excel.parse_workbook(path, user=request.user),
-        )
+    upload = f"jobs/uploads/{secrets.token_urlsafe(18)}.xlsx"
+    target = Path(settings.MEDIA_ROOT) / upload
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(path, target)
     _forget_import(request, token)
-    messages.success(
-        request,
-        _("Đã nhập %(count)s cơ sở từ tệp “%(name)s”.") % {"count": len(saved), "name": file_name},
+    job = jobs.submit(
+        owner=request.user,
+        kind=IMPORT_JOB,
+        title=_("Nhập cơ sở từ tệp “%(name)s”") % {"name": file_name},
+        parameters={"upload": upload, "file_name": file_name},
     )
-    return redirect("facilities:list")
+    return redirect(job)
 
 
 @access.editor_required

@@ -7,6 +7,7 @@ from khuyencong import audit, notifications
 from khuyencong.models import (
     AuditEvent,
     AuditKind,
+    Job,
     Locality,
     LocalityChange,
     Notification,
@@ -193,4 +194,22 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Job)
+class JobAdmin(admin.ModelAdmin):
+    """Background jobs, read-only: what ran, for whom, how it ended. The files themselves are
+    downloaded only by their owner, from the portal (khuyencong/job_views.py)."""
+
+    list_display = ["created_at", "kind", "owner", "title", "status", "attempts", "finished_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["title", "owner__username"]
+    list_select_related = ["owner"]
+    exclude = ["file", "claim_token"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -8,7 +8,7 @@ class KhuyencongConfig(AppConfig):
     verbose_name = _("Hệ thống")
 
     def ready(self):
-        from khuyencong import audit, two_factor
+        from khuyencong import audit, jobs, two_factor  # noqa: F401  (jobs: its notice kind)
 
         audit.connect()
         two_factor.connect()

@@ -18,7 +18,9 @@ export of 50 000 rows.
 """
 
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from copy import copy
 from types import MethodType
 
@@ -58,6 +60,21 @@ def _values_to_row(sheet, values, row_idx):
         yield one
 
 
+# Set by `counting_rows` while a background job builds a workbook (khuyencong/jobs.py).
+_row_counter: ContextVar[Callable[[], None] | None] = ContextVar("kc_row_counter", default=None)
+
+
+@contextmanager
+def counting_rows(callback: Callable[[], None]) -> Iterator[None]:
+    """While active, each row appended to a streaming sheet calls `callback()`: the progress
+    of a background export, without the writers knowing about jobs."""
+    token = _row_counter.set(callback)
+    try:
+        yield
+    finally:
+        _row_counter.reset(token)
+
+
 class _StreamingWorkbook(Workbook):
     def __init__(self):
         super().__init__(write_only=True)
@@ -66,6 +83,15 @@ class _StreamingWorkbook(Workbook):
         sheet = super().create_sheet(title, index)
         # openpyxl is pinned (requirements.txt); tests read every streamed file back.
         sheet._values_to_row = MethodType(_values_to_row, sheet)
+        counter = _row_counter.get()
+        if counter is not None:
+            append = sheet.append
+
+            def counted_append(values):
+                append(values)
+                counter()
+
+            sheet.append = counted_append
         return sheet
 
 

@@ -504,3 +504,90 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events are append-only.")
+
+
+class JobStatus(models.TextChoices):
+    QUEUED = "queued", _("Đang chờ")
+    RUNNING = "running", _("Đang chạy")
+    DONE = "done", _("Đã xong")
+    FAILED = "failed", _("Không thành công")
+
+
+class Job(models.Model):
+    """Long work done by a Celery worker for one user: a large export or an import
+    (khuyencong/jobs.py). The row is the whole state: a worker claims it, reports progress on
+    it, and stores the file it made; the owner's page polls it."""
+
+    owner = models.ForeignKey(
+        User, verbose_name=_("người yêu cầu"), on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("loại"), max_length=60)
+    title = models.CharField(_("tên công việc"), max_length=255)
+    # What the kind needs to run again from scratch: the filter query string of an export,
+    # the stored upload of an import. Never anything the owner's scope could widen.
+    parameters = models.JSONField(_("tham số"), default=dict, blank=True)
+    status = models.CharField(
+        _("trạng thái"), max_length=10, choices=JobStatus.choices, default=JobStatus.QUEUED
+    )
+    progress_done = models.PositiveIntegerField(_("đã xử lý"), default=0)
+    progress_total = models.PositiveIntegerField(_("tổng số"), null=True, blank=True)
+    file = models.FileField(_("tệp kết quả"), upload_to="jobs/", max_length=255, blank=True)
+    file_name = models.CharField(_("tên tệp tải về"), max_length=200, blank=True)
+    # The owner's scope when the file was made (khuyencong/jobs.py, scope_key): a file made for
+    # a wider scope is not handed out after the scope narrowed.
+    scope_key = models.CharField(max_length=64, blank=True)
+    message = models.TextField(_("kết quả"), blank=True)
+    error = models.TextField(_("lỗi"), blank=True)
+    # Details of the outcome for the page: counts, the rows an import refused and why.
+    result = models.JSONField(_("chi tiết kết quả"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("số lần chạy"), default=0)
+    # Set afresh by each claim: a worker whose claim was taken over (stale) stops writing.
+    claim_token = models.UUIDField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # When the job was last handed to the broker: a queued job nobody took for a while (a
+    # broker restarted without its queue) is handed again by the sweep.
+    queued_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(_("tạo lúc"), default=timezone.now)
+    started_at = models.DateTimeField(_("bắt đầu lúc"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("xong lúc"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("tệp được giữ đến"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("công việc chạy nền")
+        verbose_name_plural = _("công việc chạy nền")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="job_owner_recent_idx"),
+            models.Index(fields=["status", "heartbeat_at"], name="job_status_heartbeat_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(progress_total__isnull=True)
+                | Q(progress_done__lte=models.F("progress_total")),
+                name="job_progress_within_total",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        from django.urls import reverse
+
+        return reverse("jobs:detail", args=[self.pk])
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (JobStatus.DONE, JobStatus.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        if self.status == JobStatus.DONE:
+            return 100
+        if not self.progress_total:
+            return None
+        return min(100, self.progress_done * 100 // self.progress_total)
+
+    @property
+    def has_file(self) -> bool:
+        return self.status == JobStatus.DONE and bool(self.file)

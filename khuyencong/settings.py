@@ -394,6 +394,20 @@ HEALTH_MIN_FREE_MB = env_int("HEALTH_MIN_FREE_MB", 1024)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 CELERY_BEAT_SCHEDULE["ops-heartbeat"] = {"task": "khuyencong.heartbeat", "schedule": 60.0}
 
+# ---- Background jobs: large exports and imports (khuyencong/jobs.py) ----------------------
+# An export of at most this many rows downloads at once; a larger one runs on a worker, with a
+# progress page and a notification when its file is ready.
+JOB_EXPORT_IMMEDIATE_MAX_ROWS = env_int("JOB_EXPORT_IMMEDIATE_MAX_ROWS", 2000)
+# Days a finished job's file is kept for its owner; the sweep deletes it then.
+JOB_FILE_RETENTION_DAYS = env_int("JOB_FILE_RETENTION_DAYS", 7)
+# A running job that reported no progress for this long is taken for dead (worker killed):
+# queued again, or failed after JOB_MAX_ATTEMPTS runs.
+JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 300)
+JOB_MAX_ATTEMPTS = env_int("JOB_MAX_ATTEMPTS", 3)
+# Time limits of one run (seconds): the soft one ends it with a clear message.
+JOB_SOFT_TIME_LIMIT = env_int("JOB_SOFT_TIME_LIMIT", 30 * 60)
+CELERY_BEAT_SCHEDULE["jobs-sweep"] = {"task": "khuyencong.sweep_jobs", "schedule": 60.0}
+
 # `manage.py backup` writes dated folders here and keeps the newest BACKUP_KEEP.
 BACKUP_DIR = Path(env_str("BACKUP_DIR", str(VAR_DIR / "backups")))
 BACKUP_KEEP = env_int("BACKUP_KEEP", 14)

@@ -1,13 +1,14 @@
-"""Celery tasks of the core: thin wrappers over khuyencong/notifications.py.
+"""Celery tasks of the core: thin wrappers over khuyencong/notifications.py and jobs.py.
 
 Late acknowledgement (settings) means a task whose worker dies is run again; that is safe
 because every row is claimed before it is delivered.
 """
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 
-from khuyencong import notifications
+from khuyencong import jobs, notifications
 from khuyencong.ops import backup, stamps
 
 RETRY = {
@@ -50,3 +51,21 @@ def nightly_backup() -> str:
     result = backup.create_backup()
     stamps.stamp(stamps.BACKUP)
     return result.folder.name
+
+
+@shared_task(
+    name="khuyencong.run_job",
+    acks_late=True,
+    soft_time_limit=settings.JOB_SOFT_TIME_LIMIT,
+    time_limit=settings.JOB_SOFT_TIME_LIMIT + 120,
+)
+def run_job(job_id: int) -> str:
+    """One background job (khuyencong/jobs.py). Delivered twice, or again after its worker
+    died, it runs at most once at a time: the job is claimed first."""
+    return jobs.run(job_id)
+
+
+@shared_task(name="khuyencong.sweep_jobs", ignore_result=True, expires=50)
+def sweep_jobs() -> dict:
+    """Run by beat every minute: stale jobs queued again or failed, expired files deleted."""
+    return jobs.sweep()

@@ -32,6 +32,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("co-so/", include("facilities.urls")),
     path("thong-bao/", include("khuyencong.notification_urls")),
+    path("cong-viec/", include("khuyencong.job_urls")),
     path("de-an/", include("projects.urls")),
     path("ke-hoach/", include("projects.planning.urls")),
     path("bao-cao/", include("projects.reports.urls")),

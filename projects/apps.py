@@ -9,10 +9,11 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from projects.applications import norms
+        from projects.applications import jobs, norms  # noqa: F401  (jobs: the export kind)
         from projects.closeout import disbursements, steps  # noqa: F401
         from projects.models import SupportNorm
         from projects.reminders import tasks  # noqa: F401
+        from projects.reports import jobs as report_jobs  # noqa: F401  (the register's kind)
 
         # Close-out transitions register themselves with the workflow on import (above); load
         # them at start-up so every screen sees the whole life of a project. The reminder tasks

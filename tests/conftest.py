@@ -175,3 +175,14 @@ def _reference_data(request):
     request.getfixturevalue("_django_db_helper")
     for module in REFERENCE_DATA_MIGRATIONS:
         importlib.import_module(module).seed(apps, None)
+
+
+def run_queued_jobs() -> list[str]:
+    """Run every queued background job in this process, as a worker does: the task
+    (khuyencong.tasks.run_job) only calls `jobs.run`; tests/khuyencong/test_jobs_worker.py
+    runs them on a real worker."""
+    from khuyencong import jobs
+    from khuyencong.models import Job, JobStatus
+
+    queued = Job.objects.filter(status=JobStatus.QUEUED).order_by("pk")
+    return [jobs.run(pk) for pk in queued.values_list("pk", flat=True)]

@@ -15,10 +15,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from khuyencong import access, audit
+from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
 from khuyencong.money import format_vnd
@@ -56,8 +57,11 @@ def may_comment(user) -> bool:
 
 # --- list and export ------------------------------------------------------------------------
 
+# The kind of background job of a large export (registered in projects/applications/jobs.py).
+EXPORT_JOB = "projects.export"
 
-def _filtered(request):
+
+def filtered(request):
     return ProjectFilter(
         request.GET or None,
         queryset=access.scope_by_locality(Project.objects.for_list(), request.user),
@@ -68,7 +72,7 @@ def _filtered(request):
 @login_required
 @require_safe
 def project_list(request):
-    filterset = _filtered(request)
+    filterset = filtered(request)
     page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -85,12 +89,29 @@ def project_list(request):
 @login_required
 @require_safe
 def project_export(request):
-    filterset = _filtered(request)
-    filename = f"danh-muc-de-an-{timezone.localdate():%Y%m%d}.xlsx"
-    book = excel.project_list_workbook(filterset.qs, user=request.user)
+    """The list as .xlsx: at once when small, else as a background job (khuyencong/jobs.py)."""
+    filterset = filtered(request)
+    count = filterset.qs.count()
+    if count > settings.JOB_EXPORT_IMMEDIATE_MAX_ROWS:
+        job = jobs.submit(
+            owner=request.user,
+            kind=EXPORT_JOB,
+            title=_("Xuất Excel danh mục đề án (%(count)s đề án)")
+            % {"count": number_format(count, force_grouping=True)},
+            parameters={"query": request.GET.urlencode()},
+        )
+        audit.record(request, AuditKind.EXPORT, obj=_("Danh mục đề án"), rows=count, job=job.pk)
+        return redirect(job)
+    book, filename = export_workbook(filterset, user=request.user)
     response = core_excel.download(book, filename)
     audit.record(request, AuditKind.EXPORT, obj=filename)
     return response
+
+
+def export_workbook(filterset: ProjectFilter, *, user):
+    """The streaming workbook of a filtered list and its file name (the view and the job)."""
+    filename = f"danh-muc-de-an-{timezone.localdate():%Y%m%d}.xlsx"
+    return excel.project_list_workbook(filterset.qs, user=user), filename
 
 
 # --- create and edit ------------------------------------------------------------------------

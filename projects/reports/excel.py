@@ -252,11 +252,9 @@ def workbook(*, heading: str, period: str, tables: list[Table], produced: dateti
     )
 
 
-def response(
-    report, *, filename: str, produced: datetime.date, tables=None, head=None
-) -> FileResponse:
-    """An .xlsx download of `report` (anything with heading, period and tables()), streamed
-    from a temporary file."""
+def named_workbook(report, *, filename: str, produced: datetime.date, tables=None, head=None):
+    """The streaming workbook of `report` (anything with heading, period and tables()) and the
+    name of its file; `head`: the letterhead (projects/reports/filing.py)."""
     book = build(
         heading=str(report.heading),
         period=str(report.period),
@@ -264,5 +262,14 @@ def response(
         produced=produced,
         head=head,
     )
-    name = f"{slugify(fold(filename)) or 'bao-cao'}-{produced:%Y%m%d}.xlsx"
+    return book, f"{slugify(fold(filename)) or 'bao-cao'}-{produced:%Y%m%d}.xlsx"
+
+
+def response(
+    report, *, filename: str, produced: datetime.date, tables=None, head=None
+) -> FileResponse:
+    """An .xlsx download of `report`, streamed from a temporary file."""
+    book, name = named_workbook(
+        report, filename=filename, produced=produced, tables=tables, head=head
+    )
     return portal_excel.download(book, name)

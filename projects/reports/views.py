@@ -15,10 +15,12 @@ from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from khuyencong import access, audit
+from khuyencong import access, audit, jobs
 from khuyencong.models import AuditKind, Role
 from projects import reports
 from projects.models import ReportedFigure, ReportFiling
@@ -36,6 +38,8 @@ from projects.reports.forms import (
     ReportFilingForm,
 )
 
+# The kind of background job of a large register download (projects/reports/jobs.py).
+REGISTER_JOB = "reports.register"
 # How many items of each "what waits for me" / overdue group the dashboard lists.
 DASHBOARD_ITEMS = 5
 
@@ -226,30 +230,65 @@ def products(request):
     )
 
 
+def register_filterset(request) -> RegisterFilter:
+    """The register's filter as `request.user` (the page, the download, the background job),
+    with this year as the default period."""
+    area = reports.Area(request.user)
+    return RegisterFilter(
+        register_query(request), queryset=area.projects(), request=request, user=request.user
+    )
+
+
+def register_query(request) -> dict:
+    today = timezone.localdate()
+    data = {"year_from": today.year, "year_to": today.year}
+    data.update({k: v for k, v in request.GET.items() if v != "" and k not in ("format", "page")})
+    return data
+
+
+def register_report(request, filterset: RegisterFilter):
+    first, last = filterset.clean_years()
+    locality = filterset.form.cleaned_data.get("locality")
+    report = reports.project_register(
+        area=reports.Area(request.user, locality),
+        projects=filterset.qs,
+        first_year=first,
+        last_year=last,
+    )
+    return report, f"danh-muc-de-an-{first}-{last}"
+
+
 @login_required
 @require_safe
 def register(request):
     today = timezone.localdate()
-    data = {"year_from": today.year, "year_to": today.year}
-    data.update({k: v for k, v in request.GET.items() if v != "" and k not in ("format", "page")})
-    area = reports.Area(request.user)
-    filterset = RegisterFilter(data, queryset=area.projects(), request=request, user=request.user)
+    filterset = register_filterset(request)
     report = None
     page = None
     if filterset.is_valid():
-        first, last = filterset.clean_years()
-        locality = filterset.form.cleaned_data.get("locality")
-        report = reports.project_register(
-            area=reports.Area(request.user, locality),
-            projects=filterset.qs,
-            first_year=first,
-            last_year=last,
-        )
+        report, filename = register_report(request, filterset)
         if _wants_xlsx(request):
-            audit.record(request, AuditKind.EXPORT, obj=f"danh-muc-de-an-{first}-{last}")
+            count = filterset.qs.count()
+            if count > settings.JOB_EXPORT_IMMEDIATE_MAX_ROWS:
+                # Large: a background job (projects/reports/jobs.py), with the period fixed now.
+                job = jobs.submit(
+                    owner=request.user,
+                    kind=REGISTER_JOB,
+                    title=_("Xuất Excel danh mục đề án %(period)s (%(count)s đề án)")
+                    % {
+                        "period": report.first_year
+                        if report.first_year == report.last_year
+                        else f"{report.first_year}–{report.last_year}",
+                        "count": number_format(count, force_grouping=True),
+                    },
+                    parameters={"query": urlencode(register_query(request))},
+                )
+                audit.record(request, AuditKind.EXPORT, obj=filename, rows=count, job=job.pk)
+                return redirect(job)
+            audit.record(request, AuditKind.EXPORT, obj=filename)
             return excel.response(
                 report,
-                filename=f"danh-muc-de-an-{first}-{last}",
+                filename=filename,
                 produced=today,
                 tables=report.streamed_tables(),
                 head=filing.letterhead(on=today),

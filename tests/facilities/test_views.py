@@ -15,7 +15,8 @@ from facilities.models import (
     Sector,
     YearlyFigure,
 )
-from tests.conftest import make_facility
+from khuyencong.models import Job, JobStatus
+from tests.conftest import make_facility, run_queued_jobs
 from tests.facilities.test_excel import good_row, xlsx
 
 LIST = reverse("facilities:list")
@@ -548,14 +549,23 @@ class TestImport:
         assert stored.exists()
 
         response = client.post(reverse("facilities:import_confirm"), {"token": token})
-        assert response.status_code == 302
+        job = Job.objects.get()
+        assert response.url == job.get_absolute_url()
+        assert job.status == JobStatus.QUEUED and job.title == "Nhập cơ sở từ tệp “co-so.xlsx”"
+        assert not stored.exists()  # handed to the job
+        assert not Facility.objects.exists()  # the worker saves, not the request
+
+        assert run_queued_jobs() == ["done"]
         assert Facility.objects.count() == 2
-        assert not stored.exists()
-        messages = [str(m) for m in response.wsgi_request._messages]
-        assert messages == ["Đã nhập 2 cơ sở từ tệp “co-so.xlsx”."]
+        job.refresh_from_db()
+        assert job.message == "Đã nhập 2 cơ sở từ tệp “co-so.xlsx”."
+        assert (job.progress_done, job.progress_total) == (2, 2)
+        assert not (Path(settings.MEDIA_ROOT) / job.parameters["upload"]).exists()
+        page = client.get(job.get_absolute_url()).text
+        assert "Đã nhập 2 cơ sở từ tệp “co-so.xlsx”." in page
         # The same token cannot be confirmed twice.
         client.post(reverse("facilities:import_confirm"), {"token": token})
-        assert Facility.objects.count() == 2
+        assert Job.objects.count() == 1 and Facility.objects.count() == 2
 
     def test_it_lists_every_bad_row_and_refuses_to_confirm(
         self, login, officer, commune_a1, commune_b1
@@ -574,18 +584,25 @@ class TestImport:
         assert "Dòng 5" in page and "nằm ngoài phạm vi bạn phụ trách" in page
         assert "Dòng 6" in page and "Số lao động không được là số âm." in page
         assert "Xác nhận nhập" not in page
-        response = client.post(
-            reverse("facilities:import_confirm"), {"token": response.context["token"]}
-        )
-        assert "Tệp có dòng lỗi nên chưa nhập cơ sở nào." in response.text
+        # Only a crafted POST reaches the confirmation: the job checks again and saves none.
+        client.post(reverse("facilities:import_confirm"), {"token": response.context["token"]})
+        assert run_queued_jobs() == ["failed"]
+        job = Job.objects.get()
+        assert job.error == "Tệp có dòng lỗi nên chưa nhập cơ sở nào."
+        assert {row["row"] for row in job.result["row_errors"]} == {5, 6}
+        page = client.get(job.get_absolute_url()).text
+        assert "Tệp có dòng lỗi nên chưa nhập cơ sở nào." in page
+        assert "Số lao động không được là số âm." in page
         assert not Facility.objects.exists()
 
     def test_it_rechecks_the_file_on_confirmation(self, login, officer, commune_a1):
         client = login(officer)
         token = upload(client, [good_row()]).context["token"]
         make_facility(commune_a1, tax_code="4800777001")  # registered in between
-        response = client.post(reverse("facilities:import_confirm"), {"token": token})
-        assert "đã được đăng ký cho một cơ sở khác" in response.text
+        client.post(reverse("facilities:import_confirm"), {"token": token})
+        assert run_queued_jobs() == ["failed"]
+        [bad] = Job.objects.get().result["row_errors"]
+        assert "Mã số thuế 4800777001 đã được đăng ký cho một cơ sở khác." in bad["errors"]
         assert Facility.objects.count() == 1
 
     def test_it_refuses_a_token_of_another_session(self, login, officer, client, commune_a1):

@@ -96,6 +96,8 @@ def worker(tmp_path):
         "CELERY_BROKER_URL": BROKER_URL,
         "KC_TEST_MAIL_DIR": str(mail_dir),
         "KC_VAR_DIR": str(tmp_path / "var"),
+        # Files the worker writes (background jobs) where the test process reads them.
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "DEBUG": "1",
         "PYTHONPATH": str(ROOT),
     }

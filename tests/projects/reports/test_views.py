@@ -285,6 +285,26 @@ class TestSameFigures:
 
 
 @pytest.mark.django_db
+def test_a_large_register_download_runs_as_a_job(login, year, staff, settings, tmp_path):
+    """Above JOB_EXPORT_IMMEDIATE_MAX_ROWS the download becomes a background job
+    (khuyencong/jobs.py) whose file holds the same rows, for the period asked for."""
+    from khuyencong.models import Job
+    from tests.conftest import run_queued_jobs
+
+    settings.MEDIA_ROOT = str(tmp_path)
+    client = login(staff)
+    at_once = sheet_rows(workbook(client.get(f"{REGISTER}&format=xlsx")).active)
+    settings.JOB_EXPORT_IMMEDIATE_MAX_ROWS = 5
+    response = client.get(f"{REGISTER}&format=xlsx")
+    job = Job.objects.get()
+    assert response.url == job.get_absolute_url()
+    assert job.title == "Xuất Excel danh mục đề án 2024 (6 đề án)"
+    assert "year_from=2024" in job.parameters["query"]
+    assert run_queued_jobs() == ["done"]
+    download = client.get(f"/cong-viec/{job.pk}/tai-ve/")
+    assert sheet_rows(workbook(download).active) == at_once
+
+
 class TestDashboardPage:
     def test_it_shows_my_work_overdue_items_and_the_notifications_spot(
         self, login, year, staff, manager
