@@ -1,0 +1,69 @@
+"""On a phone (390×844): the project list is a column of cards that 15 projects fill in at most
+three screens, and its filters stay folded until asked for (issue 15)."""
+
+import pytest
+
+from projects.models import Status
+from tests.browser.conftest import PHONE, login_as
+from tests.projects.reminders.builders import make_project
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+STATUSES = [Status.DRAFT, Status.SUBMITTED, Status.APPRAISED, Status.IN_PROGRESS, Status.SETTLED]
+
+
+@pytest.fixture
+def fifteen_projects(commune_a1, facility_a):
+    return [
+        make_project(
+            commune_a1,
+            status=STATUSES[n % len(STATUSES)],
+            facility=facility_a,
+            title=(
+                f"Hỗ trợ ứng dụng máy móc thiết bị tiên tiến trong sản xuất nông cụ cầm tay "
+                f"tại cơ sở số {n} của xã"
+            ),
+        )
+        for n in range(15)
+    ]
+
+
+def test_fifteen_projects_fit_in_three_phone_screens(page, live_server, staff, fifteen_projects):
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}/de-an/")
+    cards = page.locator("#project-cards > li")
+    assert cards.count() == 15
+    assert not page.locator("#project-table").is_visible()
+    draft = cards.filter(has_text=fifteen_projects[0].code).inner_text()
+    assert "Nháp" in draft and "Bước tiếp theo: Nộp đề án" in draft and "200.000.000 ₫" in draft
+    height = page.evaluate("document.documentElement.scrollHeight")
+    assert height <= 3 * PHONE["height"], height
+    # Nothing sticks out sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_the_filters_fold_on_a_phone_until_asked_for(page, live_server, staff, fifteen_projects):
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}/de-an/")
+    assert not page.locator("#project-filters").is_visible()
+    page.get_by_role("button", name="Tìm kiếm, lọc").click()
+    page.locator("#id_q").wait_for(state="visible")
+    page.fill("#id_q", "cơ sở số 3")
+    page.locator("#project-filters button[type=submit]").click()
+    page.wait_for_url(lambda url: "q=" in url)
+    # A filter in use keeps them open, so the reader sees what narrowed the list.
+    assert page.locator("#project-filters").is_visible()
+    assert page.locator("#project-cards > li").count() == 1
+
+
+def test_on_a_desktop_the_list_is_a_table(page, live_server, staff, fifteen_projects):
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}/de-an/")
+    assert page.locator("#project-table tbody tr").count() == 15
+    assert not page.locator("#project-cards").is_visible()
+    assert page.locator("#project-filters").is_visible()
