@@ -30,6 +30,7 @@ from facilities.models import Facility, LegalForm, Sector, SizeClass, YearlyFigu
 from khuyencong import access, excel
 from khuyencong.models import Locality, LocalityKind, User
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_whole
+from khuyencong.stored_text import source
 from khuyencong.text import fold
 
 MONEY_FORMAT = "#,##0"
@@ -921,13 +922,13 @@ def save_import(*, rows: list[ImportRow], by: User) -> list[Facility]:
     with transaction.atomic():
         for row in rows:
             facility = row.facility
-            facility._change_reason = str(CHANGE_REASON)
+            facility._change_reason = source(CHANGE_REASON)
             facility._history_user = by
             facility.save()
             facility.sectors.set(row.sectors)
             if row.figure:
                 figure = YearlyFigure(facility=facility, **row.figure)
-                figure._change_reason = str(CHANGE_REASON)
+                figure._change_reason = source(CHANGE_REASON)
                 figure._history_user = by
                 figure.save()
             saved.append(facility)

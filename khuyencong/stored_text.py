@@ -63,3 +63,15 @@ def say(stored: str, texts: dict | None, key: str) -> str:
         return _render(msgid, values)
     except (TypeError, ValueError, KeyError):  # a catalogue entry that no longer fits
         return stored
+
+
+def source(message) -> str:
+    """The Vietnamese source of a (lazy) message, to store where a later reader's language
+    is not known yet (a change-history reason); `said()` translates it when shown."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message)
+
+
+def said(stored: str) -> str:
+    """A stored message id in the active language; free text (no catalogue entry) unchanged."""
+    return gettext(stored) if stored else stored
