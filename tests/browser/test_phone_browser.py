@@ -67,3 +67,32 @@ def test_on_a_desktop_the_list_is_a_table(page, live_server, staff, fifteen_proj
     assert page.locator("#project-table tbody tr").count() == 15
     assert not page.locator("#project-cards").is_visible()
     assert page.locator("#project-filters").is_visible()
+
+
+def test_the_project_page_folds_its_sections_on_a_phone(page, live_server, staff, fifteen_projects):
+    project = fifteen_projects[3]  # in implementation: the close-out sections are there too
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}{project.get_absolute_url()}")
+    # The actions come before the sections.
+    assert page.locator("#project-actions button").count() > 0
+    money = page.get_by_role("button", name="Kinh phí", exact=True)
+    assert money.get_attribute("aria-expanded") == "true"  # the key figures stay open
+    info = page.get_by_role("button", name="Thông tin đề án")
+    assert info.get_attribute("aria-expanded") == "false"
+    assert not page.get_by_text("Đơn vị thực hiện").is_visible()
+    assert page.evaluate("document.documentElement.scrollHeight") <= 3 * PHONE["height"]
+    info.click()
+    assert info.get_attribute("aria-expanded") == "true"
+    assert page.get_by_text("Đơn vị thực hiện").first.is_visible()
+    # A link to a folded section (a notice points at #dien-bien) opens it.
+    page.goto(f"{live_server.url}{project.get_absolute_url()}#dien-bien")
+    timeline = page.get_by_role("button", name="Diễn biến")
+    assert timeline.get_attribute("aria-expanded") == "true"
+
+
+def test_on_a_desktop_every_section_is_open(page, live_server, staff, fifteen_projects):
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}{fifteen_projects[3].get_absolute_url()}")
+    assert page.locator("[data-section-toggle]").count() == 0
+    assert page.get_by_text("Đơn vị thực hiện").first.is_visible()
