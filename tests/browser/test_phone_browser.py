@@ -3,6 +3,7 @@ three screens, and its filters stay folded until asked for (issue 15)."""
 
 import pytest
 
+from khuyencong.models import Notification
 from projects.models import Status
 from tests.browser.conftest import PHONE, login_as
 from tests.projects.reminders.builders import make_project
@@ -96,3 +97,15 @@ def test_on_a_desktop_every_section_is_open(page, live_server, staff, fifteen_pr
     page.goto(f"{live_server.url}{fifteen_projects[3].get_absolute_url()}")
     assert page.locator("[data-section-toggle]").count() == 0
     assert page.get_by_text("Đơn vị thực hiện").first.is_visible()
+
+
+def test_the_unread_count_shows_on_a_phone_without_opening_the_menu(page, live_server, staff):
+    Notification.objects.create(recipient=staff, kind="step_submitted", title="Đề án chờ thẩm định")
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}/")
+    assert not page.locator("#mainnav").is_visible()  # the menu is folded
+    badge = page.locator("#notifications-badge .badge")
+    badge.wait_for(state="visible")
+    assert badge.inner_text() == "1"
+    assert page.get_by_role("link", name="Thông báo 1 thông báo chưa đọc").is_visible()
