@@ -46,7 +46,12 @@ def sweep(page, live_server, paths) -> dict[str, list[str]]:
     return found
 
 
-def test_the_login_page_passes_axe_at_both_sizes(page, live_server, db):
+def test_the_login_page_passes_axe_at_both_sizes_in_both_languages(page, live_server, db):
+    assert sweep(page, live_server, ["/dang-nhap/"]) == {}
+    page.get_by_role("button", name="English").click()  # the switch on the login page
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Log in"
+    assert page.evaluate("document.documentElement.lang") == "en"
     assert sweep(page, live_server, ["/dang-nhap/"]) == {}
 
 

@@ -109,3 +109,13 @@ def test_the_unread_count_shows_on_a_phone_without_opening_the_menu(page, live_s
     badge.wait_for(state="visible")
     assert badge.inner_text() == "1"
     assert page.get_by_role("link", name="Thông báo 1 thông báo chưa đọc").is_visible()
+
+
+def test_the_facility_list_is_cards_on_a_phone(page, live_server, officer, facility_a):
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, officer)
+    page.goto(f"{live_server.url}/co-so/")
+    card = page.locator("#facility-cards > li").first
+    assert facility_a.name in card.inner_text() and facility_a.tax_code in card.inner_text()
+    assert not page.locator(".facility-table").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
