@@ -109,6 +109,12 @@ def test_the_unread_count_shows_on_a_phone_without_opening_the_menu(page, live_s
     badge.wait_for(state="visible")
     assert badge.inner_text() == "1"
     assert page.get_by_role("link", name="Thông báo 1 thông báo chưa đọc").is_visible()
+    # Brand, bell and menu button on one line.
+    tops = [
+        page.locator(selector).bounding_box()["y"]
+        for selector in (".navbar-brand", ".navbar-bell", ".navbar-toggler")
+    ]
+    assert max(tops) - min(tops) < 20, tops
 
 
 def test_the_facility_list_is_cards_on_a_phone(page, live_server, officer, facility_a):
@@ -118,4 +124,15 @@ def test_the_facility_list_is_cards_on_a_phone(page, live_server, officer, facil
     card = page.locator("#facility-cards > li").first
     assert facility_a.name in card.inner_text() and facility_a.tax_code in card.inner_text()
     assert not page.locator(".facility-table").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_my_work_reads_as_cards_on_a_phone(page, live_server, staff, fifteen_projects):
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}/de-an/viec-cua-toi/")
+    row = page.locator("tr.work-item").first
+    code, title = row.locator("td").nth(0).bounding_box(), row.locator("td").nth(1).bounding_box()
+    assert title["width"] > 300  # the title spans the card, not a squeezed column
+    assert title["y"] > code["y"]  # below the code line
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
