@@ -3,12 +3,21 @@ stored as its Vietnamese message id, whatever language the actor used, and said 
 reader's language."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
 from projects.applications import workflow
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_after():
+    """A request in English leaves English active in this thread; later tests expect
+    Vietnamese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def _history(client, project, language):

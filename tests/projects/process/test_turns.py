@@ -2,7 +2,9 @@
 changes or is called off tells its council, and nobody is told about their own step."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from khuyencong import notifications
 from khuyencong.models import Notification, Reminder
@@ -12,6 +14,14 @@ from tests.projects.closeout.test_steps import REVIEW_DAY, approved, d  # noqa: 
 from tests.projects.closeout.test_steps import schedule as schedule_review
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _vietnamese_after():
+    """A request in English leaves English active in this thread; later tests expect
+    Vietnamese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def told(kind):
