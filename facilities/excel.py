@@ -31,6 +31,7 @@ from khuyencong import access, excel
 from khuyencong.localities import labels_today
 from khuyencong.models import Locality, User
 from khuyencong.money import MAX_MONEY, MoneyError, format_vnd, parse_whole
+from khuyencong.stored_text import source
 from khuyencong.text import fold
 
 MONEY_FORMAT = "#,##0"
@@ -923,13 +924,13 @@ def save_import(
     with transaction.atomic():
         for row in rows:
             facility = row.facility
-            facility._change_reason = str(CHANGE_REASON)
+            facility._change_reason = source(CHANGE_REASON)
             facility._history_user = by
             facility.save()
             facility.sectors.set(row.sectors)
             if row.figure:
                 figure = YearlyFigure(facility=facility, **row.figure)
-                figure._change_reason = str(CHANGE_REASON)
+                figure._change_reason = source(CHANGE_REASON)
                 figure._history_user = by
                 figure.save()
             saved.append(facility)

@@ -267,10 +267,21 @@ SECTIONS = {
 }
 
 
+def _focus_first_field(form) -> None:
+    """The section is swapped whole, so the button that opened the form is gone: keyboard focus
+    goes to the first field with an error, else the first field (htmx focuses `autofocus`)."""
+    visible = [name for name, field in form.fields.items() if not field.widget.is_hidden]
+    wrong = [name for name in visible if name in form.errors]
+    if visible:
+        form.fields[(wrong or visible)[0]].widget.attrs["autofocus"] = True
+
+
 def _section(request, facility, section, *, form=None, form_url="", form_title="", notice=""):
     """The section alone for htmx (with its form open, if any); otherwise a whole page: the form
     on its own page, or the detail page after a change without htmx."""
     template, anchor, build = SECTIONS[section]
+    if form is not None:
+        _focus_first_field(form)
     if request.htmx:
         context = {
             "facility": facility,

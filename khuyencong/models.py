@@ -9,6 +9,8 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong.stored_text import say
+
 
 class LocalityKind(models.TextChoices):
     PROVINCE = "province", _("Tỉnh")
@@ -327,6 +329,9 @@ class Reminder(models.Model):
     day = models.DateField(_("ngày nhắc"))
     title = models.CharField(_("tiêu đề"), max_length=255)
     body = models.TextField(_("nội dung"), blank=True)
+    # Message ids and values of title and body (khuyencong/stored_text.py), for the reader's
+    # language; the columns above keep the Vietnamese text.
+    texts = models.JSONField(_("văn bản theo ngôn ngữ"), default=dict, blank=True)
     url = models.CharField(_("đường dẫn"), max_length=500, blank=True)
     state = models.CharField(
         _("trạng thái"), max_length=10, choices=ReminderState.choices, default=ReminderState.PENDING
@@ -379,6 +384,7 @@ class Notification(models.Model):
     kind = models.CharField(_("loại"), max_length=40)
     title = models.CharField(_("tiêu đề"), max_length=255)
     body = models.TextField(_("nội dung"), blank=True)
+    texts = models.JSONField(_("văn bản theo ngôn ngữ"), default=dict, blank=True)
     url = models.CharField(_("đường dẫn"), max_length=500, blank=True)
     content_type = models.ForeignKey(
         ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -408,6 +414,15 @@ class Notification(models.Model):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the reader's language (rows from before keep their Vietnamese)."""
+        return say(self.title, self.texts, "title")
+
+    @property
+    def shown_body(self) -> str:
+        return say(self.body, self.texts, "body")
 
 
 class NotificationPreference(models.Model):

@@ -49,6 +49,7 @@ from khuyencong.models import (
     User,
 )
 from khuyencong.ops import stamps
+from khuyencong.stored_text import as_json
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +111,7 @@ class Outgoing:
     title: str
     body: str = ""
     url: str = ""
+    texts: dict = field(default_factory=dict, compare=False)
 
     @property
     def key(self) -> tuple:
@@ -128,6 +130,11 @@ def outgoing(
         title=str(title)[:255],
         body=str(body),
         url=url,
+        texts={
+            key: entry
+            for key, entry in (("title", as_json(title)), ("body", as_json(body)))
+            if entry
+        },
     )
 
 
@@ -171,6 +178,7 @@ def enqueue(items: Iterable[Outgoing], *, dry_run: bool = False) -> list[Outgoin
                 day=item.day,
                 title=item.title,
                 body=item.body,
+                texts=item.texts,
                 url=item.url,
                 stored_by=token,
             )
@@ -394,6 +402,7 @@ def _create_notification(reminder: Reminder) -> None:
             "kind": reminder.kind,
             "title": reminder.title,
             "body": reminder.body,
+            "texts": reminder.texts,
             "url": reminder.url,
             "content_type_id": reminder.content_type_id,
             "object_id": reminder.object_id,

@@ -5,8 +5,15 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
 from khuyencong.money import format_vnd
+from khuyencong.stored_text import said
 
 register = template.Library()
+
+
+@register.filter(name="said")
+def said_filter(stored):
+    """A stored Vietnamese message (a history reason) in the reader's language."""
+    return said(stored)
 
 
 @register.filter

@@ -82,6 +82,10 @@ def project_list(request):
             "page": page,
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
+            # On a phone the filters fold away unless one is in use.
+            "filters_used": any(
+                value for key, value in request.GET.items() if key not in ("page", "sort")
+            ),
         },
     )
 

@@ -15,11 +15,12 @@ from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from khuyencong import access
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
+from khuyencong.stored_text import source
 from projects.applications import norms
 from projects.models import (
     Allocation,
@@ -177,7 +178,7 @@ def record_transition(
         setattr(locked, name, value)
     locked.status = action.target
     locked.status_changed_at = timezone.now()
-    locked._change_reason = str(action.label)
+    locked._change_reason = source(action.label)  # shown in the reader's language
     locked.save()
     event = ProjectEvent.objects.create(
         project=locked,
@@ -309,7 +310,7 @@ def edit_project(*, project: Project, by: User, **fields) -> Project:
         for name, value in fields.items():
             setattr(locked, name, value)
         norms.refresh_limit(locked)
-        locked._change_reason = _("Sửa đề án")
+        locked._change_reason = gettext_noop("Sửa đề án")
         locked.save()
     return locked
 
@@ -401,7 +402,7 @@ def override_norm(*, project: Project, by: User, amount: int, reason: str) -> Pr
         locked.norm_override_reason = reason
         locked.norm_override_by = by
         locked.norm_override_at = timezone.now()
-        locked._change_reason = _("Phê duyệt vượt định mức")
+        locked._change_reason = gettext_noop("Phê duyệt vượt định mức")
         locked.save()
         record_event(
             locked,

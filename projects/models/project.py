@@ -36,6 +36,20 @@ class Status(models.TextChoices):
     CANCELLED = "cancelled", _("Đã hủy")
 
 
+# What comes next for a project in each status, as the list's phone cards say it; a closed
+# project (not approved, settled, cancelled) has no next step.
+NEXT_STEP = {
+    Status.DRAFT: _("Nộp đề án"),
+    Status.SUBMITTED: _("Thẩm định"),
+    Status.RETURNED: _("Hoàn thiện, nộp lại"),
+    Status.APPRAISED: _("Phê duyệt"),
+    Status.APPROVED: _("Ký hợp đồng, bắt đầu thực hiện"),
+    Status.IN_PROGRESS: _("Báo cáo tiến độ, đề nghị nghiệm thu"),
+    Status.AWAITING_ACCEPTANCE: _("Nghiệm thu"),
+    Status.ACCEPTED: _("Quyết toán"),
+}
+
+
 class NormStatus(models.TextChoices):
     """Where the request stands against the support norm at the project's date."""
 
@@ -357,6 +371,10 @@ class Project(models.Model):
         from django.urls import reverse
 
         return reverse("projects:detail", args=[self.pk])
+
+    @property
+    def next_step(self):
+        return NEXT_STEP.get(self.status, "")
 
     @property
     def over_norm(self) -> bool:

@@ -26,12 +26,12 @@ import logging
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from khuyencong import notifications
 from khuyencong.models import Role, User
 from khuyencong.money import format_vnd
+from khuyencong.stored_text import StoredText
 from projects.applications.workflow import step_taken
 from projects.models import Project, ProjectEvent
 from projects.process.people import Directory, centre_staff_responsible, in_scope
@@ -101,84 +101,85 @@ def _managers(directory: Directory) -> list[User]:
     return directory.managers
 
 
-# action of the ProjectEvent → (kind, recipients, title, section of the project page)
+# action of the ProjectEvent → (kind, recipients, title, section of the project page); titles
+# are message ids, said in each reader's language when shown (khuyencong/stored_text.py).
 EVENTS = {
     "submit": (
         "submitted",
         lambda p, d: centre_staff_responsible(p, d),
-        gettext_lazy("Đề án %(code)s đã được nộp, chờ thẩm định"),
+        gettext_noop("Đề án %(code)s đã được nộp, chờ thẩm định"),
         "events",
     ),
     "return": (
         "returned",
         lambda p, d: [p.created_by],
-        gettext_lazy("Đề án %(code)s bị trả lại, cần hoàn thiện và nộp lại"),
+        gettext_noop("Đề án %(code)s bị trả lại, cần hoàn thiện và nộp lại"),
         "events",
     ),
     "appraise": (
         "appraised",
         lambda p, d: _managers(d),
-        gettext_lazy("Đề án %(code)s đã được thẩm định, chờ phê duyệt"),
+        gettext_noop("Đề án %(code)s đã được thẩm định, chờ phê duyệt"),
         "events",
     ),
     "approve": (
         "decided",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đề án %(code)s đã được phê duyệt"),
+        gettext_noop("Đề án %(code)s đã được phê duyệt"),
         "events",
     ),
     "reject": (
         "decided",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đề án %(code)s không được phê duyệt"),
+        gettext_noop("Đề án %(code)s không được phê duyệt"),
         "events",
     ),
     "cancel": (
         "decided",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đề án %(code)s đã bị hủy"),
+        gettext_noop("Đề án %(code)s đã bị hủy"),
         "events",
     ),
     "override_norm": (
         "override",
         lambda p, d: [p.created_by],
-        gettext_lazy("Đề án %(code)s được Lãnh đạo cho phép vượt định mức"),
+        gettext_noop("Đề án %(code)s được Lãnh đạo cho phép vượt định mức"),
         "events",
     ),
     "start": (
         "started",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đề án %(code)s đã ký hợp đồng, bắt đầu thực hiện và báo cáo tiến độ"),
+        gettext_noop("Đề án %(code)s đã ký hợp đồng, bắt đầu thực hiện và báo cáo tiến độ"),
         "monitoring",
     ),
     "request_acceptance": (
         "acceptance_requested",
         lambda p, d: centre_staff_responsible(p, d),
-        gettext_lazy("Đề án %(code)s đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
+        gettext_noop("Đề án %(code)s đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
         "acceptance",
     ),
     "accept": (
         "review_outcome",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đề án %(code)s đã nghiệm thu đạt, chờ quyết toán"),
+        gettext_noop("Đề án %(code)s đã nghiệm thu đạt, chờ quyết toán"),
         "acceptance",
     ),
     "reopen": (
         "review_outcome",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đề án %(code)s nghiệm thu chưa đạt, tiếp tục thực hiện"),
+        gettext_noop("Đề án %(code)s nghiệm thu chưa đạt, tiếp tục thực hiện"),
         "acceptance",
     ),
     "review_outcome": (
         "review_outcome",
         lambda p, d: _author_and_officer(p),
-        gettext_lazy("Đã có kết quả nghiệm thu đề án %(code)s"),
+        gettext_noop("Đã có kết quả nghiệm thu đề án %(code)s"),
         "acceptance",
     ),
     "settle": (
         "settled",
         lambda p, d: [p.created_by, *_managers(d)],
-        gettext_lazy("Đề án %(code)s đã được quyết toán"),
+        gettext_noop("Đề án %(code)s đã được quyết toán"),
         "money",
     ),
 }
@@ -186,9 +187,15 @@ EVENTS = {
 
 # A review scheduled, changed or called off: its council members who are portal users are told.
 COUNCIL_TITLES = {
-    "schedule_review": gettext_lazy("Mời dự hội đồng nghiệm thu đề án %(code)s ngày %(date)s"),
-    "edit_review": gettext_lazy("Lịch nghiệm thu đề án %(code)s đã thay đổi: nay là ngày %(date)s"),
-    "cancel_review": gettext_lazy("Lịch nghiệm thu đề án %(code)s ngày %(date)s đã bị hủy"),
+    "schedule_review": gettext_noop("Mời dự hội đồng nghiệm thu đề án %(code)s ngày %(date)s"),
+    "edit_review": gettext_noop("Lịch nghiệm thu đề án %(code)s đã thay đổi: nay là ngày %(date)s"),
+    "cancel_review": gettext_noop("Lịch nghiệm thu đề án %(code)s ngày %(date)s đã bị hủy"),
+}
+
+
+DISBURSEMENT_TITLES = {
+    "advance": gettext_noop("Đề án %(code)s: tạm ứng %(amount)s"),
+    "payment": gettext_noop("Đề án %(code)s: thanh toán %(amount)s"),
 }
 
 
@@ -218,17 +225,17 @@ def tell_next(*, project: Project, event: ProjectEvent | None, by: User, **detai
             who(project, directory),
             by,
             project,
-            str(title) % names,
+            StoredText(title, names),
             event.comment,
             _url(project, section),
         )
     review = details.get("review")
     if event is not None and event.action in COUNCIL_TITLES and review is not None:
         members = [seat.user for seat in review.members.select_related("user") if seat.user_id]
-        title = str(COUNCIL_TITLES[event.action]) % {
-            **names,
-            "date": f"{review.scheduled_date:%d/%m/%Y}",
-        }
+        title = StoredText(
+            COUNCIL_TITLES[event.action],
+            {**names, "date": f"{review.scheduled_date:%d/%m/%Y}"},
+        )
         told += _tell(
             "review_scheduled",
             event,
@@ -240,10 +247,10 @@ def tell_next(*, project: Project, event: ProjectEvent | None, by: User, **detai
             _url(project, "acceptance"),
         )
     for follow_up in details.get("follow_ups") or ():
-        title = _("Việc khắc phục đề án %(code)s giao cho bạn, hạn %(due)s") % {
-            **names,
-            "due": f"{follow_up.due_date:%d/%m/%Y}" if follow_up.due_date else "—",
-        }
+        title = StoredText(
+            gettext_noop("Việc khắc phục đề án %(code)s giao cho bạn, hạn %(due)s"),
+            {**names, "due": f"{follow_up.due_date:%d/%m/%Y}" if follow_up.due_date else "—"},
+        )
         told += _tell(
             "follow_up",
             follow_up,
@@ -256,11 +263,10 @@ def tell_next(*, project: Project, event: ProjectEvent | None, by: User, **detai
         )
     disbursement = details.get("disbursement")
     if disbursement is not None:
-        title = _("Đề án %(code)s: %(kind)s %(amount)s") % {
-            **names,
-            "kind": disbursement.get_kind_display().lower(),
-            "amount": format_vnd(disbursement.amount),
-        }
+        title = StoredText(
+            DISBURSEMENT_TITLES.get(disbursement.kind, DISBURSEMENT_TITLES["payment"]),
+            {**names, "amount": format_vnd(disbursement.amount)},
+        )
         told += _tell(
             "disbursed",
             disbursement,

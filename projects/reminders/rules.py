@@ -26,13 +26,13 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from khuyencong import access, notifications
 from khuyencong.models import Role
 from khuyencong.notifications import Outgoing, outgoing, register_kind
 from khuyencong.ops import stamps
+from khuyencong.stored_text import StoredText
 from projects.closeout.schedule import missing_periods
 from projects.models import (
     AcceptanceReview,
@@ -250,12 +250,14 @@ def scan_waiting(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
         waited = (today - since).days
         if project.status == Status.SUBMITTED:
             users = centre_staff_responsible(project, directory)
-            title = _("Đề án %(code)s chờ thẩm định đã %(days)d ngày")
-            body = _("Đề án «%(title)s» (%(place)s) nộp ngày %(since)s, chưa được thẩm định.")
+            title = gettext_noop("Đề án %(code)s chờ thẩm định đã %(days)d ngày")
+            body = gettext_noop(
+                "Đề án «%(title)s» (%(place)s) nộp ngày %(since)s, chưa được thẩm định."
+            )
         elif project.status == Status.APPRAISED:
             users = directory.managers
-            title = _("Đề án %(code)s chờ phê duyệt đã %(days)d ngày")
-            body = _(
+            title = gettext_noop("Đề án %(code)s chờ phê duyệt đã %(days)d ngày")
+            body = gettext_noop(
                 "Đề án «%(title)s» (%(place)s) thẩm định xong ngày %(since)s, "
                 "chưa có quyết định phê duyệt."
             )
@@ -263,8 +265,8 @@ def scan_waiting(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
             # The author first, whoever they are: centre staff file many projects for a
             # commune, and only the author knows what to add. in_scope keeps each person once.
             users = [project.created_by, *district_officers(project, directory)]
-            title = _("Đề án %(code)s trả lại để bổ sung đã %(days)d ngày chưa nộp lại")
-            body = _(
+            title = gettext_noop("Đề án %(code)s trả lại để bổ sung đã %(days)d ngày chưa nộp lại")
+            body = gettext_noop(
                 "Đề án «%(title)s» (%(place)s) bị trả lại ngày %(since)s, "
                 "chưa được bổ sung và nộp lại."
             )
@@ -275,7 +277,9 @@ def scan_waiting(today: date, directory: Directory) -> Iterator[list[Outgoing]]:
             "days": waited,
             "since": fmt(since),
         }
-        return _project_items(kind, project, users, day, title % values, body % values)
+        return _project_items(
+            kind, project, users, day, StoredText(title, values), StoredText(body, values)
+        )
 
     for batch in batches(candidates):
         yield _each(batch, build)
@@ -298,14 +302,25 @@ def scan_end_dates(today: date, directory: Directory) -> Iterator[list[Outgoing]
         near = lead_day(project.end_date, leads, today)
         if near:
             values["days"] = (project.end_date - today).days
-            title = _("Đề án %(code)s còn %(days)d ngày đến ngày kết thúc (%(end)s)") % values
-            body = _("Đề án «%(title)s» kết thúc ngày %(end)s; cần chuẩn bị nghiệm thu.") % values
+            title = StoredText(
+                gettext_noop("Đề án %(code)s còn %(days)d ngày đến ngày kết thúc (%(end)s)"), values
+            )
+            body = StoredText(
+                gettext_noop("Đề án «%(title)s» kết thúc ngày %(end)s; cần chuẩn bị nghiệm thu."),
+                values,
+            )
             items += _project_items(END_DATE_NEAR, project, officers, near[0], title, body)
         overdue = (today - project.end_date).days
         if overdue > 0:
             values["days"] = overdue
-            title = _("Đề án %(code)s đã quá ngày kết thúc %(days)d ngày, chưa nghiệm thu") % values
-            body = _("Đề án «%(title)s» kết thúc ngày %(end)s nhưng chưa được nghiệm thu.") % values
+            title = StoredText(
+                gettext_noop("Đề án %(code)s đã quá ngày kết thúc %(days)d ngày, chưa nghiệm thu"),
+                values,
+            )
+            body = StoredText(
+                gettext_noop("Đề án «%(title)s» kết thúc ngày %(end)s nhưng chưa được nghiệm thu."),
+                values,
+            )
             day = repeat_day(project.end_date + timedelta(days=1), today)
             items += _project_items(END_DATE_PASSED, project, officers, day, title, body)
         if overdue > escalate_after:
@@ -350,10 +365,16 @@ def scan_progress_reports(today: date, directory: Directory) -> Iterator[list[Ou
             "periods": ", ".join(f"{fmt(p.start)}–{fmt(p.end)}" for p in missing),
         }
         if len(missing) == 1:
-            title = _("Đề án %(code)s chưa nộp báo cáo tiến độ kỳ %(periods)s") % values
+            title = StoredText(
+                gettext_noop("Đề án %(code)s chưa nộp báo cáo tiến độ kỳ %(periods)s"), values
+            )
         else:
-            title = _("Đề án %(code)s chưa nộp %(count)d kỳ báo cáo tiến độ") % values
-        body = _("Đề án «%(title)s»: các kỳ báo cáo tiến độ chưa nộp: %(periods)s.") % values
+            title = StoredText(
+                gettext_noop("Đề án %(code)s chưa nộp %(count)d kỳ báo cáo tiến độ"), values
+            )
+        body = StoredText(
+            gettext_noop("Đề án «%(title)s»: các kỳ báo cáo tiến độ chưa nộp: %(periods)s."), values
+        )
         users = district_officers(project, directory) + responsible_officer(project, directory)
         return _project_items(REPORT_MISSING, project, users, day, title, body)
 
@@ -387,13 +408,15 @@ def scan_monitoring(today: date, directory: Directory) -> Iterator[list[Outgoing
             "days": (today - project.last_seen).days,
             "since": fmt(project.last_seen),
         }
-        title = _("Đề án %(code)s đã %(days)d ngày chưa kiểm tra, giám sát") % values
-        body = (
-            _(
+        title = StoredText(
+            gettext_noop("Đề án %(code)s đã %(days)d ngày chưa kiểm tra, giám sát"), values
+        )
+        body = StoredText(
+            gettext_noop(
                 "Đề án «%(title)s»: lần kiểm tra, giám sát gần nhất "
                 "(hoặc ngày bắt đầu) là %(since)s."
-            )
-            % values
+            ),
+            values,
         )
         users = responsible_officer(project, directory)
         return _project_items(MONITORING_OVERDUE, project, users, day, title, body)
@@ -426,8 +449,11 @@ def scan_follow_ups(today: date, directory: Directory) -> Iterator[list[Outgoing
                 obj=action,
                 recipient=user,
                 day=repeat_day(action.due_date + timedelta(days=1), today),
-                title=_("Việc cần khắc phục của đề án %(code)s quá hạn %(days)d ngày") % values,
-                body=_("«%(what)s» — hạn hoàn thành %(due)s.") % values,
+                title=StoredText(
+                    gettext_noop("Việc cần khắc phục của đề án %(code)s quá hạn %(days)d ngày"),
+                    values,
+                ),
+                body=StoredText(gettext_noop("«%(what)s» — hạn hoàn thành %(due)s."), values),
                 url=project_url(project),
             )
             for user in in_scope([action.owner], project)
@@ -466,8 +492,13 @@ def scan_acceptance_reviews(today: date, directory: Directory) -> Iterator[list[
             "days": (review.scheduled_date - today).days,
             "place": review.place,
         }
-        title = _("Đề án %(code)s nghiệm thu ngày %(date)s (còn %(days)d ngày)") % values
-        body = _("Hội đồng nghiệm thu đề án «%(title)s» họp ngày %(date)s tại %(place)s.") % values
+        title = StoredText(
+            gettext_noop("Đề án %(code)s nghiệm thu ngày %(date)s (còn %(days)d ngày)"), values
+        )
+        body = StoredText(
+            gettext_noop("Hội đồng nghiệm thu đề án «%(title)s» họp ngày %(date)s tại %(place)s."),
+            values,
+        )
         users = [member.user for member in review.members.all()]
         users += responsible_officer(project, directory)
         return [
@@ -505,9 +536,14 @@ def scan_settlements(today: date, directory: Directory) -> Iterator[list[Outgoin
             "days": (today - accepted).days,
             "accepted": fmt(accepted),
         }
-        title = _("Đề án %(code)s đã nghiệm thu %(days)d ngày, chưa quyết toán") % values
-        body = (
-            _("Đề án «%(title)s» nghiệm thu ngày %(accepted)s; cần hoàn tất quyết toán.") % values
+        title = StoredText(
+            gettext_noop("Đề án %(code)s đã nghiệm thu %(days)d ngày, chưa quyết toán"), values
+        )
+        body = StoredText(
+            gettext_noop(
+                "Đề án «%(title)s» nghiệm thu ngày %(accepted)s; cần hoàn tất quyết toán."
+            ),
+            values,
         )
         users = responsible_officer(project, directory)
         return _project_items(SETTLEMENT_DUE, project, users, day, title, body)
@@ -528,20 +564,25 @@ def scan_settlement_deadline(today: date, directory: Directory) -> Iterator[list
         due = settlement_due(project, rule)
         if today > due:
             day = repeat_day(due + timedelta(days=1), today)
-            title = _("Đề án %(code)s quá hạn thanh lý, quyết toán (%(due)s)")
+            title = gettext_noop("Đề án %(code)s quá hạn thanh lý, quyết toán (%(due)s)")
         else:
             lead = lead_day(due, rule.leads, today)
             if lead is None:
                 return []
             day = lead[0]
-            title = _("Đề án %(code)s: hạn thanh lý, quyết toán ngày %(due)s")
+            title = gettext_noop("Đề án %(code)s: hạn thanh lý, quyết toán ngày %(due)s")
         values = {"code": project.code, "title": project.title, "due": fmt(due)}
-        body = _(
-            "Đề án «%(title)s» đã nghiệm thu; hạn thanh lý hợp đồng, quyết toán là %(due)s "
-            "(%(basis)s)."
-        ) % {**values, "basis": rule.legal_basis}
+        body = StoredText(
+            gettext_noop(
+                "Đề án «%(title)s» đã nghiệm thu; hạn thanh lý hợp đồng, quyết toán là %(due)s "
+                "(%(basis)s)."
+            ),
+            {**values, "basis": rule.legal_basis},
+        )
         users = responsible_officer(project, directory)
-        return _project_items(SETTLEMENT_DEADLINE, project, users, day, title % values, body)
+        return _project_items(
+            SETTLEMENT_DEADLINE, project, users, day, StoredText(title, values), body
+        )
 
     for batch in batches(qs):
         yield _each(batch, build)
@@ -578,16 +619,18 @@ def scan_national_deadline(today: date, directory: Directory) -> Iterator[list[O
         "date": fmt(deadline),
         "year": plan_year,
     }
-    title = (
-        _("Còn %(days)d ngày đến hạn đăng ký đề án khuyến công quốc gia năm %(year)d (%(date)s)")
-        % values
+    title = StoredText(
+        gettext_noop(
+            "Còn %(days)d ngày đến hạn đăng ký đề án khuyến công quốc gia năm %(year)d (%(date)s)"
+        ),
+        values,
     )
-    body = (
-        _(
+    body = StoredText(
+        gettext_noop(
             "Hồ sơ đăng ký đề án khuyến công quốc gia năm %(year)d nộp Sở Công Thương "
             "trước ngày %(date)s."
-        )
-        % values
+        ),
+        values,
     )
     url = reverse("projects:list")
     for batch in batches(FundingSource.objects.filter(is_national=True)):
@@ -631,16 +674,18 @@ def scan_allocations(today: date, directory: Directory) -> Iterator[list[Outgoin
                 "percent": max(left, 0) * 100 // allocation.amount,
                 "decision": allocation.decision_number,
             }
-            title = (
-                _("Kinh phí được giao %(source)s năm %(year)d chỉ còn %(left)s ₫ (%(percent)d%%)")
-                % values
+            title = StoredText(
+                gettext_noop(
+                    "Kinh phí được giao %(source)s năm %(year)d chỉ còn %(left)s ₫ (%(percent)d%%)"
+                ),
+                values,
             )
-            body = (
-                _(
+            body = StoredText(
+                gettext_noop(
                     "Kinh phí được giao theo quyết định %(decision)s còn lại %(left)s ₫; "
                     "cân nhắc trước khi phê duyệt thêm đề án."
-                )
-                % values
+                ),
+                values,
             )
             return [
                 outgoing(

@@ -60,7 +60,11 @@
       stacked: spec.stacked,
       ticks: { precision: 0, callback: function (v) { return spec.money ? money(v) : full.format(v); } }
     };
-    var labels = spec.horizontal ? spec.labels.map(function (l) { return wrap(l, 32); })
+    // Chart.js gives the names at most half the chart's width and cuts what is wider: on a
+    // phone (a 330 px chart) lines of 32 characters (about 190 px at 12 px) would be cut, so
+    // the line length follows the width, at about 6.5 px a character.
+    var perLine = Math.max(12, Math.min(32, Math.floor((canvas.parentElement.clientWidth / 2 - 20) / 6.5)));
+    var labels = spec.horizontal ? spec.labels.map(function (l) { return wrap(l, perLine); })
                                  : spec.labels;
     if (spec.horizontal) {
       // Room for every bar and every line of its wrapped name (a 12 px label line needs about

@@ -6,8 +6,14 @@ server's thread sees the test's data and the rows seeded by migrations (sectors,
 thresholds) are restored afterwards. Screenshots go to `ARTIFACTS` (test-artifacts/).
 Chromium is Debian's /usr/bin/chromium; never `playwright install`. Without it the tests skip,
 unless KC_REQUIRE_SERVICES=1 (CI), where they fail.
+
+Every test fails on an error in the browser's console or an uncaught script error (issue 15):
+`console_errors` is the list the `page` fixture fills; a test that expects one (a 403 page, whose
+load Chromium reports) removes it from the list before it ends. `axe_violations(page)` runs
+axe-core (a dev dependency from npm, never served to users) on the page as it is.
 """
 
+import functools
 import os
 from pathlib import Path
 
@@ -49,13 +55,58 @@ def browser():
         chromium.close()
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+AXE = Path(settings.NODE_MODULES) / "axe-core" / "axe.min.js"
+
+
 @pytest.fixture
-def page(browser):
+def console_errors() -> list[str]:
+    return []
+
+
+@pytest.fixture
+def page(browser, console_errors):
     context = browser.new_context(locale="vi-VN", viewport={"width": 1366, "height": 900})
     context.set_default_timeout(15_000)
     page = context.new_page()
+    page.on(
+        "console",
+        lambda message: (
+            console_errors.append(f"{message.text} ({page.url})")
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: console_errors.append(f"{error} ({page.url})"))
     yield page
     context.close()
+    assert not console_errors, "errors in the browser console:\n" + "\n".join(console_errors)
+
+
+@functools.cache
+def _axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing: `make install` (npm ci) installs axe-core")
+    return AXE.read_text()
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations of every impact on the page as shown, one readable line each.
+
+    The script goes in through the DevTools protocol (`evaluate`), not a <script> tag: the
+    portal's Content-Security-Policy refuses inline scripts, and axe is not served to users.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_source())
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations.map((v) => `${v.id} (${v.impact}): ` + v.nodes.slice(0, 4)
+                .map((n) => n.target.join(" ") + " — " + (n.failureSummary || "")
+                .replace(/\\s+/g, " ").slice(0, 200)).join(" | "));
+        }"""
+    )
 
 
 @pytest.fixture

@@ -33,3 +33,21 @@ def test_it_finds_opens_and_edits_a_facility(
     page.screenshot(path=str(artifacts / "facility-edit.png"), full_page=True)
     facility_a.refresh_from_db()
     assert facility_a.representative == "Nông Thị Hoa"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_adding_a_product_puts_the_keyboard_in_its_first_field(
+    page, live_server, officer, facility_a
+):
+    """The section is swapped whole, so focus would be lost with the button (issue 15)."""
+    login_as(page, live_server, officer)
+    page.goto(f"{live_server.url}/co-so/{facility_a.pk}/")
+    page.get_by_role("link", name="Thêm sản phẩm").focus()
+    page.keyboard.press("Enter")
+    page.locator("#san-pham form").wait_for()
+    expect(page.locator("#san-pham form input:not([type=hidden])").first).to_be_focused()
+    page.keyboard.type("Miến dong Nguyên Bình")
+    page.keyboard.press("Enter")  # saves: the notice takes the focus, then the section
+    expect(page.locator("#san-pham .alert-success")).to_be_focused()
+    expect(page.locator("#san-pham")).to_contain_text("Miến dong Nguyên Bình")

@@ -1,5 +1,6 @@
 import pytest
 
+from tests.browser.conftest import PHONE, login_as
 from tests.conftest import PASSWORD
 from tests.projects.reports.data import build_year
 
@@ -42,3 +43,25 @@ def test_it_opens_the_dashboard_and_the_annual_report(
     assert "1.160.000.000 ₫" in table.locator("tfoot").inner_text()
     page.screenshot(path=str(artifacts / "annual-report.png"), full_page=True)
     assert errors == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_long_names_on_a_bar_chart_are_not_cut_on_a_phone(
+    live_server, page, staff, province, district_a, commune_a1, district_b, commune_b1
+):
+    """Chart.js gives the names of a horizontal bar chart at most half its width and cuts the
+    rest; the names are broken into lines that fit (issue 15)."""
+    build_year(province, district_a, commune_a1, district_b, commune_b1)
+    page.set_viewport_size(PHONE)
+    login_as(page, live_server, staff)
+    page.goto(f"{live_server.url}/bao-cao/ket-qua-nam/?year=2024")
+    page.wait_for_load_state("networkidle")
+    axes = page.evaluate(
+        """() => [...document.querySelectorAll('canvas[data-chart]')]
+            .map((canvas) => Chart.getChart(canvas))
+            .filter((chart) => chart && chart.options.indexAxis === 'y')
+            .map((chart) => [chart.scales.y._labelSizes.widest.width, chart.scales.y.width])"""
+    )
+    assert axes, "no horizontal bar chart on the page"
+    for widest, room in axes:
+        assert widest <= room, (widest, room)
