@@ -46,13 +46,14 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from khuyencong import access, notifications
 
 # By task name: the tasks module wraps this one.
 from khuyencong.celery import app as celery_app
 from khuyencong.models import Job, JobStatus, Role, User
+from khuyencong.stored_text import StoredText
 
 logger = logging.getLogger(__name__)
 
@@ -372,11 +373,12 @@ def _discard_input(job: Job) -> None:
 
 
 def _tell_owner(job: Job) -> None:
+    # Stored with its message id: each reader sees it in their language (stored_text.py).
     if job.status == JobStatus.DONE:
-        title = _("Đã xong: %(title)s") % {"title": job.title}
+        title = StoredText(gettext_noop("Đã xong: %(title)s"), {"title": job.title})
         url = reverse("jobs:download", args=[job.pk]) if job.file else job.get_absolute_url()
     else:
-        title = _("Không thành công: %(title)s") % {"title": job.title}
+        title = StoredText(gettext_noop("Không thành công: %(title)s"), {"title": job.title})
         url = job.get_absolute_url()
     notifications.notify(
         kind=NOTIFICATION_KIND,
