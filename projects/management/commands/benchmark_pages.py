@@ -46,6 +46,7 @@ from projects.management.commands.benchmark_reports import (
     BENCH_USER,
     SCALES,
     fill_province,
+    settle,
 )
 from projects.models import AcceptanceReview, Disbursement, Project, Status
 
@@ -149,11 +150,12 @@ class Command(BaseCommand):
         present = User.objects.filter(username=BENCH_USER).exists()
         if present and (facilities, projects) == (size["facilities"], size["projects"]):
             self.stdout.write(f"Reusing the province already there: {data_facts()}.")
+            settle()  # quick when nothing changed; catches up after new migrations
             return None
         if facilities or projects:
             raise CommandError(
-                f"{connection.settings_dict['NAME']} holds other data ({facilities} cơ sở, "
-                f"{projects} đề án); drop it (the benchmark creates it again) or choose another."
+                f"{connection.settings_dict['NAME']} holds other data ({facilities} facilities, "
+                f"{projects} projects); drop it (the benchmark creates it again) or choose another."
             )
         self.stdout.write(f"Filling a synthetic province: {size}…")
         started = time.perf_counter()
