@@ -69,17 +69,30 @@ def test_each_scale_has_its_own_database():
     )
 
 
-def test_it_reads_which_indexes_a_plan_uses():
+def test_it_reads_which_indexes_a_plan_uses_and_which_tables_it_reads_whole():
     postgres = """Limit  (cost=0.29..2.10 rows=25 width=8) (actual time=0.02..0.05 rows=25 loops=1)
   ->  Index Only Scan Backward using project_list_order on projects_project
   ->  Bitmap Index Scan on project_search_trgm  (cost=0.00..4.2 rows=1 width=0)
-  ->  Seq Scan on projects_fundingsource  (cost=0.00..1.04 rows=4 width=8)"""
-    assert benchmark_pages.plan_summary(postgres) == (
-        ["project_list_order", "project_search_trgm"],
-        ["projects_fundingsource"],
+  ->  Index Scan using projects_project_pkey on projects_project  (cost=0.29..8.30 rows=1)
+  ->  Seq Scan on projects_fundingsource  (cost=0.00..1.04 rows=4 width=8) (actual time=0.003..0.004 rows=4 loops=1)
+  ->  Seq Scan on projects_disbursement  (cost=0.00..1.04 rows=4 width=8) (actual time=0.003..9.1 rows=76723 loops=1)"""  # noqa: E501
+    page = {"indexes": [], "scans": {}}
+    page["indexes"], page["scans"] = benchmark_pages.plan_summary(postgres)
+    assert page["indexes"] == [
+        "project_list_order",
+        "project_search_trgm",
+        "projects_project_pkey",
+    ]
+    assert page["scans"] == {"projects_disbursement": 76723, "projects_fundingsource": 4}
+    # Printed: no primary keys, no small tables.
+    assert benchmark_pages.reads(page) == (
+        "project_list_order, project_search_trgm; whole: projects_disbursement (76,723 rows)"
     )
     sqlite = "SCAN projects_project USING INDEX project_list_order\nSCAN facilities_sector"
-    assert benchmark_pages.plan_summary(sqlite) == (["project_list_order"], ["facilities_sector"])
+    assert benchmark_pages.plan_summary(sqlite) == (
+        ["project_list_order"],
+        {"facilities_sector": None},
+    )
 
 
 def test_it_reads_cpu_time_of_a_process_and_of_none():

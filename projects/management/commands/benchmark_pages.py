@@ -252,7 +252,7 @@ class Command(BaseCommand):
             and shape(query["sql"]) not in getattr(self, "baseline", ())
         ]
         if not candidates:
-            page.update(main_query_ms=None, indexes=[], scans=[])
+            page.update(main_query_ms=None, indexes=[], scans={})
             return f"== {page['key']} {page['url']}\n(no query besides the floor's)\n\n"
         if connection.vendor == "postgresql":
             # The server's own timing decides, not the client's (which includes fetching).
@@ -307,14 +307,36 @@ _INDEX = re.compile(
     r"(?:Index Only Scan|Index Scan|Bitmap Index Scan)(?: Backward)? (?:using|on) (\w+)"
     r"|USING (?:COVERING )?INDEX (\w+)"
 )
-_SCAN = re.compile(r"Seq Scan on (\w+)|^\W*SCAN (\w+)\b(?! USING)", re.MULTILINE)
+_SCAN = re.compile(
+    r"Seq Scan on (\w+)(?:[^\n]*?actual time=\S+ rows=(\d+) loops=(\d+))?"
+    r"|^\W*SCAN (\w+)\b(?! USING)",
+    re.MULTILINE,
+)
+# Tables smaller than this read whole are not worth a line in the printed table.
+SMALL_TABLE = 1000
 
 
-def plan_summary(plan: str) -> tuple[list[str], list[str]]:
-    """The indexes a plan reads and the tables it reads whole."""
+def plan_summary(plan: str) -> tuple[list[str], dict[str, int | None]]:
+    """The indexes a plan reads, and the tables it reads whole with the rows it read from each
+    (None where the plan does not say, as SQLite's)."""
     indexes = sorted({a or b for a, b in _INDEX.findall(plan)})
-    scans = sorted({a or b for a, b in _SCAN.findall(plan)})
-    return indexes, scans
+    scans: dict[str, int | None] = {}
+    for table, rows, loops, sqlite_table in _SCAN.findall(plan):
+        read = int(rows) * int(loops) if rows else None
+        name = table or sqlite_table
+        scans[name] = max(read, scans.get(name) or 0) if read is not None else scans.get(name)
+    return indexes, dict(sorted(scans.items()))
+
+
+def reads(page: dict) -> str:
+    """The printed summary: the indexes other than primary keys, the large tables read whole."""
+    text = ", ".join(name for name in page["indexes"] if not name.endswith("_pkey")) or "–"
+    whole = [
+        name if rows is None else f"{name} ({rows:,} rows)"
+        for name, rows in page["scans"].items()
+        if rows is None or rows >= SMALL_TABLE
+    ]
+    return text + ("; whole: " + ", ".join(whole) if whole else "")
 
 
 # --- facts -----------------------------------------------------------------------------------
@@ -488,15 +510,12 @@ def table(run: dict) -> str:
         "|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for page in run["pages"]:
-        reads = ", ".join(page["indexes"]) or "–"
-        if page["scans"]:
-            reads += "; whole: " + ", ".join(page["scans"])
         errors = f" ({page['errors']} failed)" if page["errors"] else ""
         lines.append(
             f"| {page['label']}{errors} | {fmt(page['rps'])} | {fmt(page['p50_ms'])} "
             f"| {fmt(page['p95_ms'])} | {fmt(page['cpu_ms'])} ({fmt(page['app_cpu_ms'])} + "
             f"{fmt(page['db_cpu_ms'])}) | {page['queries']} | {fmt(page['main_query_ms'])} "
-            f"| {reads} |"
+            f"| {reads(page)} |"
         )
     lines.append("")
     for name, ratio in run["ratios"].items():
