@@ -231,12 +231,12 @@ class Command(BaseCommand):
     # --- queries and plans ----------------------------------------------------------------
 
     def count_and_explain(self, page: dict, cookie: str) -> str:
-        """Counts the page's queries (the last of three requests: the first fills per-process
+        """Counts the page's queries (the second request: the first fills per-process
         caches) and EXPLAINs its main query: the slowest SELECT that is not one the floor runs
         too (session, user). Returns the plan's text."""
         client = Client(HTTP_HOST="127.0.0.1")
         client.cookies[settings.SESSION_COOKIE_NAME] = cookie
-        for _run in range(3):
+        for _run in range(2):
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(page["url"], secure=True)
             if response.status_code != 200:
