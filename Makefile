@@ -65,15 +65,19 @@ check: install ## Django system checks and missing-migration check
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
-BENCH_DB ?= sqlite:///$(CURDIR)/var/benchmark.sqlite3
-SCALE ?= full
-benchmark: install ## Fill a scratch database with a synthetic province and time reports and lists (SCALE=small|full)
-	rm -f var/benchmark.sqlite3*
-	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py migrate --noinput -v 0
-	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py benchmark_reports --scale $(SCALE)
+# make benchmark: PostgreSQL when reachable (BENCH_DB=sqlite for SQLite files under var/, or a URL);
+# SCALE=small|full|both. One database per scale, filled once and reused.
+BENCH_DB ?= auto
+SCALE ?= small
+BENCH_ARGS ?=
+benchmark: install ## Serve a synthetic province with gunicorn and measure each page: req/s, p50/p95, CPU ms, queries (SCALE=small|full|both, BENCH_DB=sqlite)
+	@command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; } \
+		|| echo "wrk could not be installed: the Python load generator is used."
+	DEBUG=0 $(BIN)/python manage.py benchmark --scale $(SCALE) --db $(BENCH_DB) $(BENCH_ARGS)
 
-benchmark-exports: install ## Time the big .xlsx exports and their peak memory at two sizes (after make benchmark)
-	DATABASE_URL=$(BENCH_DB) $(BIN)/python manage.py benchmark_exports --rows 5000 --rows 50000
+benchmark-exports: install ## Time the big .xlsx exports and their peak memory at two sizes (on make benchmark's full-scale data)
+	DATABASE_URL=$$(DEBUG=0 $(BIN)/python manage.py benchmark --scale full --db $(BENCH_DB) --print-database-url) \
+		$(BIN)/python manage.py benchmark_exports --rows 5000 --rows 50000
 
 clean: ## Remove the virtual environment, node_modules and local data
 	rm -rf $(VENV) node_modules var staticfiles test-artifacts

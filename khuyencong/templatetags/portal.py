@@ -1,6 +1,6 @@
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
-from django.utils.html import format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 
@@ -125,9 +125,17 @@ def _attrs(attrs: dict) -> str:
 
 
 def _options(widget, name, value) -> str:
+    # Plain string building: a province's tree of localities is some 130 options on every list
+    # page, and format_html per option cost several times the escaping itself.
     def option(o):
-        return format_html(
-            '<option value="{}"{}>{}</option>', str(o["value"]), _attrs(o["attrs"]), o["label"]
+        attrs = "".join(
+            f" {k}" if v is True else f' {k}="{conditional_escape(v)}"'
+            for k, v in o["attrs"].items()
+            if v is not None and v is not False
+        )
+        return (
+            f'<option value="{conditional_escape(o["value"])}"{attrs}>'
+            f"{conditional_escape(o['label'])}</option>"
         )
 
     parts = []
@@ -135,6 +143,6 @@ def _options(widget, name, value) -> str:
         if group is None:
             parts.extend(option(o) for o in options)
         else:
-            inner = mark_safe("".join(option(o) for o in options))
-            parts.append(format_html('<optgroup label="{}">{}</optgroup>', group, inner))
-    return mark_safe("".join(parts))
+            inner = "".join(option(o) for o in options)
+            parts.append(f'<optgroup label="{conditional_escape(group)}">{inner}</optgroup>')
+    return mark_safe("".join(parts))  # every value above is escaped

@@ -235,7 +235,7 @@ def waiting_for(
         _("Việc khắc phục giao cho tôi"),
         access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
         .filter(owner=user, done_at__isnull=True, cancelled_at__isnull=True)
-        .select_related("project"),
+        .select_related("project__locality"),
         order=("due_date", "pk"),
         make=lambda a: WorkItem(a.project, a.due_date, a.description, "kiem-tra"),
     )

@@ -204,15 +204,21 @@ def test_the_page_costs_the_same_whatever_the_number_of_projects(
             assert client.get(reverse("projects:my_work")).status_code == 200
         return len(captured)
 
+    def follow_up(project):
+        FollowUpAction.objects.create(
+            project=project, description="Bổ sung hồ sơ", owner=staff, due_date=CONTRACT
+        )
+
     make_project(officer)
-    steps.start(
-        project=make_approved_project(), by=staff, contract_number="1", contract_date=CONTRACT
-    )
+    project = make_approved_project()
+    steps.start(project=project, by=staff, contract_number="1", contract_date=CONTRACT)
+    follow_up(project)
     few = {user.username: queries(user) for user in (officer, staff)}
     for n in range(10):
         make_project(officer, title=f"Đề án {n}")
         project = make_approved_project(title=f"Đề án đã duyệt {n}", approved_amount=50_000_000)
         steps.start(project=project, by=staff, contract_number=f"{n + 2}", contract_date=CONTRACT)
+        follow_up(project)
     many = {user.username: queries(user) for user in (officer, staff)}
     assert many == few
 
