@@ -199,3 +199,32 @@ class TestTodaysUnitOnScreens:
         # The edit form offers today's unit; saving files the facility there.
         form = client.get(f"/co-so/{facility.pk}/sua/").context["form"]
         assert form["locality"].value() == Locality.objects.by_code("N").pk
+
+
+class TestOfficersInTheAdmin:
+    def test_an_officer_needs_at_least_one_locality_and_may_have_several(
+        self, rf, admin_user, commune_a1, commune_b1, officer
+    ):
+        from django.contrib import admin
+
+        request = rf.get("/")
+        request.user = admin_user
+        form_class = admin.site._registry[User].get_form(request, officer)
+
+        def form(**data):
+            fields = {
+                "username": officer.username,
+                "role": Role.DISTRICT_OFFICER,
+                "date_joined_0": "01/01/2026",
+                "date_joined_1": "08:00:00",
+                **data,
+            }
+            return form_class(fields, instance=officer)
+
+        empty = form(localities=[])
+        assert not empty.is_valid()
+        assert "Cán bộ địa bàn phải có địa bàn phụ trách." in empty.errors["localities"]
+        two = form(localities=[commune_a1.pk, commune_b1.pk])
+        assert two.is_valid(), two.errors
+        two.save()
+        assert set(officer.localities.all()) == {commune_a1, commune_b1}
