@@ -116,8 +116,13 @@ class Area:
     def scope(self, qs: QuerySet, field: str = "locality") -> QuerySet:
         qs = access.scope_by_locality(qs, self.user, field)
         if self.locality is not None:
-            qs = qs.filter(**{f"{field}__in": access_ids_under(self.locality)})
+            qs = qs.filter(**{f"{field}__in": self.under})
         return qs
+
+    @cached_property
+    def under(self) -> frozenset[int]:
+        """The chosen locality's subtree and the units that went into it (read once)."""
+        return access_ids_under(self.locality)
 
     def projects(self) -> QuerySet:
         return self.scope(Project.objects.all())
