@@ -277,6 +277,11 @@ class FacilityStats:
                 Column("growth", _("Tốc độ tăng bình quân/năm"), "percent"),
             ],
             growth_rows,
+            # Revenue and production value are amounts: in the unit the report is filed in.
+            money_rows={
+                list(indicators).index("revenue"): _("Doanh thu"),
+                list(indicators).index("production"): _("Giá trị sản xuất"),
+            },
             note=_(
                 "Tốc độ tăng bình quân/năm = (năm cuối / năm đầu)^(1/số năm) − 1, giữa năm đầu "
                 "và năm cuối có số liệu của từng chỉ tiêu. Lao động có việc làm từ hoạt động "
