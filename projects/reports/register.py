@@ -29,7 +29,7 @@ from projects.models import (
     settlement_due,
     settlement_overdue,
 )
-from projects.reports import filing
+from projects.reports.filing import Letterhead, Unit, in_unit, letterhead, unit_note
 from projects.reports.base import Area, counted_counterpart, counted_reviews
 from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
 
@@ -93,7 +93,7 @@ class Register:
     settlement_rule: LegalDeadline | None = None
     today: datetime.date = field(default_factory=timezone.localdate)
     # How it is filed (reports/filing.py): amounts in this unit, this number in the letterhead.
-    unit: str = filing.Unit.DONG
+    unit: str = Unit.DONG
     number: str = ""
 
     @property
@@ -184,18 +184,18 @@ class Register:
     def filed_tables(self) -> list[Table]:
         """The workbook's tables in the unit chosen: each amount, totals included, rounded
         from its exact đồng (reports/filing.py)."""
-        return [filing.in_unit(t, self.unit) for t in self.streamed_tables()]
+        return [in_unit(t, self.unit) for t in self.streamed_tables()]
 
-    def letterhead(self) -> filing.Letterhead:
-        return filing.letterhead(number=self.number, on=self.today)
+    def letterhead(self) -> Letterhead:
+        return letterhead(number=self.number, on=self.today)
 
     @property
     def unit_label(self) -> str:
-        return str(filing.Unit(self.unit or filing.Unit.DONG).label)
+        return str(Unit(self.unit or Unit.DONG).label)
 
     @property
     def unit_note(self) -> str:
-        return filing.unit_note(self.unit)
+        return unit_note(self.unit)
 
     def _streamed_rows(self):
         statuses = {value: str(label) for value, label in Status.choices}
@@ -239,6 +239,6 @@ def project_register(
         projects=register_projects(projects).order_by("year", "code"),
         totals=totals,
         settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
-        unit=unit or filing.Unit.DONG,
+        unit=unit or Unit.DONG,
         number=number or "",
     )
