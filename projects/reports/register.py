@@ -29,8 +29,8 @@ from projects.models import (
     settlement_due,
     settlement_overdue,
 )
-from projects.reports.filing import Letterhead, Unit, in_unit, letterhead, unit_note
 from projects.reports.base import Area, counted_counterpart, counted_reviews
+from projects.reports.filing import Letterhead, Unit, in_unit, letterhead, unit_note
 from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
 
 # --- 5. project register ------------------------------------------------------------------

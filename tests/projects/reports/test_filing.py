@@ -229,9 +229,7 @@ class TestRegisterAsFiled:
         ws = book.active
         return ws, [list(r) for r in ws.iter_rows(min_row=excel.HEADER_ROW, values_only=True)]
 
-    def test_the_page_shows_amounts_in_the_unit_rounded_cell_by_cell(
-        self, login, projects, staff
-    ):
+    def test_the_page_shows_amounts_in_the_unit_rounded_cell_by_cell(self, login, projects, staff):
         html = login(staff).get(self.URL + "&unit=trieu").content.decode()
         assert "Kinh phí được phê duyệt (triệu đồng)" in html
         assert html.count('data-value="400"') == 2  # total cost and approved of the first
