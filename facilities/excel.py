@@ -26,7 +26,15 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from facilities.models import Facility, LegalForm, Sector, SizeClass, YearlyFigure
+from facilities.models import (
+    REGISTRY_PREFIX,
+    Facility,
+    LegalForm,
+    Sector,
+    SizeClass,
+    YearlyFigure,
+    parse_registry_code,
+)
 from khuyencong import access, excel
 from khuyencong.localities import labels_today
 from khuyencong.models import Locality, User
@@ -77,6 +85,16 @@ def import_columns(*, example_locality: Locality | None = None) -> list[Column]:
             16,
             help=_("10 chữ số, hoặc 10 chữ số-3 chữ số với chi nhánh. Để trống nếu chưa có."),
             example="0123456789",
+        ),
+        _c(
+            "registry_code",
+            _("Mã cơ sở"),
+            11,
+            help=_(
+                "Mã của cơ sở trong sổ, có trong tệp xuất danh sách. Tệp này chỉ nhập cơ sở mới: "
+                "để trống, mã được cấp khi lưu; mã của một cơ sở đã có trong sổ bị từ chối."
+            ),
+            example="",
         ),
         _c(
             "locality_code",
@@ -143,7 +161,7 @@ def import_columns(*, example_locality: Locality | None = None) -> list[Column]:
             10,
             help=_(
                 "Số liệu hằng năm (không bắt buộc): nếu ghi thì ghi cả năm và số lao động; "
-                "doanh thu và vốn để trống là 0."
+                "doanh thu và vốn để trống là 0, giá trị sản xuất để trống là chưa có số liệu."
             ),
             example="2024",
         ),
@@ -154,6 +172,13 @@ def import_columns(*, example_locality: Locality | None = None) -> list[Column]:
             18,
             help=_("Số đồng, không âm, không có phần lẻ."),
             example="4500000000",
+        ),
+        _c(
+            "production_value",
+            _("Giá trị sản xuất (đồng)"),
+            18,
+            help=_("Số đồng, không âm, không có phần lẻ. Để trống nếu cơ sở chưa báo cáo."),
+            example="5200000000",
         ),
         _c(
             "capital",
@@ -203,7 +228,7 @@ def _to_bytes(wb: Workbook) -> bytes:
 # Export
 
 CHUNK = 2000
-LATEST_FIGURE = ("year", "workers", "revenue", "capital")
+LATEST_FIGURE = ("year", "workers", "revenue", "production_value", "capital")
 
 
 def _export_styles() -> list[NamedStyle]:
@@ -289,12 +314,12 @@ def export_book(facilities: QuerySet, *, title: str, subtitle: str = "") -> Work
     headers = [(_("STT"), 6, False)]
     headers += [(c.header, c.width, False) for c in columns]
     headers += [(text, width, False) for text, width in extra]
-    number_cols = {"revenue", "capital", "workers"}
+    number_cols = {"revenue", "production_value", "capital", "workers"}
     styles = [None]
     for column in columns:
         if column.key in number_cols:
             styles.append("kc_fac_number")
-        elif column.key in {"tax_code", "locality_code"}:
+        elif column.key in {"registry_code", "tax_code", "locality_code"}:
             styles.append("kc_fac_code")
         elif column.key in {"founded_year", "figure_year"}:
             styles.append("kc_fac_year")
@@ -326,6 +351,7 @@ def export_book(facilities: QuerySet, *, title: str, subtitle: str = "") -> Work
     for number, f in enumerate(_export_rows(facilities), start=1):
         row += 1
         values = {
+            "registry_code": f"{REGISTRY_PREFIX}{f['pk']:06d}",
             "name": f["name"],
             "legal_form": forms.get(f["legal_form"], f["legal_form"]),
             "tax_code": f["tax_code"] or "",
@@ -343,6 +369,7 @@ def export_book(facilities: QuerySet, *, title: str, subtitle: str = "") -> Work
             "figure_year": f["latest_year"],
             "workers": f["latest_workers"],
             "revenue": f["latest_revenue"],
+            "production_value": f["latest_production_value"],
             "capital": f["latest_capital"],
         }
         ws.append(
@@ -375,7 +402,9 @@ def template_workbook(*, user: User) -> bytes:
     localities = list(access.localities_for(user).select_related("parent").order_by("path"))
     parents = {loc.parent_id for loc in localities}
     example = next((loc for loc in localities if loc.pk not in parents), None)
-    columns = import_columns(example_locality=example)
+    # A new facility has no registry code yet: the column is read (an exported list) but not
+    # offered.
+    columns = [c for c in import_columns(example_locality=example) if c.key != "registry_code"]
     wb = Workbook()
     ws = wb.active
     ws.title = _("Danh sách cơ sở")
@@ -586,7 +615,7 @@ def _yes_no(value, label: str) -> bool:
 class _Lookups:
     """Everything a row is checked against, loaded once per file."""
 
-    def __init__(self, user: User, tax_codes: Iterable[str]):
+    def __init__(self, user: User, tax_codes: Iterable[str], registry_numbers: Iterable[int] = ()):
         self.user = user
         self.localities = list(Locality.objects.current())  # new records: units in force
         self.locality_by_code = {fold(loc.code): loc for loc in self.localities}
@@ -609,6 +638,9 @@ class _Lookups:
         self.legal_forms["tht"] = LegalForm.COOPERATIVE_GROUP
         self.taken_tax_codes = set(
             Facility.objects.filter(tax_code__in=list(tax_codes)).values_list("tax_code", flat=True)
+        )
+        self.taken_registry_numbers = set(
+            Facility.objects.filter(pk__in=list(registry_numbers)).values_list("pk", flat=True)
         )
 
     def legal_form(self, text: str) -> str:
@@ -764,7 +796,8 @@ def parse_workbook(file, *, user: User) -> ImportResult:
         return result
 
     tax_codes = {_tax_code(row.get("tax_code")) for _n, row in cells} - {""}
-    lookups = _Lookups(user, tax_codes)
+    registry_numbers = {parse_registry_code(_text(row.get("registry_code"))) for _n, row in cells}
+    lookups = _Lookups(user, tax_codes, registry_numbers - {None})
     first_row_of_tax_code: dict[str, int] = {}
     for number, cells_of_row in cells:
         row = _parse_row(number, cells_of_row, lookups, columns)
@@ -881,17 +914,38 @@ def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column
         )
     except ValidationError as exc:
         errors.extend(_model_messages(exc, labels))
+    if raw.get("registry_code"):
+        # Only new facilities are imported; yearly figures of registered ones have their own
+        # import (figures_import.py). A code nobody holds (a facility since deleted) is left
+        # behind: the new facility gets its own when saved.
+        registry_number = parse_registry_code(raw["registry_code"])
+        if registry_number is None:
+            errors.append(
+                _("Mã cơ sở “%(code)s” không đúng dạng (ví dụ CS000123).")
+                % {"code": raw["registry_code"]}
+            )
+        elif registry_number in lookups.taken_registry_numbers:
+            errors.append(
+                _(
+                    "Cơ sở %(code)s đã có trong sổ; tệp này chỉ nhập cơ sở mới. Để cập nhật số "
+                    "liệu hằng năm của cơ sở đã có, hãy dùng “Nhập số liệu hằng năm”."
+                )
+                % {"code": f"{REGISTRY_PREFIX}{registry_number:06d}"}
+            )
     if facility.tax_code and facility.tax_code in lookups.taken_tax_codes:
         errors.append(
             _("Mã số thuế %(code)s đã được đăng ký cho một cơ sở khác.")
             % {"code": facility.tax_code}
         )
 
-    figure_keys = ("figure_year", "workers", "revenue", "capital")
+    figure_keys = ("figure_year", "workers", "revenue", "production_value", "capital")
     if any(raw.get(k) for k in figure_keys):
         year = attempt(_year, cells.get("figure_year"), labels["figure_year"], 1900)
         workers = attempt(_whole_number, cells.get("workers"), labels["workers"])
         revenue = attempt(_whole_number, cells.get("revenue"), labels["revenue"])
+        production = attempt(
+            _whole_number, cells.get("production_value"), labels["production_value"]
+        )
         capital = attempt(_whole_number, cells.get("capital"), labels["capital"])
         if not raw.get("figure_year"):
             errors.append(_("Có số liệu hằng năm nhưng thiếu Năm số liệu."))
@@ -901,6 +955,8 @@ def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column
             "year": year,
             "workers": workers,
             "revenue": revenue or 0,
+            # Empty: not reported, which the reports keep apart from a zero.
+            "production_value": production,
             "capital": capital or 0,
         }
     row.facility = facility
