@@ -71,6 +71,9 @@ def _render_report(request, template: str, form, report, filename: str, **extra)
         "tables": tables,
         "today": today,
         "head": head,
+        # The unit of amounts shown outside the tables (the facility statistics' figures).
+        "unit": data.get("unit") or filing.Unit.DONG,
+        "unit_label": filing.Unit(data.get("unit") or filing.Unit.DONG).label,
         **extra,
     }
     return render(request, template, context)

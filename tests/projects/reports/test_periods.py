@@ -195,6 +195,8 @@ class TestFacilityStats:
         assert 'data-value="1235"' in growth and 'data-value="4555"' in growth  # half up
         assert "1.234.500.000" not in growth
         assert 'data-value="10"' in growth  # workers stay a count
+        assert 'data-figure="revenue">1.235 → 3.000<' in page  # the figures above the tables
+        assert "Giá trị sản xuất (triệu đồng) 2020 → 2025" in page
         response = login(staff).get(url.replace("trieu", "ty") + "&format=xlsx")
         book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
         sheet = next(ws for ws in book.worksheets if ws.title.startswith("Tốc độ tăng"))
