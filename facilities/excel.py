@@ -25,6 +25,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from simple_history.utils import bulk_create_with_history
 
 from facilities.models import (
     REGISTRY_PREFIX,
@@ -32,6 +33,7 @@ from facilities.models import (
     LegalForm,
     Sector,
     SizeClass,
+    SizeRules,
     YearlyFigure,
     parse_registry_code,
 )
@@ -967,29 +969,69 @@ def _parse_row(number: int, cells: dict, lookups: _Lookups, columns: list[Column
 # Import: saving
 
 
+# Rows saved per round trip: a few queries per batch instead of eight or nine per facility
+# (an import of 2,000 facilities under a minute of round trips is the issue's case).
+SAVE_BATCH = 500
+
+
 def save_import(
     *, rows: list[ImportRow], by: User, progress: Callable[[], None] | None = None
 ) -> list[Facility]:
     """Save every row or none. Rows must come from `parse_workbook` without errors; the
     database constraints (unique tax code, one figure per year) still guard a race with
-    another user, and any failure rolls the whole import back. `progress()` is called after
-    each row (a background job's progress bar)."""
+    another user, and any failure rolls the whole import back. `progress()` is called once
+    per row saved (a background job's progress bar).
+
+    Saved in batches, with their change history as `save()` writes it: the facilities, their
+    other sectors, their yearly figures. A new facility has at most one figure, so its size
+    class is that figure's (what `YearlyFigure.save` would set afterwards)."""
     if any(not row.ok for row in rows):
         raise ValueError("Only rows without errors can be saved.")
-    saved = []
+    rules = SizeRules()
+    reason = source(CHANGE_REASON)
+    through = Facility.sectors.through
+    saved: list[Facility] = []
     with transaction.atomic():
-        for row in rows:
-            facility = row.facility
-            facility._change_reason = source(CHANGE_REASON)
-            facility._history_user = by
-            facility.save()
-            facility.sectors.set(row.sectors)
-            if row.figure:
-                figure = YearlyFigure(facility=facility, **row.figure)
-                figure._change_reason = source(CHANGE_REASON)
-                figure._history_user = by
-                figure.save()
-            saved.append(facility)
+        for start in range(0, len(rows), SAVE_BATCH):
+            batch = rows[start : start + SAVE_BATCH]
+            figures = []
+            for row in batch:
+                row.facility.fill_derived()
+                if row.figure:
+                    figure = YearlyFigure(**row.figure)
+                    figure.size_class = rules.classify(
+                        workers=figure.workers,
+                        revenue=figure.revenue,
+                        capital=figure.capital,
+                        size_group=row.facility.main_sector.size_group,
+                        on=datetime.date(figure.year, 12, 31),
+                    )
+                    row.facility.size_class = figure.size_class
+                    figures.append((row.facility, figure))
+            facilities = bulk_create_with_history(
+                [row.facility for row in batch],
+                Facility,
+                default_user=by,
+                default_change_reason=reason,
+            )
+            through.objects.bulk_create(
+                through(facility_id=row.facility.pk, sector_id=sector.pk)
+                for row in batch
+                for sector in row.sectors
+            )
+            for facility, figure in figures:
+                figure.facility = facility
+                # Filed under the facility's unit, as YearlyFigure.save does.
+                figure.locality_id = facility.locality_id
+            if figures:
+                bulk_create_with_history(
+                    [figure for _facility, figure in figures],
+                    YearlyFigure,
+                    default_user=by,
+                    default_change_reason=reason,
+                )
+            saved.extend(facilities)
             if progress is not None:
-                progress()
+                for _row in batch:
+                    progress()
     return saved
