@@ -279,6 +279,31 @@ class TestSave:
             excel.save_import(rows=result.rows, by=officer)
         assert Facility.objects.count() == 1
 
+    def test_it_saves_many_rows_in_a_few_queries(
+        self, officer, commune_a1, django_assert_max_num_queries
+    ):
+        rows = excel.parse_workbook(
+            xlsx(
+                good_row(**{"Mã số thuế": f"48007770{n:02d}", "Ngành nghề khác": "CK"})
+                for n in range(40)
+            ),
+            user=officer,
+        ).rows
+        # The size thresholds; facilities, their history; their other sectors; figures, their
+        # history; the savepoint around it all (the test runs in a transaction).
+        with django_assert_max_num_queries(8):
+            saved = excel.save_import(rows=rows, by=officer)
+        assert len(saved) == 40 and all(f.pk for f in saved)
+        assert YearlyFigure.objects.filter(facility__in=saved).count() == 40
+        assert Facility.sectors.through.objects.filter(facility__in=saved).count() == 40
+        assert {f.size_class for f in Facility.objects.filter(pk__in=[f.pk for f in saved])} == {
+            "small"
+        }
+        record = YearlyFigure.history.filter(facility_id=saved[-1].pk).get()
+        assert (record.history_user, record.history_change_reason) == (officer, "Nhập từ Excel")
+        assert record.locality_id == commune_a1.pk
+        assert Facility.objects.get(pk=saved[0].pk).search_text  # found by the list's search
+
     def test_it_refuses_rows_with_errors(self, officer, commune_a1):
         rows = excel.parse_workbook(xlsx([good_row(**{"Tên cơ sở *": ""})]), user=officer).rows
         with pytest.raises(ValueError):
