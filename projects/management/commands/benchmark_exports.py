@@ -184,7 +184,8 @@ class Command(BaseCommand):
             handle = import_file(rows)
             size = len(handle.getbuffer())
             started, cpu = time.perf_counter(), time.process_time()
-            run_import(handle, _staff())
+            if run_import(handle, _staff()) != rows:
+                raise CommandError("The import saved fewer facilities than the file holds.")
         else:
             started, cpu = time.perf_counter(), time.process_time()
             with excel.save_to_file(build(export, rows)) as handle:
