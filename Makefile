@@ -75,7 +75,7 @@ benchmark: install ## Serve a synthetic province with gunicorn and measure each 
 		|| echo "wrk could not be installed: the Python load generator is used."
 	DEBUG=0 $(BIN)/python manage.py benchmark --scale $(SCALE) --db $(BENCH_DB) $(BENCH_ARGS)
 
-benchmark-exports: install ## Time the big .xlsx exports and their peak memory at two sizes (on make benchmark's full-scale data)
+benchmark-exports: install ## Time the big .xlsx exports and a facility import (500, 2,000 rows) with peak memory at two sizes (on make benchmark's full-scale data)
 	DATABASE_URL=$$(DEBUG=0 $(BIN)/python manage.py benchmark --scale full --db $(BENCH_DB) --print-database-url) \
 		$(BIN)/python manage.py benchmark_exports --rows 5000 --rows 50000
 

@@ -244,10 +244,15 @@ class Facility(models.Model):
         return self.name
 
     def save(self, *args, **kwargs):
+        self.fill_derived()
+        super().save(*args, **kwargs)
+
+    def fill_derived(self) -> None:
+        """What saving derives: no empty tax code (the unique constraint lets only NULLs
+        repeat) and the folded search text. A bulk creation (the import) calls it itself."""
         if self.tax_code == "":
             self.tax_code = None
         self.search_text = fold_join(self.name, self.tax_code, self.representative)
-        super().save(*args, **kwargs)
 
     def clean(self):
         super().clean()

@@ -211,8 +211,13 @@ def _write_table(
     make_row = portal_excel.RowMaker(ws, [f"kc_{kind}" for kind in kinds])
     body = rows if isinstance(rows, list) else itertools.chain(sample, rows)
     last_row = HEADER_ROW
-    for values in body:
-        ws.append(make_row([_value(v, k) for v, k in zip(values, kinds, strict=True)]))
+    for index, values in enumerate(body):
+        if index in table.row_kinds:
+            own = table.row_kinds[index]
+            styled = portal_excel.RowMaker(ws, [f"kc_{kind}" for kind in own])
+            ws.append(styled([_value(v, k) for v, k in zip(values, own, strict=True)]))
+        else:
+            ws.append(make_row([_value(v, k) for v, k in zip(values, kinds, strict=True)]))
         last_row += 1
     if table.total is not None:
         make_total = portal_excel.RowMaker(ws, [f"kc_{kind}_total" for kind in kinds])

@@ -73,21 +73,23 @@ class Indicator:
     last: int | None
     growth: Decimal | None
     missing: list[int]  # years of the period without data for this indicator
+    money: bool = False  # an amount in đồng (the label says no unit: the report's unit does)
 
 
 # Indicators of the growth table: key, label (built when called), value of a year, whether the
-# year has data for it.
+# year has data for it, whether it is an amount.
 def _indicators():
     reported = lambda y: y.facilities > 0  # noqa: E731
     return [
-        ("facilities", _("Số cơ sở có số liệu"), lambda y: y.facilities, reported),
-        ("workers", _("Số lao động"), lambda y: y.workers, reported),
-        ("revenue", _("Doanh thu (đồng)"), lambda y: y.revenue, reported),
+        ("facilities", _("Số cơ sở có số liệu"), lambda y: y.facilities, reported, False),
+        ("workers", _("Số lao động"), lambda y: y.workers, reported, False),
+        ("revenue", _("Doanh thu"), lambda y: y.revenue, reported, True),
         (
             "production",
-            _("Giá trị sản xuất (đồng)"),
+            _("Giá trị sản xuất"),
             lambda y: y.production,
             lambda y: y.production_reported > 0,
+            True,
         ),
     ]
 
@@ -143,16 +145,16 @@ class FacilityStats:
 
     def indicators(self) -> dict[str, Indicator]:
         out = {}
-        for key, label, value, has_data in _indicators():
+        for key, label, value, has_data, money in _indicators():
             years = [y for y in self.years if has_data(self.year(y))]
             missing = [y for y in self.years if y not in years]
             if not years:
-                out[key] = Indicator(label, None, None, None, None, None, missing)
+                out[key] = Indicator(label, None, None, None, None, None, missing, money)
                 continue
             first, last = years[0], years[-1]
             a, b = value(self.year(first)), value(self.year(last))
             out[key] = Indicator(
-                label, first, last, a, b, average_growth(a, b, last - first), missing
+                label, first, last, a, b, average_growth(a, b, last - first), missing, money
             )
         return out
 
@@ -251,7 +253,14 @@ class FacilityStats:
         ).make_chart(["workers", "facilities", "kc_workers"], kind="line", secondary=(1,))
         indicators = self.indicators()
         growth_rows = [
-            [i.label, i.first_year, i.first, i.last_year, i.last, i.growth]
+            [
+                f"{i.label} ({_('đồng')})" if i.money else i.label,
+                i.first_year,
+                i.first,
+                i.last_year,
+                i.last,
+                i.growth,
+            ]
             for i in indicators.values()
         ]
         growth_rows.append(
@@ -277,6 +286,8 @@ class FacilityStats:
                 Column("growth", _("Tốc độ tăng bình quân/năm"), "percent"),
             ],
             growth_rows,
+            # Revenue and production value are amounts: in the unit the report is filed in.
+            money_rows={index: i.label for index, i in enumerate(indicators.values()) if i.money},
             note=_(
                 "Tốc độ tăng bình quân/năm = (năm cuối / năm đầu)^(1/số năm) − 1, giữa năm đầu "
                 "và năm cuối có số liệu của từng chỉ tiêu. Lao động có việc làm từ hoạt động "

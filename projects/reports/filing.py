@@ -43,15 +43,33 @@ def scale(amount, unit: str) -> Decimal | int | None:
     return exact.quantize(Decimal(1).scaleb(-DECIMALS[unit]), rounding=ROUND_HALF_UP)
 
 
+def unit_kind(unit: str) -> str:
+    """The kind of a money cell in `unit` (reports/tables.py `Column.kind`)."""
+    if not unit or unit == Unit.DONG:
+        return "money"
+    return "scaled2" if DECIMALS[Unit(unit)] else "scaled"
+
+
+def unit_note(unit: str) -> str:
+    """What a table in `unit` says about its rounding ("" in đồng)."""
+    if not unit or unit == Unit.DONG:
+        return ""
+    return _(
+        "Số tiền tính bằng %(unit)s, mỗi ô làm tròn từ số đồng chính xác; dòng tổng cộng là "
+        "tổng chính xác làm tròn nên có thể chênh với tổng các dòng đã làm tròn."
+    ) % {"unit": Unit(unit).label}
+
+
 def in_unit(table: Table, unit: str) -> Table:
-    """The table with its money columns in `unit` (the same table for đồng)."""
+    """The table with its money columns, and the count columns of its money rows, in `unit`
+    (the same table for đồng). A streamed table's rows are converted as they are written."""
     if not unit or unit == Unit.DONG:
         return table
     unit = Unit(unit)
-    money = [i for i, c in enumerate(table.columns) if c.kind == "money"]
-    if not money:
+    money = {i for i, c in enumerate(table.columns) if c.kind == "money"}
+    if not money and not table.money_rows:
         return table
-    kind = "scaled2" if DECIMALS[unit] else "scaled"
+    kind = unit_kind(unit)
     columns = [
         replace(c, kind=kind, unit=str(unit.label)) if i in money else c
         for i, c in enumerate(table.columns)
@@ -60,16 +78,25 @@ def in_unit(table: Table, unit: str) -> Table:
     def row_in_unit(row):
         return [scale(v, unit) if i in money else v for i, v in enumerate(row)]
 
-    note = _(
-        "Số tiền tính bằng %(unit)s, mỗi ô làm tròn từ số đồng chính xác; dòng tổng cộng là "
-        "tổng chính xác làm tròn nên có thể chênh với tổng các dòng đã làm tròn."
-    ) % {"unit": unit.label}
+    rows = table.rows
+    rows = [row_in_unit(r) for r in rows] if isinstance(rows, list) else map(row_in_unit, rows)
+    row_kinds = dict(table.row_kinds)
+    counts = {i for i, c in enumerate(table.columns) if c.kind == "int"}
+    for index, label in table.money_rows.items():
+        row = rows[index]
+        rows[index] = [
+            f"{label} ({unit.label})" if i == 0 else scale(v, unit) if i in counts else v
+            for i, v in enumerate(row)
+        ]
+        row_kinds[index] = [kind if i in counts else c.kind for i, c in enumerate(columns)]
+
     return replace(
         table,
         columns=columns,
-        rows=[row_in_unit(r) for r in table.rows],
+        rows=rows,
         total=row_in_unit(table.total) if table.total is not None else None,
-        note=f"{table.note} {note}".strip(),
+        note=f"{table.note} {unit_note(unit)}".strip(),
+        row_kinds=row_kinds,
     )
 
 
@@ -106,4 +133,13 @@ def letterhead(*, number: str = "", on: datetime.date) -> Letterhead:
     )
 
 
-__all__ = ["Column", "Letterhead", "Unit", "in_unit", "letterhead", "scale"]
+__all__ = [
+    "Column",
+    "Letterhead",
+    "Unit",
+    "in_unit",
+    "letterhead",
+    "scale",
+    "unit_kind",
+    "unit_note",
+]

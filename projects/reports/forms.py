@@ -70,6 +70,24 @@ def year_field(label) -> forms.IntegerField:
     )
 
 
+def unit_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label=_("Đơn vị tiền"),
+        choices=Unit.choices,
+        required=False,
+        help_text=_("Làm tròn từng ô; tổng cộng làm tròn từ tổng chính xác."),
+    )
+
+
+def number_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Số báo cáo"),
+        max_length=20,
+        required=False,
+        help_text=_("In ở đầu báo cáo; để trống để ghi tay."),
+    )
+
+
 class ReportFilterForm(forms.Form):
     """Every report filters by a locality subtree the user may see."""
 
@@ -90,18 +108,8 @@ class ReportFilterForm(forms.Form):
     )
     # How the report is filed: amounts in the unit chosen, the report number in the letterhead
     # (projects/reports/filing.py).
-    unit = forms.ChoiceField(
-        label=_("Đơn vị tiền"),
-        choices=Unit.choices,
-        required=False,
-        help_text=_("Làm tròn từng ô; tổng cộng làm tròn từ tổng chính xác."),
-    )
-    number = forms.CharField(
-        label=_("Số báo cáo"),
-        max_length=20,
-        required=False,
-        help_text=_("In ở đầu báo cáo; để trống để ghi tay."),
-    )
+    unit = unit_field()
+    number = number_field()
     field_order: list[str] = []
 
     def __init__(self, *args, user: User, **kwargs):
@@ -190,6 +198,20 @@ class ProductForm(PeriodForm):
 
 
 class RegisterForm(forms.Form):
+    # As in every filed report: amounts in the unit chosen, the number in the letterhead.
+    unit = unit_field()
+    number = number_field()
+    field_order = [
+        "year_from",
+        "year_to",
+        "funding_source",
+        "activity_type",
+        "status",
+        "locality",
+        "unit",
+        "number",
+    ]
+
     def clean(self):
         cleaned = super().clean()
         first, last = cleaned.get("year_from"), cleaned.get("year_to")
@@ -257,7 +279,11 @@ class RegisterFilter(django_filters.FilterSet):
         return queryset.filter(locality__in=covered_ids([value.pk]))
 
     def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
+        # The form's unit and number say how the register is filed, not which projects it
+        # lists: only the filters' own fields filter.
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
         if not self.form.cleaned_data.get("status"):
             # The register lists applications that left the author's desk.
             queryset = queryset.exclude(status=Status.DRAFT)

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy
 from khuyencong import excel as core_excel
 from khuyencong import jobs
 from khuyencong.models import Job
-from projects.reports import excel, filing, views
+from projects.reports import excel, views
 
 
 def run_register(job: Job, progress: jobs.Progress) -> jobs.Outcome:
@@ -30,8 +30,8 @@ def run_register(job: Job, progress: jobs.Progress) -> jobs.Outcome:
             report,
             filename=filename,
             produced=timezone.localdate(),
-            tables=report.streamed_tables(),
-            head=filing.letterhead(on=timezone.localdate()),
+            tables=report.filed_tables(),
+            head=report.letterhead(),
         )
         handle = core_excel.save_to_file(book)
     return jobs.Outcome(

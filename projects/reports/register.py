@@ -30,6 +30,7 @@ from projects.models import (
     settlement_overdue,
 )
 from projects.reports.base import Area, counted_counterpart, counted_reviews
+from projects.reports.filing import Letterhead, Unit, in_unit, letterhead, unit_note
 from projects.reports.tables import OUTCOME_COLUMNS_SHORT, Column, Table
 
 # --- 5. project register ------------------------------------------------------------------
@@ -91,6 +92,9 @@ class Register:
     totals: dict = field(default_factory=dict)
     settlement_rule: LegalDeadline | None = None
     today: datetime.date = field(default_factory=timezone.localdate)
+    # How it is filed (reports/filing.py): amounts in this unit, this number in the letterhead.
+    unit: str = Unit.DONG
+    number: str = ""
 
     @property
     def heading(self) -> str:
@@ -177,6 +181,22 @@ class Register:
         table.rows = self._streamed_rows()
         return [table]
 
+    def filed_tables(self) -> list[Table]:
+        """The workbook's tables in the unit chosen: each amount, totals included, rounded
+        from its exact đồng (reports/filing.py)."""
+        return [in_unit(t, self.unit) for t in self.streamed_tables()]
+
+    def letterhead(self) -> Letterhead:
+        return letterhead(number=self.number, on=self.today)
+
+    @property
+    def unit_label(self) -> str:
+        return str(Unit(self.unit or Unit.DONG).label)
+
+    @property
+    def unit_note(self) -> str:
+        return unit_note(self.unit)
+
     def _streamed_rows(self):
         statuses = {value: str(label) for value, label in Status.choices}
         kinds = {value: str(label) for value, label in LocalityKind.choices}
@@ -185,9 +205,16 @@ class Register:
 
 
 def project_register(
-    *, area: Area, projects: QuerySet, first_year: int, last_year: int
+    *,
+    area: Area,
+    projects: QuerySet,
+    first_year: int,
+    last_year: int,
+    unit: str = "",
+    number: str = "",
 ) -> Register:
-    """`projects`: already scoped and filtered (a FilterSet's queryset)."""
+    """`projects`: already scoped and filtered (a FilterSet's queryset); `unit` and `number`:
+    how it is filed (reports/filing.py)."""
     projects = projects.filter(year__gte=first_year, year__lte=last_year)
     totals = projects.annotate(cp=counted_counterpart()).aggregate(
         count=Count("id"),
@@ -212,4 +239,6 @@ def project_register(
         projects=register_projects(projects).order_by("year", "code"),
         totals=totals,
         settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
+        unit=unit or Unit.DONG,
+        number=number or "",
     )

@@ -1,6 +1,6 @@
 """Tables and charts: what a report page shows and what its workbook holds (same objects)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
@@ -88,6 +88,13 @@ class Table:
     note: str = ""
     # What an empty table says (default: "Không có số liệu.").
     empty: str = ""
+    # Rows whose count columns hold amounts in đồng (the growth table lists indicators of both
+    # kinds under the same columns): row index → the row's label without a unit, which
+    # `filing.in_unit` writes again with the unit chosen.
+    money_rows: dict[int, str] = field(default_factory=dict)
+    # Kinds of the cells of single rows where they differ from their columns' (row index →
+    # one kind per column): the money rows once in a unit.
+    row_kinds: dict[int, list[str]] = field(default_factory=dict)
 
     @property
     def shows_chart(self) -> bool:
@@ -108,7 +115,10 @@ class Table:
     def cells(self):
         """Rows as (value, kind) pairs, for templates."""
         kinds = [c.kind for c in self.columns]
-        return [list(zip(row, kinds, strict=True)) for row in self.rows]
+        return [
+            list(zip(row, self.row_kinds.get(i, kinds), strict=True))
+            for i, row in enumerate(self.rows)
+        ]
 
     def total_cells(self):
         if self.total is None:

@@ -71,6 +71,9 @@ def _render_report(request, template: str, form, report, filename: str, **extra)
         "tables": tables,
         "today": today,
         "head": head,
+        # The unit of amounts shown outside the tables (the facility statistics' figures).
+        "unit": data.get("unit") or filing.Unit.DONG,
+        "unit_label": filing.Unit(data.get("unit") or filing.Unit.DONG).label,
         **extra,
     }
     return render(request, template, context)
@@ -248,12 +251,14 @@ def register_query(request) -> dict:
 
 def register_report(request, filterset: RegisterFilter):
     first, last = filterset.clean_years()
-    locality = filterset.form.cleaned_data.get("locality")
+    data = filterset.form.cleaned_data
     report = reports.project_register(
-        area=reports.Area(request.user, locality),
+        area=reports.Area(request.user, data.get("locality")),
         projects=filterset.qs,
         first_year=first,
         last_year=last,
+        unit=data.get("unit"),
+        number=data.get("number"),
     )
     return report, f"danh-muc-de-an-{first}-{last}"
 
@@ -290,8 +295,8 @@ def register(request):
                 report,
                 filename=filename,
                 produced=today,
-                tables=report.streamed_tables(),
-                head=filing.letterhead(on=today),
+                tables=report.filed_tables(),
+                head=report.letterhead(),
             )
         page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
@@ -305,6 +310,8 @@ def register(request):
             "report": report,
             "page": page,
             "today": today,
+            # The letterhead and signatures of the print view (reports/report.html).
+            "head": report.letterhead() if report is not None else None,
         },
     )
 

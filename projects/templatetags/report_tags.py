@@ -5,6 +5,7 @@ from django.urls import NoReverseMatch, reverse
 
 from khuyencong.money import format_vnd
 from projects.reports import format_percent
+from projects.reports.filing import scale, unit_kind
 from projects.reports.tables import NoData
 
 register = template.Library()
@@ -44,6 +45,20 @@ def raw(pair):
     if kind == "text" or value is None:
         return ""
     return str(value)
+
+
+@register.filter
+def amount(value, unit):
+    """An amount in đồng shown in `unit` (nghìn, triệu, tỷ đồng: rounded half up from the
+    exact đồng, reports/filing.py) without a symbol; the column header says the unit."""
+    kind = unit_kind(unit)
+    return cell((scale(value, unit), "int" if kind == "money" else kind))
+
+
+@register.filter
+def amount_value(value, unit):
+    """The number behind `amount` (data-value attribute)."""
+    return "" if value is None or value == "" else str(scale(value, unit))
 
 
 @register.filter

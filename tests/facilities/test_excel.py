@@ -29,6 +29,7 @@ HEADERS = [
     "Năm số liệu",
     "Số lao động",
     "Doanh thu (đồng)",
+    "Giá trị sản xuất (đồng)",
     "Tổng nguồn vốn (đồng)",
 ]
 
@@ -64,6 +65,7 @@ def good_row(**overrides):
         "Năm số liệu": 2024,
         "Số lao động": 25,
         "Doanh thu (đồng)": 4_500_000_000,
+        "Giá trị sản xuất (đồng)": "5.200.000.000",
         "Tổng nguồn vốn (đồng)": "2.000.000.000",
     }
     row.update(overrides)
@@ -89,6 +91,7 @@ class TestParse:
                             "Năm số liệu": None,
                             "Số lao động": None,
                             "Doanh thu (đồng)": None,
+                            "Giá trị sản xuất (đồng)": None,
                             "Tổng nguồn vốn (đồng)": None,
                         }
                     ),
@@ -108,6 +111,7 @@ class TestParse:
             "year": 2024,
             "workers": 25,
             "revenue": 4_500_000_000,
+            "production_value": 5_200_000_000,
             "capital": 2_000_000_000,
         }
         assert second.facility.tax_code == "4800777002"
@@ -229,6 +233,77 @@ class TestSave:
         assert Facility.objects.count() == 1
         assert not YearlyFigure.objects.exists()
 
+    def test_it_saves_the_production_value_or_leaves_it_unreported(self, officer, commune_a1):
+        rows = excel.parse_workbook(
+            xlsx([good_row(), good_row(**{"Mã số thuế": "", "Giá trị sản xuất (đồng)": None})]),
+            user=officer,
+        ).rows
+        first, second = excel.save_import(rows=rows, by=officer)
+        assert first.yearly_figures.get().production_value == 5_200_000_000
+        assert second.yearly_figures.get().production_value is None  # not a 0
+
+    def test_a_bad_production_value_is_a_row_error(self, officer, commune_a1):
+        result = excel.parse_workbook(
+            xlsx([good_row(**{"Giá trị sản xuất (đồng)": "5,2 tỷ"})]), user=officer
+        )
+        [row] = result.rows
+        assert not result.ok
+        assert row.errors == [
+            "Giá trị sản xuất (đồng) phải là số nguyên, ví dụ 1.250.000 (đang ghi “5,2 tỷ”)."
+        ]
+
+    def test_a_registry_code_of_a_registered_facility_is_refused(
+        self, officer, commune_a1, facility_a
+    ):
+        headers = [*HEADERS, "Mã cơ sở"]
+        result = excel.parse_workbook(
+            xlsx(
+                [
+                    [*good_row(), facility_a.registry_code],
+                    [*good_row(**{"Mã số thuế": "4800777002"}), ""],
+                    [*good_row(**{"Mã số thuế": "4800777003"}), "CS-12"],
+                ],
+                headers=headers,
+            ),
+            user=officer,
+        )
+        first, blank, malformed = result.rows
+        assert first.errors == [
+            f"Cơ sở {facility_a.registry_code} đã có trong sổ; tệp này chỉ nhập cơ sở mới. Để "
+            "cập nhật số liệu hằng năm của cơ sở đã có, hãy dùng “Nhập số liệu hằng năm”."
+        ]
+        assert blank.ok
+        assert malformed.errors == ["Mã cơ sở “CS-12” không đúng dạng (ví dụ CS000123)."]
+        assert not result.ok
+        with pytest.raises(ValueError):
+            excel.save_import(rows=result.rows, by=officer)
+        assert Facility.objects.count() == 1
+
+    def test_it_saves_many_rows_in_a_few_queries(
+        self, officer, commune_a1, django_assert_max_num_queries
+    ):
+        rows = excel.parse_workbook(
+            xlsx(
+                good_row(**{"Mã số thuế": f"48007770{n:02d}", "Ngành nghề khác": "CK"})
+                for n in range(40)
+            ),
+            user=officer,
+        ).rows
+        # The size thresholds; facilities, their history; their other sectors; figures, their
+        # history; the savepoint around it all (the test runs in a transaction).
+        with django_assert_max_num_queries(8):
+            saved = excel.save_import(rows=rows, by=officer)
+        assert len(saved) == 40 and all(f.pk for f in saved)
+        assert YearlyFigure.objects.filter(facility__in=saved).count() == 40
+        assert Facility.sectors.through.objects.filter(facility__in=saved).count() == 40
+        assert {f.size_class for f in Facility.objects.filter(pk__in=[f.pk for f in saved])} == {
+            "small"
+        }
+        record = YearlyFigure.history.filter(facility_id=saved[-1].pk).get()
+        assert (record.history_user, record.history_change_reason) == (officer, "Nhập từ Excel")
+        assert record.locality_id == commune_a1.pk
+        assert Facility.objects.get(pk=saved[0].pk).search_text  # found by the list's search
+
     def test_it_refuses_rows_with_errors(self, officer, commune_a1):
         rows = excel.parse_workbook(xlsx([good_row(**{"Tên cơ sở *": ""})]), user=officer).rows
         with pytest.raises(ValueError):
@@ -244,7 +319,12 @@ class TestExport:
             facility=facility_a, year=2023, workers=20, revenue=10**9, capital=5 * 10**8
         )
         YearlyFigure.objects.create(
-            facility=facility_a, year=2024, workers=27, revenue=4_293_000_000, capital=2 * 10**9
+            facility=facility_a,
+            year=2024,
+            workers=27,
+            revenue=4_293_000_000,
+            capital=2 * 10**9,
+            production_value=5_100_000_000,
         )
         product = Product.objects.create(facility=facility_a, name="Tôn")
         Recognition.objects.create(product=product, level="provincial", year=2018)
@@ -255,10 +335,13 @@ class TestExport:
         assert ws["A1"].value == "DANH SÁCH"
         assert ws["A2"].value == "Ghi chú"
         headers = [c.value for c in ws[4]]
-        assert headers[:4] == ["STT", "Tên cơ sở", "Loại hình", "Mã số thuế"]
+        assert headers[:5] == ["STT", "Tên cơ sở", "Loại hình", "Mã số thuế", "Mã cơ sở"]
         assert ws.freeze_panes == "C5"
         row = {h: c for h, c in zip(headers, ws[5], strict=True)}
         assert row["Tên cơ sở"].value == "Công ty TNHH Giang Hiền"
+        assert row["Mã cơ sở"].value == facility_a.registry_code == f"CS{facility_a.pk:06d}"
+        assert row["Giá trị sản xuất (đồng)"].value == 5_100_000_000
+        assert row["Giá trị sản xuất (đồng)"].number_format == "#,##0"
         assert row["Năm số liệu"].value == 2024  # the latest year
         assert row["Doanh thu (đồng)"].value == 4_293_000_000
         assert row["Doanh thu (đồng)"].number_format == "#,##0"
@@ -304,7 +387,9 @@ class TestExport:
 
     def test_an_exported_list_can_be_imported_again(self, staff, facility_a, commune_a1):
         facility_a.sectors.add(Sector.objects.get(code="CK"))
-        YearlyFigure.objects.create(facility=facility_a, year=2024, workers=27, revenue=10**9)
+        YearlyFigure.objects.create(
+            facility=facility_a, year=2024, workers=27, revenue=10**9, production_value=2 * 10**9
+        )
         content = excel.export_workbook(Facility.objects.for_list(), title="DANH SÁCH", subtitle="")
         Facility.objects.all().delete()
         result = excel.parse_workbook(io.BytesIO(content), user=staff)
@@ -314,6 +399,8 @@ class TestExport:
         assert row.facility.locality == commune_a1
         assert [s.code for s in row.sectors] == ["CK"]
         assert row.figure["workers"] == 27
+        assert row.figure["production_value"] == 2 * 10**9
+        assert row.raw["registry_code"].startswith("CS")  # read, and free again
 
 
 @pytest.mark.django_db
@@ -323,6 +410,7 @@ class TestTemplate:
         assert wb.sheetnames == ["Danh sách cơ sở", "Hướng dẫn", "Danh mục"]
         headers = [c.value for c in wb["Danh sách cơ sở"][3]]
         assert headers[:3] == ["Tên cơ sở *", "Loại hình *", "Mã số thuế"]
+        assert "Mã cơ sở" not in headers  # given when saved; read from an exported list
         codes = [c.value for c in wb["Danh mục"]["F"][1:] if c.value]
         assert codes == ["A", "A1"]
         assert wb["Danh mục"]["A2"].value == "Doanh nghiệp"

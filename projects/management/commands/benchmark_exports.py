@@ -1,15 +1,21 @@
 """Time the big Excel downloads and measure the worker's peak memory, at two sizes or more.
 
     manage.py benchmark_exports --rows 5000 --rows 50000     # on a filled database
-    make benchmark-exports                                   # fills var/benchmark.sqlite3 first
+    make benchmark-exports                                   # on make benchmark's full-scale data
 
 Each export runs in a fresh child process (this command with --one), so its peak resident
 memory (ru_maxrss) is that of one export, as a gunicorn worker would see it. The data are the
 first N rows of what is in the database: fill it with `manage.py benchmark_reports --scale full`.
 Memory that stays flat as rows grow is the point of the streaming writers.
+
+"import" is the confirmation of a facility import (what its background job does: read and
+check the file as the user, then save every row), over a file of --import-rows new facilities
+made from the registry's own localities and sectors; it runs inside a transaction that is rolled
+back, so the benchmark data stay as they were. The file is made before the clock starts.
 """
 
 import argparse
+import io
 import json
 import resource
 import subprocess
@@ -17,7 +23,9 @@ import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.db.models import Subquery
+from openpyxl import Workbook
 
 from facilities import excel as facility_excel
 from facilities.models import Facility
@@ -29,7 +37,9 @@ from projects.management.commands.benchmark_reports import BENCH_USER
 from projects.models import Project
 from projects.reports import excel as report_excel
 
-EXPORTS = ("projects", "facilities", "register")
+EXPORTS = ("projects", "facilities", "register", "import")
+# The issue's goal is 2,000 facilities in one import; a smaller size shows how it grows.
+IMPORT_SIZES = [500, 2000]
 
 
 def _staff() -> User:
@@ -69,11 +79,63 @@ def build(export: str, rows: int):
     )
 
 
+def import_file(rows: int) -> io.BytesIO:
+    """An import file of `rows` new facilities (no tax code, so none is taken), each under a
+    locality and a sector of an existing facility, with one year of figures."""
+    columns = facility_excel.import_columns()
+    book = Workbook()
+    sheet = book.active
+    sheet.append([c.header for c in columns])
+    models = Facility.objects.select_related("locality", "main_sector").order_by("pk")[:rows]
+    models = list(models) or []
+    if not models:
+        raise CommandError("Không có cơ sở nào (hãy chạy benchmark_reports trước).")
+    for n in range(rows):
+        model = models[n % len(models)]
+        values = {
+            "name": f"Cơ sở thử nhập {n + 1}",
+            "legal_form": str(model.get_legal_form_display()),
+            "locality_code": model.locality.code,
+            "address": model.address,
+            "main_sector": model.main_sector.code,
+            "representative": model.representative,
+            "founded_year": model.founded_year,
+            "figure_year": 2024,
+            "workers": 10 + n % 90,
+            "revenue": 1_000_000_000 + n,
+            "production_value": 1_200_000_000 + n,
+            "capital": 500_000_000,
+        }
+        sheet.append([values.get(c.key) for c in columns])
+    handle = io.BytesIO()
+    book.save(handle)
+    handle.seek(0)
+    return handle
+
+
+def run_import(handle, user: User) -> int:
+    """Read, check and save the file as the import job does, then roll it all back."""
+    with transaction.atomic():
+        result = facility_excel.parse_workbook(handle, user=user)
+        if not result.ok:
+            problems = result.file_errors or [e for r in result.bad_rows[:3] for e in r.errors]
+            raise CommandError("; ".join(str(p) for p in problems))
+        saved = facility_excel.save_import(rows=result.rows, by=user)
+        transaction.set_rollback(True)
+    return len(saved)
+
+
 class Command(BaseCommand):
     help = "Time the big Excel exports and measure peak memory in a child process per run."
 
     def add_arguments(self, parser):
         parser.add_argument("--rows", type=int, action="append", help="Sizes (repeatable).")
+        parser.add_argument(
+            "--import-rows",
+            type=int,
+            action="append",
+            help=f"Sizes of the facility import (repeatable; default {IMPORT_SIZES}).",
+        )
         parser.add_argument("--export", choices=EXPORTS, action="append")
         parser.add_argument("--one", choices=EXPORTS, help=argparse.SUPPRESS)
 
@@ -84,11 +146,12 @@ class Command(BaseCommand):
             return
         available = {"projects": Project.objects.count(), "facilities": Facility.objects.count()}
         available["register"] = available["projects"]
+        available["import"] = facility_excel.MAX_ROWS
         self.stdout.write(
             f"{'export':<11} {'rows':>7} {'seconds':>8} {'CPU s':>7} {'peak MB':>8} {'file MB':>8}"
         )
         for export in options["export"] or EXPORTS:
-            for size in sizes:
+            for size in (options["import_rows"] or IMPORT_SIZES) if export == "import" else sizes:
                 result = self.in_child(export, min(size, available[export]))
                 self.stdout.write(
                     f"{export:<11} {result['rows']:>7} {result['seconds']:>8.1f} "
@@ -117,9 +180,16 @@ class Command(BaseCommand):
 
     @staticmethod
     def run_one(export: str, rows: int) -> dict:
-        started, cpu = time.perf_counter(), time.process_time()
-        with excel.save_to_file(build(export, rows)) as handle:
-            size = handle.seek(0, 2)
+        if export == "import":
+            handle = import_file(rows)
+            size = len(handle.getbuffer())
+            started, cpu = time.perf_counter(), time.process_time()
+            if run_import(handle, _staff()) != rows:
+                raise CommandError("The import saved fewer facilities than the file holds.")
+        else:
+            started, cpu = time.perf_counter(), time.process_time()
+            with excel.save_to_file(build(export, rows)) as handle:
+                size = handle.seek(0, 2)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         # Linux reports ru_maxrss in kibibytes.
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

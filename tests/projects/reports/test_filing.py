@@ -206,3 +206,73 @@ class TestLetterhead:
         html = login(staff).get(reverse("reports:annual") + "?year=2024").content.decode()
         assert "/BC-SCT" in html and "KT. GIÁM ĐỐC" in html and "Hoàng Văn Minh" in html
         assert ReportFiling.objects.count() == 1
+
+
+@pytest.mark.django_db
+class TestRegisterAsFiled:
+    """The project register (Danh mục đề án) in the unit chosen and with the report number,
+    on the page, the print view and the workbook, at once or from the background job."""
+
+    URL = "/bao-cao/danh-muc-de-an/?year_from=2024&year_to=2024&number=27"
+
+    @pytest.fixture
+    def projects(self, commune_a1):
+        # 400,4 + 300,4 + 300,4 triệu: lines 400, 300, 300, the exact total 1 001,2 → 1 001.
+        return [
+            make_project(commune_a1, year=2024, status=Status.APPROVED, approved=a, requested=a)
+            for a in (400_400_000, 300_400_000, 300_400_000)
+        ]
+
+    @staticmethod
+    def register_sheet(response):
+        book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        ws = book.active
+        return ws, [list(r) for r in ws.iter_rows(min_row=excel.HEADER_ROW, values_only=True)]
+
+    def test_the_page_shows_amounts_in_the_unit_rounded_cell_by_cell(self, login, projects, staff):
+        html = login(staff).get(self.URL + "&unit=trieu").content.decode()
+        assert "Kinh phí được phê duyệt (triệu đồng)" in html
+        assert html.count('data-value="400"') == 2  # total cost and approved of the first
+        assert 'data-value="1001"' in html  # the exact total rounded, not 400 + 300 + 300
+        assert "400.400.000" not in html
+        assert "tổng chính xác làm tròn" in html
+        in_dong = login(staff).get(self.URL).content.decode()
+        assert "Kinh phí được phê duyệt (đồng)" in in_dong and "400.400.000" in in_dong
+
+    def test_the_print_view_has_the_letterhead_with_the_number(self, login, projects, staff):
+        html = login(staff).get(self.URL).content.decode()
+        assert "data-letterhead" in html and "Số: 27/" in html
+        assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in html and "data-signatures" in html
+
+    def test_the_workbook_is_in_the_unit_with_the_number(self, login, projects, staff):
+        ws, rows = self.register_sheet(login(staff).get(self.URL + "&unit=ty&format=xlsx"))
+        header = rows[0]
+        approved = header.index("Kinh phí được phê duyệt (tỷ đồng)")
+        assert [r[approved] for r in rows[1:4]] == [0.4, 0.3, 0.3]
+        assert rows[4][approved] == 1.0  # 1,0012 tỷ
+        cell = ws.cell(row=excel.HEADER_ROW + 1, column=approved + 1)
+        assert cell.number_format == "#,##0.00"
+        top = [c.value for row in ws.iter_rows(max_row=3) for c in row if c.value]
+        assert any(str(v).startswith("Số: 27/") for v in top)
+
+    def test_the_background_job_keeps_the_unit_and_the_number(
+        self, login, projects, staff, settings, tmp_path
+    ):
+        from khuyencong.models import Job
+        from tests.conftest import run_queued_jobs
+
+        settings.MEDIA_ROOT = str(tmp_path)
+        settings.JOB_EXPORT_IMMEDIATE_MAX_ROWS = 1
+        client = login(staff)
+        client.get(self.URL + "&unit=trieu&format=xlsx")
+        job = Job.objects.get()
+        assert run_queued_jobs() == ["done"]
+        ws, rows = self.register_sheet(client.get(f"/cong-viec/{job.pk}/tai-ve/"))
+        approved = rows[0].index("Kinh phí được phê duyệt (triệu đồng)")
+        assert [r[approved] for r in rows[1:5]] == [400, 300, 300, 1001]
+        top = [c.value for row in ws.iter_rows(max_row=3) for c in row if c.value]
+        assert any(str(v).startswith("Số: 27/") for v in top)
+
+    def test_an_unknown_unit_is_refused(self, login, projects, staff):
+        html = login(staff).get(self.URL + "&unit=usd").content.decode()
+        assert "Hãy chọn một lựa chọn hợp lệ" in html or "Select a valid choice" in html

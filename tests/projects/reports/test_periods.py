@@ -178,6 +178,34 @@ class TestFacilityStats:
         year_2021 = next(r for r in rows if r[0] == 2021)
         assert year_2021[1:5] == ("chưa có số liệu",) * 4
 
+    def test_the_growth_table_shows_amounts_in_the_unit_chosen(self, login, commune_a1, staff):
+        one = make_facility(commune_a1)
+        for year, revenue, production in [
+            (2020, 1_234_500_000, 2_000_000_000),
+            (2025, 3 * 10**9, 4_555_000_000),
+        ]:
+            YearlyFigure.objects.create(
+                facility=one, year=year, workers=10, revenue=revenue, production_value=production
+            )
+        url = reverse("reports:facilities") + "?first_year=2020&last_year=2025&unit=trieu"
+        page = login(staff).get(url).content.decode()
+        growth = page[page.index('data-table="growth"') :]
+        growth = growth[: growth.index("</table>")]
+        assert "Doanh thu (triệu đồng)" in growth and "Giá trị sản xuất (triệu đồng)" in growth
+        assert 'data-value="1235"' in growth and 'data-value="4555"' in growth  # half up
+        assert "1.234.500.000" not in growth
+        assert 'data-value="10"' in growth  # workers stay a count
+        assert 'data-figure="revenue">1.235 → 3.000<' in page  # the figures above the tables
+        assert "Giá trị sản xuất (triệu đồng) 2020 → 2025" in page
+        response = login(staff).get(url.replace("trieu", "ty") + "&format=xlsx")
+        book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+        sheet = next(ws for ws in book.worksheets if ws.title.startswith("Tốc độ tăng"))
+        rows = {r[0].value: r for r in sheet.iter_rows() if r[0].value}
+        revenue = rows["Doanh thu (tỷ đồng)"]
+        assert revenue[2].value == 1.23 and revenue[2].number_format == "#,##0.00"
+        assert revenue[4].value == 3.0
+        assert rows["Số lao động"][2].value == 10
+
     def test_it_finds_the_years_with_figures(self, facilities, staff):
         assert reports.facility_years(reports.Area(staff)) == (2009, 2015)
 
