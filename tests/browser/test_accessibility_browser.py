@@ -6,14 +6,9 @@ The demo data (`seed_demo`) gives each page something to show: projects at every
 close-out records, notifications read and unread, reports with figures.
 """
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khuyencong.demo import DEMO_PASSWORD
-from khuyencong.models import User
 from projects.models import Project, Status
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, login_as
 
@@ -21,14 +16,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
-    # The manager signs in without the demo's authenticator app (two-factor is optional in tests).
-    TOTPDevice.objects.filter(user__username="lanhdao").delete()
-    return {user.username: user for user in User.objects.all()}
 
 
 def sweep(page, live_server, paths) -> dict[str, list[str]]:
