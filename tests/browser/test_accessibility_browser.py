@@ -84,6 +84,27 @@ def test_a_district_officers_and_a_managers_pages_pass_axe(page, live_server, de
     assert found == {}
 
 
+def test_the_planning_follow_through_jobs_and_filing_pages_pass_axe(
+    page, live_server, demo, make_job
+):
+    """The lists read as cards on a phone, and the pages added since the first sweep."""
+    job = make_job(demo["lanhdao"])
+    login_as(page, live_server, demo["lanhdao"], DEMO_PASSWORD)
+    paths = [
+        "/ke-hoach/",
+        "/ke-hoach/kinh-phi/",
+        "/de-an/nghiem-thu/",
+        "/de-an/viec-qua-han/",
+        "/de-an/bao-cao-chua-nop/",
+        "/cong-viec/",
+        job.get_absolute_url(),
+        "/bao-cao/the-thuc/",
+        "/bao-cao/so-lieu-da-bao-cao/",
+        "/co-so/nhap-so-lieu/",
+    ]
+    assert sweep(page, live_server, paths) == {}
+
+
 def test_a_failing_page_is_reported(page, live_server, db):
     """The check itself can fail: an image without a text alternative is a violation."""
     page.goto(live_server.url + "/dang-nhap/")
