@@ -80,8 +80,7 @@ def programme_list(request):
         for p in programmes
     ]
     plan_rows = [
-        (p, [(s, _by_source(p.budgets.all(), "amount").get(s.pk)) for s in sources])
-        for p in plans
+        (p, [(s, _by_source(p.budgets.all(), "amount").get(s.pk)) for s in sources]) for p in plans
     ]
     return render(
         request,

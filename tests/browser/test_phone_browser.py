@@ -192,6 +192,7 @@ def test_the_dashboard_and_the_reports_fit_a_phone(page, live_server, demo):
 LISTS = {
     "/ke-hoach/": "table",
     "/ke-hoach/kinh-phi/": "#allocation-table",
+    "/ke-hoach/dinh-muc/": "#norm-table",
     "/de-an/nghiem-thu/": "#review-list",
     "/de-an/viec-qua-han/": "#action-list",
     "/de-an/bao-cao-chua-nop/": "#missing-list",
