@@ -71,8 +71,8 @@ def test_centre_staffs_main_pages_pass_axe_at_both_sizes(page, live_server, demo
 
 
 def test_a_district_officers_and_a_managers_pages_pass_axe(page, live_server, demo):
-    login_as(page, live_server, demo["huyen"], DEMO_PASSWORD)
-    draft = Project.objects.filter(status=Status.DRAFT, created_by=demo["huyen"]).first()
+    login_as(page, live_server, demo["diaban"], DEMO_PASSWORD)
+    draft = Project.objects.filter(status=Status.DRAFT, created_by=demo["diaban"]).first()
     paths = ["/", "/de-an/", "/de-an/viec-cua-toi/", "/thong-bao/", "/co-so/them/"]
     if draft is not None:
         paths += [draft.get_absolute_url(), f"/de-an/{draft.pk}/sua/"]
