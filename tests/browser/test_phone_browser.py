@@ -154,6 +154,7 @@ def test_the_dashboard_and_the_reports_fit_a_phone(page, live_server, demo):
     # The year's figures come up on the first screen: the personal boxes and the filter fold.
     figure = page.locator("[data-figure=projects]")
     assert figure.bounding_box()["y"] < PHONE["height"]
+    assert "{#" not in page.locator("main").inner_text()
     overdue = page.get_by_role("button", name="Quá hạn")
     assert overdue.get_attribute("aria-expanded") == "false"
     overdue.click()
