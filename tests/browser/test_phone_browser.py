@@ -221,6 +221,15 @@ def test_the_lists_that_are_tables_read_as_cards_on_a_phone(page, live_server, d
         # A card: the cells run on several lines instead of one squeezed row.
         assert max(tops) > first["y"] + 10, (path, tops)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], path
+        if path.startswith(("/de-an/", "/nhat-ky/")):
+            # The filters fold, as on the project list.
+            assert not page.locator("#list-filters").is_visible(), path
+    # A filter in use keeps them open.
+    page.goto(f"{live_server.url}/de-an/viec-qua-han/?q=KC")
+    assert page.locator("#list-filters").is_visible()
+    page.goto(f"{live_server.url}/nhat-ky/")
+    page.get_by_role("button", name="Tìm kiếm, lọc").click()
+    page.locator("#list-filters").wait_for(state="visible")
     # An amount on a card says which figure it is.
     page.goto(f"{live_server.url}/ke-hoach/kinh-phi/")
     label = page.evaluate(
