@@ -48,6 +48,13 @@ def query_replace(context, **kwargs):
 
 
 @register.filter
+def filters_in_use(query) -> bool:
+    """Whether a list's GET query narrows it (paging and sorting do not): on a phone its filters
+    then stay open, so the reader sees what narrowed the list."""
+    return any(value for key, value in query.items() if key not in ("page", "sort"))
+
+
+@register.filter
 def filter_field(bound_field):
     """A list filter's field in crispy's Bootstrap 5 markup (same ids, classes, label and error
     block), built in Python. crispy renders a field through a dozen nested templates and Django

@@ -74,12 +74,13 @@ def programme_list(request):
         Prefetch("budgets", PlanBudget.objects.select_related("funding_source"))
     )
     sources = _sources()
+    # (source, amount) pairs: a phone shows each amount labelled with its source's code.
     programme_rows = [
-        (p, [_by_source(p.budgets.all(), "planned_amount").get(s.pk) for s in sources])
+        (p, [(s, _by_source(p.budgets.all(), "planned_amount").get(s.pk)) for s in sources])
         for p in programmes
     ]
     plan_rows = [
-        (p, [_by_source(p.budgets.all(), "amount").get(s.pk) for s in sources]) for p in plans
+        (p, [(s, _by_source(p.budgets.all(), "amount").get(s.pk)) for s in sources]) for p in plans
     ]
     return render(
         request,

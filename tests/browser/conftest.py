@@ -15,10 +15,12 @@ axe-core (a dev dependency from npm, never served to users) on the page as it is
 
 import functools
 import os
+from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 
 from tests.conftest import PASSWORD
 
@@ -122,3 +124,47 @@ def login_as(page, live_server, user, password: str = PASSWORD) -> None:
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/dang-nhap/" not in url)
+
+
+@pytest.fixture
+def demo(db):
+    """The demo's data (`seed_demo`), as {username: user}: pages with something on them."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from khuyencong.models import User
+
+    call_command("seed_demo", stdout=StringIO())
+    # The manager signs in without the demo's authenticator app (two-factor is optional in tests).
+    TOTPDevice.objects.filter(user__username="lanhdao").delete()
+    return {user.username: user for user in User.objects.all()}
+
+
+@pytest.fixture
+def make_job(settings, tmp_path):
+    """A finished export of `owner`'s, with its file, for the background jobs pages."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from khuyencong.models import Job, JobStatus
+
+    settings.MEDIA_ROOT = str(tmp_path)
+
+    def make(owner):
+        job = Job.objects.create(
+            owner=owner,
+            kind="facilities_export",
+            title="Xuất Excel danh sách cơ sở CNNT (120 cơ sở)",
+            status=JobStatus.DONE,
+            progress_done=120,
+            progress_total=120,
+            file_name="danh-sach-co-so-cnnt.xlsx",
+            message="Đã xuất 120 cơ sở.",
+            finished_at=timezone.now(),
+            expires_at=timezone.now() + datetime.timedelta(days=7),
+        )
+        job.file.save("danh-sach-co-so-cnnt.xlsx", ContentFile(b"x"), save=True)
+        return job
+
+    return make

@@ -6,14 +6,9 @@ The demo data (`seed_demo`) gives each page something to show: projects at every
 close-out records, notifications read and unread, reports with figures.
 """
 
-from io import StringIO
-
 import pytest
-from django.core.management import call_command
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khuyencong.demo import DEMO_PASSWORD
-from khuyencong.models import User
 from projects.models import Project, Status
 from tests.browser.conftest import DESKTOP, PHONE, axe_violations, login_as
 
@@ -21,14 +16,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def demo(db):
-    call_command("seed_demo", stdout=StringIO())
-    # The manager signs in without the demo's authenticator app (two-factor is optional in tests).
-    TOTPDevice.objects.filter(user__username="lanhdao").delete()
-    return {user.username: user for user in User.objects.all()}
 
 
 def sweep(page, live_server, paths) -> dict[str, list[str]]:
@@ -95,6 +82,27 @@ def test_a_district_officers_and_a_managers_pages_pass_axe(page, live_server, de
     login_as(page, live_server, demo["lanhdao"], DEMO_PASSWORD)
     found |= sweep(page, live_server, ["/", "/nhat-ky/", "/de-an/viec-cua-toi/"])
     assert found == {}
+
+
+def test_the_planning_follow_through_jobs_and_filing_pages_pass_axe(
+    page, live_server, demo, make_job
+):
+    """The lists read as cards on a phone, and the pages added since the first sweep."""
+    job = make_job(demo["lanhdao"])
+    login_as(page, live_server, demo["lanhdao"], DEMO_PASSWORD)
+    paths = [
+        "/ke-hoach/",
+        "/ke-hoach/kinh-phi/",
+        "/de-an/nghiem-thu/",
+        "/de-an/viec-qua-han/",
+        "/de-an/bao-cao-chua-nop/",
+        "/cong-viec/",
+        job.get_absolute_url(),
+        "/bao-cao/the-thuc/",
+        "/bao-cao/so-lieu-da-bao-cao/",
+        "/co-so/nhap-so-lieu/",
+    ]
+    assert sweep(page, live_server, paths) == {}
 
 
 def test_a_failing_page_is_reported(page, live_server, db):
