@@ -26,6 +26,7 @@ from khuyencong.money import format_vnd
 from khuyencong.paging import ListPaginator
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
+from projects.applications.rows import project_rows
 from projects.applications.forms import (
     CommentForm,
     DocumentForm,
@@ -80,6 +81,8 @@ def project_list(request):
         {
             "filter": filterset,
             "page": page,
+            # The page's projects as plain rows (rows.py); page.object_list stays a queryset.
+            "rows": project_rows(page.object_list),
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
             # On a phone the filters fold away unless one is in use.
