@@ -141,16 +141,14 @@ def _options(widget, name, value) -> str:
         chosen = chosen or selected
         return (
             f'<option value="{conditional_escape(option_value)}"'
-            f'{" selected" if selected else ""}>{conditional_escape(label)}</option>'
+            f"{' selected' if selected else ''}>{conditional_escape(label)}</option>"
         )
 
     parts = []
     for option_value, label in widget.choices:
         if isinstance(label, list | tuple):
             inner = "".join(option(v, lb) for v, lb in label)
-            parts.append(
-                f'<optgroup label="{conditional_escape(option_value)}">{inner}</optgroup>'
-            )
+            parts.append(f'<optgroup label="{conditional_escape(option_value)}">{inner}</optgroup>')
         else:
             parts.append(option(option_value, label))
     return mark_safe("".join(parts))  # every value above is escaped

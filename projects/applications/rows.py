@@ -75,17 +75,11 @@ def project_rows(projects: QuerySet) -> list[dict]:
                 r["locality__current__kind"], r["locality__current__name"]
             )
         officer = ""
-        if r["responsible_officer__username"] is not None:
+        if r["responsible_officer__username"] is not None:  # User.display_name
+            first, last = r["responsible_officer__first_name"], r["responsible_officer__last_name"]
             officer = (
                 r["responsible_officer__full_name"]
-                or " ".join(
-                    part
-                    for part in (
-                        r["responsible_officer__first_name"],
-                        r["responsible_officer__last_name"],
-                    )
-                    if part
-                )
+                or f"{first} {last}".strip()
                 or r["responsible_officer__username"]
             )
         status = r["status"]

@@ -26,13 +26,13 @@ from khuyencong.money import format_vnd
 from khuyencong.paging import ListPaginator
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
-from projects.applications.rows import project_rows
 from projects.applications.forms import (
     CommentForm,
     DocumentForm,
     MoneyField,
     ProjectForm,
 )
+from projects.applications.rows import project_rows
 from projects.applications.workflow import TransitionError
 from projects.models import ActivityType, FundingSource, NormStatus, Project
 
