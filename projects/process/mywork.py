@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet, Window
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,18 +96,12 @@ def _group(
     if limit is None:
         rows = list(rows[offset:])
         count = offset + len(rows)
-    elif rows.query.distinct:
-        # DISTINCT applies after a window function, which would count duplicates.
+    else:
+        # Counted apart: a COUNT(*) OVER () riding with the rows made PostgreSQL join every
+        # row of a large group (thousands of accepted projects) before the LIMIT, where the
+        # count alone reads an index (the project_work_* indexes).
         count = rows.count()
         rows = list(rows[offset : offset + limit])
-    else:
-        # The count rides along with the rows (COUNT(*) OVER (), taken before LIMIT): one
-        # query per group instead of two.
-        counted = rows.annotate(work_total=Window(Count("*")))
-        page = list(counted[offset : offset + limit])
-        # A page past the end has no row to carry the count (only the group's own page asks).
-        count = page[0].work_total if page else (rows.count() if offset else 0)
-        rows = page
     items = []
     for row in rows:
         item = make(row)
