@@ -37,6 +37,23 @@ CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAG
 ACCEPTANCE_WINDOW_DAYS = 30
 
 
+# The groups, in the order of a project's life.
+TITLES = {
+    "to_submit": _("Đề án cần hoàn thiện và nộp"),
+    "to_appraise": _("Đề án chờ thẩm định"),
+    "to_approve": _("Đề án chờ phê duyệt"),
+    "to_sign": _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
+    "to_report": _("Báo cáo tiến độ đến hạn chưa nộp"),
+    "to_visit": _("Đề án cần kiểm tra, giám sát"),
+    "to_request_acceptance": _("Đề án sắp hết hạn thực hiện, cần đề nghị nghiệm thu"),
+    "follow_ups": _("Việc khắc phục giao cho tôi"),
+    "to_schedule_review": _("Đề án đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
+    "council": _("Nghiệm thu tôi là thành viên hội đồng"),
+    "to_record_outcome": _("Nghiệm thu đã đến ngày, cần ghi nhận kết quả"),
+    "to_settle": _("Đề án đã nghiệm thu, cần quyết toán"),
+}
+
+
 @dataclass
 class WorkItem:
     project: Project
@@ -164,7 +181,7 @@ def _late_reports(user: User, officer: Q, today, limit, offset) -> WorkGroup:
         )
         for due, pk, n in shown
     ]
-    return WorkGroup("to_report", _("Báo cáo tiến độ đến hạn chưa nộp"), items, len(late))
+    return WorkGroup("to_report", TITLES["to_report"], items, len(late))
 
 
 def waiting_for(
@@ -188,16 +205,15 @@ def waiting_for(
     def wanted(key) -> bool:
         return only is None or key == only
 
-    def add(key, title, rows, make, order=("pk",)):
+    def add(key, rows, make, order=("pk",)):
         if wanted(key):
-            groups.append(_group(key, title, rows, make, today, limit, order, offset))
+            groups.append(_group(key, TITLES[key], rows, make, today, limit, order, offset))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
         mine = Q() if user.role == DISTRICT else Q(created_by=user) | Q(responsible_officer=user)
         add(
             "to_submit",
-            _("Đề án cần hoàn thiện và nộp"),
             visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
             order=("status_changed_at", "pk"),
             make=lambda p: WorkItem(
@@ -211,7 +227,6 @@ def waiting_for(
     if centre:
         add(
             "to_appraise",
-            _("Đề án chờ thẩm định"),
             visible.filter(_responsible(user), status=Status.SUBMITTED),
             order=("status_changed_at", "pk"),
             make=lambda p: WorkItem(
@@ -221,7 +236,6 @@ def waiting_for(
     if _may(user, (MANAGER,)):
         add(
             "to_approve",
-            _("Đề án chờ phê duyệt"),
             visible.filter(status=Status.APPRAISED),
             order=("status_changed_at", "pk"),
             make=lambda p: WorkItem(
@@ -233,7 +247,6 @@ def waiting_for(
     if _may(user, steps.START.roles):
         add(
             "to_sign",
-            _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
             visible.filter(_responsible(user), status=Status.APPROVED),
             order=("start_date", "pk"),
             make=lambda p: WorkItem(p, p.start_date, anchor="kinh-phi"),
@@ -244,7 +257,6 @@ def waiting_for(
     if centre:
         add(
             "to_visit",
-            _("Đề án cần kiểm tra, giám sát"),
             visible.filter(_responsible(user), status=Status.IN_PROGRESS)
             .annotate(
                 last_visit=Max(
@@ -273,7 +285,6 @@ def waiting_for(
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
         add(
             "to_request_acceptance",
-            _("Đề án sắp hết hạn thực hiện, cần đề nghị nghiệm thu"),
             visible.filter(
                 officer,
                 status=Status.IN_PROGRESS,
@@ -284,7 +295,6 @@ def waiting_for(
         )
     add(
         "follow_ups",
-        _("Việc khắc phục giao cho tôi"),
         access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
         .filter(owner=user, done_at__isnull=True, cancelled_at__isnull=True)
         .select_related("project__locality__current"),
@@ -297,7 +307,6 @@ def waiting_for(
     if _may(user, steps.SCHEDULE_REVIEW.roles):
         add(
             "to_schedule_review",
-            _("Đề án đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
             visible.filter(_responsible(user), status=Status.AWAITING_ACCEPTANCE).exclude(
                 pk__in=pending.values("project")
             ),
@@ -310,7 +319,6 @@ def waiting_for(
         )
     add(
         "council",
-        _("Nghiệm thu tôi là thành viên hội đồng"),
         access.scope_by_locality(pending, user, "project__locality")
         .filter(members__user=user, project__status__in=steps.UNDER_WAY)
         .select_related("project__locality__current")
@@ -326,7 +334,6 @@ def waiting_for(
         )
         add(
             "to_record_outcome",
-            _("Nghiệm thu đã đến ngày, cần ghi nhận kết quả"),
             access.scope_by_locality(pending, user, "project__locality")
             .filter(responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY)
             .select_related("project__locality__current"),
@@ -339,7 +346,6 @@ def waiting_for(
         rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
         add(
             "to_settle",
-            _("Đề án đã nghiệm thu, cần quyết toán"),
             visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
             order=("accepted_on", "pk"),
             make=lambda p: WorkItem(p, settlement_due(p, rule), anchor="kinh-phi"),

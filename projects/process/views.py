@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from projects.process.mywork import waiting_for
+from projects.process.mywork import TITLES, WorkGroup, waiting_for
 
 # The soonest-due items of each group on the page; the count says how many there are in all,
 # and "Xem tất cả" opens the group's own page with every item, a page of the list at a time.
@@ -34,10 +34,11 @@ def my_work_group(request, key):
     except ValueError:
         number = 1
     size = settings.PAGE_SIZE
+    if key not in TITLES:
+        raise Http404
     groups = waiting_for(request.user, limit=size, offset=(number - 1) * size, only=key)
-    if not groups:
-        raise Http404  # no such group, or not one this person has
-    [group] = groups
+    # A group that is not this person's (a viewer's, or another role's) is empty for them.
+    group = groups[0] if groups else WorkGroup(key, TITLES[key])
     # The count is exact; the paginator only numbers the pages (a range stands for the items).
     page = Paginator(range(group.count), size).get_page(number)
     if page.number != number:

@@ -340,10 +340,13 @@ def test_a_long_group_opens_in_full_a_page_at_a_time(
     assert sorted(seen) == sorted(codes) and len(seen) == len(set(seen))
     # The same order as the page of all groups: its first items are the first ones here.
     assert seen[:5] == [item.project.code for item in group.items][:5]
-    # A page past the end goes to the last one; an unknown group, or a viewer's, is not found.
+    # A page past the end goes to the last one; an unknown group is not found; a viewer, whom
+    # nothing waits for, finds the group empty.
     assert login(officer).get(url, {"page": 9}).url == f"{url}?page=3"
     assert login(officer).get(reverse("projects:my_work_group", args=["nope"])).status_code == 404
-    assert login(viewer).get(url).status_code == 404
+    empty = login(viewer).get(url)
+    assert empty.context["group"].count == 0
+    assert "Không có việc nào trong nhóm này." in empty.content.decode()
 
 
 def test_a_group_page_costs_the_same_whatever_the_number_of_projects(login, officer, make_project):
