@@ -27,7 +27,7 @@ def plan(queryset, *, plain_index_scans: bool = True) -> str:
 def list_query(view_module, user, query: str):
     request = RequestFactory().get(f"/?{query}")
     request.user = user
-    return view_module._filtered(request).qs[:25]
+    return view_module.filtered(request).qs[:25]
 
 
 @pytest.mark.postgres
