@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
 from khuyencong import access
+from khuyencong.filters import ReferenceFilter
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
@@ -91,7 +92,7 @@ class FacilityFilter(django_filters.FilterSet):
     locality = LocalityFilter(
         label=_("Địa bàn"), queryset=_localities, empty_label=_("Tất cả địa bàn")
     )
-    sector = django_filters.ModelChoiceFilter(
+    sector = ReferenceFilter(
         label=_("Ngành nghề"),
         queryset=Sector.objects.order_by("name"),
         method="filter_sector",

@@ -10,7 +10,7 @@ import datetime
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
-from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
+from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -269,18 +269,27 @@ def bound_numbers(form: forms.BaseForm) -> None:
 
 class LocalityTreeIterator(ModelChoiceIterator):
     """Localities (ordered by path) as an indented tree, indented from the shallowest one
-    offered: a district officer sees their district flush left and its communes under it."""
+    offered: a district officer sees their district flush left and its communes under it.
+
+    Read as plain values, not models: every list's locality filter offers the whole
+    province's tree on every page, and building a model per option was a good part of a list
+    page's time. The options' values are the ids (what ModelChoiceIteratorValue prints); the
+    labels are LocalityChoiceField's (for a unit in force, its full name, as str() gives)."""
 
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        localities = list(self.queryset)
-        base = min((loc.depth for loc in localities), default=0)
-        for loc in localities:
+        rows = list(
+            self.queryset.values_list("pk", "path", "kind", "name", "valid_to", "former_name")
+        )
+        base = min((path.count("/") - 1 for _pk, path, *_rest in rows), default=0)
+        for pk, path, kind, name, valid_to, former_name in rows:
             label = "\u00a0\u00a0\u00a0\u00a0" * (
-                loc.depth - base
-            ) + self.field.label_from_instance(loc)
-            yield (ModelChoiceIteratorValue(loc.pk, loc), label)
+                path.count("/") - 1 - base
+            ) + LocalityChoiceField.label_of(
+                Locality.full_name_of(kind, name), valid_to, former_name
+            )
+            yield (pk, label)
 
 
 class LocalityChoiceField(forms.ModelChoiceField):
@@ -293,11 +302,15 @@ class LocalityChoiceField(forms.ModelChoiceField):
     iterator = LocalityTreeIterator
 
     def label_from_instance(self, obj: Locality) -> str:
-        if obj.valid_to is None:
-            return obj.full_name
+        return self.label_of(obj.full_name, obj.valid_to, obj.former_name)
+
+    @staticmethod
+    def label_of(full_name: str, valid_to, former_name: str) -> str:
+        if valid_to is None:
+            return full_name
         return _("%(name)s (đến %(day)s)") % {
-            "name": obj.former_name or obj.full_name,
-            "day": f"{obj.valid_to:%d/%m/%Y}",
+            "name": former_name or full_name,
+            "day": f"{valid_to:%d/%m/%Y}",
         }
 
 
@@ -308,6 +321,32 @@ def offer_todays_unit(form: forms.ModelForm, name: str = "locality") -> None:
         form.initial[name] = locality.current_id
 
 
+class FetchedChoiceIterator(ModelChoiceIterator):
+    """The choices read in one fetch. Django's iterator reads them through
+    QuerySet.iterator(), which on PostgreSQL is a server-side cursor (DECLARE … WITH HOLD,
+    FETCH, CLOSE: three round trips and a materialised result) for a short reference list
+    that every list page's filter shows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class UserIterator(ModelChoiceIterator):
+    """Users as (id, display_name) read as values, in one fetch (see FetchedChoiceIterator)."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = self.queryset.values_list("pk", "full_name", "first_name", "last_name", "username")
+        for pk, full_name, first_name, last_name, username in rows:
+            yield (pk, full_name or f"{first_name} {last_name}".strip() or username)
+
+
 class UserChoiceField(forms.ModelChoiceField):
+    iterator = UserIterator
+
     def label_from_instance(self, obj):
         return obj.display_name

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -131,7 +131,7 @@ class Locality(models.Model):
     def full_name(self) -> str:
         # Not get_kind_display(), which rebuilds a dict of every choice on each call: the
         # locality filter of every list names all the province's localities.
-        return f"{KIND_LABELS.get(self.kind, self.kind)} {self.name}"
+        return self.full_name_of(self.kind, self.name)
 
     @property
     def depth(self) -> int:
@@ -159,13 +159,29 @@ class Locality(models.Model):
         "Xã Ca Thành (trước 01/07/2025: Xã Ca Thành, Huyện Nguyên Bình)". Lists select
         `current` with the locality, so this costs no query.
         """
-        if self.valid_to is None:
-            return self.full_name
-        before = _("trước %(day)s") % {"day": f"{self.valid_to + timedelta(days=1):%d/%m/%Y}"}
-        former = self.former_name or self.full_name
-        if self.current_id is None:
+        return self.label(
+            self.full_name,
+            self.valid_to,
+            self.former_name,
+            self.current.full_name if self.current_id else None,
+        )
+
+    @staticmethod
+    def label(
+        full_name: str, valid_to: date | None, former_name: str, current_full_name: str | None
+    ) -> str:
+        """`display_name` from plain values: lists that read rows with values() use it."""
+        if valid_to is None:
+            return full_name
+        before = _("trước %(day)s") % {"day": f"{valid_to + timedelta(days=1):%d/%m/%Y}"}
+        former = former_name or full_name
+        if current_full_name is None:
             return f"{former} ({_('đơn vị cũ')}, {before})"
-        return f"{self.current.full_name} ({before}: {former})"
+        return f"{current_full_name} ({before}: {former})"
+
+    @staticmethod
+    def full_name_of(kind: str, name: str) -> str:
+        return f"{KIND_LABELS.get(kind, kind)} {name}"
 
     def contains(self, other: "Locality | None") -> bool:
         return bool(other) and other.path.startswith(self.path)

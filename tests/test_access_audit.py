@@ -492,6 +492,9 @@ ROUTES: dict[str, Route] = {
     "projects:export": Route(PAGE, variants=_project_variants, shows_b=STAFF),
     "projects:create": Route(FORM),
     "projects:my_work": Route(PAGE, shows_b="other_officer"),
+    "projects:my_work_group": Route(
+        PAGE, args=lambda w, s: {"key": "to_submit"}, shows_b="other_officer"
+    ),
     "projects:norm_hint": Route(
         PAGE,
         variants=lambda w: [

@@ -132,24 +132,30 @@ def _attrs(attrs: dict) -> str:
 
 
 def _options(widget, name, value) -> str:
-    # Plain string building: a province's tree of localities is some 130 options on every list
-    # page, and format_html per option cost several times the escaping itself.
-    def option(o):
-        attrs = "".join(
-            f" {k}" if v is True else f' {k}="{conditional_escape(v)}"'
-            for k, v in o["attrs"].items()
-            if v is not None and v is not False
-        )
+    # Plain string building straight from the choices, as Django's Select.optgroups() would
+    # mark them (the first matching value selected; option_inherits_attrs is off for selects):
+    # a province's tree of localities is some 130 options on every list page, and building a
+    # dict per option through create_option(), or format_html per option, cost several times
+    # the escaping itself. No widget of the portal overrides create_option().
+    wanted = {str(v) for v in value or ()}
+    multiple = widget.allow_multiple_selected
+    chosen = False
+
+    def option(option_value, label):
+        nonlocal chosen
+        option_value = "" if option_value is None else str(option_value)
+        selected = option_value in wanted and (multiple or not chosen)
+        chosen = chosen or selected
         return (
-            f'<option value="{conditional_escape(o["value"])}"{attrs}>'
-            f"{conditional_escape(o['label'])}</option>"
+            f'<option value="{conditional_escape(option_value)}"'
+            f"{' selected' if selected else ''}>{conditional_escape(label)}</option>"
         )
 
     parts = []
-    for group, options, _index in widget.optgroups(name, value):
-        if group is None:
-            parts.extend(option(o) for o in options)
+    for option_value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            inner = "".join(option(v, lb) for v, lb in label)
+            parts.append(f'<optgroup label="{conditional_escape(option_value)}">{inner}</optgroup>')
         else:
-            inner = "".join(option(o) for o in options)
-            parts.append(f'<optgroup label="{conditional_escape(group)}">{inner}</optgroup>')
+            parts.append(option(option_value, label))
     return mark_safe("".join(parts))  # every value above is escaped

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility
 from khuyencong import access
-from khuyencong.filters import ALL, LocalityFilter, UserFilter, year_choices
+from khuyencong.filters import ALL, LocalityFilter, ReferenceFilter, UserFilter, year_choices
 from khuyencong.localities import covered_ids
 from khuyencong.models import Role, User
 from khuyencong.text import fold
@@ -28,10 +28,10 @@ class ProjectFilter(django_filters.FilterSet):
         label=_("Trạng thái"), choices=Status.choices, empty_label=ALL
     )
     year = django_filters.ChoiceFilter(label=_("Năm"), choices=year_choices, empty_label=ALL)
-    funding_source = django_filters.ModelChoiceFilter(
+    funding_source = ReferenceFilter(
         label=_("Nguồn kinh phí"), queryset=FundingSource.objects.all(), empty_label=ALL
     )
-    activity_type = django_filters.ModelChoiceFilter(
+    activity_type = ReferenceFilter(
         label=_("Nội dung khuyến công"), queryset=ActivityType.objects.all(), empty_label=ALL
     )
     locality = LocalityFilter(

@@ -32,6 +32,7 @@ from projects.applications.forms import (
     MoneyField,
     ProjectForm,
 )
+from projects.applications.rows import project_rows, with_html
 from projects.applications.workflow import TransitionError
 from projects.models import ActivityType, FundingSource, NormStatus, Project
 
@@ -80,6 +81,8 @@ def project_list(request):
         {
             "filter": filterset,
             "page": page,
+            # The page's projects as plain rows (rows.py); page.object_list stays a queryset.
+            "rows": with_html(project_rows(page.object_list)),
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
             # On a phone the filters fold away unless one is in use.

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong import access
-from khuyencong.filters import ALL, LocalityFilter
+from khuyencong.filters import ALL, LocalityFilter, ReferenceFilter
 from khuyencong.localities import covered_ids
 from khuyencong.text import fold
 from projects.models import AcceptanceReview, FollowUpAction, FundingSource, Project
@@ -26,7 +26,7 @@ class ByProjectFilter(django_filters.FilterSet):
     locality = LocalityFilter(
         label=_("Địa bàn"), queryset=None, method="in_subtree", empty_label=ALL
     )
-    funding_source = django_filters.ModelChoiceFilter(
+    funding_source = ReferenceFilter(
         label=_("Nguồn kinh phí"),
         queryset=FundingSource.objects.all(),
         method="by_source",

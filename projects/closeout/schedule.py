@@ -52,28 +52,33 @@ def report_periods(
         for report in project.progress_reports.all()
         if report.cancelled_at is None
     }
-    periods = []
-    number = 0
-    start = project.start_date
-    while start <= project.end_date and start <= until:
-        # Each boundary counts from the start date, so short months never shift later periods.
-        next_start = add_months(project.start_date, (number + 1) * months)
-        end = min(next_start - timedelta(days=1), project.end_date)
-        due = end + timedelta(days=grace_days)
-        report = reports.get(start)
-        periods.append(
-            ReportPeriod(
-                number=number + 1,
-                start=start,
-                end=end,
-                due=due,
-                report=report,
-                missing=report is None and due < until,
-            )
+    return [
+        ReportPeriod(
+            number=number,
+            start=start,
+            end=end,
+            due=due,
+            report=reports.get(start),
+            missing=reports.get(start) is None and due < until,
         )
+        for number, start, end, due in periods(
+            project.start_date, project.end_date, months, until, grace_days
+        )
+    ]
+
+
+def periods(first: date, last: date, months: int, until: date, grace_days: int):
+    """(number, start, end, due) of each period begun on or before `until` (plain values, for
+    pages that read many projects as values: see projects/process/mywork.py)."""
+    number = 0
+    start = first
+    while start <= last and start <= until:
+        # Each boundary counts from the start date, so short months never shift later periods.
+        next_start = add_months(first, (number + 1) * months)
+        end = min(next_start - timedelta(days=1), last)
+        yield number + 1, start, end, end + timedelta(days=grace_days)
         number += 1
-        start = add_months(project.start_date, number * months)
-    return periods
+        start = add_months(first, number * months)
 
 
 def missing_periods(project: Project, until: date, **kwargs) -> list[ReportPeriod]:

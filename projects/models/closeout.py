@@ -342,7 +342,14 @@ class AcceptanceReview(Cancellable):
                     cancelled_at__isnull=True,
                 ),
                 name="review_passing_latest",
-            )
+            ),
+            # Reviews scheduled and not yet decided ("Việc của tôi": a project awaiting
+            # acceptance with no such review still needs one scheduled).
+            models.Index(
+                fields=["project", "scheduled_date"],
+                condition=Q(outcome="", cancelled_at__isnull=True),
+                name="review_pending",
+            ),
         ]
 
     def __str__(self):

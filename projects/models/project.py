@@ -318,6 +318,42 @@ class Project(models.Model):
                 ),
                 name="project_overdue",
             ),
+            # "Việc của tôi" and the dashboard's card of it: each group is the projects of one
+            # status (bar a few) in the order of its due date, counted and its first rows read.
+            # Only the open states are held (not the settled, cancelled or rejected history),
+            # with the person the work falls to, so a count reads the index alone.
+            models.Index(
+                fields=["status", "status_changed_at", "id"],
+                include=["responsible_officer", "created_by"],
+                condition=Q(
+                    status__in=[
+                        Status.DRAFT,
+                        Status.RETURNED,
+                        Status.SUBMITTED,
+                        Status.APPRAISED,
+                        Status.AWAITING_ACCEPTANCE,
+                    ]
+                ),
+                name="project_work_waiting",
+            ),
+            models.Index(
+                fields=["status", "start_date", "id"],
+                include=["responsible_officer"],
+                condition=Q(status=Status.APPROVED),
+                name="project_work_to_sign",
+            ),
+            models.Index(
+                fields=["status", "end_date", "id"],
+                include=["responsible_officer"],
+                condition=Q(status=Status.IN_PROGRESS),
+                name="project_work_in_progress",
+            ),
+            models.Index(
+                fields=["status", "accepted_on", "id"],
+                include=["responsible_officer"],
+                condition=Q(status=Status.ACCEPTED),
+                name="project_work_to_settle",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

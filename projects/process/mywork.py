@@ -15,20 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Max, Prefetch, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong import access
 from khuyencong.models import Role, User
-from projects.closeout import steps
-from projects.closeout.schedule import missing_periods
+from projects.closeout import schedule, steps
 from projects.models import (
     AcceptanceReview,
     DeadlineCode,
     FollowUpAction,
     LegalDeadline,
-    ProgressReport,
     Project,
     Status,
     settlement_due,
@@ -37,6 +35,23 @@ from projects.models import (
 CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAGER
 # A project whose end date is this close may ask for its acceptance review.
 ACCEPTANCE_WINDOW_DAYS = 30
+
+
+# The groups, in the order of a project's life.
+TITLES = {
+    "to_submit": _("Đề án cần hoàn thiện và nộp"),
+    "to_appraise": _("Đề án chờ thẩm định"),
+    "to_approve": _("Đề án chờ phê duyệt"),
+    "to_sign": _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
+    "to_report": _("Báo cáo tiến độ đến hạn chưa nộp"),
+    "to_visit": _("Đề án cần kiểm tra, giám sát"),
+    "to_request_acceptance": _("Đề án sắp hết hạn thực hiện, cần đề nghị nghiệm thu"),
+    "follow_ups": _("Việc khắc phục giao cho tôi"),
+    "to_schedule_review": _("Đề án đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
+    "council": _("Nghiệm thu tôi là thành viên hội đồng"),
+    "to_record_outcome": _("Nghiệm thu đã đến ngày, cần ghi nhận kết quả"),
+    "to_settle": _("Đề án đã nghiệm thu, cần quyết toán"),
+}
 
 
 @dataclass
@@ -80,37 +95,106 @@ def _responsible(user: User) -> Q:
 
 
 def _projects(user: User) -> QuerySet:
-    return access.scope_by_locality(Project.objects.for_list(), user)
+    # The page shows a project's code, title and locality: joining more (as the project list
+    # does) made each group's query join every row of the group, not only the ones shown.
+    return access.scope_by_locality(Project.objects.select_related("locality__current"), user)
 
 
 def _may(user: User, roles) -> bool:
     return access.has_role(user, *roles)
 
 
-def _group(key, title, rows, make: Callable[[object], WorkItem], today, limit, order) -> WorkGroup:
-    """A group from a queryset (counted in SQL, at most `limit` rows read, in `order`, which
-    follows the due date) or from a list already worked out in Python."""
-    if isinstance(rows, QuerySet):
-        rows = rows.order_by(*order)
-        count = rows.count() if limit is not None else None
-        rows = list(rows[:limit] if limit is not None else rows)
-        count = len(rows) if count is None else count
+def _group(
+    key, title, rows, make: Callable[[object], WorkItem], today, limit, order, offset=0
+) -> WorkGroup:
+    """A group from a queryset (counted in SQL, at most `limit` rows read from `offset`, in
+    `order`, which follows the due date)."""
+    rows = rows.order_by(*order)
+    if limit is None:
+        rows = list(rows[offset:])
+        count = offset + len(rows)
     else:
-        count = len(rows)
+        # Counted apart: a COUNT(*) OVER () riding with the rows made PostgreSQL join every
+        # row of a large group (thousands of accepted projects) before the LIMIT, where the
+        # count alone reads an index (the project_work_* indexes).
+        count = rows.count()
+        rows = list(rows[offset : offset + limit])
     items = []
     for row in rows:
         item = make(row)
         item.overdue = item.due is not None and item.due < today
         items.append(item)
     items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
-    return WorkGroup(key, title, items[:limit] if limit is not None else items, count)
+    return WorkGroup(key, title, items, count)
+
+
+def _late_reports(user: User, officer: Q, today, limit, offset) -> WorkGroup:
+    """In-progress projects with a progress report past due. The periods are worked out in
+    Python (closeout/schedule.py), so every in-progress project of the person is read: as plain
+    values, with its filed reports in the same query (a left join), and only the projects
+    shown are read as models."""
+    grace = settings.REMIND_REPORT_GRACE_DAYS
+    rows = (
+        access.scope_by_locality(Project.objects.all(), user)
+        .filter(officer, status=Status.IN_PROGRESS)
+        .values_list(
+            "pk",
+            "start_date",
+            "end_date",
+            "report_every_months",
+            "progress_reports__period_start",
+            "progress_reports__cancelled_at",
+        )
+    )
+    projects: dict[int, tuple] = {}
+    for pk, start, end, months, period_start, cancelled_at in rows:
+        entry = projects.setdefault(
+            pk, (start, end, months or settings.PROGRESS_REPORT_EVERY_MONTHS, set())
+        )
+        if period_start is not None and cancelled_at is None:
+            entry[3].add(period_start)
+    late = []
+    for pk, (start, end, months, filed) in projects.items():
+        if start is None or end is None:
+            continue
+        missing = [
+            due
+            for _number, begin, _end, due in schedule.periods(start, end, months, today, grace)
+            if due < today and begin not in filed
+        ]
+        if missing:
+            late.append((missing[0], pk, len(missing)))
+    late.sort()
+    shown = late[offset:] if limit is None else late[offset : offset + limit]
+    # Read even when nothing is late ([0] matches no project), so that the page's number of
+    # queries does not depend on the data.
+    by_pk = Project.objects.select_related("locality__current").in_bulk(
+        [pk for _due, pk, _n in shown] or [0]
+    )
+    items = [
+        WorkItem(
+            by_pk[pk],
+            due,
+            _("%(count)s kỳ chưa nộp") % {"count": n},
+            "bao-cao",
+            overdue=due < today,
+        )
+        for due, pk, n in shown
+    ]
+    return WorkGroup("to_report", TITLES["to_report"], items, len(late))
 
 
 def waiting_for(
-    user: User, today: datetime.date | None = None, limit: int | None = None
+    user: User,
+    today: datetime.date | None = None,
+    limit: int | None = None,
+    *,
+    offset: int = 0,
+    only: str | None = None,
 ) -> list[WorkGroup]:
     """The groups of work that wait for `user` today, each possibly empty, in the order of a
-    project's life; each holds its soonest `limit` items (all when None) and the full count."""
+    project's life; each holds its soonest `limit` items from `offset` (all when None) and the
+    full count. `only` keeps one group (by key): the page that lists one group in full."""
     today = today or timezone.localdate()
     if not access.can_edit(user):
         return []  # a viewer only reads
@@ -118,15 +202,18 @@ def waiting_for(
     centre = user.role == CENTRE
     groups: list[WorkGroup] = []
 
-    def add(key, title, rows, make, order=("pk",)):
-        groups.append(_group(key, title, rows, make, today, limit, order))
+    def wanted(key) -> bool:
+        return only is None or key == only
+
+    def add(key, rows, make, order=("pk",)):
+        if wanted(key):
+            groups.append(_group(key, TITLES[key], rows, make, today, limit, order, offset))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
         mine = Q() if user.role == DISTRICT else Q(created_by=user) | Q(responsible_officer=user)
         add(
             "to_submit",
-            _("Đề án cần hoàn thiện và nộp"),
             visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
             order=("status_changed_at", "pk"),
             make=lambda p: WorkItem(
@@ -140,7 +227,6 @@ def waiting_for(
     if centre:
         add(
             "to_appraise",
-            _("Đề án chờ thẩm định"),
             visible.filter(_responsible(user), status=Status.SUBMITTED),
             order=("status_changed_at", "pk"),
             make=lambda p: WorkItem(
@@ -150,7 +236,6 @@ def waiting_for(
     if _may(user, (MANAGER,)):
         add(
             "to_approve",
-            _("Đề án chờ phê duyệt"),
             visible.filter(status=Status.APPRAISED),
             order=("status_changed_at", "pk"),
             make=lambda p: WorkItem(
@@ -162,37 +247,16 @@ def waiting_for(
     if _may(user, steps.START.roles):
         add(
             "to_sign",
-            _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
             visible.filter(_responsible(user), status=Status.APPROVED),
             order=("start_date", "pk"),
             make=lambda p: WorkItem(p, p.start_date, anchor="kinh-phi"),
         )
-    if _may(user, steps.FILE_REPORT.roles):
+    if _may(user, steps.FILE_REPORT.roles) and wanted("to_report"):
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
-        rows = []
-        # Only in-progress projects, read light: the periods are worked out in Python.
-        light = access.scope_by_locality(Project.objects.select_related("locality__current"), user)
-        for p in light.filter(officer, status=Status.IN_PROGRESS).prefetch_related(
-            Prefetch("progress_reports", queryset=ProgressReport.objects.only("period_start"))
-        ):
-            missing = missing_periods(p, today)
-            if missing:
-                rows.append((p, missing))
-        add(
-            "to_report",
-            _("Báo cáo tiến độ đến hạn chưa nộp"),
-            rows,
-            make=lambda row: WorkItem(
-                row[0],
-                row[1][0].due,
-                _("%(count)s kỳ chưa nộp") % {"count": len(row[1])},
-                "bao-cao",
-            ),
-        )
+        groups.append(_late_reports(user, officer, today, limit, offset))
     if centre:
         add(
             "to_visit",
-            _("Đề án cần kiểm tra, giám sát"),
             visible.filter(_responsible(user), status=Status.IN_PROGRESS)
             .annotate(
                 last_visit=Max(
@@ -221,7 +285,6 @@ def waiting_for(
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
         add(
             "to_request_acceptance",
-            _("Đề án sắp hết hạn thực hiện, cần đề nghị nghiệm thu"),
             visible.filter(
                 officer,
                 status=Status.IN_PROGRESS,
@@ -232,10 +295,9 @@ def waiting_for(
         )
     add(
         "follow_ups",
-        _("Việc khắc phục giao cho tôi"),
         access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
         .filter(owner=user, done_at__isnull=True, cancelled_at__isnull=True)
-        .select_related("project__locality"),
+        .select_related("project__locality__current"),
         order=("due_date", "pk"),
         make=lambda a: WorkItem(a.project, a.due_date, a.description, "kiem-tra"),
     )
@@ -245,7 +307,6 @@ def waiting_for(
     if _may(user, steps.SCHEDULE_REVIEW.roles):
         add(
             "to_schedule_review",
-            _("Đề án đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
             visible.filter(_responsible(user), status=Status.AWAITING_ACCEPTANCE).exclude(
                 pk__in=pending.values("project")
             ),
@@ -258,10 +319,9 @@ def waiting_for(
         )
     add(
         "council",
-        _("Nghiệm thu tôi là thành viên hội đồng"),
         access.scope_by_locality(pending, user, "project__locality")
         .filter(members__user=user, project__status__in=steps.UNDER_WAY)
-        .select_related("project")
+        .select_related("project__locality__current")
         .distinct(),
         order=("scheduled_date", "pk"),
         make=lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
@@ -274,20 +334,18 @@ def waiting_for(
         )
         add(
             "to_record_outcome",
-            _("Nghiệm thu đã đến ngày, cần ghi nhận kết quả"),
             access.scope_by_locality(pending, user, "project__locality")
             .filter(responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY)
-            .select_related("project"),
+            .select_related("project__locality__current"),
             order=("scheduled_date", "pk"),
             make=lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
         )
-    if _may(user, steps.SETTLE.roles):
+    if _may(user, steps.SETTLE.roles) and wanted("to_settle"):
         # Due by the settlement deadline of the law (LegalDeadline SETTLEMENT: 22/01 of the year
         # after acceptance), not a lead time of our own.
         rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
         add(
             "to_settle",
-            _("Đề án đã nghiệm thu, cần quyết toán"),
             visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
             order=("accepted_on", "pk"),
             make=lambda p: WorkItem(p, settlement_due(p, rule), anchor="kinh-phi"),

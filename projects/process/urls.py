@@ -6,4 +6,5 @@ from projects.process import views
 
 urlpatterns = [
     path("viec-cua-toi/", views.my_work, name="my_work"),
+    path("viec-cua-toi/<slug:key>/", views.my_work_group, name="my_work_group"),
 ]

@@ -274,3 +274,95 @@ def test_a_long_group_lists_the_soonest_due_and_counts_the_rest(
     assert (group.count, len(group.items), group.more) == (5, 3, 2)
     assert response.context["total"] == 5
     assert "Còn 2 việc nữa" in response.content.decode()
+
+
+def test_late_reports_agree_with_the_schedule_as_reports_are_filed_and_cancelled(
+    officer, staff, make_approved_project
+):
+    from projects.closeout.schedule import missing_periods
+
+    project = steps.start(
+        project=make_approved_project(), by=staff, contract_number="1", contract_date=CONTRACT
+    )
+    later = project.end_date + datetime.timedelta(days=90)
+
+    def late(today=later):
+        [group] = [g for g in waiting_for(officer, today) if g.key == "to_report"]
+        return group.count, [(i.project, i.due, i.note) for i in group.items]
+
+    def expected(today=later):
+        project.refresh_from_db()
+        missing = missing_periods(project, today)
+        if not missing:
+            return 0, []
+        return 1, [(project, missing[0].due, f"{len(missing)} kỳ chưa nộp")]
+
+    owed = missing_periods(project, later)
+    assert len(owed) >= 2  # the test needs more than one period
+    assert late() == expected()
+    first = owed[0]
+    report = steps.file_progress_report(
+        project=project,
+        by=officer,
+        period_start=first.start,
+        period_end=first.end,
+        progress_percent=20,
+        money_spent=10_000_000,
+        today=later,
+    )
+    assert late() == expected() and late()[1][0][1] == owed[1].due  # the next period is due
+    steps.cancel_report(report=report, by=staff, reason="Nộp nhầm kỳ")
+    assert late() == expected() and late()[1][0][1] == first.due  # owed again
+    # Before the first period ends (plus grace), nothing is late.
+    assert late(first.start) == (0, [])
+
+
+def test_a_long_group_opens_in_full_a_page_at_a_time(
+    login, officer, viewer, make_project, settings
+):
+    from projects.process import views
+
+    settings.PAGE_SIZE = 5
+    codes = [make_project(officer, title=f"Đề án {n}").code for n in range(views.PAGE_ITEMS + 3)]
+    page = login(officer).get(reverse("projects:my_work"))
+    [group] = [g for g in page.context["groups"] if g.key == "to_submit"]
+    assert (group.count, len(group.items)) == (len(codes), views.PAGE_ITEMS)
+    url = reverse("projects:my_work_group", args=["to_submit"])
+    assert f'href="{url}"' in page.content.decode()
+    assert f"Xem tất cả {len(codes)} việc" in page.content.decode()
+
+    seen = []
+    for number in (1, 2, 3):
+        response = login(officer).get(url, {"page": number})
+        assert response.status_code == 200
+        assert response.context["group"].count == len(codes)
+        seen += [item.project.code for item in response.context["group"].items]
+    assert sorted(seen) == sorted(codes) and len(seen) == len(set(seen))
+    # The same order as the page of all groups: its first items are the first ones here.
+    assert seen[:5] == [item.project.code for item in group.items][:5]
+    # A page past the end goes to the last one; an unknown group is not found; a viewer, whom
+    # nothing waits for, finds the group empty.
+    assert login(officer).get(url, {"page": 9}).url == f"{url}?page=3"
+    assert login(officer).get(reverse("projects:my_work_group", args=["nope"])).status_code == 404
+    empty = login(viewer).get(url)
+    assert empty.context["group"].count == 0
+    assert "Không có việc nào trong nhóm này." in empty.content.decode()
+
+
+def test_a_group_page_costs_the_same_whatever_the_number_of_projects(login, officer, make_project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("projects:my_work_group", args=["to_submit"])
+
+    def queries() -> int:
+        client = login(officer)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    make_project(officer)
+    few = queries()
+    for n in range(30):
+        make_project(officer, title=f"Đề án {n}")
+    assert queries() == few
