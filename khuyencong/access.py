@@ -80,11 +80,6 @@ def shared_scopes():
         _shared_scopes.reset(token)
 
 
-def covered_localities(user: User) -> list[Locality]:
-    """The localities an officer is assigned (what the menu and the reports name)."""
-    return user.covered_localities
-
-
 def prime_scopes(users: Iterable[User]) -> None:
     """Work out many officers' scopes at once (the tree and their localities: two queries)."""
     officers = [u for u in users if u.role == Role.DISTRICT_OFFICER and u.pk]

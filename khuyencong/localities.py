@@ -286,7 +286,7 @@ class _Applier:
 # -- Reading the tree -----------------------------------------------------------------------
 
 
-def _edges() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[int]]]:
+def read_edges() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[int]]]:
     """children, predecessors, successors: three adjacency maps read in one query."""
     parent_links = (
         Locality.objects.filter(parent__isnull=False)
@@ -314,9 +314,9 @@ def _edges() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list
 def covered_ids(roots: Iterable[int], edges=None) -> frozenset[int]:
     """Every unit whose records the holder of `roots` sees: subtrees, through predecessors.
 
-    `edges` (from `_edges()`) lets a caller working out many users' scopes read the tree once.
+    `edges` (from `read_edges()`) lets a caller working out many users' scopes read the tree once.
     """
-    children, predecessors, _successors = edges or _edges()
+    children, predecessors, _successors = edges or read_edges()
     seen: set[int] = set()
     todo = list(roots)
     while todo:
@@ -327,11 +327,6 @@ def covered_ids(roots: Iterable[int], edges=None) -> frozenset[int]:
         todo.extend(children.get(pk, ()))
         todo.extend(predecessors.get(pk, ()))
     return frozenset(seen)
-
-
-def read_edges():
-    """The tree's adjacency, for `covered_ids(…, edges)` over many users."""
-    return _edges()
 
 
 def covering_ids(locality_id: int) -> frozenset[int]:
@@ -354,7 +349,7 @@ def covering_ids(locality_id: int) -> frozenset[int]:
 
 def refresh_current() -> None:
     """Point every ended unit at the one unit in force that carries it today (or None)."""
-    _children, _predecessors, successors = _edges()
+    _children, _predecessors, successors = read_edges()
     in_force = set(Locality.objects.current().values_list("pk", flat=True))
 
     def ends(pk: int, trail: frozenset = frozenset()) -> set[int]:
@@ -383,7 +378,7 @@ def reassign_officers() -> int:
     link, or its officer would suddenly see the whole province; an officer left with nothing
     in force keeps the ended unit, and with it the old records. Returns the officers changed.
     """
-    children, _predecessors, _successors = _edges()
+    children, _predecessors, _successors = read_edges()
     onward: dict[int, list[int]] = defaultdict(list)
     for change in LocalityChange.objects.exclude(kind=ChangeKind.DISSOLVED):
         onward[change.predecessor_id].append(change.successor_id)
@@ -420,12 +415,6 @@ def reassign_officers() -> int:
             through.objects.bulk_create([through(user_id=user.pk, locality_id=pk) for pk in new])
             changed += 1
     return changed
-
-
-def today_unit_ids(locality_ids: Iterable[int]) -> dict[int, int]:
-    """{filed unit: unit in force today} (itself while in force; itself if it went to many)."""
-    rows = Locality.objects.filter(pk__in=set(locality_ids)).values_list("pk", "current_id")
-    return {pk: current or pk for pk, current in rows}
 
 
 def labels_today() -> dict[int, tuple[str, str]]:

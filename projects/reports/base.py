@@ -102,7 +102,7 @@ class Area:
         """The localities an officer covers (empty for province-wide roles)."""
         if access.sees_whole_province(self.user):
             return []
-        return access.covered_localities(self.user)
+        return self.user.covered_localities
 
     @property
     def root(self) -> Locality | None:
