@@ -4,19 +4,30 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility
 from khuyencong import access
 from khuyencong.models import User
 from projects.models import (
+    ActivityType,
+    Allocation,
     FollowUpAction,
+    FundingSource,
     Project,
     Status,
 )
-from projects.reports.annual import AnnualReport, annual_report
-from projects.reports.base import Area, BudgetRow, Funds, budget_use, projects_by
+from projects.models.project import COMMITTED_STATUSES
+from projects.reports.base import (
+    OUTCOME_KEYS,
+    Area,
+    BudgetRow,
+    Funds,
+    Group,
+    Outcomes,
+    funds_by,
+)
 from projects.reports.tables import Chart, Column, Table, funds_table
 
 # --- dashboard ----------------------------------------------------------------------------
@@ -27,7 +38,7 @@ class Dashboard:
     year: int
     area: Area
     budget: list[BudgetRow]
-    annual: AnnualReport
+    annual: "YearFigures"
     by_status: list[tuple[str, str, int]]
 
     @property
@@ -122,23 +133,194 @@ class Dashboard:
         ).make_chart(["projects"], horizontal=True)
 
 
+@dataclass
+class YearFigures:
+    """The dashboard's part of the annual report (reports/annual.py): the year's funds by
+    activity type and by locality, and the outcomes achieved, with the same figures."""
+
+    by_activity: list[Group]
+    by_locality: list[Group]
+    achieved: Outcomes
+
+    @property
+    def totals(self) -> Funds:
+        return Funds.sum_of(g.figures for g in self.by_activity)
+
+
+def _add_row(f: Funds, row: dict) -> None:
+    """Add one grouped row of carried totals (one status) to `f`, as base.funds_by sums them."""
+    status = row["status"]
+    live = status != Status.CANCELLED
+    if live:
+        f.projects += row["s_projects"] or 0
+        f.counterpart += row["s_counterpart_counted"] or 0
+        f.counterpart_planned += row["s_counterpart"] or 0
+    f.approved += row["s_approved"] or 0
+    f.disbursed += row["s_disbursed"] or 0
+    if status == Status.SETTLED:
+        f.settled += row["s_settled"] or 0
+        f.released += (row["s_approved"] or 0) - (row["s_settled"] or 0)
+    elif status == Status.CANCELLED:
+        # What a cancelled project already received stays spent.
+        f.released += (row["s_approved"] or 0) - (row["s_disbursed"] or 0)
+
+
+MONEY_SUMS = ("projects", "approved", "settled", "disbursed", "counterpart", "counterpart_counted")
+ACHIEVED_SUMS = {f"achieved_{k}": k for k in OUTCOME_KEYS} | {
+    "counterpart_invested": "counterpart_invested"
+}
+
+
+def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str, int]]:
+    """The year's funds by activity type, outcomes and projects by status in one grouped query
+    (activity type × status × carried: a few hundred rows at most, whatever the number of
+    projects), and the funds by locality in a second one."""
+    carried = ExpressionWrapper(
+        Q(has_amount=True, allocation__isnull=False), output_field=BooleanField()
+    )
+    rows = (
+        totals.filter(year=year)
+        .annotate(carried=carried)
+        .values("activity_type_id", "status", "carried")
+        .annotate(
+            **{f"s_{name}": Sum(name) for name in MONEY_SUMS},
+            **{f"s_{name}": Sum(name) for name in ACHIEVED_SUMS},
+        )
+        .order_by()
+    )
+    by_status: dict[str, int] = defaultdict(int)
+    funds_by_type: dict[int, Funds] = {}
+    achieved = Outcomes()
+    for row in rows:
+        by_status[row["status"]] += row["s_projects"] or 0
+        for name, key in ACHIEVED_SUMS.items():
+            setattr(achieved, key, getattr(achieved, key) + (row[f"s_{name}"] or 0))
+        if row["carried"]:
+            type_id = row["activity_type_id"]
+            if type_id not in funds_by_type:
+                funds_by_type[type_id] = Funds()
+            _add_row(funds_by_type[type_id], row)
+    types = ActivityType.objects.values_list("pk", "name", "is_active")
+    by_activity = [
+        Group(pk, name, funds_by_type.get(pk, Funds()))
+        for pk, name, is_active in types
+        if is_active or pk in funds_by_type
+    ]
+    # By locality: from the totals with the locality (the province-wide summary has none).
+    by_locality = {
+        key[0]: f for key, f in funds_by(area.totals().filter(year=year), ["locality_id"]).items()
+    }
+    figures = YearFigures(by_activity, area.roll_up(by_locality, Funds), achieved)
+    return figures, by_status
+
+
+def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
+    """reports.base.budget_use for the dashboard's years, from one grouped query of the totals
+    (year × source × allocation × status × approved or not) and the allocations."""
+    sources = list(FundingSource.objects.all())
+    province = area.is_province
+    allocations = []
+    if province:
+        allocations = list(
+            Allocation.objects.filter(
+                year__in=years, funding_source__in=[s.pk for s in sources]
+            ).values_list("pk", "year", "funding_source_id", "amount")
+        )
+    ids = [pk for pk, _year, _source, _amount in allocations]
+    # An allocation's figures count every project drawing on it, whatever the project's year.
+    wanted = Q(year__in=years) | Q(allocation_id__in=ids) if ids else Q(year__in=years)
+    rows = list(
+        totals.filter(wanted)
+        .values("year", "funding_source_id", "allocation_id", "status", "has_amount")
+        .annotate(**{f"s_{name}": Sum(name) for name in MONEY_SUMS})
+        .order_by()
+    )
+    cells: dict[tuple, Funds] = {}
+    allocated: dict[tuple, int] = defaultdict(int)
+    in_years = set(years)
+    # Carried rows of the years, per year and source (base.funds_by).
+    carried: dict[tuple, Funds] = {}
+    for row in rows:
+        if row["has_amount"] and row["allocation_id"] is not None and row["year"] in in_years:
+            key = (row["year"], row["funding_source_id"])
+            if key not in carried:
+                carried[key] = Funds()
+            _add_row(carried[key], row)
+    if province:
+        # projects/planning/summaries.allocation_figures, from the same rows.
+        drawn = {*COMMITTED_STATUSES, Status.CANCELLED}
+        per_allocation: dict[int, Funds] = {pk: Funds() for pk in ids}
+        for row in rows:
+            f = per_allocation.get(row["allocation_id"])
+            if f is None:
+                continue
+            status, amount = row["status"], row["has_amount"]
+            approved, disbursed = row["s_approved"] or 0, row["s_disbursed"] or 0
+            f.disbursed += disbursed
+            if status == Status.CANCELLED:
+                f.released -= disbursed
+            if not amount:
+                continue
+            if status in drawn:
+                f.approved += approved
+            if status in COMMITTED_STATUSES:
+                f.projects += row["s_projects"] or 0
+            if status == Status.SETTLED:
+                f.settled += row["s_settled"] or 0
+                f.released += approved - (row["s_settled"] or 0)
+            elif status == Status.CANCELLED:
+                f.released += approved
+        for pk, year, source_id, amount in allocations:
+            key = (year, source_id)
+            allocated[key] += amount
+            if key not in cells:
+                cells[key] = Funds()
+            f = per_allocation[pk]
+            cells[key].add(
+                Funds(
+                    projects=f.projects,
+                    approved=f.approved,
+                    disbursed=f.disbursed,
+                    settled=f.settled,
+                    released=f.released,
+                )
+            )
+        for key, f in carried.items():
+            if key not in cells:
+                cells[key] = Funds()
+            cells[key].counterpart = f.counterpart
+            cells[key].counterpart_planned = f.counterpart_planned
+    else:
+        cells = carried
+    return [
+        BudgetRow(
+            year=year,
+            source=source,
+            allocated=allocated.get((year, source.pk), 0) if province else None,
+            funds=cells.get((year, source.pk), Funds()),
+        )
+        for year in sorted(years)
+        for source in sources
+    ]
+
+
 def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
+    """The figures of the dashboard: the same as the annual report's and budget_use's
+    (tests/projects/reports/test_figures.py compares them), read in fewer, coarser queries."""
     years = list(range(year - budget_years + 1, year + 1))
-    by_status = projects_by(area.totals().filter(year=year), ["status"])
-    counts = {key[0]: n for key, n in by_status.items()}
+    totals = area.totals()
     budget = [
         row
-        for row in budget_use(area, years)
+        for row in _budget(area, totals, years)
         # Years before the portal held any budget would only add rows of zeros.
         if row.year == year or row.allocated or row.funds != Funds()
     ]
+    figures, counts = _year_figures(area, totals, year)
     return Dashboard(
         year=year,
         area=area,
         budget=budget,
-        annual=annual_report(
-            area=area, year=year, budget_rows=[r for r in budget if r.year == year]
-        ),
+        annual=figures,
         by_status=[(value, str(label), counts.get(value, 0)) for value, label in Status.choices],
     )
 
