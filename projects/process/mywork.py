@@ -13,14 +13,16 @@ as data for settlement), so a "quá hạn" mark here is the same day the reminde
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import CharField, Count, F, Max, Q, QuerySet, Value
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong import access
-from khuyencong.models import Role, User
+from khuyencong.models import Locality, Role, User
 from projects.closeout import schedule, steps
 from projects.models import (
     AcceptanceReview,
@@ -54,9 +56,76 @@ TITLES = {
 }
 
 
+# The columns of a project that a line of work shows (code, title, locality as filed).
+PROJECT_COLUMNS = (
+    "pk",
+    "code",
+    "title",
+    "locality__kind",
+    "locality__name",
+    "locality__valid_to",
+    "locality__former_name",
+    "locality__current_id",
+    "locality__current__kind",
+    "locality__current__name",
+)
+
+
+@dataclass(eq=False)
+class WorkProject:
+    """A project as a line of work shows it, read as plain values (no model instance, no
+    related rows). Equal to the Project of the same id, as a model instance would be."""
+
+    pk: int
+    code: str
+    title: str
+    locality: str
+    url: str
+
+    def get_absolute_url(self) -> str:
+        return self.url
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, WorkProject | Project):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
+
+
+class _Rows:
+    """Builds WorkProjects from values rows whose project columns carry `prefix`."""
+
+    def __init__(self):
+        url = reverse("projects:detail", args=[0])
+        self.url_prefix, self.url_suffix = url.rsplit("/0/", 1)
+
+    def project(self, row: dict, prefix: str = "") -> WorkProject:
+        pk = row[f"{prefix}pk"]
+        current = None
+        if row[f"{prefix}locality__current_id"] is not None:
+            current = Locality.full_name_of(
+                row[f"{prefix}locality__current__kind"], row[f"{prefix}locality__current__name"]
+            )
+        locality = Locality.label(  # Locality.display_name, from the values
+            Locality.full_name_of(row[f"{prefix}locality__kind"], row[f"{prefix}locality__name"]),
+            row[f"{prefix}locality__valid_to"],
+            row[f"{prefix}locality__former_name"],
+            current,
+        )
+        return WorkProject(
+            pk,
+            row[f"{prefix}code"],
+            row[f"{prefix}title"],
+            locality,
+            f"{self.url_prefix}/{pk}/{self.url_suffix}",
+        )
+
+
 @dataclass
 class WorkItem:
-    project: Project
+    project: WorkProject
     due: datetime.date | None = None
     note: str = ""
     anchor: str = ""
@@ -95,44 +164,75 @@ def _responsible(user: User) -> Q:
 
 
 def _projects(user: User) -> QuerySet:
-    # The page shows a project's code, title and locality: joining more (as the project list
-    # does) made each group's query join every row of the group, not only the ones shown.
-    return access.scope_by_locality(Project.objects.select_related("locality__current"), user)
+    return access.scope_by_locality(Project.objects.all(), user)
 
 
 def _may(user: User, roles) -> bool:
     return access.has_role(user, *roles)
 
 
-def _group(
-    key, title, rows, make: Callable[[object], WorkItem], today, limit, order, offset=0
-) -> WorkGroup:
-    """A group from a queryset (counted in SQL, at most `limit` rows read from `offset`, in
-    `order`, which follows the due date)."""
-    rows = rows.order_by(*order)
+@dataclass
+class _Spec:
+    """One group to read: its rows (projects, or reviews and actions whose project columns
+    carry `prefix`), in `order` (which follows the due date), the columns `make` reads besides
+    the project's, and `make(row, project)` → WorkItem."""
+
+    key: str
+    rows: QuerySet
+    make: Callable[[dict, WorkProject], WorkItem]
+    order: tuple
+    columns: tuple = ()
+    prefix: str = ""
+
+
+def _counts(specs: list[_Spec]) -> dict[str, int]:
+    """Every group's count in one statement (a UNION ALL of one COUNT per group, each reading
+    its own project_work_* index): one round trip instead of one per group."""
+    parts = []
+    for spec in specs:
+        rows = spec.rows
+        if rows.query.distinct or rows.query.group_by is not None:
+            # Grouped (the last visit) or de-duplicated (council members): count the ids.
+            rows = rows.model.objects.filter(pk__in=rows.values("pk"))
+        parts.append(
+            rows.order_by()
+            .annotate(group=Value(spec.key, output_field=CharField()))
+            .values("group")
+            .annotate(n=Count("pk"))
+        )
+    if not parts:
+        return {}
+    first, *rest = parts
+    rows = first.union(*rest, all=True) if rest else first
+    return {row["group"]: row["n"] for row in rows}
+
+
+def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
+    """A group's items: at most `limit` rows read from `offset` (all when None), as plain
+    values, the project's columns and the few its due date and note need."""
+    columns = [f"{spec.prefix}{c}" for c in PROJECT_COLUMNS]
+    if spec.prefix:
+        columns.append("pk")  # the review's or action's own (its order; distinct rows)
+    rows = spec.rows.order_by(*spec.order).values(*columns, *spec.columns)
     if limit is None:
         rows = list(rows[offset:])
         count = offset + len(rows)
     else:
-        # Counted apart: a COUNT(*) OVER () riding with the rows made PostgreSQL join every
-        # row of a large group (thousands of accepted projects) before the LIMIT, where the
-        # count alone reads an index (the project_work_* indexes).
-        count = rows.count()
         rows = list(rows[offset : offset + limit])
     items = []
     for row in rows:
-        item = make(row)
+        item = spec.make(row, build.project(row, spec.prefix))
         item.overdue = item.due is not None and item.due < today
         items.append(item)
     items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
-    return WorkGroup(key, title, items, count)
+    return WorkGroup(spec.key, TITLES[spec.key], items, count)
 
 
-def _late_reports(user: User, officer: Q, today, limit, offset) -> WorkGroup:
+def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) -> WorkGroup:
     """In-progress projects with a progress report past due. The periods are worked out in
     Python (closeout/schedule.py), so every in-progress project of the person is read: as plain
     values, with its filed reports in the same query (a left join), and only the projects
-    shown are read as models."""
+    shown are read again, with the columns a line shows."""
     grace = settings.REMIND_REPORT_GRACE_DAYS
     rows = (
         access.scope_by_locality(Project.objects.all(), user)
@@ -168,9 +268,12 @@ def _late_reports(user: User, officer: Q, today, limit, offset) -> WorkGroup:
     shown = late[offset:] if limit is None else late[offset : offset + limit]
     # Read even when nothing is late ([0] matches no project), so that the page's number of
     # queries does not depend on the data.
-    by_pk = Project.objects.select_related("locality__current").in_bulk(
-        [pk for _due, pk, _n in shown] or [0]
-    )
+    by_pk = {
+        row["pk"]: build.project(row)
+        for row in Project.objects.filter(pk__in=[pk for _due, pk, _n in shown] or [0]).values(
+            *PROJECT_COLUMNS
+        )
+    }
     items = [
         WorkItem(
             by_pk[pk],
@@ -200,14 +303,16 @@ def waiting_for(
         return []  # a viewer only reads
     visible = _projects(user)
     centre = user.role == CENTRE
-    groups: list[WorkGroup] = []
+    build = _Rows()
+    specs: list[_Spec] = []
+    late_reports = None
 
     def wanted(key) -> bool:
         return only is None or key == only
 
-    def add(key, rows, make, order=("pk",)):
+    def add(key, rows, make, order=("pk",), columns=(), prefix=""):
         if wanted(key):
-            groups.append(_group(key, TITLES[key], rows, make, today, limit, order, offset))
+            specs.append(_Spec(key, rows, make, order, columns, prefix))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
@@ -216,12 +321,13 @@ def waiting_for(
             "to_submit",
             visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
             order=("status_changed_at", "pk"),
-            make=lambda p: WorkItem(
+            columns=("status", "status_changed_at"),
+            make=lambda r, p: WorkItem(
                 p,
-                _days(p.status_changed_at, settings.REMIND_RESUBMISSION_AFTER_DAYS)
-                if p.status == Status.RETURNED
+                _days(r["status_changed_at"], settings.REMIND_RESUBMISSION_AFTER_DAYS)
+                if r["status"] == Status.RETURNED
                 else None,
-                _("Bị trả lại") if p.status == Status.RETURNED else _("Bản nháp"),
+                _("Bị trả lại") if r["status"] == Status.RETURNED else _("Bản nháp"),
             ),
         )
     if centre:
@@ -229,8 +335,9 @@ def waiting_for(
             "to_appraise",
             visible.filter(_responsible(user), status=Status.SUBMITTED),
             order=("status_changed_at", "pk"),
-            make=lambda p: WorkItem(
-                p, _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS)
+            columns=("status_changed_at",),
+            make=lambda r, p: WorkItem(
+                p, _days(r["status_changed_at"], settings.REMIND_APPRAISAL_AFTER_DAYS)
             ),
         )
     if _may(user, (MANAGER,)):
@@ -238,8 +345,9 @@ def waiting_for(
             "to_approve",
             visible.filter(status=Status.APPRAISED),
             order=("status_changed_at", "pk"),
-            make=lambda p: WorkItem(
-                p, _days(p.status_changed_at, settings.REMIND_DECISION_AFTER_DAYS)
+            columns=("status_changed_at",),
+            make=lambda r, p: WorkItem(
+                p, _days(r["status_changed_at"], settings.REMIND_DECISION_AFTER_DAYS)
             ),
         )
 
@@ -249,11 +357,13 @@ def waiting_for(
             "to_sign",
             visible.filter(_responsible(user), status=Status.APPROVED),
             order=("start_date", "pk"),
-            make=lambda p: WorkItem(p, p.start_date, anchor="kinh-phi"),
+            columns=("start_date",),
+            make=lambda r, p: WorkItem(p, r["start_date"], anchor="kinh-phi"),
         )
     if _may(user, steps.FILE_REPORT.roles) and wanted("to_report"):
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
-        groups.append(_late_reports(user, officer, today, limit, offset))
+        # Its place among the groups; read below, it is counted in Python.
+        late_reports = len(specs), officer
     if centre:
         add(
             "to_visit",
@@ -272,10 +382,11 @@ def waiting_for(
                 )
             ),
             order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
-            make=lambda p: WorkItem(
+            columns=("last_visit", "contract_date", "start_date"),
+            make=lambda r, p: WorkItem(
                 p,
                 _days(
-                    p.last_visit or p.contract_date or p.start_date,
+                    r["last_visit"] or r["contract_date"] or r["start_date"],
                     settings.REMIND_MONITORING_AFTER_DAYS,
                 ),
                 anchor="kiem-tra",
@@ -291,15 +402,18 @@ def waiting_for(
                 end_date__lte=today + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
             ),
             order=("end_date", "pk"),
-            make=lambda p: WorkItem(p, p.end_date, anchor="nghiem-thu"),
+            columns=("end_date",),
+            make=lambda r, p: WorkItem(p, r["end_date"], anchor="nghiem-thu"),
         )
     add(
         "follow_ups",
-        access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality")
-        .filter(owner=user, done_at__isnull=True, cancelled_at__isnull=True)
-        .select_related("project__locality__current"),
+        access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality").filter(
+            owner=user, done_at__isnull=True, cancelled_at__isnull=True
+        ),
         order=("due_date", "pk"),
-        make=lambda a: WorkItem(a.project, a.due_date, a.description, "kiem-tra"),
+        columns=("due_date", "description"),
+        prefix="project__",
+        make=lambda r, p: WorkItem(p, r["due_date"], r["description"], "kiem-tra"),
     )
 
     # Acceptance and settlement ---------------------------------------------------------------
@@ -311,9 +425,10 @@ def waiting_for(
                 pk__in=pending.values("project")
             ),
             order=("status_changed_at", "pk"),
-            make=lambda p: WorkItem(
+            columns=("status_changed_at",),
+            make=lambda r, p: WorkItem(
                 p,
-                _days(p.status_changed_at, settings.REMIND_APPRAISAL_AFTER_DAYS),
+                _days(r["status_changed_at"], settings.REMIND_APPRAISAL_AFTER_DAYS),
                 anchor="nghiem-thu",
             ),
         )
@@ -321,10 +436,11 @@ def waiting_for(
         "council",
         access.scope_by_locality(pending, user, "project__locality")
         .filter(members__user=user, project__status__in=steps.UNDER_WAY)
-        .select_related("project__locality__current")
         .distinct(),
         order=("scheduled_date", "pk"),
-        make=lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
+        columns=("scheduled_date", "place"),
+        prefix="project__",
+        make=lambda r, p: WorkItem(p, r["scheduled_date"], r["place"], "nghiem-thu"),
     )
     if _may(user, steps.RECORD_OUTCOME.roles):
         responsible = (
@@ -334,11 +450,13 @@ def waiting_for(
         )
         add(
             "to_record_outcome",
-            access.scope_by_locality(pending, user, "project__locality")
-            .filter(responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY)
-            .select_related("project__locality__current"),
+            access.scope_by_locality(pending, user, "project__locality").filter(
+                responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY
+            ),
             order=("scheduled_date", "pk"),
-            make=lambda r: WorkItem(r.project, r.scheduled_date, r.place, "nghiem-thu"),
+            columns=("scheduled_date", "place"),
+            prefix="project__",
+            make=lambda r, p: WorkItem(p, r["scheduled_date"], r["place"], "nghiem-thu"),
         )
     if _may(user, steps.SETTLE.roles) and wanted("to_settle"):
         # Due by the settlement deadline of the law (LegalDeadline SETTLEMENT: 22/01 of the year
@@ -348,6 +466,18 @@ def waiting_for(
             "to_settle",
             visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
             order=("accepted_on", "pk"),
-            make=lambda p: WorkItem(p, settlement_due(p, rule), anchor="kinh-phi"),
+            columns=("accepted_on",),
+            make=lambda r, p: WorkItem(
+                p,
+                settlement_due(SimpleNamespace(accepted_on=r["accepted_on"]), rule),
+                anchor="kinh-phi",
+            ),
         )
+    # A page of one group lists it to the end and counts what it read; otherwise every group's
+    # count comes from one statement.
+    counts = _counts(specs) if limit is not None else {}
+    groups = [_group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs]
+    if late_reports is not None:
+        at, officer = late_reports
+        groups.insert(at, _late_reports(user, officer, today, limit, offset, build))
     return groups
