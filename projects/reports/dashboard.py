@@ -332,7 +332,7 @@ def overdue_projects(user: User, today: datetime.date) -> QuerySet:
     """Projects in implementation (approved, in progress or awaiting acceptance) past their end
     date: drafts and applications still being decided are not late to finish anything."""
     return (
-        access.scope_by_locality(Project.objects.for_list(), user)
+        access.scope_by_locality(Project.objects.all(), user)
         .filter(end_date__lt=today, status__in=IMPLEMENTING)
         .order_by("end_date", "pk")
     )

@@ -42,6 +42,17 @@ from projects.reports.forms import (
 REGISTER_JOB = "reports.register"
 # How many items of each "what waits for me" / overdue group the dashboard lists.
 DASHBOARD_ITEMS = 5
+# What the overdue card shows of an action: its project's code, what and when, and its owner
+# (User.display_name).
+OVERDUE_ACTION_COLUMNS = (
+    "description",
+    "due_date",
+    "project__code",
+    "owner__full_name",
+    "owner__first_name",
+    "owner__last_name",
+    "owner__username",
+)
 
 
 def _bound(form_class, request, defaults: dict):
@@ -103,9 +114,11 @@ def dashboard(request):
         "work": work,
         "work_total": sum(w["count"] for w in work),
         "overdue_count": overdue.count(),
-        "overdue": list(overdue[:DASHBOARD_ITEMS]),
+        # Only the columns the card shows: a project's whole row (and its related rows) for a
+        # code, a title and a date cost more to read than the rest of the card.
+        "overdue": list(overdue.only("code", "title", "end_date")[:DASHBOARD_ITEMS]),
         "actions_count": actions.count(),
-        "actions": list(actions[:DASHBOARD_ITEMS]),
+        "actions": list(actions.only(*OVERDUE_ACTION_COLUMNS)[:DASHBOARD_ITEMS]),
     }
     if board is not None:
         context.update(
