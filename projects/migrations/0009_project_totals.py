@@ -9,7 +9,8 @@ def fill_totals(apps, schema_editor):
     # only the columns the totals count, which later migrations keep.
     from projects.planning import summaries
 
-    summaries.rebuild()
+    # ProvinceTotals come with migration 0012, which fills them.
+    summaries.rebuild(province=False)
 
 
 class Migration(migrations.Migration):

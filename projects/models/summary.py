@@ -5,8 +5,10 @@ status, approved or not), the count of projects and the sums the reports read: m
 and achieved outcomes. It is never edited by hand: projects/planning/summaries.py rewrites the
 rows of a `SummaryGroup` (year, source, activity type, locality) from the projects,
 disbursements and acceptance reviews of that group, inside the transaction that changed them,
-while holding the group's row lock. `manage.py summaries --check` compares every row with a full
-recomputation; `--rebuild` rewrites them all.
+while holding the group's row lock. `ProvinceTotals` holds the same sums without the locality,
+rewritten with them, under the lock of their `SummaryBucket` (year, source, activity type).
+`manage.py summaries --check` compares every row of both with a full recomputation; `--rebuild`
+rewrites them all.
 """
 
 from django.db import models
@@ -45,25 +47,8 @@ def _sum():
     return models.BigIntegerField(default=0)
 
 
-class ProjectTotals(models.Model):
-    """Counts and sums of the projects that share every key field (see the module docstring)."""
-
-    year = models.PositiveSmallIntegerField()
-    funding_source = models.ForeignKey(
-        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
-    )
-    activity_type = models.ForeignKey(
-        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
-    )
-    # The locality the project was filed under, as it is on the project: reports regroup
-    # localities (roll_up) in Python, so a merged or renamed locality needs no rewrite here.
-    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
-    allocation = models.ForeignKey(
-        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    status = models.CharField(max_length=24, choices=Status.choices)
-    # approved_amount is set: with an allocation, the project draws on the budget.
-    has_amount = models.BooleanField()
+class Sums(models.Model):
+    """The counts and sums both kinds of totals hold (see the module docstring)."""
 
     projects = _sum()
     approved = _sum()
@@ -91,10 +76,88 @@ class ProjectTotals(models.Model):
     counterpart_invested = _sum()
 
     class Meta:
+        abstract = True
+
+
+class ProjectTotals(Sums):
+    """Counts and sums of the projects that share every key field (see the module docstring)."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+    # The locality the project was filed under, as it is on the project: reports regroup
+    # localities (roll_up) in Python, so a merged or renamed locality needs no rewrite here.
+    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
+    allocation = models.ForeignKey(
+        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    # approved_amount is set: with an allocation, the project draws on the budget.
+    has_amount = models.BooleanField()
+
+    class Meta:
         indexes = [
             models.Index(
                 fields=["year", "funding_source", "activity_type", "locality"],
                 name="totals_group",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.status}: {self.projects}"
+
+
+class SummaryBucket(models.Model):
+    """One (year, source, activity type) that holds projects: the row locked while the
+    province-wide totals of the bucket are rewritten. Taken before the groups' locks, so every
+    writer of the bucket, whatever the locality, takes its turn."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "funding_source", "activity_type"], name="one_summary_bucket"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.funding_source_id}/{self.activity_type_id}"
+
+
+class ProvinceTotals(Sums):
+    """ProjectTotals summed over the localities: one row per (year, source, activity type,
+    allocation, status, approved or not). The province-wide dashboard reads these, a few hundred
+    rows a year however many projects and localities there are; rewritten with ProjectTotals,
+    in the same transaction, from the ProjectTotals rows of the bucket."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+    allocation = models.ForeignKey(
+        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    has_amount = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["year", "funding_source", "activity_type"], name="province_totals_bucket"
             ),
         ]
 

@@ -16,6 +16,7 @@ from projects.models import (
     FollowUpAction,
     FundingSource,
     Project,
+    ProvinceTotals,
     Status,
 )
 from projects.models.project import COMMITTED_STATUSES
@@ -306,9 +307,12 @@ def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
 
 def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
     """The figures of the dashboard: the same as the annual report's and budget_use's
-    (tests/projects/reports/test_figures.py compares them), read in fewer, coarser queries."""
+    (tests/projects/reports/test_figures.py compares them), read in fewer, coarser queries:
+    province-wide from ProvinceTotals, except the table by locality."""
     years = list(range(year - budget_years + 1, year + 1))
-    totals = area.totals()
+    # Province-wide, the totals without the locality (a few hundred rows a year, however many
+    # projects and localities); otherwise the area's own rows.
+    totals = ProvinceTotals.objects.all() if area.is_province else area.totals()
     budget = [
         row
         for row in _budget(area, totals, years)
