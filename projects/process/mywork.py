@@ -253,19 +253,30 @@ def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) ->
         )
         if period_start is not None and cancelled_at is None:
             entry[3].add(period_start)
+
+    def missing(pk: int, first_only: bool) -> list:
+        start, end, months, filed = projects[pk]
+        found = []
+        for _number, begin, _end, due in schedule.periods(start, end, months, today, grace):
+            if due >= today:
+                break  # the periods after it are due later still
+            if begin not in filed:
+                found.append(due)
+                if first_only:
+                    break
+        return found
+
+    # Sorted by the first missing report's due date; how many are missing is counted only for
+    # the projects shown.
     late = []
-    for pk, (start, end, months, filed) in projects.items():
-        if start is None or end is None:
-            continue
-        missing = [
-            due
-            for _number, begin, _end, due in schedule.periods(start, end, months, today, grace)
-            if due < today and begin not in filed
-        ]
-        if missing:
-            late.append((missing[0], pk, len(missing)))
+    for pk, (start, end, _months, _filed) in projects.items():
+        if start is not None and end is not None:
+            first = missing(pk, first_only=True)
+            if first:
+                late.append((first[0], pk))
     late.sort()
     shown = late[offset:] if limit is None else late[offset : offset + limit]
+    shown = [(due, pk, len(missing(pk, first_only=False))) for due, pk in shown]
     # Read even when nothing is late ([0] matches no project), so that the page's number of
     # queries does not depend on the data.
     by_pk = {
