@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db.models import CharField, Count, F, Max, Q, QuerySet, Value
+from django.db.models import (
+    CharField,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +39,7 @@ from projects.models import (
     DeadlineCode,
     FollowUpAction,
     LegalDeadline,
+    MonitoringVisit,
     Project,
     Status,
     settlement_due,
@@ -376,22 +387,24 @@ def waiting_for(
         # Its place among the groups; read below, it is counted in Python.
         late_reports = len(specs), officer
     if centre:
+        visits = MonitoringVisit.objects.filter(
+            project=OuterRef("pk"), cancelled_at__isnull=True
+        ).order_by()
         add(
             "to_visit",
+            # Never visited, or last visited before the cutoff: no visit since the cutoff. Said
+            # so (NOT EXISTS), the count needs no grouping of every project with its visits;
+            # the last visit is read for the rows listed, by their project's index.
             visible.filter(_responsible(user), status=Status.IN_PROGRESS)
-            .annotate(
-                last_visit=Max(
-                    "monitoring_visits__date",
-                    filter=Q(monitoring_visits__cancelled_at__isnull=True),
+            .exclude(
+                Exists(
+                    visits.filter(
+                        date__gte=today
+                        - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+                    )
                 )
             )
-            .filter(
-                Q(last_visit__isnull=True)
-                | Q(
-                    last_visit__lt=today
-                    - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
-                )
-            ),
+            .annotate(last_visit=Subquery(visits.order_by("-date").values("date")[:1])),
             order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
             columns=("last_visit", "contract_date", "start_date"),
             make=lambda r, p: WorkItem(

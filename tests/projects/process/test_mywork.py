@@ -366,3 +366,39 @@ def test_a_group_page_costs_the_same_whatever_the_number_of_projects(login, offi
     for n in range(30):
         make_project(officer, title=f"Đề án {n}")
     assert queries() == few
+
+
+def test_a_visit_since_the_cutoff_takes_a_project_off_the_visits_due(staff, make_approved_project):
+    """Due for a visit: never visited, or last visited (cancelled visits aside) longer ago than
+    REMIND_MONITORING_AFTER_DAYS; due that many days after the last visit."""
+    from django.conf import settings
+
+    from projects.models import MonitoringVisit
+
+    project = steps.start(
+        project=make_approved_project(), by=staff, contract_number="1", contract_date=CONTRACT
+    )
+    every = datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+    today = CONTRACT + 3 * every
+
+    def visits_due():
+        [group] = [g for g in waiting_for(staff, today) if g.key == "to_visit"]
+        return group.count, [(i.project, i.due) for i in group.items]
+
+    assert visits_due() == (1, [(project, CONTRACT + every)])
+
+    def visit(day, cancelled=False):
+        return MonitoringVisit.objects.create(
+            project=project,
+            date=day,
+            place="Xưởng",
+            progress_percent=50,
+            cancelled_at=timezone.now() if cancelled else None,
+        )
+
+    visit(today - every - datetime.timedelta(days=1))  # before the cutoff: still due
+    assert visits_due() == (1, [(project, today - datetime.timedelta(days=1))])
+    visit(today - datetime.timedelta(days=2), cancelled=True)  # a cancelled visit does not count
+    assert visits_due() == (1, [(project, today - datetime.timedelta(days=1))])
+    visit(today - every)  # on the cutoff day: visited recently enough
+    assert visits_due() == (0, [])
