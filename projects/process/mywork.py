@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import (
     CharField,
     Count,
@@ -194,6 +195,9 @@ class _Spec:
     order: tuple
     columns: tuple = ()
     prefix: str = ""
+    # Parts of `rows` each read in `order` from an index of its own (one status each), merged:
+    # an index in (status, date) order serves one status, not two.
+    parts: tuple[Q, ...] = ()
 
 
 def _counts(specs: list[_Spec]) -> dict[str, int]:
@@ -228,6 +232,11 @@ def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
     if limit is None:
         rows = list(rows[offset:])
         count = offset + len(rows)
+    elif spec.parts and connection.features.supports_slicing_ordering_in_compound:
+        # The first offset + limit rows of each part (each an ordered index scan that stops
+        # there), then the page of their union: not a sort of the whole group.
+        first, *rest = [rows.filter(q)[: offset + limit] for q in spec.parts]
+        rows = list(first.union(*rest, all=True).order_by(*spec.order)[offset : offset + limit])
     else:
         rows = list(rows[offset : offset + limit])
     items = []
@@ -332,9 +341,9 @@ def waiting_for(
     def wanted(key) -> bool:
         return only is None or key == only
 
-    def add(key, rows, make, order=("pk",), columns=(), prefix=""):
+    def add(key, rows, make, order=("pk",), columns=(), prefix="", parts=()):
         if wanted(key):
-            specs.append(_Spec(key, rows, make, order, columns, prefix))
+            specs.append(_Spec(key, rows, make, order, columns, prefix, parts))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
@@ -344,6 +353,7 @@ def waiting_for(
             visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
             order=("status_changed_at", "pk"),
             columns=("status", "status_changed_at"),
+            parts=(Q(status=Status.DRAFT), Q(status=Status.RETURNED)),
             make=lambda r, p: WorkItem(
                 p,
                 _days(r["status_changed_at"], settings.REMIND_RESUBMISSION_AFTER_DAYS)
