@@ -5,9 +5,9 @@ from projects.planning import summaries
 
 class Command(BaseCommand):
     help = (
-        "Check the reports' running totals (ProjectTotals) against a full recomputation from "
-        "the projects, disbursements and acceptance reviews, or rebuild them. --check exits "
-        "with an error listing every difference."
+        "Check the reports' running totals (ProjectTotals, ProvinceTotals) against a full "
+        "recomputation from the projects, disbursements and acceptance reviews, or rebuild "
+        "them. --check exits with an error listing every difference."
     )
 
     def add_arguments(self, parser):

@@ -360,13 +360,11 @@ class TestQueryCounts:
     there are: measured on one project, then on the full test data plus more.
 
     What each page asks (after the session and the user):
-    - dashboard: projects by status; funding sources, allocations, approved and disbursed per
-      allocation (projects/planning/budget.py), counterpart per year and source; funds,
-      disbursements,
-      outcomes and expected outcomes per activity type × locality; activity types; the top
-      locality and the localities of the subtree (roll-up); per "my work" group a count and
-      the first items; overdue projects and overdue actions (count + first items); facility
-      count; the localities of the filter.
+    - dashboard: funding sources, allocations, the budget's totals per year × source ×
+      allocation × status; the year's totals per activity type × status (projects by status,
+      funds, outcomes), activity types, funds per locality, the localities (roll-up); the
+      "my work" counts (one statement) and each group's first items; overdue projects and
+      overdue actions (count + first items); facility count; the localities of the filter.
     - annual report: the four aggregates per activity type × locality, activity types, the
       budget-use queries, the roll-up localities, the filter's sources and localities.
     - programme: the programme (default, form, choices), targets with indicators, projects per
