@@ -18,16 +18,21 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
+    BigIntegerField,
     CharField,
     Count,
+    DateField,
+    DateTimeField,
     Exists,
     F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
 )
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -239,6 +244,10 @@ def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
         rows = list(first.union(*rest, all=True).order_by(*spec.order)[offset : offset + limit])
     else:
         rows = list(rows[offset : offset + limit])
+    return _items(spec, rows, build, today, count)
+
+
+def _items(spec: _Spec, rows: list[dict], build: _Rows, today, count: int) -> WorkGroup:
     items = []
     for row in rows:
         item = spec.make(row, build.project(row, spec.prefix))
@@ -246,6 +255,70 @@ def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
         items.append(item)
     items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
     return WorkGroup(spec.key, TITLES[spec.key], items, count)
+
+
+# The columns of a line besides the project's, by kind: each group's own go to the slots of
+# their kind, so that the rows of every group line up in one UNION ALL.
+TEXT_COLUMNS = {"status", "description", "place"}
+MOMENT_COLUMNS = {"status_changed_at"}
+SLOT_FIELDS = {
+    "moment": DateTimeField(),
+    "text": TextField(),
+    "date1": DateField(),
+    "date2": DateField(),
+    "date3": DateField(),
+}
+
+
+def _slots(spec: _Spec) -> dict[str, str]:
+    """{column: slot} for the spec's own columns."""
+    dates = iter(("date1", "date2", "date3"))
+    return {
+        c: "text" if c in TEXT_COLUMNS else "moment" if c in MOMENT_COLUMNS else next(dates)
+        for c in spec.columns
+    }
+
+
+def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts) -> list:
+    """Every group's first items in one statement (PostgreSQL: a UNION ALL of each group's
+    ordered, limited query, each reading its own index), instead of one query per group. A
+    group in parts (drafts and returned) gives one branch per part, merged here."""
+    branches = []
+    for spec in specs:
+        slots = _slots(spec)
+        line = {
+            "group": Value(spec.key, output_field=CharField()),
+            **{f"p_{c}": F(f"{spec.prefix}{c}") for c in PROJECT_COLUMNS},
+            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
+            # Every slot, in the same order in every branch, typed (an untyped NULL is text to
+            # PostgreSQL); the group's own columns in theirs.
+            **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
+            **{slot: F(c) for c, slot in slots.items()},
+        }
+        ordered = spec.rows.order_by(*spec.order)
+        for part in spec.parts or (Q(),):
+            branches.append(ordered.filter(part).values(**line)[: offset + limit])
+    first, *rest = branches
+    rows: dict[str, list[dict]] = {spec.key: [] for spec in specs}
+    for row in first.union(*rest, all=True):
+        rows[row["group"]].append(row)
+    groups = []
+    for spec in specs:
+        slots = _slots(spec)
+        lines = [
+            {
+                **{f"{spec.prefix}{c}": row[f"p_{c}"] for c in PROJECT_COLUMNS},
+                # A review's or action's own id (a project's is among the project's columns).
+                **({"pk": row["own"]} if spec.prefix else {}),
+                **{c: row[slot] for c, slot in slots.items()},
+            }
+            for row in rows[spec.key]
+        ]
+        if spec.parts:
+            # The parts' first rows merged in the group's order (plain column names).
+            lines.sort(key=lambda r, order=spec.order: tuple(r[k] for k in order))
+        groups.append(_items(spec, lines[offset : offset + limit], build, today, counts[spec.key]))
+    return groups
 
 
 def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) -> WorkGroup:
@@ -510,7 +583,12 @@ def waiting_for(
     # A page of one group lists it to the end and counts what it read; otherwise every group's
     # count comes from one statement.
     counts = _counts(specs) if limit is not None else {}
-    groups = [_group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs]
+    if specs and limit is not None and connection.features.supports_slicing_ordering_in_compound:
+        groups = _first_items(specs, build, today, limit, offset, counts)
+    else:
+        groups = [
+            _group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs
+        ]
     if late_reports is not None:
         at, officer = late_reports
         groups.insert(at, _late_reports(user, officer, today, limit, offset, build))
