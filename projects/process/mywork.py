@@ -205,17 +205,18 @@ class _Spec:
     parts: tuple[Q, ...] = ()
 
 
-def count_each(named: dict[str, QuerySet]) -> dict[str, int]:
-    """The count of each queryset, in one statement (a UNION ALL of one COUNT each, each
-    reading its own index): one round trip instead of one per count."""
+def _counts(specs: list[_Spec]) -> dict[str, int]:
+    """Every group's count in one statement (a UNION ALL of one COUNT per group, each reading
+    its own project_work_* index): one round trip instead of one per group."""
     parts = []
-    for name, rows in named.items():
+    for spec in specs:
+        rows = spec.rows
         if rows.query.distinct or rows.query.group_by is not None:
-            # Grouped or de-duplicated (council members): count the ids.
+            # Grouped (the last visit) or de-duplicated (council members): count the ids.
             rows = rows.model.objects.filter(pk__in=rows.values("pk"))
         parts.append(
             rows.order_by()
-            .annotate(group=Value(name, output_field=CharField()))
+            .annotate(group=Value(spec.key, output_field=CharField()))
             .values("group")
             .annotate(n=Count("pk"))
         )
@@ -401,25 +402,9 @@ def waiting_for(
     """The groups of work that wait for `user` today, each possibly empty, in the order of a
     project's life; each holds its soonest `limit` items from `offset` (all when None) and the
     full count. `only` keeps one group (by key): the page that lists one group in full."""
-    groups, _counted = waiting_and_counted(user, today, limit, offset=offset, only=only)
-    return groups
-
-
-def waiting_and_counted(
-    user: User,
-    today: datetime.date | None = None,
-    limit: int | None = None,
-    *,
-    offset: int = 0,
-    only: str | None = None,
-    also_count: dict[str, QuerySet] | None = None,
-) -> tuple[list[WorkGroup], dict[str, int]]:
-    """waiting_for, and the counts of `also_count` (name → queryset; names apart from the
-    groups' keys) read in the same statement as the groups' counts (the dashboard's cards)."""
     today = today or timezone.localdate()
-    also_count = also_count or {}
     if not access.can_edit(user):
-        return [], count_each(also_count)  # a viewer only reads: nothing waits for them
+        return []  # a viewer only reads
     visible = _projects(user)
     centre = user.role == CENTRE
     build = _Rows()
@@ -597,8 +582,7 @@ def waiting_and_counted(
         )
     # A page of one group lists it to the end and counts what it read; otherwise every group's
     # count comes from one statement.
-    named = {spec.key: spec.rows for spec in specs} if limit is not None else {}
-    counts = count_each({**named, **also_count})
+    counts = _counts(specs) if limit is not None else {}
     if specs and limit is not None and connection.features.supports_slicing_ordering_in_compound:
         groups = _first_items(specs, build, today, limit, offset, counts)
     else:
@@ -608,4 +592,4 @@ def waiting_and_counted(
     if late_reports is not None:
         at, officer = late_reports
         groups.insert(at, _late_reports(user, officer, today, limit, offset, build))
-    return groups, {name: counts[name] for name in also_count}
+    return groups

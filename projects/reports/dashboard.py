@@ -352,10 +352,5 @@ def overdue_actions(user: User, today: datetime.date) -> QuerySet:
     )
 
 
-def facilities_in(area: Area) -> QuerySet:
-    """The facilities of the area (the dashboard counts them)."""
-    return area.scope(Facility.objects.all())
-
-
 def facility_count(area: Area) -> int:
-    return facilities_in(area).count()
+    return area.scope(Facility.objects.all()).count()

@@ -24,10 +24,9 @@ from khuyencong import access, audit, jobs
 from khuyencong.models import AuditKind, Role
 from projects import reports
 from projects.models import ReportedFigure, ReportFiling
-from projects.process.mywork import waiting_and_counted
+from projects.process.mywork import waiting_for
 from projects.reports import excel, filing
 from projects.reports.base import Grouping
-from projects.reports.dashboard import facilities_in
 from projects.reports.forms import (
     AnnualForm,
     DashboardForm,
@@ -101,30 +100,29 @@ def dashboard(request):
     if form.is_valid():
         area = _area(user, form.cleaned_data)
         board = reports.dashboard(area=area, year=form.cleaned_data["year"])
+    work = [
+        {"group": g, "count": g.count, "items": g.items}
+        for g in waiting_for(user, today, limit=DASHBOARD_ITEMS)
+        if g.count
+    ]
     overdue = reports.overdue_projects(user, today)
     actions = reports.overdue_actions(user, today)
-    # The cards' counts are read with the groups' counts of "Việc của tôi", in one statement.
-    also = {"overdue": overdue, "actions": actions}
-    if board is not None:
-        also["facilities"] = facilities_in(board.area)
-    groups, counted = waiting_and_counted(user, today, limit=DASHBOARD_ITEMS, also_count=also)
-    work = [{"group": g, "count": g.count, "items": g.items} for g in groups if g.count]
     context = {
         "form": form,
         "board": board,
         "today": today,
         "work": work,
         "work_total": sum(w["count"] for w in work),
-        "overdue_count": counted["overdue"],
+        "overdue_count": overdue.count(),
         # Only the columns the card shows: a project's whole row (and its related rows) for a
         # code, a title and a date cost more to read than the rest of the card.
         "overdue": list(overdue.only("code", "title", "end_date")[:DASHBOARD_ITEMS]),
-        "actions_count": counted["actions"],
+        "actions_count": actions.count(),
         "actions": list(actions.only(*OVERDUE_ACTION_COLUMNS)[:DASHBOARD_ITEMS]),
     }
     if board is not None:
         context.update(
-            facility_count=counted["facilities"],
+            facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,
             achieved=board.annual.achieved,
             tables=[
