@@ -296,8 +296,12 @@ def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts)
             **{slot: F(c) for c, slot in slots.items()},
         }
         ordered = spec.rows.order_by(*spec.order)
-        for part in spec.parts or (Q(),):
-            branches.append(ordered.filter(part).values(**line)[: offset + limit])
+        if spec.parts:
+            # Each part's first offset + limit rows; the page is cut after merging them.
+            for part in spec.parts:
+                branches.append(ordered.filter(part).values(**line)[: offset + limit])
+        else:
+            branches.append(ordered.values(**line)[offset : offset + limit])
     first, *rest = branches
     rows: dict[str, list[dict]] = {spec.key: [] for spec in specs}
     for row in first.union(*rest, all=True):
@@ -317,7 +321,8 @@ def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts)
         if spec.parts:
             # The parts' first rows merged in the group's order (plain column names).
             lines.sort(key=lambda r, order=spec.order: tuple(r[k] for k in order))
-        groups.append(_items(spec, lines[offset : offset + limit], build, today, counts[spec.key]))
+            lines = lines[offset : offset + limit]
+        groups.append(_items(spec, lines, build, today, counts[spec.key]))
     return groups
 
 
