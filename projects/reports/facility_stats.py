@@ -17,11 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
-from facilities.models import Facility, Sector, YearlyFigure
+from facilities.models import FigureTotals, RegistryTotals, Sector
 from projects.reports.base import (
     Addable,
     Area,
@@ -355,10 +354,21 @@ class FacilityStats:
 
 def facility_years(area: Area) -> tuple[int, int] | None:
     """The first and last year with yearly figures in the area (one query)."""
-    span = area.scope(YearlyFigure.objects.all(), "facility__locality").aggregate(
+    span = area.scope(FigureTotals.objects.all(), "facility_locality").aggregate(
         first=Min("year"), last=Max("year")
     )
     return (span["first"], span["last"]) if span["first"] else None
+
+
+# The sums of a group of FigureTotals rows (facilities/summaries.py): a row exists only for
+# facilities that reported, so a count of facilities is a sum of counts.
+FIGURE_SUMS = {
+    "n": Sum("facilities"),
+    "w": Sum("workers"),
+    "r": Sum("revenue"),
+    "p": Sum("production"),
+    "pn": Sum("production_reported"),
+}
 
 
 def facility_stats(
@@ -370,52 +380,59 @@ def facility_stats(
     reconcile: bool = False,
 ) -> FacilityStats:
     """`reconcile`: add the reported figures beside the records (all sectors only: the
-    province reports its totals)."""
-    figures = (
-        area.scope(YearlyFigure.objects.all(), "facility__locality")
-        .filter(year__gte=first_year, year__lte=last_year)
-        .annotate(filed_locality=Coalesce("locality_id", "facility__locality_id"))
+    province reports its totals).
+
+    Read from the registry's running totals (FigureTotals, RegistryTotals), which hold the
+    counts and sums of the yearly figures per year, locality of the facility (the scope),
+    locality filed under (the by-locality table) and main sector: three queries, whatever the
+    number of facilities."""
+    figures = area.scope(FigureTotals.objects.all(), "facility_locality").filter(
+        year__gte=first_year, year__lte=last_year
     )
-    registry = area.scope(Facility.objects.all())
+    registry = area.scope(RegistryTotals.objects.all())
     if sector is not None:
-        figures = figures.filter(facility__main_sector=sector)
+        figures = figures.filter(main_sector=sector)
         registry = registry.filter(main_sector=sector)
-    sums = {
-        "n": Count("id"),
-        "w": Sum("workers"),
-        "r": Sum("revenue"),
-        "p": Sum("production_value"),
-        "pn": Count("production_value"),
-    }
     by_year = {
-        row["year"]: YearFigures(row["n"], row["w"] or 0, row["r"] or 0, row["p"] or 0, row["pn"])
-        for row in figures.values("year").annotate(**sums).order_by()
+        row["year"]: YearFigures(
+            row["n"] or 0, row["w"] or 0, row["r"] or 0, row["p"] or 0, row["pn"] or 0
+        )
+        for row in figures.values("year").annotate(**FIGURE_SUMS).order_by()
     }
     with_data = sorted(y for y, f in by_year.items() if f.facilities)
     first_used, last_used = (with_data[0], with_data[-1]) if with_data else (first_year, last_year)
 
-    def spans(key: str, registry_key: str) -> dict:
-        out: dict = defaultdict(Span)
-        rows = (
-            figures.filter(year__in=[first_used, last_used])
-            .values(key, "year")
-            .annotate(**sums)
-            .order_by()
-        )
-        for row in rows:
-            # With one year used both ends are the same figures.
-            for end, year in (("first", first_used), ("last", last_used)):
-                if row["year"] == year:
-                    span = out[row[key]]
-                    setattr(span, f"{end}_facilities", row["n"])
-                    setattr(span, f"{end}_workers", row["w"] or 0)
-                    setattr(span, f"{end}_revenue", row["r"] or 0)
-                    setattr(span, f"{end}_production", row["p"] or 0)
-        for row in registry.values(registry_key).annotate(n=Count("id")).order_by():
-            out[row[registry_key]].registered = row["n"]
-        return dict(out)
-
-    sector_spans = spans("facility__main_sector_id", "main_sector_id")
+    # Both breakdowns from one read of the two ends: by main sector and by the unit each
+    # year's figures were filed under (a facility may have moved since).
+    by_sector: dict = defaultdict(Span)
+    by_filed: dict = defaultdict(Span)
+    ends = (
+        figures.filter(year__in=[first_used, last_used])
+        .values("year", "main_sector_id", "locality_id")
+        .annotate(**FIGURE_SUMS)
+        .order_by()
+    )
+    for row in ends:
+        # With one year used both ends are the same figures.
+        for end, year in (("first", first_used), ("last", last_used)):
+            if row["year"] != year:
+                continue
+            for span in (by_sector[row["main_sector_id"]], by_filed[row["locality_id"]]):
+                for name, value in (
+                    ("facilities", row["n"]),
+                    ("workers", row["w"]),
+                    ("revenue", row["r"]),
+                    ("production", row["p"]),
+                ):
+                    attr = f"{end}_{name}"
+                    setattr(span, attr, getattr(span, attr) + (value or 0))
+    registered = 0
+    for row in registry.values("locality_id", "main_sector_id", "facilities").order_by():
+        by_sector[row["main_sector_id"]].registered += row["facilities"]
+        by_filed[row["locality_id"]].registered += row["facilities"]
+        registered += row["facilities"]
+    sector_spans = dict(by_sector)
+    locality_spans = dict(by_filed)
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     if sector is None:
         totals = area.totals().filter(year__gte=first_year, year__lte=last_year)
@@ -432,12 +449,12 @@ def facility_stats(
         first_year=first_year,
         last_year=last_year,
         sector=sector,
-        registered=registry.count(),
+        registered=registered,
         by_year=by_year,
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
         # By the unit each year's figures were filed under (a facility may have moved since).
-        by_locality=area.roll_up(spans("filed_locality", "locality_id"), Span),
+        by_locality=area.roll_up(locality_spans, Span),
         reconciliation=reconciliation(area=area, years=list(range(first_year, last_year + 1)))
         if reconcile and sector is None
         else None,

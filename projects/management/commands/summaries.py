@@ -1,13 +1,15 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from facilities import summaries as registry_summaries
 from projects.planning import summaries
 
 
 class Command(BaseCommand):
     help = (
-        "Check the reports' running totals (ProjectTotals) against a full recomputation from "
-        "the projects, disbursements and acceptance reviews, or rebuild them. --check exits "
-        "with an error listing every difference."
+        "Check the reports' running totals (ProjectTotals; RegistryTotals and FigureTotals) "
+        "against a full recomputation from the projects, disbursements and acceptance reviews "
+        "(the facilities and their yearly figures), or rebuild them. --check exits with an "
+        "error listing every difference."
     )
 
     def add_arguments(self, parser):
@@ -21,10 +23,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, rebuild=False, **options):
         if rebuild:
-            written = summaries.rebuild()
+            written = summaries.rebuild() + registry_summaries.rebuild()
             self.stdout.write(f"Rebuilt: {written} row(s) of totals.")
             return
-        found = summaries.differences()
+        found = summaries.differences() + registry_summaries.differences()
         if found:
             for line in found:
                 self.stderr.write(line)
