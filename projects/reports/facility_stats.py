@@ -402,37 +402,32 @@ def facility_stats(
     with_data = sorted(y for y, f in by_year.items() if f.facilities)
     first_used, last_used = (with_data[0], with_data[-1]) if with_data else (first_year, last_year)
 
-    # Both breakdowns from one read of the two ends: by main sector and by the unit each
-    # year's figures were filed under (a facility may have moved since).
-    by_sector: dict = defaultdict(Span)
-    by_filed: dict = defaultdict(Span)
-    ends = (
-        figures.filter(year__in=[first_used, last_used])
-        .values("year", "main_sector_id", "locality_id")
-        .annotate(**FIGURE_SUMS)
-        .order_by()
-    )
-    for row in ends:
-        # With one year used both ends are the same figures.
-        for end, year in (("first", first_used), ("last", last_used)):
-            if row["year"] != year:
-                continue
-            for span in (by_sector[row["main_sector_id"]], by_filed[row["locality_id"]]):
-                for name, value in (
-                    ("facilities", row["n"]),
-                    ("workers", row["w"]),
-                    ("revenue", row["r"]),
-                    ("production", row["p"]),
-                ):
-                    attr = f"{end}_{name}"
-                    setattr(span, attr, getattr(span, attr) + (value or 0))
-    registered = 0
-    for row in registry.values("locality_id", "main_sector_id", "facilities").order_by():
-        by_sector[row["main_sector_id"]].registered += row["facilities"]
-        by_filed[row["locality_id"]].registered += row["facilities"]
-        registered += row["facilities"]
-    sector_spans = dict(by_sector)
-    locality_spans = dict(by_filed)
+    def spans(key: str) -> dict:
+        # Grouped in the database: a few dozen rows reach Python, not one per summary row.
+        out: dict = defaultdict(Span)
+        rows = (
+            figures.filter(year__in=[first_used, last_used])
+            .values(key, "year")
+            .annotate(**FIGURE_SUMS)
+            .order_by()
+        )
+        for row in rows:
+            # With one year used both ends are the same figures.
+            for end, year in (("first", first_used), ("last", last_used)):
+                if row["year"] == year:
+                    span = out[row[key]]
+                    setattr(span, f"{end}_facilities", row["n"] or 0)
+                    setattr(span, f"{end}_workers", row["w"] or 0)
+                    setattr(span, f"{end}_revenue", row["r"] or 0)
+                    setattr(span, f"{end}_production", row["p"] or 0)
+        for row in registry.values(key).annotate(n=Sum("facilities")).order_by():
+            out[row[key]].registered = row["n"] or 0
+        return dict(out)
+
+    sector_spans = spans("main_sector_id")
+    # By the unit each year's figures were filed under (a facility may have moved since); the
+    # registry's locality is the facility's own.
+    locality_spans = spans("locality_id")
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     if sector is None:
         totals = area.totals().filter(year__gte=first_year, year__lte=last_year)
@@ -449,13 +444,14 @@ def facility_stats(
         first_year=first_year,
         last_year=last_year,
         sector=sector,
-        registered=registered,
+        registered=sum(span.registered for span in sector_spans.values()),
         by_year=by_year,
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
-        # By the unit each year's figures were filed under (a facility may have moved since).
         by_locality=area.roll_up(locality_spans, Span),
-        reconciliation=reconciliation(area=area, years=list(range(first_year, last_year + 1)))
+        reconciliation=reconciliation(
+            area=area, years=list(range(first_year, last_year + 1)), outcomes=achieved
+        )
         if reconcile and sector is None
         else None,
     )

@@ -220,7 +220,7 @@ def programme_report(
         area,
         results,
         list(per_source.values()),
-        reconciliation(area=area, years=years) if reconcile else None,
+        reconciliation(area=area, years=years, outcomes=achieved_by_year) if reconcile else None,
     )
 
 

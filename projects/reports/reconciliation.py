@@ -149,8 +149,11 @@ def _money(value: int) -> str:
     return format_vnd(value)
 
 
-def reconciliation(*, area: Area, years: list[int]) -> Reconciliation | None:
-    """None unless the area is the whole province."""
+def reconciliation(
+    *, area: Area, years: list[int], outcomes: dict | None = None
+) -> Reconciliation | None:
+    """None unless the area is the whole province. `outcomes`: `outcomes_by(area.totals()
+    over these years, ["year"])` when the caller already has it (one query less)."""
     if not area.is_province or not years:
         return None
     years = sorted(years)
@@ -176,7 +179,8 @@ def reconciliation(*, area: Area, years: list[int]) -> Reconciliation | None:
         if not row["pn"]:
             row["p"] = None
     totals = area.totals().filter(year__in=years)
-    outcomes = outcomes_by(totals, ["year"])
+    if outcomes is None:
+        outcomes = outcomes_by(totals, ["year"])
     carried = {
         row["year"]: row
         for row in carried_totals(totals)
