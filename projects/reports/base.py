@@ -6,7 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
+from functools import cache, cached_property
 
 from django.db.models import (
     BigIntegerField,
@@ -273,10 +273,10 @@ class Addable:
     """Dataclass mixin: add another instance field by field (None stays None)."""
 
     def add(self, other) -> None:
-        for f in fields(self):
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+        for name in _field_names(type(self)):
+            mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, int | Decimal) and isinstance(theirs, int | Decimal):
-                setattr(self, f.name, mine + theirs)
+                setattr(self, name, mine + theirs)
 
     @classmethod
     def sum_of(cls, items):
@@ -284,6 +284,12 @@ class Addable:
         for item in items:
             result.add(item)
         return result
+
+
+@cache
+def _field_names(cls) -> tuple[str, ...]:
+    # dataclasses.fields() builds its tuple on every call; reports add thousands of times.
+    return tuple(f.name for f in fields(cls))
 
 
 @dataclass
