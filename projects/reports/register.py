@@ -216,20 +216,31 @@ def project_register(
     """`projects`: already scoped and filtered (a FilterSet's queryset); `unit` and `number`:
     how it is filed (reports/filing.py)."""
     projects = projects.filter(year__gte=first_year, year__lte=last_year)
-    totals = projects.annotate(cp=counted_counterpart()).aggregate(
+    totals = projects.aggregate(
         count=Count("id"),
         total_cost=Coalesce(Sum("total_cost"), 0),
         approved=Coalesce(Sum("approved_amount"), 0),
         settled=Coalesce(Sum("settled_amount", filter=Q(status=Status.SETTLED)), 0),
-        counterpart=Coalesce(Sum("cp"), 0),
+        planned=Coalesce(Sum("counterpart_funds"), 0),
     )
     totals["disbursed"] = (
         Disbursement.objects.filter(project__in=projects).aggregate(s=Sum(SIGNED_AMOUNT))["s"] or 0
     )
+    recorded = Q(counterpart_invested__gt=0)
     achieved = (
         counted_reviews()
         .filter(project__in=projects)
-        .aggregate(**{k: Coalesce(Sum(f"achieved_{k}"), 0) for k in OUTCOME_COLUMNS_SHORT})
+        .aggregate(
+            **{k: Coalesce(Sum(f"achieved_{k}"), 0) for k in OUTCOME_COLUMNS_SHORT},
+            recorded=Coalesce(Sum("counterpart_invested", filter=recorded), 0),
+            replaced=Coalesce(Sum("project__counterpart_funds", filter=recorded), 0),
+        )
+    )
+    # The sum of counted_counterpart() without a subquery per project: what was committed,
+    # with what a counted review recorded as invested in place of the commitment it replaces
+    # (a project has at most one counted review).
+    totals["counterpart"] = (
+        totals.pop("planned") + achieved.pop("recorded") - achieved.pop("replaced")
     )
     totals.update(achieved)
     return Register(
