@@ -212,10 +212,42 @@ def project_register(
     last_year: int,
     unit: str = "",
     number: str = "",
+    totals: QuerySet | None = None,
 ) -> Register:
     """`projects`: already scoped and filtered (a FilterSet's queryset); `unit` and `number`:
-    how it is filed (reports/filing.py)."""
+    how it is filed (reports/filing.py). `totals`: the running totals (ProjectTotals) of the
+    same projects — the register's filter applied to `Area.totals()`, which holds every field
+    it filters on — to read the total line from them rather than from every project, its
+    disbursements and its reviews; only the count and the total cost are read from the
+    projects then."""
     projects = projects.filter(year__gte=first_year, year__lte=last_year)
+    if totals is not None:
+        sums = projects.aggregate(count=Count("id"), total_cost=Coalesce(Sum("total_cost"), 0))
+        sums.update(
+            totals.filter(year__gte=first_year, year__lte=last_year).aggregate(
+                approved=Coalesce(Sum("approved"), 0),
+                settled=Coalesce(Sum("settled", filter=Q(status=Status.SETTLED)), 0),
+                counterpart=Coalesce(Sum("counterpart_counted"), 0),
+                disbursed=Coalesce(Sum("disbursed"), 0),
+                **{k: Coalesce(Sum(f"achieved_{k}"), 0) for k in OUTCOME_COLUMNS_SHORT},
+            )
+        )
+    else:
+        sums = _totals_of(projects)
+    return Register(
+        area=area,
+        first_year=first_year,
+        last_year=last_year,
+        projects=register_projects(projects).order_by("year", "code"),
+        totals=sums,
+        settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
+        unit=unit or Unit.DONG,
+        number=number or "",
+    )
+
+
+def _totals_of(projects: QuerySet) -> dict:
+    """The register's total line read from the projects themselves (any set of projects)."""
     totals = projects.aggregate(
         count=Count("id"),
         total_cost=Coalesce(Sum("total_cost"), 0),
@@ -243,13 +275,4 @@ def project_register(
         totals.pop("planned") + achieved.pop("recorded") - achieved.pop("replaced")
     )
     totals.update(achieved)
-    return Register(
-        area=area,
-        first_year=first_year,
-        last_year=last_year,
-        projects=register_projects(projects).order_by("year", "code"),
-        totals=totals,
-        settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
-        unit=unit or Unit.DONG,
-        number=number or "",
-    )
+    return totals

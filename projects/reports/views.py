@@ -259,6 +259,8 @@ def register_report(request, filterset: RegisterFilter):
         last_year=last,
         unit=data.get("unit"),
         number=data.get("number"),
+        # The same filter over the running totals: every field it filters on is one of theirs.
+        totals=filterset.filter_queryset(reports.Area(request.user).totals()),
     )
     return report, f"danh-muc-de-an-{first}-{last}"
 
@@ -298,7 +300,9 @@ def register(request):
                 tables=report.filed_tables(),
                 head=report.letterhead(),
             )
-        page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
+        paginator = Paginator(report.projects, settings.PAGE_SIZE)
+        paginator.count = report.totals["count"]  # counted with the totals: no second COUNT
+        page = paginator.get_page(request.GET.get("page"))
         page.object_list = list(page.object_list)
         for project in page.object_list:
             project.settlement_cell = report.settlement_cell(project)
