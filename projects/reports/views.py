@@ -10,7 +10,6 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -300,12 +299,7 @@ def register(request):
                 tables=report.filed_tables(),
                 head=report.letterhead(),
             )
-        paginator = Paginator(report.projects, settings.PAGE_SIZE)
-        paginator.count = report.totals["count"]  # counted with the totals: no second COUNT
-        page = paginator.get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
-        for project in page.object_list:
-            project.settlement_cell = report.settlement_cell(project)
+        page = report.page(request.GET.get("page"))
     return render(
         request,
         "reports/register.html",

@@ -59,7 +59,13 @@ class Story:
         self.done: dict[str, int] = {}
 
     def facility(self):
-        return self.rng.choice(list(Facility.objects.all())) if Facility.objects.exists() else None
+        # In a fixed order, so that a seed replays the same story on every database.
+        facilities = list(Facility.objects.order_by("pk"))
+        return self.rng.choice(facilities) if facilities else None
+
+    def a_figure(self):
+        figures = list(YearlyFigure.objects.order_by("pk"))
+        return self.rng.choice(figures) if figures else None
 
     def step(self):
         name = self.rng.choice(
@@ -101,7 +107,7 @@ class Story:
 
     def delete(self):
         facility = self.facility()
-        if facility is None or self.rng.random() < 0.5:
+        if facility is None or Facility.objects.count() < 3:
             return False
         facility.delete()
         return True
@@ -123,7 +129,7 @@ class Story:
         return True
 
     def edit_figure(self):
-        figure = YearlyFigure.objects.order_by("?").first()
+        figure = self.a_figure()
         if figure is None:
             return False
         figure.workers = self.rng.randint(1, 300)
@@ -132,7 +138,7 @@ class Story:
         return True
 
     def move_figure(self):
-        figure = YearlyFigure.objects.order_by("?").first()
+        figure = self.a_figure()
         facility = self.facility()
         if figure is None or facility is None:
             return False
@@ -143,14 +149,14 @@ class Story:
         return True
 
     def delete_figure(self):
-        figure = YearlyFigure.objects.order_by("?").first()
+        figure = self.a_figure()
         if figure is None:
             return False
         figure.delete()
         return True
 
     def import_(self):
-        facilities = list(Facility.objects.all()[:5])
+        facilities = list(Facility.objects.order_by("pk")[:5])
         if not facilities:
             return False
         rows = [
