@@ -7,6 +7,7 @@ from django.db.models import (
     Count,
     Max,
     Min,
+    Q,
 )
 from django.utils.translation import gettext as _
 
@@ -135,7 +136,23 @@ def product_report(
             setattr(out[row[key]], row["level"], row["n"])
         return dict(out)
 
-    by_sector_counts = counts("product__facility__main_sector_id")
+    # Sector and locality from one read of the recognitions with their facilities (the join
+    # reads the facility table): summed into both breakdowns here.
+    by_sector_counts: dict = defaultdict(LevelCounts)
+    by_locality_counts: dict = defaultdict(LevelCounts)
+    rows = (
+        recognitions.values("product__facility__main_sector_id", "product__facility__locality_id")
+        .annotate(**{lv: Count("id", filter=Q(level=lv)) for lv in RecognitionLevel.values})
+        .order_by()
+    )
+    for row in rows:
+        for counts_of, key in (
+            (by_sector_counts, "product__facility__main_sector_id"),
+            (by_locality_counts, "product__facility__locality_id"),
+        ):
+            c = counts_of[row[key]]
+            for value in RecognitionLevel.values:
+                setattr(c, value, getattr(c, value) + row[value])
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     return ProductReport(
         area=area,
@@ -145,5 +162,5 @@ def product_report(
         sector=sector,
         by_year=counts("year"),
         by_sector=[Group(s.pk, s.name, by_sector_counts.get(s.pk, LevelCounts())) for s in sectors],
-        by_locality=area.roll_up(counts("product__facility__locality_id"), LevelCounts),
+        by_locality=area.roll_up(dict(by_locality_counts), LevelCounts),
     )
