@@ -48,7 +48,12 @@ from projects.models.rules import (
     settlement_due,
     settlement_overdue,
 )
-from projects.models.summary import ProjectTotals, SummaryGroup
+from projects.models.summary import (
+    ProjectTotals,
+    ProvinceGroup,
+    ProvinceTotals,
+    SummaryGroup,
+)
 
 __all__ = [
     "NATIONAL_MOTTO",
@@ -66,6 +71,8 @@ __all__ = [
     "OUTCOME_FIELDS",
     "COUNTED_OUTCOMES",
     "ProjectTotals",
+    "ProvinceGroup",
+    "ProvinceTotals",
     "SummaryGroup",
     "AcceptanceOutcome",
     "AcceptanceReview",

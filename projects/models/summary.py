@@ -45,25 +45,8 @@ def _sum():
     return models.BigIntegerField(default=0)
 
 
-class ProjectTotals(models.Model):
-    """Counts and sums of the projects that share every key field (see the module docstring)."""
-
-    year = models.PositiveSmallIntegerField()
-    funding_source = models.ForeignKey(
-        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
-    )
-    activity_type = models.ForeignKey(
-        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
-    )
-    # The locality the project was filed under, as it is on the project: reports regroup
-    # localities (roll_up) in Python, so a merged or renamed locality needs no rewrite here.
-    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
-    allocation = models.ForeignKey(
-        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    status = models.CharField(max_length=24, choices=Status.choices)
-    # approved_amount is set: with an allocation, the project draws on the budget.
-    has_amount = models.BooleanField()
+class TotalsSums(models.Model):
+    """The counts and sums a row of totals holds (ProjectTotals, ProvinceTotals)."""
 
     projects = _sum()
     approved = _sum()
@@ -91,11 +74,85 @@ class ProjectTotals(models.Model):
     counterpart_invested = _sum()
 
     class Meta:
+        abstract = True
+
+
+class ProjectTotals(TotalsSums):
+    """Counts and sums of the projects that share every key field (see the module docstring)."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+    # The locality the project was filed under, as it is on the project: reports regroup
+    # localities (roll_up) in Python, so a merged or renamed locality needs no rewrite here.
+    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
+    allocation = models.ForeignKey(
+        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    # approved_amount is set: with an allocation, the project draws on the budget.
+    has_amount = models.BooleanField()
+
+    class Meta:
         indexes = [
             models.Index(
                 fields=["year", "funding_source", "activity_type", "locality"],
                 name="totals_group",
             ),
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.status}: {self.projects}"
+
+
+class ProvinceGroup(models.Model):
+    """One (year, source, activity type) that holds projects: the row locked while the
+    province's totals of it (ProvinceTotals) are rewritten."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "funding_source", "activity_type"], name="one_province_group"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.funding_source_id}/{self.activity_type_id}"
+
+
+class ProvinceTotals(TotalsSums):
+    """ProjectTotals added up over the localities: what the province-wide reports read when they
+    do not group by locality (a few hundred rows a year instead of one per locality too).
+    Rewritten with the ProjectTotals rows it sums (projects/planning/province_totals.py)."""
+
+    year = models.PositiveSmallIntegerField()
+    funding_source = models.ForeignKey(
+        "projects.FundingSource", on_delete=models.CASCADE, related_name="+"
+    )
+    activity_type = models.ForeignKey(
+        "projects.ActivityType", on_delete=models.CASCADE, related_name="+"
+    )
+    allocation = models.ForeignKey(
+        "projects.Allocation", null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    status = models.CharField(max_length=24, choices=Status.choices)
+    has_amount = models.BooleanField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["year", "funding_source", "activity_type"], name="province_group")
         ]
 
     def __str__(self):

@@ -39,10 +39,12 @@ from projects.models import (
     Disbursement,
     Project,
     ProjectTotals,
+    ProvinceTotals,
     Status,
     SummaryGroup,
 )
 from projects.models.project import COMMITTED_STATUSES
+from projects.planning import province_totals
 from projects.planning.budget import AllocationFigures
 
 OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
@@ -195,10 +197,14 @@ def refresh_groups(groups: Iterable[tuple]) -> None:
         cells = compute(Project.objects.filter(_in_groups(groups)))
         ProjectTotals.objects.filter(_in_groups(groups)).delete()
         ProjectTotals.objects.bulk_create(_rows(cells))
+        # The province's sums of these rows (province_totals.py), under their own locks.
+        province_totals.refresh(groups)
 
 
-def rebuild() -> int:
-    """Rewrite every row from the base tables; returns the number of rows written."""
+def rebuild(*, province: bool = True) -> int:
+    """Rewrite every row from the base tables, and the province's rows from them unless
+    `province` is false (migration 0009 runs before their table exists); returns the number of
+    rows written."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
             # Writers take group locks (ROW SHARE) or add groups (ROW EXCLUSIVE): both wait for
@@ -214,7 +220,8 @@ def rebuild() -> int:
         rows = _rows(compute(Project.objects.all()))
         ProjectTotals.objects.all().delete()
         ProjectTotals.objects.bulk_create(rows, batch_size=2000)
-    return len(rows)
+        written = province_totals.rebuild() if province else 0
+    return len(rows) + written
 
 
 def differences() -> list[str]:
@@ -234,7 +241,7 @@ def differences() -> list[str]:
         wrong = [f"{name} {have[name]} ≠ {want[name]}" for name in SUMS if have[name] != want[name]]
         if wrong:
             found.append(f"{_label(key)}: {', '.join(wrong)}")
-    return found
+    return found + province_totals.differences()
 
 
 def _label(key: tuple) -> str:
@@ -324,7 +331,8 @@ def allocation_figures(allocations: QuerySet | list) -> dict[int, AllocationFigu
     settled = Q(has_amount=True, status=Status.SETTLED)
     cancelled = Q(status=Status.CANCELLED)
     rows = (
-        ProjectTotals.objects.filter(allocation_id__in=list(figures))
+        # The province's rows: an allocation is the province's, summed over every locality.
+        ProvinceTotals.objects.filter(allocation_id__in=list(figures))
         .values("allocation_id")
         .annotate(
             approved_sum=Sum("approved", filter=drawn),

@@ -168,15 +168,18 @@ def annual_report(
     `reconcile`: add the reconciliation with reported figures (the report page, not the
     dashboard)."""
     totals = area.totals().filter(year=year)
+    # Without the locality: the province's rows when the area is the province.
+    year_totals = area.year_totals().filter(year=year)
     if funding_source is not None:
         totals = totals.filter(funding_source=funding_source)
+        year_totals = year_totals.filter(funding_source=funding_source)
     # Each breakdown grouped by the database: a few dozen rows, not one per activity type and
     # locality to add up in Python.
-    funds_by_type = {key[0]: f for key, f in funds_by(totals, ["activity_type_id"]).items()}
+    funds_by_type = {key[0]: f for key, f in funds_by(year_totals, ["activity_type_id"]).items()}
     funds_by_locality = {key[0]: f for key, f in funds_by(totals, ["locality_id"]).items()}
-    outcomes = outcomes_by(totals, ["activity_type_id"])
+    outcomes = outcomes_by(year_totals, ["activity_type_id"])
     outcomes_by_type = {key[0]: o for key, o in outcomes.items()}
-    expected = expected_by(totals, ["year"])
+    expected = expected_by(year_totals, ["year"])
     types = list(ActivityType.objects.all())
     shown_types = [t for t in types if t.is_active or t.pk in funds_by_type]
     return AnnualReport(

@@ -33,6 +33,7 @@ from projects.models import (
     FundingSource,
     Project,
     ProjectTotals,
+    ProvinceTotals,
     Status,
 )
 from projects.planning import summaries
@@ -138,6 +139,14 @@ class Area:
     def totals(self) -> QuerySet:
         """The running totals (ProjectTotals) of the projects filed in the area."""
         return self.scope(ProjectTotals.objects.all())
+
+    def year_totals(self) -> QuerySet:
+        """`totals()` for reads that do not group or filter by locality: for the whole
+        province, the province's rows (ProvinceTotals, the same sums added up over the
+        localities, a tenth of the rows to read)."""
+        if self.is_province:
+            return ProvinceTotals.objects.all()
+        return self.totals()
 
     @property
     def label(self) -> str:
@@ -505,7 +514,7 @@ def budget_use(
         sources = [s for s in sources if s.pk == funding_source.pk]
     cells: dict[tuple, Funds] = defaultdict(Funds)
     allocated: dict[tuple, int] = defaultdict(int)
-    totals = area.totals().filter(year__in=years)
+    totals = area.year_totals().filter(year__in=years)
     if area.is_province:
         allocations = list(
             Allocation.objects.filter(

@@ -430,7 +430,7 @@ def facility_stats(
     locality_spans = spans("locality_id")
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     if sector is None:
-        totals = area.totals().filter(year__gte=first_year, year__lte=last_year)
+        totals = area.year_totals().filter(year__gte=first_year, year__lte=last_year)
         achieved = outcomes_by(totals, ["year"])
     else:
         # The totals are not split by the facility's sector: read the reviews.

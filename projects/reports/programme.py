@@ -175,7 +175,7 @@ def programme_report(
     *, area: Area, programme: Programme, reconcile: bool = True
 ) -> ProgrammeReport:
     years = list(programme.years)
-    totals = area.totals().filter(year__in=years)
+    totals = area.year_totals().filter(year__in=years)
     targets = list(
         Target.objects.filter(programme=programme).select_related(
             "indicator", "indicator__activity_type"

@@ -152,7 +152,7 @@ def _money(value: int) -> str:
 def reconciliation(
     *, area: Area, years: list[int], outcomes: dict | None = None
 ) -> Reconciliation | None:
-    """None unless the area is the whole province. `outcomes`: `outcomes_by(area.totals()
+    """None unless the area is the whole province. `outcomes`: `outcomes_by(area.year_totals()
     over these years, ["year"])` when the caller already has it (one query less)."""
     if not area.is_province or not years:
         return None
@@ -178,7 +178,7 @@ def reconciliation(
         # No facility gave a production value that year: not reported, not 0.
         if not row["pn"]:
             row["p"] = None
-    totals = area.totals().filter(year__in=years)
+    totals = area.year_totals().filter(year__in=years)
     if outcomes is None:
         outcomes = outcomes_by(totals, ["year"])
     carried = {

@@ -259,7 +259,10 @@ def register_report(request, filterset: RegisterFilter):
         unit=data.get("unit"),
         number=data.get("number"),
         # The same filter over the running totals: every field it filters on is one of theirs.
-        totals=filterset.filter_queryset(reports.Area(request.user).totals()),
+        # Without a locality chosen, for the whole province: the province's rows.
+        totals=filterset.filter_queryset(
+            reports.Area(request.user, data.get("locality")).year_totals()
+        ),
     )
     return report, f"danh-muc-de-an-{first}-{last}"
 

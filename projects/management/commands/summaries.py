@@ -6,7 +6,8 @@ from projects.planning import summaries
 
 class Command(BaseCommand):
     help = (
-        "Check the reports' running totals (ProjectTotals; RegistryTotals and FigureTotals) "
+        "Check the reports' running totals (ProjectTotals, ProvinceTotals; RegistryTotals and "
+        "FigureTotals) "
         "against a full recomputation from the projects, disbursements and acceptance reviews "
         "(the facilities and their yearly figures), or rebuild them. --check exits with an "
         "error listing every difference."

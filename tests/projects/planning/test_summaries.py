@@ -27,9 +27,10 @@ from projects.models import (
     FundingSource,
     Project,
     ProjectTotals,
+    ProvinceTotals,
     Status,
 )
-from projects.planning import budget, summaries
+from projects.planning import budget, province_totals, summaries
 from projects.reports import Area, annual_report
 from tests.projects.conftest import report_progress
 
@@ -326,6 +327,8 @@ def test_the_totals_equal_a_full_recomputation_after_random_operations(world, se
     for number in range(150):
         story.step()
         assert stored() == recomputed(), f"seed {seed}, step {number}: {story.done}"
+        # The province's rows are those rows added up over the localities.
+        assert province_totals.differences() == [], f"seed {seed}, step {number}"
     # The story reached every kind of change the totals follow, not just drafts.
     for name in ("approve", "disburse", "reverse", "review", "settle", "cancel", "edit"):
         assert story.done.get(name, 0) >= 1, repr(sorted(story.done.items()))
@@ -438,3 +441,4 @@ def test_concurrent_writers_of_one_group_leave_exact_totals(world):
     assert [kind for kind, _ in paid] == ["ok"] * 4, paid
     assert summaries.differences() == []
     assert ProjectTotals.objects.filter(disbursed=4 * M, projects=4).count() == 1
+    assert ProvinceTotals.objects.filter(disbursed=4 * M, projects=4).count() == 1
