@@ -22,7 +22,7 @@ from operator import or_
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
-from projects.models import Project, ProjectTotals, ProvinceGroup, ProvinceTotals
+from projects.models import ProjectTotals, ProvinceGroup, ProvinceTotals
 
 # A province group: the rows rewritten together under one lock.
 GROUP = ("year", "funding_source_id", "activity_type_id")
@@ -31,9 +31,9 @@ ROW = (*GROUP, "allocation_id", "status", "has_amount")
 
 
 def _sums() -> tuple[str, ...]:
-    from projects.planning.summaries import SUMS
-
-    return SUMS
+    """The counted fields (TotalsSums): those of summaries.SUMS."""
+    keys = {"id", *(name.removesuffix("_id") for name in ROW)}
+    return tuple(f.name for f in ProvinceTotals._meta.concrete_fields if f.name not in keys)
 
 
 def _in_groups(groups: Iterable[tuple]) -> Q:
@@ -101,14 +101,12 @@ def rebuild() -> int:
     return len(rows)
 
 
-def differences() -> list[str]:
-    """Where the stored province rows differ from the projects added up afresh (empty: they
-    agree)."""
-    from projects.planning.summaries import compute
-
+def differences(recomputed: dict[tuple, dict]) -> list[str]:
+    """Where the stored province rows differ from `recomputed` — summaries.compute over every
+    project — added up over the localities (empty: they agree)."""
     sums = _sums()
     expected: dict[tuple, dict] = {}
-    for key, cell in compute(Project.objects.all()).items():
+    for key, cell in recomputed.items():
         # ROW of ProjectTotals is (*GROUP, locality, allocation, status, has_amount).
         mine = (*key[:3], *key[4:])
         total = expected.setdefault(mine, dict.fromkeys(sums, 0))

@@ -241,7 +241,7 @@ def differences() -> list[str]:
         wrong = [f"{name} {have[name]} ≠ {want[name]}" for name in SUMS if have[name] != want[name]]
         if wrong:
             found.append(f"{_label(key)}: {', '.join(wrong)}")
-    return found + province_totals.differences()
+    return found + province_totals.differences(expected)
 
 
 def _label(key: tuple) -> str:
