@@ -137,22 +137,26 @@ def product_report(
         return dict(out)
 
     # Sector and locality from one read of the recognitions with their facilities (the join
-    # reads the facility table): summed into both breakdowns here.
-    by_sector_counts: dict = defaultdict(LevelCounts)
-    by_locality_counts: dict = defaultdict(LevelCounts)
+    # reads the facility table), added up into both breakdowns here as plain lists.
+    levels = RecognitionLevel.values
+    per_sector: dict = defaultdict(lambda: [0] * len(levels))
+    per_locality: dict = defaultdict(lambda: [0] * len(levels))
     rows = (
         recognitions.values("product__facility__main_sector_id", "product__facility__locality_id")
-        .annotate(**{lv: Count("id", filter=Q(level=lv)) for lv in RecognitionLevel.values})
+        .annotate(**{lv: Count("id", filter=Q(level=lv)) for lv in levels})
         .order_by()
+        .values_list("product__facility__main_sector_id", "product__facility__locality_id", *levels)
     )
-    for row in rows:
-        for counts_of, key in (
-            (by_sector_counts, "product__facility__main_sector_id"),
-            (by_locality_counts, "product__facility__locality_id"),
-        ):
-            c = counts_of[row[key]]
-            for value in RecognitionLevel.values:
-                setattr(c, value, getattr(c, value) + row[value])
+    for sector_id, locality_id, *n in rows:
+        for sums in (per_sector[sector_id], per_locality[locality_id]):
+            for i, value in enumerate(n):
+                sums[i] += value
+
+    def counted(sums: dict) -> dict:
+        return {k: LevelCounts(**dict(zip(levels, v, strict=True))) for k, v in sums.items()}
+
+    by_sector_counts = counted(per_sector)
+    by_locality_counts = counted(per_locality)
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     return ProductReport(
         area=area,
@@ -162,5 +166,5 @@ def product_report(
         sector=sector,
         by_year=counts("year"),
         by_sector=[Group(s.pk, s.name, by_sector_counts.get(s.pk, LevelCounts())) for s in sectors],
-        by_locality=area.roll_up(dict(by_locality_counts), LevelCounts),
+        by_locality=area.roll_up(by_locality_counts, LevelCounts),
     )
