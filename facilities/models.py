@@ -444,3 +444,23 @@ class FigureTotals(models.Model):
 
     def __str__(self):
         return f"{self.year} {self.facility_locality_id}/{self.locality_id}: {self.facilities}"
+
+
+class RecognitionTotals(models.Model):
+    """How many recognitions of a year and level the products of the facilities that share a
+    locality (the facility's, today) and a main sector hold: the outstanding products report
+    reads these instead of joining every recognition with its product and facility."""
+
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=RecognitionLevel.choices)
+    facility_locality = models.ForeignKey(
+        "khuyencong.Locality", on_delete=models.CASCADE, related_name="+"
+    )
+    main_sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+")
+    recognitions = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "level"], name="recognition_totals_key")]
+
+    def __str__(self):
+        return f"{self.year} {self.level} {self.facility_locality_id}: {self.recognitions}"

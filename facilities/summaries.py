@@ -28,6 +28,9 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from facilities.models import (
     Facility,
     FigureTotals,
+    Product,
+    Recognition,
+    RecognitionTotals,
     RegistryGroup,
     RegistryTotals,
     YearlyFigure,
@@ -36,6 +39,7 @@ from facilities.models import (
 FIGURE_KEY = ("year", "facility_locality_id", "locality_id", "main_sector_id")
 FIGURE_SUMS = ("facilities", "workers", "revenue", "production", "production_reported")
 REGISTRY_KEY = ("locality_id", "main_sector_id")
+RECOGNITION_KEY = ("year", "level", "facility_locality_id", "main_sector_id")
 
 
 def compute_figures(figures: QuerySet) -> dict[tuple, dict]:
@@ -74,7 +78,27 @@ def compute_registry(facilities: QuerySet) -> dict[tuple, dict]:
     return {(row["locality_id"], row["main_sector_id"]): {"facilities": row["n"]} for row in rows}
 
 
-def _write(figures: dict[tuple, dict], registry: dict[tuple, dict]) -> int:
+def compute_recognitions(recognitions: QuerySet) -> dict[tuple, dict]:
+    """RecognitionTotals of `recognitions`: one grouped query."""
+    rows = (
+        recognitions.values(
+            "year", "level", "product__facility__locality_id", "product__facility__main_sector_id"
+        )
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {
+        (
+            row["year"],
+            row["level"],
+            row["product__facility__locality_id"],
+            row["product__facility__main_sector_id"],
+        ): {"recognitions": row["n"]}
+        for row in rows
+    }
+
+
+def _write(figures: dict[tuple, dict], registry: dict[tuple, dict], recognitions: dict) -> int:
     FigureTotals.objects.bulk_create(
         [
             FigureTotals(**dict(zip(FIGURE_KEY, key, strict=True)), **sums)
@@ -89,7 +113,14 @@ def _write(figures: dict[tuple, dict], registry: dict[tuple, dict]) -> int:
         ],
         batch_size=2000,
     )
-    return len(figures) + len(registry)
+    RecognitionTotals.objects.bulk_create(
+        [
+            RecognitionTotals(**dict(zip(RECOGNITION_KEY, key, strict=True)), **sums)
+            for key, sums in recognitions.items()
+        ],
+        batch_size=2000,
+    )
+    return len(figures) + len(registry) + len(recognitions)
 
 
 def refresh_localities(ids: Iterable[int | None]) -> None:
@@ -122,9 +153,13 @@ def refresh_localities(ids: Iterable[int | None]) -> None:
             )
         figures = compute_figures(YearlyFigure.objects.filter(facility__locality_id__in=ids))
         registry = compute_registry(Facility.objects.filter(locality_id__in=ids))
+        recognitions = compute_recognitions(
+            Recognition.objects.filter(product__facility__locality_id__in=ids)
+        )
         FigureTotals.objects.filter(facility_locality_id__in=ids).delete()
         RegistryTotals.objects.filter(locality_id__in=ids).delete()
-        _write(figures, registry)
+        RecognitionTotals.objects.filter(facility_locality_id__in=ids).delete()
+        _write(figures, registry, recognitions)
 
 
 def rebuild() -> int:
@@ -147,9 +182,11 @@ def rebuild() -> int:
         )
         figures = compute_figures(YearlyFigure.objects.all())
         registry = compute_registry(Facility.objects.all())
+        recognitions = compute_recognitions(Recognition.objects.all())
         FigureTotals.objects.all().delete()
         RegistryTotals.objects.all().delete()
-        return _write(figures, registry)
+        RecognitionTotals.objects.all().delete()
+        return _write(figures, registry, recognitions)
 
 
 def differences() -> list[str]:
@@ -158,6 +195,12 @@ def differences() -> list[str]:
     for model, key, sums, expected in (
         (FigureTotals, FIGURE_KEY, FIGURE_SUMS, compute_figures(YearlyFigure.objects.all())),
         (RegistryTotals, REGISTRY_KEY, ("facilities",), compute_registry(Facility.objects.all())),
+        (
+            RecognitionTotals,
+            RECOGNITION_KEY,
+            ("recognitions",),
+            compute_recognitions(Recognition.objects.all()),
+        ),
     ):
         stored: dict[tuple, dict] = {}
         for row in model.objects.values(*key, *sums).order_by():
@@ -259,7 +302,89 @@ def _figure_deleted(sender, instance: YearlyFigure, **kwargs):
     refresh_localities({getattr(instance, "_totals_locality", None)})
 
 
+def _product_facility(pk) -> int | None:
+    return Product.objects.filter(pk=pk).values_list("facility_id", flat=True).first()
+
+
+def _recognition_product(pk) -> int | None:
+    return Recognition.objects.filter(pk=pk).values_list("product_id", flat=True).first()
+
+
+def _product_before_save(sender, instance: Product, raw=False, **kwargs):
+    if raw:
+        return
+    # A product moved to another facility (the admin) leaves its former facility's locality.
+    before = _facility_locality(_product_facility(instance.pk)) if instance.pk else None
+    instance._totals_localities = {before, _facility_locality(instance.facility_id)}
+
+
+def _product_saved(sender, instance: Product, raw=False, created=False, **kwargs):
+    if raw:
+        return
+    localities = getattr(instance, "_totals_localities", None) or set()
+    instance._totals_localities = None
+    # A new product holds no recognition yet; an edited one may have moved (with them) to a
+    # facility of another locality or sector.
+    if not created:
+        refresh_localities(localities)
+
+
+def _product_before_delete(sender, instance: Product, **kwargs):
+    instance._totals_locality = _facility_locality(_product_facility(instance.pk))
+
+
+def _product_deleted(sender, instance: Product, **kwargs):
+    refresh_localities({getattr(instance, "_totals_locality", None)})
+
+
+def _recognition_before_save(sender, instance: Recognition, raw=False, **kwargs):
+    if raw:
+        return
+    before = None
+    if instance.pk is not None:
+        before = _facility_locality(_product_facility(_recognition_product(instance.pk)))
+    instance._totals_localities = {
+        before,
+        _facility_locality(_product_facility(instance.product_id)),
+    }
+
+
+def _recognition_saved(sender, instance: Recognition, raw=False, **kwargs):
+    if raw:
+        return
+    localities = getattr(instance, "_totals_localities", None)
+    instance._totals_localities = None
+    if localities is None:
+        localities = {_facility_locality(_product_facility(instance.product_id))}
+    refresh_localities(localities)
+
+
+def _recognition_before_delete(sender, instance: Recognition, **kwargs):
+    instance._totals_locality = _facility_locality(
+        _product_facility(_recognition_product(instance.pk))
+    )
+
+
+def _recognition_deleted(sender, instance: Recognition, **kwargs):
+    refresh_localities({getattr(instance, "_totals_locality", None)})
+
+
 def connect() -> None:
+    for model, before_save, saved, before_delete, deleted in (
+        (Product, _product_before_save, _product_saved, _product_before_delete, _product_deleted),
+        (
+            Recognition,
+            _recognition_before_save,
+            _recognition_saved,
+            _recognition_before_delete,
+            _recognition_deleted,
+        ),
+    ):
+        name = model._meta.model_name
+        pre_save.connect(before_save, sender=model, dispatch_uid=f"totals_{name}_pre")
+        post_save.connect(saved, sender=model, dispatch_uid=f"totals_{name}_saved")
+        pre_delete.connect(before_delete, sender=model, dispatch_uid=f"totals_{name}_pre_del")
+        post_delete.connect(deleted, sender=model, dispatch_uid=f"totals_{name}_del")
     pre_save.connect(_facility_before_save, sender=Facility, dispatch_uid="totals_facility_pre")
     post_save.connect(_facility_saved, sender=Facility, dispatch_uid="totals_facility_saved")
     pre_delete.connect(

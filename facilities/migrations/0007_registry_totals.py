@@ -117,5 +117,50 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.CreateModel(
+            name="RecognitionTotals",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("year", models.PositiveSmallIntegerField()),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("commune", "Cấp xã"),
+                            ("district", "Cấp huyện"),
+                            ("provincial", "Cấp tỉnh"),
+                            ("regional", "Cấp khu vực"),
+                            ("national", "Cấp quốc gia"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("recognitions", models.BigIntegerField(default=0)),
+                (
+                    "facility_locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="khuyencong.locality",
+                    ),
+                ),
+                (
+                    "main_sector",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="facilities.sector",
+                    ),
+                ),
+            ],
+            options={
+                "indexes": [models.Index(fields=["year", "level"], name="recognition_totals_key")],
+            },
+        ),
         migrations.RunPython(fill_totals, migrations.RunPython.noop),
     ]

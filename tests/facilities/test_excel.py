@@ -300,8 +300,9 @@ class TestSave:
         # The size thresholds; facilities, their history; their other sectors; figures, their
         # history; the savepoint around it all (the test runs in a transaction); once per
         # import, the reports' totals of the localities imported into (lock, create the
-        # missing lock row and lock it, two sums, two deletes, two inserts).
-        with django_assert_max_num_queries(17):
+        # missing lock row and lock it, three sums, three deletes, two inserts: no product has
+        # a recognition yet).
+        with django_assert_max_num_queries(19):
             saved = excel.save_import(rows=rows, by=officer)
         assert len(saved) == 40 and all(f.pk for f in saved)
         assert YearlyFigure.objects.filter(facility__in=saved).count() == 40

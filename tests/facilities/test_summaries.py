@@ -1,9 +1,10 @@
 """The registry's running totals (facilities/summaries.py) always equal a recomputation.
 
 Random operations go through the paths the portal writes by — facilities created, moved to
-another locality, given another main sector, renamed and deleted (with their figures); yearly
-figures added, edited, moved to another facility and deleted; yearly figures imported from
-Excel — and after every step the stored totals must match a recomputation over every facility
+another locality, given another main sector, renamed and deleted (with their figures and
+products); yearly figures added, edited, moved to another facility and deleted; yearly figures
+imported from Excel; products added, moved and deleted, recognitions added, edited and
+deleted — and after every step the stored totals must match a recomputation over every facility
 and figure, which is what `manage.py summaries --check` runs. Seeded, so a failure replays.
 """
 
@@ -18,6 +19,10 @@ from facilities.figures_import import import_figures, parse_figures
 from facilities.models import (
     Facility,
     FigureTotals,
+    Product,
+    Recognition,
+    RecognitionLevel,
+    RecognitionTotals,
     RegistryTotals,
     Sector,
     YearlyFigure,
@@ -31,7 +36,7 @@ pytestmark = pytest.mark.django_db
 YEARS = (2021, 2022, 2023, 2024)
 
 
-def stored() -> tuple[dict, dict]:
+def stored() -> tuple[dict, dict, dict]:
     figures = {
         tuple(r[k] for k in summaries.FIGURE_KEY): {k: r[k] for k in summaries.FIGURE_SUMS}
         for r in FigureTotals.objects.values(*summaries.FIGURE_KEY, *summaries.FIGURE_SUMS)
@@ -40,13 +45,18 @@ def stored() -> tuple[dict, dict]:
         (r["locality_id"], r["main_sector_id"]): {"facilities": r["facilities"]}
         for r in RegistryTotals.objects.values(*summaries.REGISTRY_KEY, "facilities")
     }
-    return figures, registry
+    recognitions = {
+        tuple(r[k] for k in summaries.RECOGNITION_KEY): {"recognitions": r["recognitions"]}
+        for r in RecognitionTotals.objects.values(*summaries.RECOGNITION_KEY, "recognitions")
+    }
+    return figures, registry, recognitions
 
 
-def recomputed() -> tuple[dict, dict]:
+def recomputed() -> tuple[dict, dict, dict]:
     return (
         summaries.compute_figures(YearlyFigure.objects.all()),
         summaries.compute_registry(Facility.objects.all()),
+        summaries.compute_recognitions(Recognition.objects.all()),
     )
 
 
@@ -71,6 +81,8 @@ class Story:
         name = self.rng.choice(
             ["create", "create", "move", "sector", "rename", "delete", "figure", "figure"]
             + ["edit_figure", "move_figure", "delete_figure", "import_"]
+            + ["product", "move_product", "delete_product", "recognise", "edit_recognition"]
+            + ["delete_recognition"]
         )
         done = getattr(self, name)()
         if done:
@@ -155,6 +167,71 @@ class Story:
         figure.delete()
         return True
 
+    def product(self):
+        facility = self.facility()
+        if facility is None:
+            return False
+        Product.objects.create(facility=facility, name=f"Sản phẩm {self.rng.random()}")
+        return True
+
+    def a_product(self):
+        products = list(Product.objects.order_by("pk"))
+        return self.rng.choice(products) if products else None
+
+    def move_product(self):
+        product, facility = self.a_product(), self.facility()
+        if product is None or facility is None:
+            return False
+        product.facility = facility
+        product.save()
+        return True
+
+    def delete_product(self):
+        product = self.a_product()
+        if product is None or Product.objects.count() < 3:
+            return False
+        product.delete()  # with its recognitions
+        return True
+
+    def recognise(self):
+        product = self.a_product()
+        if product is None:
+            return False
+        level = self.rng.choice(RecognitionLevel.values)
+        year = self.rng.choice(YEARS)
+        if Recognition.objects.filter(product=product, level=level, year=year).exists():
+            return False
+        Recognition.objects.create(product=product, level=level, year=year)
+        return True
+
+    def a_recognition(self):
+        recognitions = list(Recognition.objects.order_by("pk"))
+        return self.rng.choice(recognitions) if recognitions else None
+
+    def edit_recognition(self):
+        recognition, product = self.a_recognition(), self.a_product()
+        if recognition is None:
+            return False
+        recognition.product = product
+        recognition.year = self.rng.choice(YEARS)
+        if (
+            Recognition.objects.filter(
+                product=product, level=recognition.level, year=recognition.year
+            )
+            .exclude(pk=recognition.pk)
+            .exists()
+        ):
+            return False
+        recognition.save()
+        return True
+
+    def delete_recognition(self):
+        recognition = self.a_recognition()
+        if recognition is None:
+            return False
+        recognition.delete()
+        return True
+
     def import_(self):
         facilities = list(Facility.objects.order_by("pk")[:5])
         if not facilities:
@@ -183,10 +260,13 @@ def localities(commune_a1, commune_b1, district_a):
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_totals_equal_a_full_recomputation_after_random_operations(localities, staff, seed):
     story = Story(random.Random(seed), localities, staff)
-    for number in range(80):
+    for number in range(120):
         story.step()
         assert stored() == recomputed(), f"seed {seed}, step {number}: {story.done}"
-    for name in ("create", "move", "sector", "delete", "figure", "edit_figure", "import_"):
+    for name in (
+        *("create", "move", "sector", "delete", "figure", "edit_figure", "import_"),
+        *("product", "move_product", "recognise", "edit_recognition", "delete_recognition"),
+    ):
         assert story.done.get(name, 0) >= 1, repr(sorted(story.done.items()))
     assert YearlyFigure.objects.exists()
     assert summaries.differences() == []
