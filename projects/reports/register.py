@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -152,16 +153,25 @@ class Register:
     area: Area
     first_year: int
     last_year: int
-    projects: QuerySet  # annotated by register_projects
+    # The projects of the period as filtered, in the register's order (year, code).
+    selected: QuerySet
     totals: dict = field(default_factory=dict)
     settlement_rule: LegalDeadline | None = None
     today: datetime.date = field(default_factory=timezone.localdate)
     # How it is filed (reports/filing.py): amounts in this unit, this number in the letterhead.
     unit: str = Unit.DONG
     number: str = ""
-    # The same projects in the same order without the annotations: `page` reads their figures
-    # apart (attach_figures).
-    listed: QuerySet | None = None
+
+    @cached_property
+    def projects(self) -> QuerySet:
+        """The projects annotated with their figures (register_projects), for the workbook:
+        built when asked for, as the screen's page reads its figures apart (`page`)."""
+        return register_projects(self.selected)
+
+    @property
+    def listed(self) -> QuerySet:
+        """The same projects without the annotations, for one page of the screen."""
+        return page_projects(self.selected)
 
     @property
     def heading(self) -> str:
@@ -319,8 +329,7 @@ def project_register(
         area=area,
         first_year=first_year,
         last_year=last_year,
-        projects=register_projects(projects).order_by("year", "code"),
-        listed=page_projects(projects).order_by("year", "code"),
+        selected=projects.order_by("year", "code"),
         totals=sums,
         settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
         unit=unit or Unit.DONG,
