@@ -304,3 +304,41 @@ def test_the_check_command_lists_a_difference_and_the_rebuild_repairs_it(facilit
     call_command("summaries", "--rebuild", stdout=StringIO())
     assert summaries.differences() == []
     assert facility_stats(area=area, first_year=2023, last_year=2023).year(2023).workers == 17
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_writers_of_one_locality_leave_exact_totals(commune_a1, commune_b1):
+    """Figures of four facilities of one commune saved at the same moment, then two of them
+    moved to another commune while the others get a second year: each writer waits for the
+    locality's lock and recomputes after the others commit, so no change is lost."""
+    from tests.projects.applications.test_concurrency import run_together
+
+    facilities = [make_facility(commune_a1) for _ in range(4)]
+
+    def figure(facility, year):
+        return lambda: YearlyFigure.objects.create(
+            facility=facility, year=year, workers=10, revenue=1, production_value=5
+        )
+
+    created = run_together(*[figure(f, 2023) for f in facilities])
+    assert [kind for kind, _ in created] == ["ok"] * 4, created
+    assert summaries.differences() == []
+    assert FigureTotals.objects.get(year=2023).facilities == 4
+
+    def move(facility):
+        def do():
+            facility.locality = commune_b1
+            facility.save()
+
+        return do
+
+    mixed = run_together(
+        move(facilities[0]),
+        move(facilities[1]),
+        figure(facilities[2], 2024),
+        figure(facilities[3], 2024),
+    )
+    assert [kind for kind, _ in mixed] == ["ok"] * 4, mixed
+    assert summaries.differences() == []
+    assert RegistryTotals.objects.get(locality=commune_b1).facilities == 2
