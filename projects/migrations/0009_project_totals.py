@@ -9,7 +9,7 @@ def fill_totals(apps, schema_editor):
     # only the columns the totals count, which later migrations keep.
     from projects.planning import summaries
 
-    # The province's rows come with their table in 0012.
+    # ProvinceTotals come with migration 0012, which fills them.
     summaries.rebuild(province=False)
 
 

@@ -48,12 +48,7 @@ from projects.models.rules import (
     settlement_due,
     settlement_overdue,
 )
-from projects.models.summary import (
-    ProjectTotals,
-    ProvinceGroup,
-    ProvinceTotals,
-    SummaryGroup,
-)
+from projects.models.summary import ProjectTotals, ProvinceTotals, SummaryBucket, SummaryGroup
 
 __all__ = [
     "NATIONAL_MOTTO",
@@ -71,8 +66,8 @@ __all__ = [
     "OUTCOME_FIELDS",
     "COUNTED_OUTCOMES",
     "ProjectTotals",
-    "ProvinceGroup",
     "ProvinceTotals",
+    "SummaryBucket",
     "SummaryGroup",
     "AcceptanceOutcome",
     "AcceptanceReview",

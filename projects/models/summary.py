@@ -5,8 +5,10 @@ status, approved or not), the count of projects and the sums the reports read: m
 and achieved outcomes. It is never edited by hand: projects/planning/summaries.py rewrites the
 rows of a `SummaryGroup` (year, source, activity type, locality) from the projects,
 disbursements and acceptance reviews of that group, inside the transaction that changed them,
-while holding the group's row lock. `manage.py summaries --check` compares every row with a full
-recomputation; `--rebuild` rewrites them all.
+while holding the group's row lock. `ProvinceTotals` holds the same sums without the locality,
+rewritten with them, under the lock of their `SummaryBucket` (year, source, activity type).
+`manage.py summaries --check` compares every row of both with a full recomputation; `--rebuild`
+rewrites them all.
 """
 
 from django.db import models
@@ -45,8 +47,8 @@ def _sum():
     return models.BigIntegerField(default=0)
 
 
-class TotalsSums(models.Model):
-    """The counts and sums a row of totals holds (ProjectTotals, ProvinceTotals)."""
+class Sums(models.Model):
+    """The counts and sums both kinds of totals hold (see the module docstring)."""
 
     projects = _sum()
     approved = _sum()
@@ -77,7 +79,7 @@ class TotalsSums(models.Model):
         abstract = True
 
 
-class ProjectTotals(TotalsSums):
+class ProjectTotals(Sums):
     """Counts and sums of the projects that share every key field (see the module docstring)."""
 
     year = models.PositiveSmallIntegerField()
@@ -109,9 +111,10 @@ class ProjectTotals(TotalsSums):
         return f"{self.year} {self.status}: {self.projects}"
 
 
-class ProvinceGroup(models.Model):
+class SummaryBucket(models.Model):
     """One (year, source, activity type) that holds projects: the row locked while the
-    province's totals of it (ProvinceTotals) are rewritten."""
+    province-wide totals of the bucket are rewritten. Taken before the groups' locks, so every
+    writer of the bucket, whatever the locality, takes its turn."""
 
     year = models.PositiveSmallIntegerField()
     funding_source = models.ForeignKey(
@@ -124,7 +127,7 @@ class ProvinceGroup(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["year", "funding_source", "activity_type"], name="one_province_group"
+                fields=["year", "funding_source", "activity_type"], name="one_summary_bucket"
             )
         ]
 
@@ -132,10 +135,11 @@ class ProvinceGroup(models.Model):
         return f"{self.year} {self.funding_source_id}/{self.activity_type_id}"
 
 
-class ProvinceTotals(TotalsSums):
-    """ProjectTotals added up over the localities: what the province-wide reports read when they
-    do not group by locality (a few hundred rows a year instead of one per locality too).
-    Rewritten with the ProjectTotals rows it sums (projects/planning/province_totals.py)."""
+class ProvinceTotals(Sums):
+    """ProjectTotals summed over the localities: one row per (year, source, activity type,
+    allocation, status, approved or not). The province-wide dashboard reads these, a few hundred
+    rows a year however many projects and localities there are; rewritten with ProjectTotals,
+    in the same transaction, from the ProjectTotals rows of the bucket."""
 
     year = models.PositiveSmallIntegerField()
     funding_source = models.ForeignKey(
@@ -152,7 +156,9 @@ class ProvinceTotals(TotalsSums):
 
     class Meta:
         indexes = [
-            models.Index(fields=["year", "funding_source", "activity_type"], name="province_group")
+            models.Index(
+                fields=["year", "funding_source", "activity_type"], name="province_totals_bucket"
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,5 @@
-"""Keeps `ProjectTotals` (projects/models/summary.py) in step with the projects.
+"""Keeps `ProjectTotals` and `ProvinceTotals` (projects/models/summary.py) in step with the
+projects.
 
 The scheme is exact by construction: a write never adds or subtracts a delta. Whatever changes a
 counted field — a project saved (created, edited, moved between states, approved, settled,
@@ -41,10 +42,10 @@ from projects.models import (
     ProjectTotals,
     ProvinceTotals,
     Status,
+    SummaryBucket,
     SummaryGroup,
 )
 from projects.models.project import COMMITTED_STATUSES
-from projects.planning import province_totals
 from projects.planning.budget import AllocationFigures
 
 OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
@@ -52,6 +53,10 @@ OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
 GROUP = ("year", "funding_source_id", "activity_type_id", "locality_id")
 # A row of ProjectTotals within its group.
 ROW = (*GROUP, "allocation_id", "status", "has_amount")
+# A bucket: the groups of all localities, whose ProvinceTotals are rewritten together.
+BUCKET = GROUP[:3]
+# A row of ProvinceTotals: ROW without the locality.
+PROVINCE_ROW = (*BUCKET, "allocation_id", "status", "has_amount")
 SUMS = (
     "projects",
     "approved",
@@ -146,11 +151,11 @@ def compute(projects: QuerySet) -> dict[tuple, dict]:
     return dict(result)
 
 
-def _in_groups(groups: Iterable[tuple], prefix: str = "") -> Q:
+def _in_groups(groups: Iterable[tuple], prefix: str = "", fields: tuple = GROUP) -> Q:
     return reduce(
         or_,
         (
-            Q(**{f"{prefix}{field}": value for field, value in zip(GROUP, g, strict=True)})
+            Q(**{f"{prefix}{field}": value for field, value in zip(fields, g, strict=True)})
             for g in groups
         ),
     )
@@ -162,77 +167,145 @@ def _rows(cells: dict[tuple, dict]) -> list[ProjectTotals]:
     ]
 
 
-def refresh_groups(groups: Iterable[tuple]) -> None:
-    """Recompute the totals of `groups` (GROUP values) from the base tables, under their locks.
+def province_cells(cells: dict[tuple, dict]) -> dict[tuple, dict]:
+    """ProjectTotals cells ({ROW: sums}) summed over the localities: {PROVINCE_ROW: sums}."""
+    at = [ROW.index(k) for k in PROVINCE_ROW]
+    result: dict[tuple, dict] = defaultdict(lambda: dict.fromkeys(SUMS, 0))
+    for key, sums in cells.items():
+        cell = result[tuple(key[i] for i in at)]
+        for name in SUMS:
+            cell[name] += sums[name]
+    return dict(result)
 
-    Six statements for any number of groups: lock the groups (creating those missing first
-    takes two more), three sums, delete and insert the rows; each is well under a millisecond
-    of database time, as the sums read one group's projects.
+
+def _province_rows(cells: dict[tuple, dict]) -> list[ProvinceTotals]:
+    return [
+        ProvinceTotals(**dict(zip(PROVINCE_ROW, key, strict=True)), **sums)
+        for key, sums in province_cells(cells).items()
+    ]
+
+
+def _lock(model, fields: tuple, keys: list[tuple]) -> None:
+    """Take the row locks of `keys` (rows of `model` keyed by `fields`), creating the missing
+    rows first, in a fixed order, so that two writers of overlapping keys do not deadlock."""
+    locked = set(
+        model.objects.select_for_update()
+        .filter(_in_groups(keys, fields=fields))
+        .order_by(*fields)
+        .values_list(*fields)
+    )
+    missing = [k for k in keys if k not in locked]
+    if missing:
+        # A writer creating the same row at this moment makes this insert wait for it.
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, k, strict=True))) for k in missing],
+            ignore_conflicts=True,
+        )
+        list(
+            model.objects.select_for_update()
+            .filter(_in_groups(missing, fields=fields))
+            .order_by(*fields)
+            .values_list("pk", flat=True)
+        )
+
+
+def refresh_groups(groups: Iterable[tuple]) -> None:
+    """Recompute the totals of `groups` (GROUP values) from the base tables, under their locks,
+    then the province-wide totals of their buckets from those.
+
+    About ten statements for any number of groups: lock the buckets and the groups (creating
+    those missing first takes two more each), three sums, delete and insert the rows, sum the
+    buckets' rows, delete and insert those; each is well under a millisecond of database time,
+    as the sums read one group's projects and one bucket's totals.
     """
     groups = sorted({tuple(g) for g in groups if None not in g})
     if not groups:
         return
     # No savepoint of its own: a failure here fails the write that called it.
     with transaction.atomic(savepoint=False):
-        # In a fixed order, so that two writers of overlapping groups do not deadlock.
-        locked = set(
-            SummaryGroup.objects.select_for_update()
-            .filter(_in_groups(groups))
-            .order_by(*GROUP)
-            .values_list(*GROUP)
-        )
-        missing = [g for g in groups if g not in locked]
-        if missing:
-            # A writer creating the same group at this moment makes this insert wait for it.
-            SummaryGroup.objects.bulk_create(
-                [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in missing],
-                ignore_conflicts=True,
-            )
-            list(
-                SummaryGroup.objects.select_for_update()
-                .filter(_in_groups(missing))
-                .order_by(*GROUP)
-                .values_list("pk", flat=True)
-            )
+        # Buckets first, then groups, always in this order (rebuild() locks the tables in the
+        # same order): every writer of a bucket waits for the one before it to commit, then
+        # sums the bucket's rows with that writer's change in them.
+        buckets = sorted({g[: len(BUCKET)] for g in groups})
+        _lock(SummaryBucket, BUCKET, buckets)
+        _lock(SummaryGroup, GROUP, groups)
         cells = compute(Project.objects.filter(_in_groups(groups)))
         ProjectTotals.objects.filter(_in_groups(groups)).delete()
         ProjectTotals.objects.bulk_create(_rows(cells))
-        # The province's sums of these rows (province_totals.py), under their own locks.
-        province_totals.refresh(groups)
+        in_buckets = _in_groups(buckets, fields=BUCKET)
+        summed = (
+            ProjectTotals.objects.filter(in_buckets)
+            .values(*PROVINCE_ROW)
+            .annotate(**{f"s_{name}": Sum(name) for name in SUMS})
+            .order_by()
+        )
+        ProvinceTotals.objects.filter(in_buckets).delete()
+        ProvinceTotals.objects.bulk_create(
+            [
+                ProvinceTotals(
+                    **{k: row[k] for k in PROVINCE_ROW},
+                    **{name: row[f"s_{name}"] or 0 for name in SUMS},
+                )
+                for row in summed
+            ]
+        )
 
 
 def rebuild(*, province: bool = True) -> int:
-    """Rewrite every row from the base tables, and the province's rows from them unless
-    `province` is false (migration 0009 runs before their table exists); returns the number of
-    rows written."""
+    """Rewrite every row from the base tables; returns the number of ProjectTotals rows written.
+    `province=False` leaves ProvinceTotals alone (migration 0009, which runs before they
+    exist; 0012 fills them)."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
-            # Writers take group locks (ROW SHARE) or add groups (ROW EXCLUSIVE): both wait for
-            # the rebuild, then recompute their groups from what it committed.
+            # Writers take bucket and group locks (ROW SHARE) or add them (ROW EXCLUSIVE): both
+            # wait for the rebuild, then recompute their groups from what it committed. The
+            # tables in the writers' order, so that neither waits for the other's second lock.
+            tables = [SummaryGroup._meta.db_table]
+            if province:
+                tables.insert(0, SummaryBucket._meta.db_table)
             with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {SummaryGroup._meta.db_table} IN EXCLUSIVE MODE")
-        groups = Project.objects.values_list(*GROUP).distinct().order_by()
+                for table in tables:
+                    cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        groups = list(Project.objects.values_list(*GROUP).distinct().order_by())
         SummaryGroup.objects.bulk_create(
             [SummaryGroup(**dict(zip(GROUP, g, strict=True))) for g in groups],
             ignore_conflicts=True,
             batch_size=2000,
         )
-        rows = _rows(compute(Project.objects.all()))
+        cells = compute(Project.objects.all())
+        rows = _rows(cells)
         ProjectTotals.objects.all().delete()
         ProjectTotals.objects.bulk_create(rows, batch_size=2000)
-        written = province_totals.rebuild() if province else 0
-    return len(rows) + written
+        if province:
+            SummaryBucket.objects.bulk_create(
+                [
+                    SummaryBucket(**dict(zip(BUCKET, b, strict=True)))
+                    for b in {g[: len(BUCKET)] for g in groups}
+                ],
+                ignore_conflicts=True,
+                batch_size=2000,
+            )
+            ProvinceTotals.objects.all().delete()
+            ProvinceTotals.objects.bulk_create(_province_rows(cells), batch_size=2000)
+    return len(rows)
 
 
 def differences() -> list[str]:
-    """Where the stored totals differ from a full recomputation (empty: they agree)."""
+    """Where the stored totals (ProjectTotals and ProvinceTotals) differ from a full
+    recomputation (empty: they agree)."""
     expected = compute(Project.objects.all())
+    found = _compare(ProjectTotals, ROW, expected, "")
+    found += _compare(ProvinceTotals, PROVINCE_ROW, province_cells(expected), "toàn tỉnh: ")
+    return found
+
+
+def _compare(model, fields: tuple, expected: dict[tuple, dict], prefix: str) -> list[str]:
     stored: dict[tuple, dict] = {}
     duplicates = []
-    for row in ProjectTotals.objects.values(*ROW, *SUMS).order_by():
-        key = tuple(row[k] for k in ROW)
+    for row in model.objects.values(*fields, *SUMS).order_by():
+        key = tuple(row[k] for k in fields)
         if key in stored:
-            duplicates.append(f"{_label(key)}: hàng trùng")
+            duplicates.append(f"{prefix}{_label(key, fields)}: hàng trùng")
         stored[key] = {name: row[name] for name in SUMS}
     found = list(duplicates)
     zero = dict.fromkeys(SUMS, 0)
@@ -240,12 +313,12 @@ def differences() -> list[str]:
         want, have = expected.get(key, zero), stored.get(key, zero)
         wrong = [f"{name} {have[name]} ≠ {want[name]}" for name in SUMS if have[name] != want[name]]
         if wrong:
-            found.append(f"{_label(key)}: {', '.join(wrong)}")
-    return found + province_totals.differences(expected)
+            found.append(f"{prefix}{_label(key, fields)}: {', '.join(wrong)}")
+    return found
 
 
-def _label(key: tuple) -> str:
-    return ", ".join(f"{name}={value}" for name, value in zip(ROW, key, strict=True))
+def _label(key: tuple, fields: tuple = ROW) -> str:
+    return ", ".join(f"{name}={value}" for name, value in zip(fields, key, strict=True))
 
 
 # --- keeping in step: model signals -------------------------------------------------------

@@ -1,3 +1,6 @@
+"""`manage.py summaries`: the projects' running totals (projects/planning/summaries.py) and
+the registry's (RegistryTotals, FigureTotals, RecognitionTotals: facilities/summaries.py)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
 from facilities import summaries as registry_summaries
@@ -6,11 +9,9 @@ from projects.planning import summaries
 
 class Command(BaseCommand):
     help = (
-        "Check the reports' running totals (ProjectTotals, ProvinceTotals; RegistryTotals and "
-        "FigureTotals) "
-        "against a full recomputation from the projects, disbursements and acceptance reviews "
-        "(the facilities and their yearly figures), or rebuild them. --check exits with an "
-        "error listing every difference."
+        "Check the reports' running totals (ProjectTotals, ProvinceTotals) against a full "
+        "recomputation from the projects, disbursements and acceptance reviews, or rebuild "
+        "them. --check exits with an error listing every difference."
     )
 
     def add_arguments(self, parser):
