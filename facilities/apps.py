@@ -8,4 +8,7 @@ class FacilitiesConfig(AppConfig):
 
     def ready(self):
         # The background jobs of the registry (large export, import) register their kinds.
-        from facilities import jobs  # noqa: F401
+        from facilities import jobs, summaries  # noqa: F401
+
+        # The registry's running totals follow every save and delete (summaries.py).
+        summaries.connect()

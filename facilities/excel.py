@@ -27,6 +27,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from simple_history.utils import bulk_create_with_history
 
+from facilities import summaries
 from facilities.models import (
     REGISTRY_PREFIX,
     Facility,
@@ -1034,4 +1035,6 @@ def save_import(
             if progress is not None:
                 for _row in batch:
                     progress()
+        # Bulk writes send no signals: the reports' totals of the localities imported into.
+        summaries.refresh_localities({facility.locality_id for facility in saved})
     return saved

@@ -31,6 +31,7 @@ from openpyxl.styles import Font, NamedStyle
 from openpyxl.utils import get_column_letter
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from facilities import summaries
 from facilities.excel import (
     MAX_ROWS,
     _header_key,
@@ -455,6 +456,10 @@ def import_figures(rows: list[FigureRow], user: User) -> ImportOutcome:
             created += len(new)
             updated += len(changed)
         _refresh_size_classes(touched)
+        # Bulk writes send no signals: the reports' totals of these facilities' localities.
+        summaries.refresh_localities(
+            Facility.objects.filter(pk__in=touched).values_list("locality_id", flat=True).distinct()
+        )
     return ImportOutcome(created=created, updated=updated, unchanged=unchanged)
 
 

@@ -2,7 +2,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -245,7 +245,9 @@ class Facility(models.Model):
 
     def save(self, *args, **kwargs):
         self.fill_derived()
-        super().save(*args, **kwargs)
+        # One transaction with the running totals its signals rewrite (facilities/summaries.py).
+        with transaction.atomic():
+            super().save(*args, **kwargs)
 
     def fill_derived(self) -> None:
         """What saving derives: no empty tax code (the unique constraint lets only NULLs
@@ -325,8 +327,10 @@ class YearlyFigure(models.Model):
             size_group=self.facility.main_sector.size_group,
             on=datetime.date(self.year, 12, 31),
         )
-        super().save(*args, **kwargs)
-        self.facility.refresh_size_class()
+        # One transaction with the running totals its signals rewrite (facilities/summaries.py).
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self.facility.refresh_size_class()
 
     def clean(self):
         super().clean()
@@ -335,8 +339,9 @@ class YearlyFigure(models.Model):
 
     def delete(self, *args, **kwargs):
         facility = self.facility
-        result = super().delete(*args, **kwargs)
-        facility.refresh_size_class()
+        with transaction.atomic():
+            result = super().delete(*args, **kwargs)
+            facility.refresh_size_class()
         return result
 
 
@@ -384,3 +389,78 @@ class Recognition(models.Model):
     def valid_until(self) -> datetime.date:
         # TT 26/2014 Art. 17(3) as amended by TT 14/2018: to 31/12 of the fourth year.
         return datetime.date(self.year + 3, 12, 31)
+
+
+# --- running totals of the registry (facilities/summaries.py keeps them) --------------------
+
+
+class RegistryGroup(models.Model):
+    """One locality holding facilities: the row locked while the totals of the facilities
+    filed there (RegistryTotals, FigureTotals) are rewritten, so two writers take turns."""
+
+    locality = models.OneToOneField(
+        "khuyencong.Locality", on_delete=models.CASCADE, related_name="+"
+    )
+
+    def __str__(self):
+        return str(self.locality_id)
+
+
+class RegistryTotals(models.Model):
+    """How many facilities a locality holds per main sector (the "trong sổ" counts)."""
+
+    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
+    main_sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+")
+    facilities = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["locality", "main_sector"], name="registry_totals_key")]
+
+    def __str__(self):
+        return f"{self.locality_id}/{self.main_sector_id}: {self.facilities}"
+
+
+class FigureTotals(models.Model):
+    """The yearly figures of the facilities that share a year, a locality of the facility
+    (today's: what access scoping reads), a locality the figures were filed under (what the
+    reports group by) and a main sector: how many, and the sums the reports show."""
+
+    year = models.PositiveSmallIntegerField()
+    facility_locality = models.ForeignKey(
+        "khuyencong.Locality", on_delete=models.CASCADE, related_name="+"
+    )
+    # YearlyFigure.locality, or the facility's where a figure has none (as the reports read it).
+    locality = models.ForeignKey("khuyencong.Locality", on_delete=models.CASCADE, related_name="+")
+    main_sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+")
+    facilities = models.BigIntegerField(default=0)
+    workers = models.BigIntegerField(default=0)
+    revenue = models.BigIntegerField(default=0)
+    # The sum over the figures that gave a production value, and how many did.
+    production = models.BigIntegerField(default=0)
+    production_reported = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "facility_locality"], name="figure_totals_key")]
+
+    def __str__(self):
+        return f"{self.year} {self.facility_locality_id}/{self.locality_id}: {self.facilities}"
+
+
+class RecognitionTotals(models.Model):
+    """How many recognitions of a year and level the products of the facilities that share a
+    locality (the facility's, today) and a main sector hold: the outstanding products report
+    reads these instead of joining every recognition with its product and facility."""
+
+    year = models.PositiveSmallIntegerField()
+    level = models.CharField(max_length=12, choices=RecognitionLevel.choices)
+    facility_locality = models.ForeignKey(
+        "khuyencong.Locality", on_delete=models.CASCADE, related_name="+"
+    )
+    main_sector = models.ForeignKey(Sector, on_delete=models.CASCADE, related_name="+")
+    recognitions = models.BigIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["year", "level"], name="recognition_totals_key")]
+
+    def __str__(self):
+        return f"{self.year} {self.level} {self.facility_locality_id}: {self.recognitions}"

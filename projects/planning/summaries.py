@@ -404,7 +404,8 @@ def allocation_figures(allocations: QuerySet | list) -> dict[int, AllocationFigu
     settled = Q(has_amount=True, status=Status.SETTLED)
     cancelled = Q(status=Status.CANCELLED)
     rows = (
-        ProjectTotals.objects.filter(allocation_id__in=list(figures))
+        # The province's rows: an allocation is the province's, summed over every locality.
+        ProvinceTotals.objects.filter(allocation_id__in=list(figures))
         .values("allocation_id")
         .annotate(
             approved_sum=Sum("approved", filter=drawn),

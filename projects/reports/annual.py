@@ -20,7 +20,6 @@ from projects.reports.base import (
     funds_by,
     outcomes_by,
     percent_of,
-    sum_by,
 )
 from projects.reports.reconciliation import reconciliation
 from projects.reports.tables import (
@@ -169,15 +168,19 @@ def annual_report(
     `reconcile`: add the reconciliation with reported figures (the report page, not the
     dashboard)."""
     totals = area.totals().filter(year=year)
+    # Without the locality: the province's rows when the area is the province.
+    year_totals = area.year_totals().filter(year=year)
     if funding_source is not None:
         totals = totals.filter(funding_source=funding_source)
-    keys = ["activity_type_id", "locality_id"]
-    funds = funds_by(totals, keys)
-    outcomes = outcomes_by(totals, keys)
-    expected = expected_by(totals, keys)
+        year_totals = year_totals.filter(funding_source=funding_source)
+    # Each breakdown grouped by the database: a few dozen rows, not one per activity type and
+    # locality to add up in Python.
+    funds_by_type = {key[0]: f for key, f in funds_by(year_totals, ["activity_type_id"]).items()}
+    funds_by_locality = {key[0]: f for key, f in funds_by(totals, ["locality_id"]).items()}
+    outcomes = outcomes_by(year_totals, ["activity_type_id"])
+    outcomes_by_type = {key[0]: o for key, o in outcomes.items()}
+    expected = expected_by(year_totals, ["year"])
     types = list(ActivityType.objects.all())
-    funds_by_type = sum_by(funds, 0, Funds)
-    outcomes_by_type = sum_by(outcomes, 0, Outcomes)
     shown_types = [t for t in types if t.is_active or t.pk in funds_by_type]
     return AnnualReport(
         year=year,
@@ -187,7 +190,7 @@ def annual_report(
         if budget_rows is not None
         else budget_use(area, [year], funding_source),
         by_activity=[Group(t.pk, t.name, funds_by_type.get(t.pk, Funds())) for t in shown_types],
-        by_locality=area.roll_up(sum_by(funds, 1, Funds), Funds),
+        by_locality=area.roll_up(funds_by_locality, Funds),
         outcomes_by_activity=[
             Group(t.pk, t.name, outcomes_by_type.get(t.pk, Outcomes())) for t in shown_types
         ],

@@ -17,11 +17,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Max, Min, Sum
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
-from facilities.models import Facility, Sector, YearlyFigure
+from facilities.models import FigureTotals, RegistryTotals, Sector
 from projects.reports.base import (
     Addable,
     Area,
@@ -355,10 +354,21 @@ class FacilityStats:
 
 def facility_years(area: Area) -> tuple[int, int] | None:
     """The first and last year with yearly figures in the area (one query)."""
-    span = area.scope(YearlyFigure.objects.all(), "facility__locality").aggregate(
+    span = area.scope(FigureTotals.objects.all(), "facility_locality").aggregate(
         first=Min("year"), last=Max("year")
     )
     return (span["first"], span["last"]) if span["first"] else None
+
+
+# The sums of a group of FigureTotals rows (facilities/summaries.py): a row exists only for
+# facilities that reported, so a count of facilities is a sum of counts.
+FIGURE_SUMS = {
+    "n": Sum("facilities"),
+    "w": Sum("workers"),
+    "r": Sum("revenue"),
+    "p": Sum("production"),
+    "pn": Sum("production_reported"),
+}
 
 
 def facility_stats(
@@ -370,36 +380,35 @@ def facility_stats(
     reconcile: bool = False,
 ) -> FacilityStats:
     """`reconcile`: add the reported figures beside the records (all sectors only: the
-    province reports its totals)."""
-    figures = (
-        area.scope(YearlyFigure.objects.all(), "facility__locality")
-        .filter(year__gte=first_year, year__lte=last_year)
-        .annotate(filed_locality=Coalesce("locality_id", "facility__locality_id"))
+    province reports its totals).
+
+    Read from the registry's running totals (FigureTotals, RegistryTotals), which hold the
+    counts and sums of the yearly figures per year, locality of the facility (the scope),
+    locality filed under (the by-locality table) and main sector: three queries, whatever the
+    number of facilities."""
+    figures = area.scope(FigureTotals.objects.all(), "facility_locality").filter(
+        year__gte=first_year, year__lte=last_year
     )
-    registry = area.scope(Facility.objects.all())
+    registry = area.scope(RegistryTotals.objects.all())
     if sector is not None:
-        figures = figures.filter(facility__main_sector=sector)
+        figures = figures.filter(main_sector=sector)
         registry = registry.filter(main_sector=sector)
-    sums = {
-        "n": Count("id"),
-        "w": Sum("workers"),
-        "r": Sum("revenue"),
-        "p": Sum("production_value"),
-        "pn": Count("production_value"),
-    }
     by_year = {
-        row["year"]: YearFigures(row["n"], row["w"] or 0, row["r"] or 0, row["p"] or 0, row["pn"])
-        for row in figures.values("year").annotate(**sums).order_by()
+        row["year"]: YearFigures(
+            row["n"] or 0, row["w"] or 0, row["r"] or 0, row["p"] or 0, row["pn"] or 0
+        )
+        for row in figures.values("year").annotate(**FIGURE_SUMS).order_by()
     }
     with_data = sorted(y for y, f in by_year.items() if f.facilities)
     first_used, last_used = (with_data[0], with_data[-1]) if with_data else (first_year, last_year)
 
-    def spans(key: str, registry_key: str) -> dict:
+    def spans(key: str) -> dict:
+        # Grouped in the database: a few dozen rows reach Python, not one per summary row.
         out: dict = defaultdict(Span)
         rows = (
             figures.filter(year__in=[first_used, last_used])
             .values(key, "year")
-            .annotate(**sums)
+            .annotate(**FIGURE_SUMS)
             .order_by()
         )
         for row in rows:
@@ -407,18 +416,21 @@ def facility_stats(
             for end, year in (("first", first_used), ("last", last_used)):
                 if row["year"] == year:
                     span = out[row[key]]
-                    setattr(span, f"{end}_facilities", row["n"])
+                    setattr(span, f"{end}_facilities", row["n"] or 0)
                     setattr(span, f"{end}_workers", row["w"] or 0)
                     setattr(span, f"{end}_revenue", row["r"] or 0)
                     setattr(span, f"{end}_production", row["p"] or 0)
-        for row in registry.values(registry_key).annotate(n=Count("id")).order_by():
-            out[row[registry_key]].registered = row["n"]
+        for row in registry.values(key).annotate(n=Sum("facilities")).order_by():
+            out[row[key]].registered = row["n"] or 0
         return dict(out)
 
-    sector_spans = spans("facility__main_sector_id", "main_sector_id")
+    sector_spans = spans("main_sector_id")
+    # By the unit each year's figures were filed under (a facility may have moved since); the
+    # registry's locality is the facility's own.
+    locality_spans = spans("locality_id")
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     if sector is None:
-        totals = area.totals().filter(year__gte=first_year, year__lte=last_year)
+        totals = area.year_totals().filter(year__gte=first_year, year__lte=last_year)
         achieved = outcomes_by(totals, ["year"])
     else:
         # The totals are not split by the facility's sector: read the reviews.
@@ -432,13 +444,14 @@ def facility_stats(
         first_year=first_year,
         last_year=last_year,
         sector=sector,
-        registered=registry.count(),
+        registered=sum(span.registered for span in sector_spans.values()),
         by_year=by_year,
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
-        # By the unit each year's figures were filed under (a facility may have moved since).
-        by_locality=area.roll_up(spans("filed_locality", "locality_id"), Span),
-        reconciliation=reconciliation(area=area, years=list(range(first_year, last_year + 1)))
+        by_locality=area.roll_up(locality_spans, Span),
+        reconciliation=reconciliation(
+            area=area, years=list(range(first_year, last_year + 1)), outcomes=achieved
+        )
         if reconcile and sector is None
         else None,
     )

@@ -37,7 +37,14 @@ WIDE = {
 
 
 def filter_helper(field_names: list[str]) -> FormHelper:
+    """The layout of a report's filter: a row of columns, then the button. The page writes it
+    from `columns` in Python (report_tags.report_filters); crispy's layout below is the same
+    markup, for anything else that renders the form."""
     helper = FormHelper()
+    helper.columns = [
+        (name, f"col-sm-6 col-md-4 {WIDE.get(name, 'col-lg-2')}") for name in field_names
+    ]
+    helper.submit_label = _("Lọc")
     helper.form_method = "get"
     helper.form_class = "filters"
     helper.disable_csrf = True
@@ -48,7 +55,7 @@ def filter_helper(field_names: list[str]) -> FormHelper:
                 for name in field_names
             ],
             Column(
-                Submit("", _("Lọc"), css_class="btn-primary"),
+                Submit("", helper.submit_label, css_class="btn-primary"),
                 css_class="col-auto d-flex align-items-start pt-md-4",
             ),
             css_class="g-2",

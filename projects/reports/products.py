@@ -3,14 +3,10 @@
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import (
-    Count,
-    Max,
-    Min,
-)
+from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
-from facilities.models import Recognition, RecognitionLevel, Sector
+from facilities.models import RecognitionLevel, RecognitionTotals, Sector
 from projects.reports.base import Addable, Area, Group
 from projects.reports.tables import Column, Table
 
@@ -107,7 +103,7 @@ class ProductReport:
 
 
 def recognition_years(area: Area) -> tuple[int, int] | None:
-    span = area.scope(Recognition.objects.all(), "product__facility__locality").aggregate(
+    span = area.scope(RecognitionTotals.objects.all(), "facility_locality").aggregate(
         first=Min("year"), last=Max("year")
     )
     return (span["first"], span["last"]) if span["first"] else None
@@ -121,21 +117,24 @@ def product_report(
     level: str | None = None,
     sector: Sector | None = None,
 ) -> ProductReport:
-    recognitions = area.scope(Recognition.objects.all(), "product__facility__locality").filter(
+    """Read from the registry's running totals (RecognitionTotals: recognitions per year,
+    level, locality and main sector of the facility; facilities/summaries.py), not from every
+    recognition joined with its product and facility: three grouped queries."""
+    recognitions = area.scope(RecognitionTotals.objects.all(), "facility_locality").filter(
         year__gte=first_year, year__lte=last_year
     )
     if level:
         recognitions = recognitions.filter(level=level)
     if sector is not None:
-        recognitions = recognitions.filter(product__facility__main_sector=sector)
+        recognitions = recognitions.filter(main_sector=sector)
 
     def counts(key: str) -> dict:
         out: dict = defaultdict(LevelCounts)
-        for row in recognitions.values(key, "level").annotate(n=Count("id")).order_by():
+        for row in recognitions.values(key, "level").annotate(n=Sum("recognitions")).order_by():
             setattr(out[row[key]], row["level"], row["n"])
         return dict(out)
 
-    by_sector_counts = counts("product__facility__main_sector_id")
+    by_sector_counts = counts("main_sector_id")
     sectors = [sector] if sector is not None else list(Sector.objects.all())
     return ProductReport(
         area=area,
@@ -145,5 +144,5 @@ def product_report(
         sector=sector,
         by_year=counts("year"),
         by_sector=[Group(s.pk, s.name, by_sector_counts.get(s.pk, LevelCounts())) for s in sectors],
-        by_locality=area.roll_up(counts("product__facility__locality_id"), LevelCounts),
+        by_locality=area.roll_up(counts("facility_locality_id"), LevelCounts),
     )

@@ -175,7 +175,7 @@ def programme_report(
     *, area: Area, programme: Programme, reconcile: bool = True
 ) -> ProgrammeReport:
     years = list(programme.years)
-    totals = area.totals().filter(year__in=years)
+    totals = area.year_totals().filter(year__in=years)
     targets = list(
         Target.objects.filter(programme=programme).select_related(
             "indicator", "indicator__activity_type"
@@ -220,7 +220,7 @@ def programme_report(
         area,
         results,
         list(per_source.values()),
-        reconciliation(area=area, years=years) if reconcile else None,
+        reconciliation(area=area, years=years, outcomes=achieved_by_year) if reconcile else None,
     )
 
 

@@ -19,13 +19,14 @@ year, outcomes by year, projects by year, plan sources by year.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 from django.utils.translation import gettext as _
 
-from facilities.models import YearlyFigure
+from facilities.models import FigureTotals
 from khuyencong.money import format_vnd
 from projects.models import PlanBudget, ReportedFigure, ReportedIndicator, Status
-from projects.reports.base import Area, approved_projects, outcomes_by
+from projects.reports.base import Area, outcomes_by
+from projects.reports.base import carried as carried_totals
 from projects.reports.tables import Column, Table
 
 MATCH = "match"
@@ -148,29 +149,44 @@ def _money(value: int) -> str:
     return format_vnd(value)
 
 
-def reconciliation(*, area: Area, years: list[int]) -> Reconciliation | None:
-    """None unless the area is the whole province."""
+def reconciliation(
+    *, area: Area, years: list[int], outcomes: dict | None = None
+) -> Reconciliation | None:
+    """None unless the area is the whole province. `outcomes`: `outcomes_by(area.year_totals()
+    over these years, ["year"])` when the caller already has it (one query less)."""
     if not area.is_province or not years:
         return None
     years = sorted(years)
     reported = {
         (r.year, r.indicator): r for r in ReportedFigure.objects.filter(year__in=years).order_by()
     }
+    # The registry's and the projects' running totals (facilities/summaries.py,
+    # projects/planning/summaries.py) hold these sums: no scan of figures or projects.
     figures = {
         row["year"]: row
-        for row in area.scope(YearlyFigure.objects.filter(year__in=years), "facility__locality")
+        for row in area.scope(FigureTotals.objects.filter(year__in=years), "facility_locality")
         .values("year")
-        .annotate(n=Count("id"), w=Sum("workers"), p=Sum("production_value"))
+        .annotate(
+            n=Sum("facilities"),
+            w=Sum("workers"),
+            p=Sum("production"),
+            pn=Sum("production_reported"),
+        )
         .order_by()
     }
-    projects = area.projects().filter(year__in=years)
-    outcomes = outcomes_by(area.totals().filter(year__in=years), ["year"])
+    for row in figures.values():
+        # No facility gave a production value that year: not reported, not 0.
+        if not row["pn"]:
+            row["p"] = None
+    totals = area.year_totals().filter(year__in=years)
+    if outcomes is None:
+        outcomes = outcomes_by(totals, ["year"])
     carried = {
         row["year"]: row
-        for row in approved_projects(projects)
+        for row in carried_totals(totals)
         .exclude(status=Status.CANCELLED)
         .values("year")
-        .annotate(n=Count("id"), s=Sum("approved_amount"))
+        .annotate(n=Sum("projects"), s=Sum("approved"))
         .order_by()
     }
     plan_sources = {

@@ -10,7 +10,6 @@ from datetime import date
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -272,6 +271,11 @@ def register_report(request, filterset: RegisterFilter):
         last_year=last,
         unit=data.get("unit"),
         number=data.get("number"),
+        # The same filter over the running totals: every field it filters on is one of theirs.
+        # Without a locality chosen, for the whole province: the province's rows.
+        totals=filterset.filter_queryset(
+            reports.Area(request.user, data.get("locality")).year_totals()
+        ),
     )
     return report, f"danh-muc-de-an-{first}-{last}"
 
@@ -311,10 +315,7 @@ def register(request):
                 tables=report.filed_tables(),
                 head=report.letterhead(),
             )
-        page = Paginator(report.projects, settings.PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = list(page.object_list)
-        for project in page.object_list:
-            project.settlement_cell = report.settlement_cell(project)
+        page = report.page(request.GET.get("page"))
     return render(
         request,
         "reports/register.html",

@@ -1,12 +1,16 @@
 """Formatting of report cells and links that may not exist yet on every installation."""
 
-from django import template
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
+from crispy_forms.utils import render_crispy_form
+from django import forms, template
+from django.forms.widgets import Input
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape
+from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from khuyencong.money import format_vnd
+from khuyencong.templatetags.portal import _attrs, _options
 from projects.reports import format_percent
 from projects.reports.filing import scale, unit_kind
 from projects.reports.tables import NoData
@@ -105,3 +109,108 @@ def project_url(project):
         return project.get_absolute_url()
     except NoReverseMatch:
         return ""
+
+
+# --- the filter form of a report ------------------------------------------------------------
+
+
+@register.simple_tag
+def report_filters(form):
+    """A report's filter form (reports.forms.filter_helper) in crispy's Bootstrap 5 markup —
+    same ids, classes, labels, help texts and error blocks — built in Python: crispy renders
+    each field through a dozen nested templates and each <option> through its own, some ten
+    milliseconds a page for a tree of localities. A form without the helper's columns, or a
+    field this does not write (a checkbox, a file), goes to crispy."""
+    helper = getattr(form, "helper", None)
+    columns = getattr(helper, "columns", None)
+    if columns is None:
+        return render_crispy_form(form)
+    parts = ['<form class="filters" method="get">']
+    if form.non_field_errors():
+        parts.append(
+            format_html(
+                '<div class="alert alert-block alert-danger"><ul class="m-0">{}</ul></div>',
+                format_html_join("", "<li>{}</li>", ((e,) for e in form.non_field_errors())),
+            )
+        )
+    parts.append('<div class="row g-2">')
+    for name, css in columns:
+        parts.append(format_html('<div class="{}">{}</div>', css, _filter_field(form[name])))
+    parts.append(
+        format_html(
+            '<div class="col-auto d-flex align-items-start pt-md-4"><input type="submit" name="" '
+            'value="{}" class="btn btn-primary btn-primary" id="submit-id-"/></div>',
+            helper.submit_label,
+        )
+    )
+    parts.append("</div></form>")
+    return mark_safe("".join(parts))  # every part above is escaped
+
+
+def _filter_field(bound_field) -> str:
+    field = bound_field.field
+    widget = field.widget
+    if isinstance(
+        widget, forms.SelectMultiple | forms.HiddenInput | forms.CheckboxInput | forms.FileInput
+    ) or not isinstance(widget, forms.Select | Input):
+        return as_crispy_field(bound_field)
+    select = isinstance(widget, forms.Select)
+    # crispy's classes: the widget's own, its class name, then Bootstrap's.
+    kind = type(widget).__name__.lower()
+    css = widget.attrs.get("class", "")
+    css = (f"{css} {kind}" if kind not in css else css) if css else kind
+    css += " form-select" if select else " form-control"
+    attrs = {"class": f"{css} is-invalid" if bound_field.errors else css}
+    # Django adds required, aria-invalid and aria-describedby (help text, errors).
+    attrs = bound_field.build_widget_attrs({**widget.attrs, **attrs})
+    if bound_field.auto_id:
+        attrs.setdefault("id", bound_field.auto_id)
+    name = bound_field.html_name
+    value = widget.format_value(bound_field.value())
+    if select:
+        control = format_html(
+            '<select name="{}"{}>{}</select>', name, _attrs(attrs), _options(widget, name, value)
+        )
+    else:
+        control = format_html(
+            '<input type="{}" name="{}"{}{}>',
+            widget.input_type,
+            name,
+            format_html(' value="{}"', value) if value is not None else "",
+            _attrs(attrs),
+        )
+    label = ""
+    if bound_field.label:
+        label = format_html(
+            '<label for="{}" class="form-label{}">{}{}</label>',
+            bound_field.id_for_label,
+            " requiredField" if field.required else "",
+            bound_field.label,
+            mark_safe('<span class="asteriskField">*</span>') if field.required else "",
+        )
+    errors = ""
+    if bound_field.errors:
+        errors = format_html(
+            '<div id="{}_error" class="invalid-feedback">{}</div>',
+            bound_field.auto_id,
+            format_html_join(
+                "",
+                '<span id="error_{}_{}"><strong>{}</strong></span>',
+                ((i, bound_field.auto_id, e) for i, e in enumerate(bound_field.errors, 1)),
+            ),
+        )
+    help_text = ""
+    if field.help_text:
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>',
+            bound_field.auto_id,
+            mark_safe(field.help_text),  # as crispy writes it (|safe): our own texts
+        )
+    return format_html(
+        '<div id="div_{}" class="mb-3">{}{}{}{}</div>',
+        bound_field.auto_id,
+        label,
+        control,
+        errors,
+        help_text,
+    )

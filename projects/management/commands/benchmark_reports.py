@@ -6,7 +6,7 @@
 It writes into the CURRENT database, so it refuses to run on one that already holds facilities
 or projects unless --yes is given. Rows are inserted with bulk_create (no per-row save()), so
 computed columns (search_text, size classes, locality paths) are set here, and the reports'
-running totals are rebuilt at the end (projects/planning/summaries.py).
+running totals are rebuilt at the end (projects/planning/summaries.py, facilities/summaries.py).
 """
 
 import datetime
@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 
+from facilities import summaries as facility_summaries
 from facilities.models import (
     Facility,
     LegalForm,
@@ -389,6 +390,7 @@ class Command(BaseCommand):
         FollowUpAction.objects.bulk_create(actions, batch_size=BATCH)
         # bulk_create sends no signals: the running totals are written once, at the end.
         summaries.rebuild()
+        facility_summaries.rebuild()
         self.programme(sources)
         self.stdout.write(
             f"  {len(money)} disbursements, {len(reviews)} reviews, {len(actions)} actions."

@@ -1,5 +1,9 @@
+"""`manage.py summaries`: the projects' running totals (projects/planning/summaries.py) and
+the registry's (RegistryTotals, FigureTotals, RecognitionTotals: facilities/summaries.py)."""
+
 from django.core.management.base import BaseCommand, CommandError
 
+from facilities import summaries as registry_summaries
 from projects.planning import summaries
 
 
@@ -21,10 +25,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, check=False, rebuild=False, **options):
         if rebuild:
-            written = summaries.rebuild()
+            written = summaries.rebuild() + registry_summaries.rebuild()
             self.stdout.write(f"Rebuilt: {written} row(s) of totals.")
             return
-        found = summaries.differences()
+        found = summaries.differences() + registry_summaries.differences()
         if found:
             for line in found:
                 self.stderr.write(line)

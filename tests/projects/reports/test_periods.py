@@ -299,6 +299,52 @@ class TestRegister:
             values = [v or 0 for v in table.values(key)]
             assert sum(values) == table.total[table.column(key)], key
 
+    @pytest.mark.parametrize(
+        "query",
+        [
+            {},
+            {"status": Status.SETTLED},
+            {"funding_source": "KCĐP"},
+            {"activity_type": "first"},
+            {"locality": "district_a"},
+        ],
+    )
+    @pytest.mark.parametrize("persona", ["staff", "officer"])
+    def test_its_total_line_from_the_running_totals_is_the_projects_own(
+        self, year, persona, query, request, rf
+    ):
+        """The page reads the total line from ProjectTotals filtered as the projects are; any
+        other set of projects (an export's first rows) from the projects: the same figures."""
+        from projects.models import ActivityType, FundingSource
+        from projects.reports.forms import RegisterFilter
+
+        user = request.getfixturevalue(persona)
+        data = {"year_from": 2023, "year_to": 2024}
+        for key, value in query.items():
+            if key == "funding_source":
+                value = FundingSource.objects.get(code=value).pk
+            elif key == "activity_type":
+                value = ActivityType.objects.order_by("pk").first().pk
+            elif key == "locality":
+                value = request.getfixturevalue(value).pk
+            data[key] = value
+        area = reports.Area(user)
+        filterset = RegisterFilter(data, queryset=area.projects(), request=None, user=user)
+        assert filterset.is_valid(), filterset.errors
+        from_totals = reports.project_register(
+            area=area,
+            projects=filterset.qs,
+            first_year=2023,
+            last_year=2024,
+            totals=filterset.filter_queryset(area.totals()),
+        ).totals
+        from_projects = reports.project_register(
+            area=area, projects=filterset.qs, first_year=2023, last_year=2024
+        ).totals
+        assert from_totals == from_projects
+        if not query:
+            assert from_totals["count"] > 0 and from_totals["approved"] > 0
+
     def test_it_shows_a_district_officer_their_projects_only(self, year, officer):
         area = reports.Area(officer)
         register = reports.project_register(
