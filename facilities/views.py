@@ -35,6 +35,7 @@ from facilities.forms import (
 )
 from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
+from facilities.rows import facility_rows
 from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
@@ -97,7 +98,9 @@ def facility_list(request):
     context = {
         "filter": filterset,
         "page_obj": page,
-        "facilities": page.object_list,
+        # The page's facilities as rows with their markup (rows.py); page.object_list stays a
+        # queryset.
+        "rows": facility_rows(page.object_list),
         "headers": _sort_headers(request, filterset),
         "export_query": request.GET.urlencode(),
         # Phones fold the filters away unless some are in use.
