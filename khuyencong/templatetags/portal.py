@@ -1,8 +1,10 @@
+import functools
+
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
 
 from khuyencong.money import format_vnd
 from khuyencong.stored_text import said
@@ -134,16 +136,43 @@ def _attrs(attrs: dict) -> str:
 def _options(widget, name, value) -> str:
     # Plain string building straight from the choices, as Django's Select.optgroups() would
     # mark them (the first matching value selected; option_inherits_attrs is off for selects):
-    # a province's tree of localities is some 130 options on every list page, and building a
-    # dict per option through create_option(), or format_html per option, cost several times
-    # the escaping itself. No widget of the portal overrides create_option().
-    wanted = {str(v) for v in value or ()}
-    multiple = widget.allow_multiple_selected
+    # a province's tree of localities is some 130 options on every list page. No widget of the
+    # portal overrides create_option(). The markup is a pure function of the choices (values
+    # and labels as text) and the selected values, so it is kept per process under exactly
+    # those: the escaping of every option is then done once, not on every page.
+    choices = []
+    for option_value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            label = tuple((_text(v), str(lb)) for v, lb in label)
+        else:
+            label = str(label)
+        choices.append((_text(option_value), label))
+    wanted = frozenset(str(v) for v in value or ())
+    build = _options_html
+    if any(_marked_safe(part) for part in choices):
+        # A label marked safe prints unescaped, yet equals (and hashes as) the same text
+        # unmarked: it must not share a cached entry with it.
+        build = _options_html.__wrapped__
+    return build(tuple(choices), wanted, widget.allow_multiple_selected)
+
+
+def _marked_safe(choice) -> bool:
+    value, label = choice
+    if isinstance(label, tuple):
+        return any(_marked_safe(inner) for inner in label)
+    return isinstance(value, SafeData) or isinstance(label, SafeData)
+
+
+def _text(option_value) -> str:
+    return "" if option_value is None else str(option_value)
+
+
+@functools.lru_cache(maxsize=256)
+def _options_html(choices: tuple, wanted: frozenset, multiple: bool) -> str:
     chosen = False
 
     def option(option_value, label):
         nonlocal chosen
-        option_value = "" if option_value is None else str(option_value)
         selected = option_value in wanted and (multiple or not chosen)
         chosen = chosen or selected
         return (
@@ -152,8 +181,8 @@ def _options(widget, name, value) -> str:
         )
 
     parts = []
-    for option_value, label in widget.choices:
-        if isinstance(label, list | tuple):
+    for option_value, label in choices:
+        if isinstance(label, tuple):
             inner = "".join(option(v, lb) for v, lb in label)
             parts.append(f'<optgroup label="{conditional_escape(option_value)}">{inner}</optgroup>')
         else:
