@@ -5,6 +5,7 @@ from django import forms, template
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import gettext as _
 
 from khuyencong.money import format_vnd
 from khuyencong.stored_text import said
@@ -188,3 +189,83 @@ def _options_html(choices: tuple, wanted: frozenset, multiple: bool) -> str:
         else:
             parts.append(option(option_value, label))
     return mark_safe("".join(parts))  # every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def page_links(context, page) -> str:
+    """The paging links of a list (projects/_pagination.html), built in Python: the template
+    copied and re-encoded the query string for every link, and the lists show it twice. Built
+    once per page object and request."""
+    if page is None or page.paginator.num_pages <= 1:
+        return ""
+    cached = getattr(page, "_page_links", None)
+    if cached is not None:
+        return cached
+    others = [(k, v) for k, v in context["request"].GET.lists() if k != "page"]
+
+    def href(number) -> str:
+        query = urlencode(sorted([*others, ("page", [str(number)])]), doseq=True)
+        return conditional_escape(f"?{query}")
+
+    previous, following = conditional_escape(_("Trước")), conditional_escape(_("Sau"))
+    parts = [
+        f'<nav aria-label="{conditional_escape(_("Phân trang"))}">'
+        '<ul class="pagination pagination-sm mb-0">'
+    ]
+    if page.has_previous():
+        parts.append(
+            f'<li class="page-item"><a class="page-link" '
+            f'href="{href(page.previous_page_number())}">&laquo; {previous}</a></li>'
+        )
+    else:
+        parts.append(
+            f'<li class="page-item disabled"><span class="page-link">&laquo; {previous}</span></li>'
+        )
+    # As the template had it: the range around the first page (the method called without
+    # arguments).
+    for number in page.paginator.get_elided_page_range():
+        if number == page.number:
+            parts.append(
+                f'<li class="page-item active" aria-current="page">'
+                f'<span class="page-link">{number}</span></li>'
+            )
+        elif number == page.paginator.ELLIPSIS:
+            parts.append('<li class="page-item disabled"><span class="page-link">…</span></li>')
+        else:
+            parts.append(
+                f'<li class="page-item"><a class="page-link" href="{href(number)}">'
+                f"{number}</a></li>"
+            )
+    if page.has_next():
+        parts.append(
+            f'<li class="page-item"><a class="page-link" '
+            f'href="{href(page.next_page_number())}">{following} &raquo;</a></li>'
+        )
+    else:
+        parts.append(
+            f'<li class="page-item disabled"><span class="page-link">'
+            f"{following} &raquo;</span></li>"
+        )
+    parts.append("</ul></nav>")
+    page._page_links = mark_safe("".join(parts))  # every value above is escaped
+    return page._page_links
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label, cls: str = "") -> str:
+    """A sortable column header of the project list (was projects/_sort_th.html): a link to the
+    list sorted by `key`, the other way round when it is the current sort."""
+    sort = context.get("sort", "")
+    others = [(k, v) for k, v in context["request"].GET.lists() if k not in ("sort", "page")]
+    wanted = f"-{key}" if sort == key else key
+    query = conditional_escape(urlencode(sorted([*others, ("sort", [wanted])]), doseq=True))
+    if sort == key:
+        icon = ' <i class="bi bi-caret-up-fill small"></i>'
+    elif sort == f"-{key}":
+        icon = ' <i class="bi bi-caret-down-fill small"></i>'
+    else:
+        icon = ' <i class="bi bi-arrow-down-up small text-body-tertiary"></i>'
+    return mark_safe(
+        f'<th class="{conditional_escape(cls)}" scope="col"><a class="link-body-emphasis '
+        f'text-decoration-none" href="?{query}">{conditional_escape(label)}{icon}</a></th>'
+    )

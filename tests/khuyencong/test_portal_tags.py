@@ -56,3 +56,76 @@ def test_it_shows_the_error_of_a_field(staff):
     html = str(filter_field(form["status"]))
     assert 'class="select form-select is-invalid"' in html
     assert 'id="id_status_error" class="invalid-feedback"' in html
+
+
+# The paging links and the project list's sort headers as the templates wrote them before they
+# were built in Python (templatetags.portal.page_links and sort_header).
+PAGINATION_TEMPLATE = """{% load i18n portal %}
+{% if page.paginator.num_pages > 1 %}
+<nav aria-label="{% translate 'Phân trang' %}">
+  <ul class="pagination pagination-sm mb-0">
+    {% if page.has_previous %}
+      <li class="page-item"><a class="page-link" href="?{% query_replace page=page.previous_page_number %}">&laquo; {% translate "Trước" %}</a></li>
+    {% else %}
+      <li class="page-item disabled"><span class="page-link">&laquo; {% translate "Trước" %}</span></li>
+    {% endif %}
+    {% for number in page.paginator.get_elided_page_range %}
+      {% if number == page.number %}
+        <li class="page-item active" aria-current="page"><span class="page-link">{{ number }}</span></li>
+      {% elif number == page.paginator.ELLIPSIS %}
+        <li class="page-item disabled"><span class="page-link">…</span></li>
+      {% else %}
+        <li class="page-item"><a class="page-link" href="?{% query_replace page=number %}">{{ number }}</a></li>
+      {% endif %}
+    {% endfor %}
+    {% if page.has_next %}
+      <li class="page-item"><a class="page-link" href="?{% query_replace page=page.next_page_number %}">{% translate "Sau" %} &raquo;</a></li>
+    {% else %}
+      <li class="page-item disabled"><span class="page-link">{% translate "Sau" %} &raquo;</span></li>
+    {% endif %}
+  </ul>
+</nav>
+{% endif %}"""  # noqa: E501 (the template as it was)
+
+SORT_TH_TEMPLATE = """{% load portal %}<th class="{{ cls }}" scope="col"><a class="link-body-emphasis text-decoration-none" href="?{% if sort == key %}{% query_replace sort='-'|add:key page='' %}{% else %}{% query_replace sort=key page='' %}{% endif %}">{{ label }}{% if sort == key %} <i class="bi bi-caret-up-fill small"></i>{% elif sort == '-'|add:key %} <i class="bi bi-caret-down-fill small"></i>{% else %} <i class="bi bi-arrow-down-up small text-body-tertiary"></i>{% endif %}</a></th>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("count", [0, 20, 60, 1000])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"page": "2"},
+        {"page": "7", "q": "giang & <hiền>", "sort": "-year"},
+        {"status": ["a", "b"], "page": "last"},
+    ],
+)
+def test_the_paging_links_are_the_templates(count, query):
+    from django.core.paginator import Paginator
+    from django.template import engines
+
+    engine = engines["django"]
+    request = RequestFactory().get("/", query)
+    page = Paginator(range(count), 25).get_page(request.GET.get("page"))
+    old = engine.from_string(PAGINATION_TEMPLATE).render({"page": page}, request)
+    new = engine.from_string("{% load portal %}{% page_links page %}").render(
+        {"page": page}, request
+    )
+    assert _same(new) == _same(old)
+    assert ("page-link" in new) == (count > 25)
+
+
+@pytest.mark.parametrize("sort", ["", "code", "-code", "year"])
+@pytest.mark.parametrize("query", [{}, {"page": "3", "q": "a&b <c>", "sort": "x"}])
+def test_the_sort_headers_are_the_templates(sort, query):
+    from django.template import engines
+
+    engine = engines["django"]
+    request = RequestFactory().get("/", query)
+    for key, label, cls in [("code", "Mã <đề> án", "text-nowrap"), ("year", "Năm", "")]:
+        context = {"sort": sort, "key": key, "label": label, "cls": cls}
+        old = engine.from_string(SORT_TH_TEMPLATE).render(context, request)
+        new = engine.from_string("{% load portal %}{% sort_header key label cls %}").render(
+            context, request
+        )
+        assert _same(new) == _same(old)
