@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
 from khuyencong import access
-from khuyencong.filters import ReferenceFilter
+from khuyencong.filters import FilterForm, ReferenceFilter
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
@@ -130,6 +130,7 @@ class FacilityFilter(django_filters.FilterSet):
     class Meta:
         model = Facility
         fields = []
+        form = FilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

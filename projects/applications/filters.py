@@ -6,7 +6,14 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility
 from khuyencong import access
-from khuyencong.filters import ALL, LocalityFilter, ReferenceFilter, UserFilter, year_choices
+from khuyencong.filters import (
+    ALL,
+    FilterForm,
+    LocalityFilter,
+    ReferenceFilter,
+    UserFilter,
+    year_choices,
+)
 from khuyencong.localities import covered_ids
 from khuyencong.models import Role, User
 from khuyencong.text import fold
@@ -79,6 +86,7 @@ class ProjectFilter(django_filters.FilterSet):
     class Meta:
         model = Project
         fields = []
+        form = FilterForm
 
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
