@@ -12,7 +12,7 @@ from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from facilities.models import LegalForm, SizeClass
+from facilities.models import LegalForm, SizeClass, recognised_products
 from khuyencong.models import Locality
 
 # The Bootstrap class of a size badge (as templates/facilities/_size_badge.html).
@@ -31,7 +31,6 @@ COLUMNS = (
     "tax_code",
     "founded_year",
     "size_class",
-    "recognised_products",
     "main_sector__name",
     "locality__kind",
     "locality__name",
@@ -44,8 +43,8 @@ COLUMNS = (
 
 
 def facility_rows(facilities: QuerySet) -> list[dict]:
-    """Each facility of one page (a queryset of `Facility.objects.for_list()` already cut to
-    the page, in the list's order) with its table row (`tr`) and phone card (`card`)."""
+    """Each facility of one page (a queryset already cut to the page, in the list's order)
+    with its table row (`tr`) and phone card (`card`)."""
     url = reverse("facilities:detail", args=[0])
     prefix, suffix = url.rsplit("/0/", 1)
     legal_forms = {value: str(label) for value, label in LegalForm.choices}
@@ -54,7 +53,7 @@ def facility_rows(facilities: QuerySet) -> list[dict]:
     tax_code_label = esc(_("Mã số thuế"))
     recognised_label = esc(_("SP tiêu biểu"))
     rows = []
-    for r in facilities.values(*COLUMNS):
+    for r in facilities.values(*COLUMNS, recognised_products=recognised_products()):
         href = esc(f"{prefix}/{r['pk']}/{suffix}")
         name = esc(r["name"])
         size = r["size_class"]

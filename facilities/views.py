@@ -66,8 +66,10 @@ def _scoped_facility(request, pk: int, *, for_list: bool = False) -> Facility:
 # List and export
 
 
-def filtered(request) -> FacilityFilter:
-    qs = access.scope_by_locality(Facility.objects.for_list(), request.user)
+def filtered(request, queryset=None) -> FacilityFilter:
+    if queryset is None:
+        queryset = Facility.objects.for_list()
+    qs = access.scope_by_locality(queryset, request.user)
     # Always bound, so the default sort (by folded name) applies also without parameters.
     return FacilityFilter(request.GET, queryset=qs, request=request)
 
@@ -93,7 +95,8 @@ def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
 @login_required
 @require_safe
 def facility_list(request):
-    filterset = filtered(request)
+    # The page's rows are read as values (rows.py), which add what they show themselves.
+    filterset = filtered(request, Facility.objects.all())
     page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,

@@ -72,10 +72,12 @@ def may_comment(user) -> bool:
 EXPORT_JOB = "projects.export"
 
 
-def filtered(request):
+def filtered(request, queryset=None):
+    if queryset is None:
+        queryset = Project.objects.for_list()
     return ProjectFilter(
         request.GET or None,
-        queryset=access.scope_by_locality(Project.objects.for_list(), request.user),
+        queryset=access.scope_by_locality(queryset, request.user),
         request=request,
     )
 
@@ -83,7 +85,8 @@ def filtered(request):
 @login_required
 @require_safe
 def project_list(request):
-    filterset = filtered(request)
+    # The page's rows are read as values (rows.py): no related objects to select with them.
+    filterset = filtered(request, Project.objects.all())
     page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
