@@ -196,32 +196,50 @@ def page_links(context, page) -> str:
     """The paging links of a list (projects/_pagination.html), built in Python: the template
     copied and re-encoded the query string for every link, and the lists show it twice. Built
     once per page object and request."""
+    return _page_links(context["request"], page)
+
+
+@register.simple_tag(takes_context=True)
+def results_page_links(context, page) -> str:
+    """The facility list's paging links (facilities/_pagination.html): each also loads its
+    page into #results with htmx, and there is no greyed-out first or last step."""
+    return _page_links(context["request"], page, htmx=True)
+
+
+HTMX_RESULTS = ' hx-target="#results" hx-swap="outerHTML" hx-push-url="true"'
+
+
+def _page_links(request, page, *, htmx: bool = False) -> str:
     if page is None or page.paginator.num_pages <= 1:
         return ""
     cached = getattr(page, "_page_links", None)
-    if cached is not None:
-        return cached
-    others = [(k, v) for k, v in context["request"].GET.lists() if k != "page"]
+    if cached is not None and cached[0] == htmx:
+        return cached[1]
+    others = [(k, v) for k, v in request.GET.lists() if k != "page"]
 
-    def href(number) -> str:
-        query = urlencode(sorted([*others, ("page", [str(number)])]), doseq=True)
-        return conditional_escape(f"?{query}")
+    def link(number, text) -> str:
+        query = conditional_escape(
+            urlencode(sorted([*others, ("page", [str(number)])]), doseq=True)
+        )
+        if htmx:
+            return (
+                f'<a class="page-link" href="?{query}" hx-get="?{query}"{HTMX_RESULTS}>{text}</a>'
+            )
+        return f'<a class="page-link" href="?{query}">{text}</a>'
 
-    previous, following = conditional_escape(_("Trước")), conditional_escape(_("Sau"))
-    parts = [
-        f'<nav aria-label="{conditional_escape(_("Phân trang"))}">'
-        '<ul class="pagination pagination-sm mb-0">'
-    ]
+    previous = f"&laquo; {conditional_escape(_('Trước'))}"
+    following = f"{conditional_escape(_('Sau'))} &raquo;"
+    label = conditional_escape(_("Phân trang"))
+    css = "pagination-sm flex-wrap" if htmx else "pagination-sm mb-0"
+    nav = ' class="mt-3"' if htmx else ""
+    parts = [f'<nav{nav} aria-label="{label}"><ul class="pagination {css}">']
     if page.has_previous():
+        parts.append(f'<li class="page-item">{link(page.previous_page_number(), previous)}</li>')
+    elif not htmx:
         parts.append(
-            f'<li class="page-item"><a class="page-link" '
-            f'href="{href(page.previous_page_number())}">&laquo; {previous}</a></li>'
+            f'<li class="page-item disabled"><span class="page-link">{previous}</span></li>'
         )
-    else:
-        parts.append(
-            f'<li class="page-item disabled"><span class="page-link">&laquo; {previous}</span></li>'
-        )
-    # As the template had it: the range around the first page (the method called without
+    # As the templates had it: the range around the first page (the method called without
     # arguments).
     for number in page.paginator.get_elided_page_range():
         if number == page.number:
@@ -232,23 +250,34 @@ def page_links(context, page) -> str:
         elif number == page.paginator.ELLIPSIS:
             parts.append('<li class="page-item disabled"><span class="page-link">…</span></li>')
         else:
-            parts.append(
-                f'<li class="page-item"><a class="page-link" href="{href(number)}">'
-                f"{number}</a></li>"
-            )
+            parts.append(f'<li class="page-item">{link(number, number)}</li>')
     if page.has_next():
+        parts.append(f'<li class="page-item">{link(page.next_page_number(), following)}</li>')
+    elif not htmx:
         parts.append(
-            f'<li class="page-item"><a class="page-link" '
-            f'href="{href(page.next_page_number())}">{following} &raquo;</a></li>'
-        )
-    else:
-        parts.append(
-            f'<li class="page-item disabled"><span class="page-link">'
-            f"{following} &raquo;</span></li>"
+            f'<li class="page-item disabled"><span class="page-link">{following}</span></li>'
         )
     parts.append("</ul></nav>")
-    page._page_links = mark_safe("".join(parts))  # every value above is escaped
-    return page._page_links
+    html = mark_safe("".join(parts))  # every value above is escaped
+    page._page_links = (htmx, html)
+    return html
+
+
+@register.simple_tag
+def sort_link(header) -> str:
+    """A sortable column header's link of the facility list (was facilities/_sort_link.html),
+    from the view's `_sort_headers`: label, query string and current direction."""
+    query = conditional_escape(header["query"])
+    if header["state"] == "asc":
+        icon = f' <i class="bi bi-sort-up" title="{conditional_escape(_("Tăng dần"))}"></i>'
+    elif header["state"] == "desc":
+        icon = f' <i class="bi bi-sort-down" title="{conditional_escape(_("Giảm dần"))}"></i>'
+    else:
+        icon = ' <i class="bi bi-arrow-down-up text-muted small"></i>'
+    return mark_safe(
+        f'<a class="text-reset text-decoration-none text-nowrap" href="?{query}" '
+        f'hx-get="?{query}"{HTMX_RESULTS}>{conditional_escape(header["label"])}{icon}</a>'
+    )
 
 
 @register.simple_tag(takes_context=True)

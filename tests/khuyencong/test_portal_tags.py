@@ -129,3 +129,57 @@ def test_the_sort_headers_are_the_templates(sort, query):
             context, request
         )
         assert _same(new) == _same(old)
+
+
+RESULTS_PAGINATION_TEMPLATE = """{% load i18n portal %}
+{% if page_obj.paginator.num_pages > 1 %}
+<nav class="mt-3" aria-label="{% translate 'Phân trang' %}">
+  <ul class="pagination pagination-sm flex-wrap">
+    {% if page_obj.has_previous %}
+    <li class="page-item"><a class="page-link" href="?{% query_replace page=page_obj.previous_page_number %}" hx-get="?{% query_replace page=page_obj.previous_page_number %}" hx-target="#results" hx-swap="outerHTML" hx-push-url="true">&laquo; {% translate "Trước" %}</a></li>
+    {% endif %}
+    {% for number in page_obj.paginator.get_elided_page_range %}
+      {% if number == page_obj.number %}
+      <li class="page-item active" aria-current="page"><span class="page-link">{{ number }}</span></li>
+      {% elif number == page_obj.paginator.ELLIPSIS %}
+      <li class="page-item disabled"><span class="page-link">…</span></li>
+      {% else %}
+      <li class="page-item"><a class="page-link" href="?{% query_replace page=number %}" hx-get="?{% query_replace page=number %}" hx-target="#results" hx-swap="outerHTML" hx-push-url="true">{{ number }}</a></li>
+      {% endif %}
+    {% endfor %}
+    {% if page_obj.has_next %}
+    <li class="page-item"><a class="page-link" href="?{% query_replace page=page_obj.next_page_number %}" hx-get="?{% query_replace page=page_obj.next_page_number %}" hx-target="#results" hx-swap="outerHTML" hx-push-url="true">{% translate "Sau" %} &raquo;</a></li>
+    {% endif %}
+  </ul>
+</nav>
+{% endif %}"""  # noqa: E501 (the facility list's, as it was)
+
+SORT_LINK_TEMPLATE = """{% load i18n %}<a class="text-reset text-decoration-none text-nowrap" href="?{{ header.query }}" hx-get="?{{ header.query }}" hx-target="#results" hx-swap="outerHTML" hx-push-url="true">{{ header.label }}{% if header.state == "asc" %} <i class="bi bi-sort-up" title="{% translate 'Tăng dần' %}"></i>{% elif header.state == "desc" %} <i class="bi bi-sort-down" title="{% translate 'Giảm dần' %}"></i>{% else %} <i class="bi bi-arrow-down-up text-muted small"></i>{% endif %}</a>"""  # noqa: E501
+
+
+@pytest.mark.parametrize("count", [0, 20, 60, 1000])
+@pytest.mark.parametrize("query", [{}, {"page": "3", "q": "a&b <c>", "o": "-name"}])
+def test_the_facility_paging_links_are_the_templates(count, query):
+    from django.core.paginator import Paginator
+    from django.template import engines
+
+    engine = engines["django"]
+    request = RequestFactory().get("/", query)
+    page = Paginator(range(count), 25).get_page(request.GET.get("page"))
+    old = engine.from_string(RESULTS_PAGINATION_TEMPLATE).render({"page_obj": page}, request)
+    new = engine.from_string("{% load portal %}{% results_page_links page_obj %}").render(
+        {"page_obj": page}, request
+    )
+    assert _same(new) == _same(old)
+    assert ("hx-get" in new) == (count > 25)
+
+
+@pytest.mark.parametrize("state", ["", "asc", "desc"])
+def test_the_facility_sort_links_are_the_templates(state):
+    from django.template import engines
+
+    engine = engines["django"]
+    header = {"label": "Tên <cơ sở>", "query": "o=-name&q=a%26b", "state": state}
+    old = engine.from_string(SORT_LINK_TEMPLATE).render({"header": header})
+    new = engine.from_string("{% load portal %}{% sort_link header %}").render({"header": header})
+    assert _same(new) == _same(old)
