@@ -2,6 +2,9 @@ import functools
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.safestring import SafeData, mark_safe
@@ -297,4 +300,38 @@ def sort_header(context, key: str, label, cls: str = "") -> str:
     return mark_safe(
         f'<th class="{conditional_escape(cls)}" scope="col"><a class="link-body-emphasis '
         f'text-decoration-none" href="?{query}">{conditional_escape(label)}{icon}</a></th>'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context) -> str:
+    """The main menu's entries (includes/nav_items.html). They depend on nothing but the
+    language, the URL configuration, the page's section and view and whether the user may
+    edit, so each combination is rendered once per process: on every page that was some
+    twenty URL reversals and translations."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    return _nav_items(
+        translation.get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        match.namespace if match else None,
+        match.view_name if match else None,
+        bool(context.get("can_edit")),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _nav_items(language, script_prefix, urlconf, namespace, view_name, can_edit) -> str:
+    from khuyencong.context_processors import FOLLOW_THROUGH_VIEWS
+
+    return mark_safe(
+        render_to_string(
+            "includes/nav_items.html",
+            {
+                "ns": namespace,
+                "view": view_name,
+                "can_edit": can_edit,
+                "follow_through_views": FOLLOW_THROUGH_VIEWS,
+            },
+        )
     )

@@ -183,3 +183,36 @@ def test_the_facility_sort_links_are_the_templates(state):
     old = engine.from_string(SORT_LINK_TEMPLATE).render({"header": header})
     new = engine.from_string("{% load portal %}{% sort_link header %}").render({"header": header})
     assert _same(new) == _same(old)
+
+
+@pytest.mark.django_db
+def test_the_menu_kept_per_process_follows_the_role_the_section_and_the_language(staff, viewer):
+    from django.conf import settings
+    from django.test import Client
+    from django.urls import reverse
+
+    def login(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    def menu(client, url):
+        page = client.get(url).text
+        return page.split('<ul class="navbar-nav me-auto">', 1)[1].split("</ul>\n      <ul", 1)[0]
+
+    staff_client, viewer_client = login(staff), login(viewer)
+    # Same section and view, users who may and may not edit: only the first is offered
+    # "Việc của tôi".
+    assert "Việc của tôi" in menu(staff_client, reverse("facilities:list"))
+    assert "Việc của tôi" not in menu(viewer_client, reverse("facilities:list"))
+    # The current section is marked, and moves with the page.
+    on_projects = menu(staff_client, reverse("projects:list"))
+    assert f'class="nav-link active" aria-current="page" href="{reverse("projects:list")}"' in (
+        on_projects
+    )
+    assert f'aria-current="page" href="{reverse("facilities:list")}"' not in on_projects
+    # The language the reader chose.
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert "Facilities" in menu(staff_client, reverse("projects:list"))
+    staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
+    assert "Cơ sở CNNT" in menu(staff_client, reverse("projects:list"))
