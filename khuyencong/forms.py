@@ -283,7 +283,13 @@ class LocalityTreeIterator(ModelChoiceIterator):
         rows = tuple(
             self.queryset.values_list("pk", "path", "kind", "name", "valid_to", "former_name")
         )
-        yield from _tree_choices(rows, translation.get_language())
+        yield from locality_tree(rows)
+
+
+def locality_tree(rows: tuple) -> tuple[tuple[int, str], ...]:
+    """The tree's options from its rows (pk, path, kind, name, valid_to, former_name), ordered
+    by path, in the active language."""
+    return _tree_choices(rows, translation.get_language())
 
 
 @functools.lru_cache(maxsize=64)

@@ -1,6 +1,7 @@
 """The list filters' fields are built in Python (templatetags.portal.filter_field) for speed; the
 page must not change: the markup is crispy's, field for field, with and without errors."""
 
+import datetime
 import re
 
 import pytest
@@ -216,3 +217,34 @@ def test_the_menu_kept_per_process_follows_the_role_the_section_and_the_language
     assert "Facilities" in menu(staff_client, reverse("projects:list"))
     staff_client.cookies[settings.LANGUAGE_COOKIE_NAME] = "vi"
     assert "Cơ sở CNNT" in menu(staff_client, reverse("projects:list"))
+
+
+@pytest.mark.django_db
+def test_the_project_filter_reads_the_choices_its_fields_would(staff, officer, manager, commune_b1):
+    """ProjectFilter.offered_choices reads four selects' options in one UNION ALL query: the
+    same options, in the same order, with the same labels as the fields' own iterators."""
+    from khuyencong.models import Role
+    from tests.conftest import make_user
+
+    # Officers with no full name or only part of one, and an ended unit (not offered).
+    make_user("zeta", Role.CENTRE_STAFF, full_name="")
+    make_user("alpha", Role.MANAGER, full_name="", first_name="Ân", last_name="")
+    make_user("beta", Role.CENTRE_STAFF, full_name="Đặng Bình")
+    commune_b1.valid_to = datetime.date(2025, 6, 30)
+    commune_b1.save()
+    for user in (staff, officer):
+        request = RequestFactory().get("/")
+        request.user = user
+        filterset = ProjectFilter(None, queryset=Project.objects.all(), request=request)
+        offered = filterset.offered_choices()
+        assert set(offered) == {
+            "funding_source",
+            "activity_type",
+            "locality",
+            "responsible_officer",
+        }
+        for name, choices in offered.items():
+            field = filterset.filters[name].field
+            own = [(str(value), str(label)) for value, label in field.iterator(field)][1:]
+            assert [(str(value), str(label)) for value, label in choices] == own, name
+            assert own, name
