@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
 from khuyencong import access
-from khuyencong.filters import FilterForm, ReferenceFilter
+from khuyencong.filters import (
+    FilterForm,
+    ReferenceFilter,
+    locality_choices,
+    locality_rows,
+    read_choices,
+    set_choices,
+)
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
@@ -144,6 +151,21 @@ class FacilityFilter(django_filters.FilterSet):
         self.form.fields["locality"].error_messages["invalid_choice"] = _(
             "Địa bàn này nằm ngoài phạm vi bạn được xem."
         )
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            # The sectors and the locality tree in one query (khuyencong.filters.read_choices).
+            rows = read_choices(
+                {
+                    "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
+                    "locality": locality_rows(_localities(self.request)),
+                }
+            )
+            set_choices(form, "sector", [(pk, name) for pk, name, *_ in rows["sector"]])
+            set_choices(form, "locality", list(locality_choices(rows["locality"])))
+        return self._form
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset.annotate(size_rank=SIZE_RANK))

@@ -2,10 +2,17 @@
 
 import django_filters
 from django import forms
+from django.db.models import CharField, DateField, F, QuerySet, Value, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.forms import FetchedChoiceIterator, LocalityChoiceField, UserChoiceField
+from khuyencong.forms import (
+    FetchedChoiceIterator,
+    LocalityChoiceField,
+    UserChoiceField,
+    locality_tree,
+)
 
 ALL = _("Tất cả")
 
@@ -50,3 +57,65 @@ class ReferenceFilter(django_filters.ModelChoiceFilter):
         # request), so that the deep copy every filterset makes of its filters does not copy a
         # queryset each time.
         super().__init__(*args, queryset=lambda request: queryset.all(), **kwargs)
+
+
+def read_choices(parts: dict[str, tuple]) -> dict[str, list[tuple]]:
+    """The rows of several short option lists in one query (a UNION ALL), where each would
+    otherwise cost a query of its own on every list page.
+
+    `parts` maps a name to (queryset, the order of its options, up to four text columns c1-c4
+    and a date column `day` as expressions); the answer maps each name to its rows
+    (pk, c1, c2, c3, c4, day) in that order, which a row number computed by the database
+    carries (so text sorts by the database's collation, as the queryset itself would)."""
+    text = CharField()
+    queries = []
+    for tag, (queryset, ranked_by, columns) in parts.items():
+        columns = {f"c{i}": Value("", text) for i in range(1, 5)} | columns
+        columns.setdefault("day", Cast(Value(None), DateField()))
+        queries.append(
+            queryset.order_by()
+            .annotate(
+                tag=Value(tag, text),
+                day=columns.pop("day"),
+                rank=Window(RowNumber(), order_by=ranked_by),
+                **columns,
+            )
+            .values_list("tag", "pk", "c1", "c2", "c3", "c4", "day", "rank")
+        )
+    first, *others = queries
+    groups = {tag: [] for tag in parts}
+    for tag, pk, c1, c2, c3, c4, day, rank in first.union(*others, all=True):
+        groups[tag].append((rank, pk, c1, c2, c3, c4, day))
+    return {tag: [row[1:] for row in sorted(rows)] for tag, rows in groups.items()}
+
+
+def set_choices(form: forms.Form, name: str, choices: list) -> None:
+    """Give a model choice field of a filter form the options read for it, after its empty
+    label. What ModelChoiceField's choices setter stores (django-filter's would wrap the list
+    in its model iterator again); the field still validates a choice against its queryset."""
+    field = form.fields[name]
+    field._choices = field.widget.choices = [("", field.empty_label), *choices]
+
+
+def locality_rows(queryset: QuerySet) -> tuple:
+    """The `read_choices` part of a locality tree (LocalityTreeIterator's columns)."""
+    return (
+        queryset,
+        ["path"],
+        {
+            "c1": F("path"),
+            "c2": F("kind"),
+            "c3": F("name"),
+            "c4": F("former_name"),
+            "day": F("valid_to"),
+        },
+    )
+
+
+def locality_choices(rows: list[tuple]) -> tuple:
+    return locality_tree(
+        tuple(
+            (pk, path, kind, name, valid_to, former_name)
+            for pk, path, kind, name, former_name, valid_to in rows
+        )
+    )

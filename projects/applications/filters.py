@@ -2,8 +2,7 @@
 
 import django_filters
 from django import forms
-from django.db.models import CharField, DateField, F, Value, Window
-from django.db.models.functions import Cast, RowNumber
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility
@@ -14,9 +13,12 @@ from khuyencong.filters import (
     LocalityFilter,
     ReferenceFilter,
     UserFilter,
+    locality_choices,
+    locality_rows,
+    read_choices,
+    set_choices,
     year_choices,
 )
-from khuyencong.forms import locality_tree
 from khuyencong.localities import covered_ids
 from khuyencong.models import Role, User
 from khuyencong.text import fold
@@ -107,78 +109,47 @@ class ProjectFilter(django_filters.FilterSet):
         if not hasattr(self, "_form"):
             form = super().form
             for name, choices in self.offered_choices().items():
-                field = form.fields[name]
-                # What ModelChoiceField's choices setter stores (django-filter's would wrap the
-                # list in its model iterator again).
-                field._choices = field.widget.choices = [("", field.empty_label), *choices]
+                set_choices(form, name, choices)
         return self._form
 
     def offered_choices(self) -> dict[str, list]:
         """The options of the four selects read from a database table (funding sources,
-        activity types, localities, officers) in one query, a UNION ALL of the four, in the
-        order and with the labels their fields give them. Four queries were a good part of
-        the list's time; the fields still validate a choice against their querysets."""
-        text = CharField()
-
-        def part(tag, queryset, ranked_by, *, day=None, **columns):
-            blank = {f"c{i}": Value("", text) for i in range(1, 5)}
-            return (
-                queryset.order_by()
-                .annotate(
-                    tag=Value(tag, text),
-                    day=day if day is not None else Cast(Value(None), DateField()),
-                    rank=Window(RowNumber(), order_by=ranked_by),
-                    **{**blank, **columns},
-                )
-                .values_list("tag", "pk", "c1", "c2", "c3", "c4", "day", "rank")
-            )
-
-        reference = ["order", "code"]
-        rows = part("f", FundingSource.objects.all(), reference, c1=F("name"), c2=F("code")).union(
-            part("a", ActivityType.objects.all(), reference, c1=F("name")),
-            part(
-                "u",
-                self.filters["responsible_officer"].queryset,
-                ["full_name", "username"],
-                c1=F("full_name"),
-                c2=F("first_name"),
-                c3=F("last_name"),
-                c4=F("username"),
-            ),
-            part(
-                "l",
-                self.filters["locality"].queryset,
-                ["path"],
-                c1=F("path"),
-                c2=F("kind"),
-                c3=F("name"),
-                c4=F("former_name"),
-                day=F("valid_to"),
-            ),
-            all=True,
+        activity types, localities, officers) in one query (`read_choices`), in the order and
+        with the labels their fields give them: four queries were a good part of the list's
+        time."""
+        rows = read_choices(
+            {
+                "funding_source": (
+                    FundingSource.objects.all(),
+                    ["order", "code"],
+                    {"c1": F("name"), "c2": F("code")},
+                ),
+                "activity_type": (ActivityType.objects.all(), ["order", "code"], {"c1": F("name")}),
+                "responsible_officer": (
+                    self.filters["responsible_officer"].queryset,
+                    ["full_name", "username"],
+                    {
+                        "c1": F("full_name"),
+                        "c2": F("first_name"),
+                        "c3": F("last_name"),
+                        "c4": F("username"),
+                    },
+                ),
+                "locality": locality_rows(self.filters["locality"].queryset),
+            }
         )
-        groups = {"f": [], "a": [], "u": [], "l": []}
-        for tag, pk, c1, c2, c3, c4, day, rank in rows:
-            groups[tag].append((rank, pk, c1, c2, c3, c4, day))
-        for group in groups.values():
-            group.sort()
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
         # LocalityTreeIterator.
         return {
-            "funding_source": [(pk, f"{name} ({code})") for _r, pk, name, code, *_ in groups["f"]],
-            "activity_type": [(pk, name) for _r, pk, name, *_ in groups["a"]],
+            "funding_source": [
+                (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
+            ],
+            "activity_type": [(pk, name) for pk, name, *_ in rows["activity_type"]],
             "responsible_officer": [
                 (pk, full_name or f"{first} {last}".strip() or username)
-                for _r, pk, full_name, first, last, username, _d in groups["u"]
+                for pk, full_name, first, last, username, _day in rows["responsible_officer"]
             ],
-            "locality": list(
-                locality_tree(
-                    tuple(
-                        (pk, path, kind, name, valid_to, former_name)
-                        for _r, pk, path, kind, name, former_name, valid_to in groups["l"]
-                    )
-                )
-            ),
+            "locality": list(locality_choices(rows["locality"])),
         }
 
     def search(self, queryset, name, value):

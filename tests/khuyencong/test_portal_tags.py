@@ -248,3 +248,22 @@ def test_the_project_filter_reads_the_choices_its_fields_would(staff, officer, m
             own = [(str(value), str(label)) for value, label in field.iterator(field)][1:]
             assert [(str(value), str(label)) for value, label in choices] == own, name
             assert own, name
+
+
+@pytest.mark.django_db
+def test_the_facility_filter_reads_the_choices_its_fields_would(staff, officer, commune_b1, sector):
+    from facilities.models import Sector
+
+    Sector.objects.create(code="Z1", name="Ấp trứng gia cầm")
+    Sector.objects.create(code="Z2", name="Zen")
+    commune_b1.valid_to = datetime.date(2025, 6, 30)
+    commune_b1.save()
+    for user in (staff, officer):
+        request = RequestFactory().get("/")
+        request.user = user
+        filterset = FacilityFilter({}, queryset=Facility.objects.all(), request=request)
+        for name in ("sector", "locality"):
+            field = filterset.form.fields[name]
+            own = [(str(v), str(label)) for v, label in field.iterator(field)]
+            assert [(str(v), str(label)) for v, label in field.widget.choices] == own, name
+            assert len(own) > 1, name
