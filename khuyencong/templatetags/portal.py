@@ -230,8 +230,9 @@ def _page_links(request, page, *, htmx: bool = False) -> str:
             )
         return f'<a class="page-link" href="?{query}">{text}</a>'
 
-    previous = f"&laquo; {conditional_escape(_('Trước'))}"
-    following = f"{conditional_escape(_('Sau'))} &raquo;"
+    # (gettext outside the f-strings: makemessages does not read inside them)
+    previous, following = conditional_escape(_("Trước")), conditional_escape(_("Sau"))
+    previous, following = f"&laquo; {previous}", f"{following} &raquo;"
     label = conditional_escape(_("Phân trang"))
     css = "pagination-sm flex-wrap" if htmx else "pagination-sm mb-0"
     nav = ' class="mt-3"' if htmx else ""
@@ -272,9 +273,11 @@ def sort_link(header) -> str:
     from the view's `_sort_headers`: label, query string and current direction."""
     query = conditional_escape(header["query"])
     if header["state"] == "asc":
-        icon = f' <i class="bi bi-sort-up" title="{conditional_escape(_("Tăng dần"))}"></i>'
+        title = conditional_escape(_("Tăng dần"))
+        icon = f' <i class="bi bi-sort-up" title="{title}"></i>'
     elif header["state"] == "desc":
-        icon = f' <i class="bi bi-sort-down" title="{conditional_escape(_("Giảm dần"))}"></i>'
+        title = conditional_escape(_("Giảm dần"))
+        icon = f' <i class="bi bi-sort-down" title="{title}"></i>'
     else:
         icon = ' <i class="bi bi-arrow-down-up text-muted small"></i>'
     return mark_safe(
