@@ -12,8 +12,8 @@ from khuyencong.filters import (
     ReferenceFilter,
     locality_choices,
     locality_rows,
+    offer_choices,
     read_choices,
-    set_choices,
 )
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
@@ -155,17 +155,22 @@ class FacilityFilter(django_filters.FilterSet):
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            form = super().form
-            # The sectors and the locality tree in one query (khuyencong.filters.read_choices).
-            rows = read_choices(
-                {
-                    "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
-                    "locality": locality_rows(_localities(self.request)),
-                }
-            )
-            set_choices(form, "sector", [(pk, name) for pk, name, *_ in rows["sector"]])
-            set_choices(form, "locality", list(locality_choices(rows["locality"])))
+            offer_choices(super().form, ("sector", "locality"), self.offered_choices)
         return self._form
+
+    def offered_choices(self) -> dict[str, list]:
+        """The sectors and the locality tree in one query (khuyencong.filters.read_choices),
+        as their fields' iterators give them."""
+        rows = read_choices(
+            {
+                "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
+                "locality": locality_rows(_localities(self.request)),
+            }
+        )
+        return {
+            "sector": [(pk, name) for pk, name, *_ in rows["sector"]],
+            "locality": list(locality_choices(rows["locality"])),
+        }
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset.annotate(size_rank=SIZE_RANK))

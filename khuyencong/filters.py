@@ -1,10 +1,14 @@
 """Pieces the list filters of every app share (django-filter)."""
 
+import functools
+from collections.abc import Callable
+
 import django_filters
 from django import forms
 from django.db.models import CharField, DateField, F, QuerySet, Value, Window
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.forms import (
@@ -89,12 +93,28 @@ def read_choices(parts: dict[str, tuple]) -> dict[str, list[tuple]]:
     return {tag: [row[1:] for row in sorted(rows)] for tag, rows in groups.items()}
 
 
-def set_choices(form: forms.Form, name: str, choices: list) -> None:
-    """Give a model choice field of a filter form the options read for it, after its empty
-    label. What ModelChoiceField's choices setter stores (django-filter's would wrap the list
-    in its model iterator again); the field still validates a choice against its queryset."""
-    field = form.fields[name]
-    field._choices = field.widget.choices = [("", field.empty_label), *choices]
+class OfferedChoices(BaseChoiceIterator):
+    """The options of one select of a filter form, after its empty label, from `read()`: a
+    function reading those of every such select at once, on the first select rendered (a
+    filterset used only to filter, as by the Excel export, reads none)."""
+
+    def __init__(self, read: Callable[[], dict[str, list]], name: str, empty_label):
+        self.read, self.name, self.empty_label = read, name, empty_label
+
+    def __iter__(self):
+        yield ("", self.empty_label)
+        yield from self.read()[self.name]
+
+
+def offer_choices(form: forms.Form, names, read: Callable[[], dict[str, list]]) -> None:
+    """Have the model choice fields `names` of a filter form offer their options from `read`
+    (called once, when the first of them is rendered). Stored as ModelChoiceField's choices
+    setter would (django-filter's would wrap them in its model iterator again); the fields
+    still validate a choice against their querysets."""
+    read = functools.cache(read)
+    for name in names:
+        field = form.fields[name]
+        field._choices = field.widget.choices = OfferedChoices(read, name, field.empty_label)
 
 
 def locality_rows(queryset: QuerySet) -> tuple:

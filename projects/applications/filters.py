@@ -15,8 +15,8 @@ from khuyencong.filters import (
     UserFilter,
     locality_choices,
     locality_rows,
+    offer_choices,
     read_choices,
-    set_choices,
     year_choices,
 )
 from khuyencong.localities import covered_ids
@@ -28,6 +28,10 @@ from projects.models import ActivityType, FundingSource, NormStatus, Project, St
 
 class FacilityFilter(django_filters.ModelChoiceFilter):
     field_class = FacilityChoiceField
+
+
+# The selects whose options come from database tables (ProjectFilter.offered_choices).
+OFFERED = ("funding_source", "activity_type", "responsible_officer", "locality")
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -107,9 +111,7 @@ class ProjectFilter(django_filters.FilterSet):
     @property
     def form(self):
         if not hasattr(self, "_form"):
-            form = super().form
-            for name, choices in self.offered_choices().items():
-                set_choices(form, name, choices)
+            offer_choices(super().form, OFFERED, self.offered_choices)
         return self._form
 
     def offered_choices(self) -> dict[str, list]:
