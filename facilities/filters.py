@@ -7,7 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
 from khuyencong import access
-from khuyencong.filters import ReferenceFilter
+from khuyencong.filters import (
+    FilterForm,
+    ReferenceFilter,
+    locality_choices,
+    locality_rows,
+    offer_choices,
+    read_choices,
+)
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
@@ -130,6 +137,7 @@ class FacilityFilter(django_filters.FilterSet):
     class Meta:
         model = Facility
         fields = []
+        form = FilterForm
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -143,6 +151,26 @@ class FacilityFilter(django_filters.FilterSet):
         self.form.fields["locality"].error_messages["invalid_choice"] = _(
             "Địa bàn này nằm ngoài phạm vi bạn được xem."
         )
+
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            offer_choices(super().form, ("sector", "locality"), self.offered_choices)
+        return self._form
+
+    def offered_choices(self) -> dict[str, list]:
+        """The sectors and the locality tree in one query (khuyencong.filters.read_choices),
+        as their fields' iterators give them."""
+        rows = read_choices(
+            {
+                "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
+                "locality": locality_rows(_localities(self.request)),
+            }
+        )
+        return {
+            "sector": [(pk, name) for pk, name, *_ in rows["sector"]],
+            "locality": list(locality_choices(rows["locality"])),
+        }
 
     def filter_queryset(self, queryset):
         return super().filter_queryset(queryset.annotate(size_rank=SIZE_RANK))

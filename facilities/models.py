@@ -161,20 +161,26 @@ class FacilityQuerySet(models.QuerySet):
         return self.filter(search_text__contains=folded) if folded else self
 
     def for_list(self):
-        # A correlated subquery rather than Count() over a join: the outer query needs no GROUP BY
-        # (so filters that join other tables, such as sectors, cannot inflate the count) and the
-        # figure is the number of products holding at least one recognition, not the number of
-        # recognitions.
-        recognised = (
-            Product.objects.filter(facility=models.OuterRef("pk"), recognitions__isnull=False)
-            .order_by()
-            .values("facility")
-            .annotate(n=models.Count("pk", distinct=True))
-            .values("n")
-        )
         return self.select_related("locality__current", "main_sector").annotate(
-            recognised_products=Coalesce(models.Subquery(recognised), 0)
+            recognised_products=recognised_products()
         )
+
+
+def recognised_products() -> Coalesce:
+    """How many of a facility's products hold a recognition (an expression on facilities).
+
+    A correlated subquery rather than Count() over a join: the outer query needs no GROUP BY
+    (so filters that join other tables, such as sectors, cannot inflate the count) and the
+    figure is the number of products holding at least one recognition, not the number of
+    recognitions."""
+    recognised = (
+        Product.objects.filter(facility=models.OuterRef("pk"), recognitions__isnull=False)
+        .order_by()
+        .values("facility")
+        .annotate(n=models.Count("pk", distinct=True))
+        .values("n")
+    )
+    return Coalesce(models.Subquery(recognised), 0)
 
 
 class Facility(models.Model):

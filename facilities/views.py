@@ -35,6 +35,7 @@ from facilities.forms import (
 )
 from facilities.history import facility_history
 from facilities.models import Facility, Product, Recognition, YearlyFigure
+from facilities.rows import facility_rows
 from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
@@ -65,8 +66,10 @@ def _scoped_facility(request, pk: int, *, for_list: bool = False) -> Facility:
 # List and export
 
 
-def filtered(request) -> FacilityFilter:
-    qs = access.scope_by_locality(Facility.objects.for_list(), request.user)
+def filtered(request, queryset=None) -> FacilityFilter:
+    if queryset is None:
+        queryset = Facility.objects.for_list()
+    qs = access.scope_by_locality(queryset, request.user)
     # Always bound, so the default sort (by folded name) applies also without parameters.
     return FacilityFilter(request.GET, queryset=qs, request=request)
 
@@ -92,12 +95,15 @@ def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
 @login_required
 @require_safe
 def facility_list(request):
-    filterset = filtered(request)
+    # The page's rows are read as values (rows.py), which add what they show themselves.
+    filterset = filtered(request, Facility.objects.all())
     page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "page_obj": page,
-        "facilities": page.object_list,
+        # The page's facilities as rows with their markup (rows.py); page.object_list stays a
+        # queryset.
+        "rows": facility_rows(page.object_list),
         "headers": _sort_headers(request, filterset),
         "export_query": request.GET.urlencode(),
         # Phones fold the filters away unless some are in use.

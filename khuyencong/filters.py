@@ -1,10 +1,22 @@
 """Pieces the list filters of every app share (django-filter)."""
 
+import functools
+from collections.abc import Callable
+
 import django_filters
+from django import forms
+from django.db.models import CharField, DateField, F, QuerySet, Value, Window
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong.forms import FetchedChoiceIterator, LocalityChoiceField, UserChoiceField
+from khuyencong.forms import (
+    FetchedChoiceIterator,
+    LocalityChoiceField,
+    UserChoiceField,
+    locality_tree,
+)
 
 ALL = _("Tất cả")
 
@@ -12,6 +24,21 @@ ALL = _("Tất cả")
 def year_choices():
     this_year = timezone.localdate().year
     return [(year, str(year)) for year in range(this_year + 1, 2009, -1)]
+
+
+class FilterForm(forms.Form):
+    """The form of a list's filters (a FilterSet's `Meta.form`). django-filter builds the form
+    class, and a fresh field per filter, for every filterset (`get_form_class`), so the deep
+    copy Django's Form makes of its class's fields, choices and querysets included, copies what
+    nothing else holds: on a list page that copy was some 0.5 ms. The form takes them as they
+    are."""
+
+    def __init__(self, *args, **kwargs):
+        fields = self.base_fields
+        self.base_fields = {}  # what Form.__init__ deep-copies
+        super().__init__(*args, **kwargs)
+        del self.base_fields
+        self.fields = dict(fields)
 
 
 class LocalityFilter(django_filters.ModelChoiceFilter):
@@ -28,3 +55,87 @@ class ReferenceFilter(django_filters.ModelChoiceFilter):
 
     class field_class(django_filters.fields.ModelChoiceField):  # noqa: N801 (django-filter's name)
         iterator = FetchedChoiceIterator
+
+    def __init__(self, *args, queryset, **kwargs):
+        # Held as a function returning the queryset (which django-filter calls with the
+        # request), so that the deep copy every filterset makes of its filters does not copy a
+        # queryset each time.
+        super().__init__(*args, queryset=lambda request: queryset.all(), **kwargs)
+
+
+def read_choices(parts: dict[str, tuple]) -> dict[str, list[tuple]]:
+    """The rows of several short option lists in one query (a UNION ALL), where each would
+    otherwise cost a query of its own on every list page.
+
+    `parts` maps a name to (queryset, the order of its options, up to four text columns c1-c4
+    and a date column `day` as expressions); the answer maps each name to its rows
+    (pk, c1, c2, c3, c4, day) in that order, which a row number computed by the database
+    carries (so text sorts by the database's collation, as the queryset itself would)."""
+    text = CharField()
+    queries = []
+    for tag, (queryset, ranked_by, columns) in parts.items():
+        columns = {f"c{i}": Value("", text) for i in range(1, 5)} | columns
+        columns.setdefault("day", Cast(Value(None), DateField()))
+        queries.append(
+            queryset.order_by()
+            .annotate(
+                tag=Value(tag, text),
+                day=columns.pop("day"),
+                rank=Window(RowNumber(), order_by=ranked_by),
+                **columns,
+            )
+            .values_list("tag", "pk", "c1", "c2", "c3", "c4", "day", "rank")
+        )
+    first, *others = queries
+    groups = {tag: [] for tag in parts}
+    for tag, pk, c1, c2, c3, c4, day, rank in first.union(*others, all=True):
+        groups[tag].append((rank, pk, c1, c2, c3, c4, day))
+    return {tag: [row[1:] for row in sorted(rows)] for tag, rows in groups.items()}
+
+
+class OfferedChoices(BaseChoiceIterator):
+    """The options of one select of a filter form, after its empty label, from `read()`: a
+    function reading those of every such select at once, on the first select rendered (a
+    filterset used only to filter, as by the Excel export, reads none)."""
+
+    def __init__(self, read: Callable[[], dict[str, list]], name: str, empty_label):
+        self.read, self.name, self.empty_label = read, name, empty_label
+
+    def __iter__(self):
+        yield ("", self.empty_label)
+        yield from self.read()[self.name]
+
+
+def offer_choices(form: forms.Form, names, read: Callable[[], dict[str, list]]) -> None:
+    """Have the model choice fields `names` of a filter form offer their options from `read`
+    (called once, when the first of them is rendered). Stored as ModelChoiceField's choices
+    setter would (django-filter's would wrap them in its model iterator again); the fields
+    still validate a choice against their querysets."""
+    read = functools.cache(read)
+    for name in names:
+        field = form.fields[name]
+        field._choices = field.widget.choices = OfferedChoices(read, name, field.empty_label)
+
+
+def locality_rows(queryset: QuerySet) -> tuple:
+    """The `read_choices` part of a locality tree (LocalityTreeIterator's columns)."""
+    return (
+        queryset,
+        ["path"],
+        {
+            "c1": F("path"),
+            "c2": F("kind"),
+            "c3": F("name"),
+            "c4": F("former_name"),
+            "day": F("valid_to"),
+        },
+    )
+
+
+def locality_choices(rows: list[tuple]) -> tuple:
+    return locality_tree(
+        tuple(
+            (pk, path, kind, name, valid_to, former_name)
+            for pk, path, kind, name, former_name, valid_to in rows
+        )
+    )

@@ -6,12 +6,13 @@ same way (khuyencong/money.py) and refused with the same Vietnamese message nami
 
 import contextlib
 import datetime
+import functools
 
 from django import forms
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.validators import MaxValueValidator
 from django.forms.models import ModelChoiceIterator
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.dates import parse_day
@@ -279,17 +280,35 @@ class LocalityTreeIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        rows = list(
+        rows = tuple(
             self.queryset.values_list("pk", "path", "kind", "name", "valid_to", "former_name")
         )
-        base = min((path.count("/") - 1 for _pk, path, *_rest in rows), default=0)
-        for pk, path, kind, name, valid_to, former_name in rows:
-            label = "\u00a0\u00a0\u00a0\u00a0" * (
-                path.count("/") - 1 - base
-            ) + LocalityChoiceField.label_of(
+        yield from locality_tree(rows)
+
+
+def locality_tree(rows: tuple) -> tuple[tuple[int, str], ...]:
+    """The tree's options from its rows (pk, path, kind, name, valid_to, former_name), ordered
+    by path, in the active language."""
+    return _tree_choices(rows, translation.get_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _tree_choices(rows: tuple, language: str | None) -> tuple[tuple[int, str], ...]:
+    """The labelled options of these localities' rows in the active `language` (part of the
+    key only). The rows are read on every request and the key holds all of them, so a renamed,
+    moved or ended unit is a new key: only the labelling, some 130 translated names on every
+    list page, is done once per process."""
+    base = min((path.count("/") - 1 for _pk, path, *_rest in rows), default=0)
+    return tuple(
+        (
+            pk,
+            "\u00a0\u00a0\u00a0\u00a0" * (path.count("/") - 1 - base)
+            + LocalityChoiceField.label_of(
                 Locality.full_name_of(kind, name), valid_to, former_name
-            )
-            yield (pk, label)
+            ),
+        )
+        for pk, path, kind, name, valid_to, former_name in rows
+    )
 
 
 class LocalityChoiceField(forms.ModelChoiceField):

@@ -1,8 +1,14 @@
+import functools
+
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf
+from django.utils import translation
 from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.http import urlencode
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, mark_safe
+from django.utils.translation import gettext as _
 
 from khuyencong.money import format_vnd
 from khuyencong.stored_text import said
@@ -134,16 +140,43 @@ def _attrs(attrs: dict) -> str:
 def _options(widget, name, value) -> str:
     # Plain string building straight from the choices, as Django's Select.optgroups() would
     # mark them (the first matching value selected; option_inherits_attrs is off for selects):
-    # a province's tree of localities is some 130 options on every list page, and building a
-    # dict per option through create_option(), or format_html per option, cost several times
-    # the escaping itself. No widget of the portal overrides create_option().
-    wanted = {str(v) for v in value or ()}
-    multiple = widget.allow_multiple_selected
+    # a province's tree of localities is some 130 options on every list page. No widget of the
+    # portal overrides create_option(). The markup is a pure function of the choices (values
+    # and labels as text) and the selected values, so it is kept per process under exactly
+    # those: the escaping of every option is then done once, not on every page.
+    choices = []
+    for option_value, label in widget.choices:
+        if isinstance(label, list | tuple):
+            label = tuple((_text(v), str(lb)) for v, lb in label)
+        else:
+            label = str(label)
+        choices.append((_text(option_value), label))
+    wanted = frozenset(str(v) for v in value or ())
+    build = _options_html
+    if any(_marked_safe(part) for part in choices):
+        # A label marked safe prints unescaped, yet equals (and hashes as) the same text
+        # unmarked: it must not share a cached entry with it.
+        build = _options_html.__wrapped__
+    return build(tuple(choices), wanted, widget.allow_multiple_selected)
+
+
+def _marked_safe(choice) -> bool:
+    value, label = choice
+    if isinstance(label, tuple):
+        return any(_marked_safe(inner) for inner in label)
+    return isinstance(value, SafeData) or isinstance(label, SafeData)
+
+
+def _text(option_value) -> str:
+    return "" if option_value is None else str(option_value)
+
+
+@functools.lru_cache(maxsize=256)
+def _options_html(choices: tuple, wanted: frozenset, multiple: bool) -> str:
     chosen = False
 
     def option(option_value, label):
         nonlocal chosen
-        option_value = "" if option_value is None else str(option_value)
         selected = option_value in wanted and (multiple or not chosen)
         chosen = chosen or selected
         return (
@@ -152,10 +185,156 @@ def _options(widget, name, value) -> str:
         )
 
     parts = []
-    for option_value, label in widget.choices:
-        if isinstance(label, list | tuple):
+    for option_value, label in choices:
+        if isinstance(label, tuple):
             inner = "".join(option(v, lb) for v, lb in label)
             parts.append(f'<optgroup label="{conditional_escape(option_value)}">{inner}</optgroup>')
         else:
             parts.append(option(option_value, label))
     return mark_safe("".join(parts))  # every value above is escaped
+
+
+@register.simple_tag(takes_context=True)
+def page_links(context, page) -> str:
+    """The paging links of a list (projects/_pagination.html), built in Python: the template
+    copied and re-encoded the query string for every link, and the lists show it twice. Built
+    once per page object and request."""
+    return _page_links(context["request"], page)
+
+
+@register.simple_tag(takes_context=True)
+def results_page_links(context, page) -> str:
+    """The facility list's paging links (facilities/_pagination.html): each also loads its
+    page into #results with htmx, and there is no greyed-out first or last step."""
+    return _page_links(context["request"], page, htmx=True)
+
+
+HTMX_RESULTS = ' hx-target="#results" hx-swap="outerHTML" hx-push-url="true"'
+
+
+def _page_links(request, page, *, htmx: bool = False) -> str:
+    if page is None or page.paginator.num_pages <= 1:
+        return ""
+    cached = getattr(page, "_page_links", None)
+    if cached is not None and cached[0] == htmx:
+        return cached[1]
+    others = [(k, v) for k, v in request.GET.lists() if k != "page"]
+
+    def link(number, text) -> str:
+        query = conditional_escape(
+            urlencode(sorted([*others, ("page", [str(number)])]), doseq=True)
+        )
+        if htmx:
+            return (
+                f'<a class="page-link" href="?{query}" hx-get="?{query}"{HTMX_RESULTS}>{text}</a>'
+            )
+        return f'<a class="page-link" href="?{query}">{text}</a>'
+
+    # (gettext outside the f-strings: makemessages does not read inside them)
+    previous, following = conditional_escape(_("Trước")), conditional_escape(_("Sau"))
+    previous, following = f"&laquo; {previous}", f"{following} &raquo;"
+    label = conditional_escape(_("Phân trang"))
+    css = "pagination-sm flex-wrap" if htmx else "pagination-sm mb-0"
+    nav = ' class="mt-3"' if htmx else ""
+    parts = [f'<nav{nav} aria-label="{label}"><ul class="pagination {css}">']
+    if page.has_previous():
+        parts.append(f'<li class="page-item">{link(page.previous_page_number(), previous)}</li>')
+    elif not htmx:
+        parts.append(
+            f'<li class="page-item disabled"><span class="page-link">{previous}</span></li>'
+        )
+    # As the templates had it: the range around the first page (the method called without
+    # arguments).
+    for number in page.paginator.get_elided_page_range():
+        if number == page.number:
+            parts.append(
+                f'<li class="page-item active" aria-current="page">'
+                f'<span class="page-link">{number}</span></li>'
+            )
+        elif number == page.paginator.ELLIPSIS:
+            parts.append('<li class="page-item disabled"><span class="page-link">…</span></li>')
+        else:
+            parts.append(f'<li class="page-item">{link(number, number)}</li>')
+    if page.has_next():
+        parts.append(f'<li class="page-item">{link(page.next_page_number(), following)}</li>')
+    elif not htmx:
+        parts.append(
+            f'<li class="page-item disabled"><span class="page-link">{following}</span></li>'
+        )
+    parts.append("</ul></nav>")
+    html = mark_safe("".join(parts))  # every value above is escaped
+    page._page_links = (htmx, html)
+    return html
+
+
+@register.simple_tag
+def sort_link(header) -> str:
+    """A sortable column header's link of the facility list (was facilities/_sort_link.html),
+    from the view's `_sort_headers`: label, query string and current direction."""
+    query = conditional_escape(header["query"])
+    if header["state"] == "asc":
+        title = conditional_escape(_("Tăng dần"))
+        icon = f' <i class="bi bi-sort-up" title="{title}"></i>'
+    elif header["state"] == "desc":
+        title = conditional_escape(_("Giảm dần"))
+        icon = f' <i class="bi bi-sort-down" title="{title}"></i>'
+    else:
+        icon = ' <i class="bi bi-arrow-down-up text-muted small"></i>'
+    return mark_safe(
+        f'<a class="text-reset text-decoration-none text-nowrap" href="?{query}" '
+        f'hx-get="?{query}"{HTMX_RESULTS}>{conditional_escape(header["label"])}{icon}</a>'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label, cls: str = "") -> str:
+    """A sortable column header of the project list (was projects/_sort_th.html): a link to the
+    list sorted by `key`, the other way round when it is the current sort."""
+    sort = context.get("sort", "")
+    others = [(k, v) for k, v in context["request"].GET.lists() if k not in ("sort", "page")]
+    wanted = f"-{key}" if sort == key else key
+    query = conditional_escape(urlencode(sorted([*others, ("sort", [wanted])]), doseq=True))
+    if sort == key:
+        icon = ' <i class="bi bi-caret-up-fill small"></i>'
+    elif sort == f"-{key}":
+        icon = ' <i class="bi bi-caret-down-fill small"></i>'
+    else:
+        icon = ' <i class="bi bi-arrow-down-up small text-body-tertiary"></i>'
+    return mark_safe(
+        f'<th class="{conditional_escape(cls)}" scope="col"><a class="link-body-emphasis '
+        f'text-decoration-none" href="?{query}">{conditional_escape(label)}{icon}</a></th>'
+    )
+
+
+@register.simple_tag(takes_context=True)
+def nav_items(context) -> str:
+    """The main menu's entries (includes/nav_items.html). They depend on nothing but the
+    language, the URL configuration, the page's section and view and whether the user may
+    edit, so each combination is rendered once per process: on every page that was some
+    twenty URL reversals and translations."""
+    match = getattr(context.get("request"), "resolver_match", None)
+    return _nav_items(
+        translation.get_language(),
+        get_script_prefix(),
+        get_urlconf(),
+        match.namespace if match else None,
+        match.view_name if match else None,
+        bool(context.get("can_edit")),
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _nav_items(language, script_prefix, urlconf, namespace, view_name, can_edit) -> str:
+    from khuyencong.context_processors import FOLLOW_THROUGH_VIEWS
+
+    return mark_safe(
+        render_to_string(
+            "includes/nav_items.html",
+            {
+                "ns": namespace,
+                "view": view_name,
+                "can_edit": can_edit,
+                "follow_through_views": FOLLOW_THROUGH_VIEWS,
+            },
+        )
+    )

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
-from khuyencong.models import AuditKind, Role
+from khuyencong.models import AuditKind, Role, User
 from khuyencong.money import format_vnd
 from khuyencong.paging import ListPaginator
 from projects.applications import excel, norms, workflow
@@ -36,16 +36,26 @@ from projects.applications.rows import project_rows, with_html
 from projects.applications.workflow import TransitionError
 from projects.models import ActivityType, FundingSource, NormStatus, Project
 
+# The people a project names, read in one query of their own after the project: joined into
+# the project's query as well they made thirteen tables, whose join order PostgreSQL took
+# 3-6 ms to plan (past geqo_threshold) for a query that runs in a fraction of a millisecond.
+PEOPLE = ("responsible_officer", "created_by", "appraised_by", "approved_by", "norm_override_by")
+
 
 def get_project(request, pk) -> Project:
-    qs = Project.objects.for_list().select_related(
+    qs = Project.objects.select_related(
+        "activity_type",
+        "funding_source",
+        "facility",
+        "locality__current",
         "allocation__funding_source",
-        "created_by",
-        "appraised_by",
-        "approved_by",
-        "norm_override_by",
     )
-    return access.get_scoped_or_404(qs, request.user, pk=pk)
+    project = access.get_scoped_or_404(qs, request.user, pk=pk)
+    fields = [Project._meta.get_field(name) for name in PEOPLE]
+    people = User.objects.in_bulk({getattr(project, f.attname) for f in fields} - {None})
+    for field in fields:
+        field.set_cached_value(project, people.get(getattr(project, field.attname)))
+    return project
 
 
 def may_upload(project: Project, user) -> bool:
@@ -62,10 +72,12 @@ def may_comment(user) -> bool:
 EXPORT_JOB = "projects.export"
 
 
-def filtered(request):
+def filtered(request, queryset=None):
+    if queryset is None:
+        queryset = Project.objects.for_list()
     return ProjectFilter(
         request.GET or None,
-        queryset=access.scope_by_locality(Project.objects.for_list(), request.user),
+        queryset=access.scope_by_locality(queryset, request.user),
         request=request,
     )
 
@@ -73,7 +85,8 @@ def filtered(request):
 @login_required
 @require_safe
 def project_list(request):
-    filterset = filtered(request)
+    # The page's rows are read as values (rows.py): no related objects to select with them.
+    filterset = filtered(request, Project.objects.all())
     page = ListPaginator(filterset.qs, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,

@@ -22,6 +22,7 @@ projects/planning/budget.py.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -94,6 +95,19 @@ def project_money(project: Project) -> ProjectMoney:
         advanced=sums["advanced"] or 0,
         paid=sums["paid"] or 0,
     )
+
+
+def money_of(project: Project, rows: Iterable[Disbursement]) -> ProjectMoney:
+    """`project_money` from the project's disbursements already read (every one of them, the
+    reversals among them), as the project page lists them: no query."""
+    money = ProjectMoney(approved=project.approved_amount or 0)
+    for row in rows:
+        signed = -row.amount if row.reverses_id is not None else row.amount  # SIGNED_AMOUNT
+        if row.kind == DisbursementKind.ADVANCE:
+            money.advanced += signed
+        elif row.kind == DisbursementKind.PAYMENT:
+            money.paid += signed
+    return money
 
 
 def advance_limit(project: Project) -> int | None:

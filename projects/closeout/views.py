@@ -137,8 +137,8 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
     ]
     under_way = project.status in steps.UNDER_WAY
 
-    figures = disbursements.project_money(project)
     payments = list(project.disbursements.select_related("created_by", "reverses", "reversal"))
+    figures = disbursements.money_of(project, payments)
     may_reverse = steps.may_do(disbursements.REVERSE, project, user)
     for payment in payments:
         payment.reversible = (

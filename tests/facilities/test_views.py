@@ -129,9 +129,9 @@ class TestList:
 
         # 1 session, 2 user, (officer: 3 the officer's localities, 4 the tree with its
         # reorganisations), 5 count, 6 the page of rows with locality, sector and
-        # recognised-product count joined in, 7 localities offered in the filter, 8 sectors
-        # offered in the filter.
-        expected = 8 if persona == "officer" else 6
+        # recognised-product count joined in, 7 localities and sectors offered in the filter
+        # (one query).
+        expected = 7 if persona == "officer" else 5
         add(1)
         with django_assert_num_queries(expected):
             assert client.get(LIST).status_code == 200

@@ -168,12 +168,12 @@ class TestList:
                 counterpart_funds=1000 * M - amount,
             )
         workflow.override_norm(project=project, by=manager, amount=400 * M, reason="Vùng cao")
-        # session, user, count, page of projects (with its related rows joined), and the
-        # choices of the filter form: sources, activity types, localities, officers (facilities
-        # are typed, not listed: a province has thousands)
-        with django_assert_num_queries(8):
+        # session, user, count, page of projects (with the names of their related rows), and
+        # the choices of the filter form, sources, activity types, localities and officers, in
+        # one query (facilities are typed, not listed: a province has thousands)
+        with django_assert_num_queries(5):
             client.get(reverse("projects:list"))
-        assert count() == one_row == 8
+        assert count() == one_row == 5
         page = client.get(reverse("projects:list")).content.decode()
         assert 'data-norm="awaiting"' in page and 'data-norm="allowed"' in page
 

@@ -369,6 +369,9 @@ class TestReversal:
         assert Disbursement.objects.filter(project=in_progress).count() == 3
         figures = disbursements.project_money(in_progress)
         assert (figures.advanced, figures.paid, figures.disbursed) == (50 * M, 0, 50 * M)
+        # The project page adds up the rows it lists instead: the same figures.
+        listed = disbursements.money_of(in_progress, in_progress.disbursements.all())
+        assert listed == figures
         after = budget.allocation_figures([closeout_allocation])[closeout_allocation.pk]
         assert after.disbursed == before.disbursed - 30 * M
         registered = register_projects(type(in_progress).objects.filter(pk=in_progress.pk))

@@ -69,6 +69,7 @@ class TestDisburse:
             40_000_000,
         )
         assert (figures.disbursed, figures.undisbursed) == (140_000_000, 60_000_000)
+        assert disbursements.money_of(approved, approved.disbursements.all()) == figures
 
     def test_it_pays_up_to_the_approved_amount_and_not_a_dong_more(
         self, started, staff, officer, manager
