@@ -19,7 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from facilities.models import Facility
 from khuyencong.models import Locality, LocalityKind
@@ -225,7 +225,8 @@ class Register:
     def total_row(self) -> list:
         t = self.totals
         return [
-            _("Tổng cộng (%(n)s đề án)") % {"n": t["count"]},
+            ngettext("Tổng cộng (%(n)s đề án)", "Tổng cộng (%(n)s đề án)", t["count"])
+            % {"n": t["count"]},
             *[""] * 8,
             t["total_cost"],
             t["approved"],
