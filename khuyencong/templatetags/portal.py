@@ -82,6 +82,15 @@ def filter_field(bound_field):
         attrs["class"] += " is-invalid"
         attrs["aria-invalid"] = "true"
         attrs["aria-describedby"] = f"{bound_field.auto_id}_error"
+    return field_markup(bound_field, attrs, error_tag="p")
+
+
+def field_markup(bound_field, attrs: dict, *, error_tag: str) -> str:
+    """A text input or select with its label, errors and help text in crispy's Bootstrap 5
+    markup, built in Python; `attrs`: the control's own attributes (crispy's classes), to which
+    Django adds required, aria-invalid and aria-describedby. crispy writes each error as a <p>
+    under `|as_crispy_field` and as a <span> in a form with a layout: `error_tag`."""
+    field, widget = bound_field.field, bound_field.field.widget
     attrs = bound_field.build_widget_attrs({**widget.attrs, **attrs})
     if bound_field.auto_id:
         attrs.setdefault("id", bound_field.auto_id)
@@ -115,12 +124,24 @@ def filter_field(bound_field):
             bound_field.auto_id,
             format_html_join(
                 "",
-                '<p id="error_{}_{}"><strong>{}</strong></p>',
+                f'<{error_tag} id="error_{{}}_{{}}"><strong>{{}}</strong></{error_tag}>',
                 ((i, bound_field.auto_id, e) for i, e in enumerate(bound_field.errors, 1)),
             ),
         )
+    help_text = ""
+    if field.help_text:
+        help_text = format_html(
+            '<div id="{}_helptext" class="form-text">{}</div>',
+            bound_field.auto_id,
+            mark_safe(field.help_text),  # as crispy writes it (|safe): our own texts
+        )
     return format_html(
-        '<div id="div_{}" class="mb-3">{}{}{}</div>', bound_field.auto_id, label, control, errors
+        '<div id="div_{}" class="mb-3">{}{}{}{}</div>',
+        bound_field.auto_id,
+        label,
+        control,
+        errors,
+        help_text,
     )
 
 

@@ -10,7 +10,7 @@ from django.utils.html import conditional_escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from khuyencong.money import format_vnd
-from khuyencong.templatetags.portal import _attrs, _options
+from khuyencong.templatetags.portal import field_markup
 from projects.reports import format_percent
 from projects.reports.filing import scale, unit_kind
 from projects.reports.tables import NoData
@@ -162,55 +162,4 @@ def _filter_field(bound_field) -> str:
     css += " form-select" if select else " form-control"
     attrs = {"class": f"{css} is-invalid" if bound_field.errors else css}
     # Django adds required, aria-invalid and aria-describedby (help text, errors).
-    attrs = bound_field.build_widget_attrs({**widget.attrs, **attrs})
-    if bound_field.auto_id:
-        attrs.setdefault("id", bound_field.auto_id)
-    name = bound_field.html_name
-    value = widget.format_value(bound_field.value())
-    if select:
-        control = format_html(
-            '<select name="{}"{}>{}</select>', name, _attrs(attrs), _options(widget, name, value)
-        )
-    else:
-        control = format_html(
-            '<input type="{}" name="{}"{}{}>',
-            widget.input_type,
-            name,
-            format_html(' value="{}"', value) if value is not None else "",
-            _attrs(attrs),
-        )
-    label = ""
-    if bound_field.label:
-        label = format_html(
-            '<label for="{}" class="form-label{}">{}{}</label>',
-            bound_field.id_for_label,
-            " requiredField" if field.required else "",
-            bound_field.label,
-            mark_safe('<span class="asteriskField">*</span>') if field.required else "",
-        )
-    errors = ""
-    if bound_field.errors:
-        errors = format_html(
-            '<div id="{}_error" class="invalid-feedback">{}</div>',
-            bound_field.auto_id,
-            format_html_join(
-                "",
-                '<span id="error_{}_{}"><strong>{}</strong></span>',
-                ((i, bound_field.auto_id, e) for i, e in enumerate(bound_field.errors, 1)),
-            ),
-        )
-    help_text = ""
-    if field.help_text:
-        help_text = format_html(
-            '<div id="{}_helptext" class="form-text">{}</div>',
-            bound_field.auto_id,
-            mark_safe(field.help_text),  # as crispy writes it (|safe): our own texts
-        )
-    return format_html(
-        '<div id="div_{}" class="mb-3">{}{}{}{}</div>',
-        bound_field.auto_id,
-        label,
-        control,
-        errors,
-        help_text,
-    )
+    return field_markup(bound_field, attrs, error_tag="span")
