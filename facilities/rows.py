@@ -32,13 +32,7 @@ COLUMNS = (
     "founded_year",
     "size_class",
     "main_sector__name",
-    "locality__kind",
-    "locality__name",
-    "locality__valid_to",
-    "locality__former_name",
-    "locality__current_id",
-    "locality__current__kind",
-    "locality__current__name",
+    *Locality.value_columns(),
 )
 
 
@@ -64,15 +58,8 @@ def facility_rows(facilities: QuerySet) -> list[dict]:
             )
         else:
             badge = f'<span class="text-muted small">{no_figures}</span>'
-        current = None
-        if r["locality__current_id"] is not None:
-            current = Locality.full_name_of(
-                r["locality__current__kind"], r["locality__current__name"]
-            )
         full_name = Locality.full_name_of(r["locality__kind"], r["locality__name"])
-        locality = Locality.label(
-            full_name, r["locality__valid_to"], r["locality__former_name"], current
-        )
+        locality = Locality.label_of_values(r)
         tax_code = esc(r["tax_code"] or "—")
         sector = esc(r["main_sector__name"])
         recognised = r["recognised_products"]

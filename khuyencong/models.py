@@ -183,6 +183,34 @@ class Locality(models.Model):
     def full_name_of(kind: str, name: str) -> str:
         return f"{KIND_LABELS.get(kind, kind)} {name}"
 
+    # What `label_of_values` reads of a locality, for lists that read rows with values().
+    VALUE_COLUMNS = (
+        "kind",
+        "name",
+        "valid_to",
+        "former_name",
+        "current_id",
+        "current__kind",
+        "current__name",
+    )
+
+    @classmethod
+    def value_columns(cls, prefix: str = "locality__") -> tuple[str, ...]:
+        return tuple(prefix + column for column in cls.VALUE_COLUMNS)
+
+    @classmethod
+    def label_of_values(cls, row: dict, prefix: str = "locality__") -> str:
+        """`display_name` from a values() row holding `value_columns(prefix)`."""
+        current = None
+        if row[f"{prefix}current_id"] is not None:
+            current = cls.full_name_of(row[f"{prefix}current__kind"], row[f"{prefix}current__name"])
+        return cls.label(
+            cls.full_name_of(row[f"{prefix}kind"], row[f"{prefix}name"]),
+            row[f"{prefix}valid_to"],
+            row[f"{prefix}former_name"],
+            current,
+        )
+
     def contains(self, other: "Locality | None") -> bool:
         return bool(other) and other.path.startswith(self.path)
 

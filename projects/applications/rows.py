@@ -46,13 +46,7 @@ COLUMNS = (
     "approved_amount",
     "norm_limit",
     "norm_override_amount",
-    "locality__kind",
-    "locality__name",
-    "locality__valid_to",
-    "locality__former_name",
-    "locality__current_id",
-    "locality__current__kind",
-    "locality__current__name",
+    *Locality.value_columns(),
 )
 
 
@@ -98,11 +92,6 @@ def project_rows(projects: QuerySet) -> list[dict]:
             r["norm_override_amount"] is not None
             and r["requested_support"] <= r["norm_override_amount"]
         )
-        current = None
-        if r["locality__current_id"] is not None:
-            current = Locality.full_name_of(
-                r["locality__current__kind"], r["locality__current__name"]
-            )
         officer = ""
         if r["officer_username"] is not None:  # User.display_name
             first, last = r["officer_first_name"], r["officer_last_name"]
@@ -133,12 +122,7 @@ def project_rows(projects: QuerySet) -> list[dict]:
                 "activity_type": r["activity_type_name"],
                 "funding_source": r["funding_source_code"],
                 "facility": r["facility_name"],
-                "locality": Locality.label(
-                    Locality.full_name_of(r["locality__kind"], r["locality__name"]),
-                    r["locality__valid_to"],
-                    r["locality__former_name"],
-                    current,
-                ),
+                "locality": Locality.label_of_values(r),
                 "locality_name": r["locality__name"],
                 "officer": officer,
             }

@@ -78,13 +78,7 @@ PROJECT_COLUMNS = (
     "pk",
     "code",
     "title",
-    "locality__kind",
-    "locality__name",
-    "locality__valid_to",
-    "locality__former_name",
-    "locality__current_id",
-    "locality__current__kind",
-    "locality__current__name",
+    *Locality.value_columns(),
 )
 
 
@@ -120,17 +114,7 @@ class _Rows:
 
     def project(self, row: dict, prefix: str = "") -> WorkProject:
         pk = row[f"{prefix}pk"]
-        current = None
-        if row[f"{prefix}locality__current_id"] is not None:
-            current = Locality.full_name_of(
-                row[f"{prefix}locality__current__kind"], row[f"{prefix}locality__current__name"]
-            )
-        locality = Locality.label(  # Locality.display_name, from the values
-            Locality.full_name_of(row[f"{prefix}locality__kind"], row[f"{prefix}locality__name"]),
-            row[f"{prefix}locality__valid_to"],
-            row[f"{prefix}locality__former_name"],
-            current,
-        )
+        locality = Locality.label_of_values(row, f"{prefix}locality__")
         return WorkProject(
             pk,
             row[f"{prefix}code"],
