@@ -194,8 +194,12 @@ def _counts(specs: list[_Spec]) -> dict[str, int]:
     its own project_work_* index): one round trip instead of one per group."""
     parts = []
     for spec in specs:
+        rows = spec.rows
+        if rows.query.distinct or rows.query.group_by is not None:
+            # Grouped (the last visit) or de-duplicated (council members): count the ids.
+            rows = rows.model.objects.filter(pk__in=rows.values("pk"))
         parts.append(
-            _count_rows(spec)
+            rows.order_by()
             .annotate(group=Value(spec.key, output_field=CharField()))
             .values("group")
             .annotate(n=Count("pk"))
@@ -259,32 +263,21 @@ def _slots(spec: _Spec) -> dict[str, str]:
     }
 
 
-def _count_rows(spec: _Spec) -> QuerySet:
-    """The spec's rows as one COUNT (grouped or de-duplicated ones by their ids)."""
-    rows = spec.rows
-    if rows.query.distinct or rows.query.group_by is not None:
-        # Grouped (the last visit) or de-duplicated (council members): count the ids.
-        rows = rows.model.objects.filter(pk__in=rows.values("pk"))
-    return rows.order_by()
-
-
-def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset) -> list:
-    """Every group's first items and every group's count in one statement (PostgreSQL: a UNION
-    ALL of each group's ordered, limited query, each reading its own index, then of one COUNT
-    per group), instead of one query per group. A group in parts (drafts and returned) gives
-    one branch per part, merged here."""
+def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts) -> list:
+    """Every group's first items in one statement (PostgreSQL: a UNION ALL of each group's
+    ordered, limited query, each reading its own index), instead of one query per group. A
+    group in parts (drafts and returned) gives one branch per part, merged here."""
     branches = []
     for spec in specs:
         slots = _slots(spec)
         line = {
             "group": Value(spec.key, output_field=CharField()),
             **{f"p_{c}": F(f"{spec.prefix}{c}") for c in PROJECT_COLUMNS},
+            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
             # Every slot, in the same order in every branch, typed (an untyped NULL is text to
             # PostgreSQL); the group's own columns in theirs.
             **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
             **{slot: F(c) for c, slot in slots.items()},
-            # Last, as in the count branches (their COUNT comes after their values).
-            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
         }
         ordered = spec.rows.order_by(*spec.order)
         if spec.parts:
@@ -293,25 +286,10 @@ def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset) -> list
                 branches.append(ordered.filter(part).values(**line)[: offset + limit])
         else:
             branches.append(ordered.values(**line)[offset : offset + limit])
-    # The counts, after every branch of rows: their NULL columns take the types the rows' typed
-    # columns give them; the count goes in "own" (a bigint), under the group's key and "#".
-    # (Value(None) is written NULL whatever its output field; the field only satisfies Django.)
-    blank = {
-        "group": None,
-        **{f"p_{c}": Value(None, output_field=TextField()) for c in PROJECT_COLUMNS},
-        **{slot: Value(None, output_field=TextField()) for slot in SLOT_FIELDS},
-    }
-    for spec in specs:
-        blank["group"] = Value(f"{spec.key}#", output_field=CharField())
-        branches.append(_count_rows(spec).values(**blank).annotate(own=Count("pk")))
     first, *rest = branches
     rows: dict[str, list[dict]] = {spec.key: [] for spec in specs}
-    counts: dict[str, int] = {}
     for row in first.union(*rest, all=True):
-        if row["group"].endswith("#"):
-            counts[row["group"][:-1]] = row["own"]
-        else:
-            rows[row["group"]].append(row)
+        rows[row["group"]].append(row)
     groups = []
     for spec in specs:
         slots = _slots(spec)
@@ -328,7 +306,7 @@ def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset) -> list
             # The parts' first rows merged in the group's order (plain column names).
             lines.sort(key=lambda r, order=spec.order: tuple(r[k] for k in order))
             lines = lines[offset : offset + limit]
-        groups.append(_items(spec, lines, build, today, counts.get(spec.key, 0)))
+        groups.append(_items(spec, lines, build, today, counts[spec.key]))
     return groups
 
 
@@ -593,10 +571,10 @@ def waiting_for(
         )
     # A page of one group lists it to the end and counts what it read; otherwise every group's
     # count comes from one statement.
+    counts = _counts(specs) if limit is not None else {}
     if specs and limit is not None and connection.features.supports_slicing_ordering_in_compound:
-        groups = _first_items(specs, build, today, limit, offset)
+        groups = _first_items(specs, build, today, limit, offset, counts)
     else:
-        counts = _counts(specs) if limit is not None else {}
         groups = [
             _group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs
         ]
