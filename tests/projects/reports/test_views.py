@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from facilities.models import RecognitionLevel
 from projects.models import Status
 from projects.reports import excel
+from tests.conftest import make_facility
 from tests.projects.reports.data import (
     M,
     add_overdue_action,
@@ -320,6 +321,23 @@ class TestDashboardPage:
         card = manager_html.split("dashboard-work", 1)[1].split("dashboard-overdue", 1)[0]
         # The card lists the manager's own work only (groups with nothing in them are left out).
         assert "Đề án chờ thẩm định" not in card and year["p5"].code not in card
+
+    def test_the_facility_count_follows_every_facility_written(
+        self, login, staff, officer, commune_a1, commune_b1
+    ):
+        def counted(user) -> str:
+            html = login(user).get(DASHBOARD).content.decode()
+            return html.split("Cơ sở CNNT trong phạm vi:", 1)[1].split(".", 1)[0].strip()
+
+        a = make_facility(commune_a1)
+        make_facility(commune_a1)
+        b = make_facility(commune_b1)
+        assert (counted(staff), counted(officer)) == ("3", "2")  # the officer: district A
+        a.locality = commune_b1
+        a.save()
+        assert (counted(staff), counted(officer)) == ("3", "1")
+        b.delete()
+        assert (counted(staff), counted(officer)) == ("2", "1")
 
     def test_it_draws_charts_from_the_portals_own_static_files(self, login, year, staff):
         html = login(staff).get(DASHBOARD).content.decode()
