@@ -668,6 +668,24 @@ def test_the_detail_query_count_does_not_grow_with_history(
     assert response.text.count("Số liệu năm 2007") >= 2
 
 
+@pytest.mark.django_db
+def test_the_detail_counts_the_products_holding_a_recognition(login, viewer, facility_a):
+    """The page counts them from the products it shows; the list's subquery says the same."""
+    twice = Product.objects.create(facility=facility_a, name="Chiếu cói")
+    Recognition.objects.create(product=twice, level="provincial", year=2020)
+    Recognition.objects.create(product=twice, level="regional", year=2022)
+    Product.objects.create(facility=facility_a, name="Nón lá")
+    client = login(viewer)
+    assert '<i class="bi bi-award"></i> 1 SP CNNT tiêu biểu' in client.get(detail(facility_a)).text
+    once = Product.objects.create(facility=facility_a, name="Mây tre")
+    Recognition.objects.create(product=once, level="provincial", year=2021)
+    page = client.get(detail(facility_a)).text
+    assert '<i class="bi bi-award"></i> 2 SP CNNT tiêu biểu' in page
+    listed = Facility.objects.for_list().get(pk=facility_a.pk)
+    assert listed.recognised_products == 2
+
+
+
 # ---------------------------------------------------------------------------------------------
 # What an officer reads (QA review)
 
