@@ -685,7 +685,6 @@ def test_the_detail_counts_the_products_holding_a_recognition(login, viewer, fac
     assert listed.recognised_products == 2
 
 
-
 # ---------------------------------------------------------------------------------------------
 # What an officer reads (QA review)
 
