@@ -1,3 +1,4 @@
+import functools
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -348,10 +349,14 @@ def with_people(queryset, *relations: str):
     compiling it, and a user row is wide (password, e-mail, flags…), so on the project and
     facility pages these joins cost more CPU than the rows. A template reading any other field
     of such a user would cost a query per row: the pages' query-count tests would show it."""
-    hidden = [f.name for f in User._meta.concrete_fields if f.name not in USER_SHOWN]
     return queryset.select_related(*relations).defer(
-        *(f"{relation}__{name}" for relation in relations for name in hidden)
+        *(f"{relation}__{name}" for relation in relations for name in _user_hidden())
     )
+
+
+@functools.cache
+def _user_hidden() -> tuple[str, ...]:
+    return tuple(f.name for f in User._meta.concrete_fields if f.name not in USER_SHOWN)
 
 
 class Delivery(models.TextChoices):
