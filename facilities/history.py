@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility, Product, Recognition, RecognitionLevel, Sector, YearlyFigure
-from khuyencong.models import Locality, User, with_people
+from khuyencong.models import Locality, User
 from khuyencong.money import format_vnd
 
 MONEY_FIELDS = {"revenue", "capital"}
@@ -152,16 +152,16 @@ def _entries(records, subject, fmt: _Formatter, *, created_values: set | None) -
 def facility_history(facility: Facility) -> list[Entry]:
     """Every recorded change of the facility and its figures, products and recognitions,
     newest first."""
-    facility_records = list(with_people(Facility.history.filter(id=facility.pk), "history_user"))
+    facility_records = list(Facility.history.filter(id=facility.pk).select_related("history_user"))
     figure_records = list(
-        with_people(YearlyFigure.history.filter(facility_id=facility.pk), "history_user")
+        YearlyFigure.history.filter(facility_id=facility.pk).select_related("history_user")
     )
     product_records = list(
-        with_people(Product.history.filter(facility_id=facility.pk), "history_user")
+        Product.history.filter(facility_id=facility.pk).select_related("history_user")
     )
     product_ids = {r.id for r in product_records}
     recognition_records = (
-        list(with_people(Recognition.history.filter(product_id__in=product_ids), "history_user"))
+        list(Recognition.history.filter(product_id__in=product_ids).select_related("history_user"))
         if product_ids
         else []
     )

@@ -1,4 +1,3 @@
-import functools
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -337,26 +336,6 @@ class User(AbstractUser):
     @property
     def is_viewer(self) -> bool:
         return self.role == Role.VIEWER
-
-
-# What a page shows of a person met through a foreign key: display_name, get_role_display.
-USER_SHOWN = frozenset({"id", "full_name", "first_name", "last_name", "username", "role"})
-
-
-def with_people(queryset, *relations: str):
-    """`queryset` joining the users at `relations` (select_related), reading of each only the
-    columns of USER_SHOWN. Django 5.2 hashes every selected column of an ordered query while
-    compiling it, and a user row is wide (password, e-mail, flags…), so on the project and
-    facility pages these joins cost more CPU than the rows. A template reading any other field
-    of such a user would cost a query per row: the pages' query-count tests would show it."""
-    return queryset.select_related(*relations).defer(
-        *(f"{relation}__{name}" for relation in relations for name in _user_hidden())
-    )
-
-
-@functools.cache
-def _user_hidden() -> tuple[str, ...]:
-    return tuple(f.name for f in User._meta.concrete_fields if f.name not in USER_SHOWN)
 
 
 class Delivery(models.TextChoices):

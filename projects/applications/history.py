@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from khuyencong.models import with_people
 from khuyencong.money import format_vnd
 from projects.models import Project
 
@@ -73,7 +72,7 @@ def _display(f, value, names) -> str:
 
 def project_history(project: Project) -> list[HistoryEntry]:
     """Newest first. A record without a visible change (e.g. a bare save) is left out."""
-    records = list(with_people(project.history, "history_user").order_by("history_date", "pk"))
+    records = list(project.history.select_related("history_user").order_by("history_date", "pk"))
     fields = _tracked_fields()
     names = {}
     for f in fields:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from khuyencong import access
-from khuyencong.models import User, with_people
+from khuyencong.models import User
 from projects.applications.workflow import TransitionError
 from projects.closeout import disbursements, schedule, steps
 from projects.closeout.filters import FollowUpFilter, MissingReportFilter, ReviewFilter
@@ -92,9 +92,7 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
     today = today or timezone.localdate()
     people = People(project)
 
-    follow_ups = list(
-        with_people(project.follow_up_actions, "owner", "done_by").select_related("visit")
-    )
+    follow_ups = list(project.follow_up_actions.select_related("owner", "done_by", "visit"))
     for action in follow_ups:
         action.state = follow_up_state(action, today)
         action.completable = steps.may_complete(action, user)
@@ -103,7 +101,7 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
         )
         action.cancellable = action.correctable and steps.may_do(steps.CORRECT, project, user)
     visits = list(
-        with_people(project.monitoring_visits, "created_by").prefetch_related(
+        project.monitoring_visits.select_related("created_by").prefetch_related(
             Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
         )
     )
@@ -118,7 +116,7 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
         [project],
         Prefetch(
             "progress_reports",
-            queryset=with_people(ProgressReport.objects, "submitted_by", "cancelled_by"),
+            queryset=ProgressReport.objects.select_related("submitted_by", "cancelled_by"),
         ),
     )
     for report in project.progress_reports.all():
@@ -139,9 +137,7 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
     ]
     under_way = project.status in steps.UNDER_WAY
 
-    payments = list(
-        with_people(project.disbursements, "created_by").select_related("reverses", "reversal")
-    )
+    payments = list(project.disbursements.select_related("created_by", "reverses", "reversal"))
     figures = disbursements.money_of(project, payments)
     may_reverse = steps.may_do(disbursements.REVERSE, project, user)
     for payment in payments:
@@ -150,9 +146,11 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
         )
 
     reviews = list(
-        with_people(project.acceptance_reviews, "recorded_by", "scheduled_by", "cancelled_by")
-        .select_related("minutes")
-        .prefetch_related(Prefetch("members", queryset=with_people(CouncilMember.objects, "user")))
+        project.acceptance_reviews.select_related(
+            "minutes", "recorded_by", "scheduled_by", "cancelled_by"
+        ).prefetch_related(
+            Prefetch("members", queryset=CouncilMember.objects.select_related("user"))
+        )
     )
     labels = dict(OUTCOME_FIELDS)
     may_cancel_review = steps.may_do(steps.CANCEL_REVIEW, project, user)

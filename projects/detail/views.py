@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from khuyencong import access
-from khuyencong.models import Role, with_people
+from khuyencong.models import Role
 from khuyencong.money import format_vnd
 from projects.applications import norms, workflow
 from projects.applications.forms import (
@@ -254,7 +254,7 @@ def _action_forms(project, user):
 def project_detail(request, pk):
     project = get_project(request, pk)
     user = request.user
-    events = list(with_people(project.events, "actor"))
+    events = list(project.events.select_related("actor"))
     for event in events:
         event.label = action_label(event.action)
     check = norms.check_project(project)
@@ -267,7 +267,7 @@ def project_detail(request, pk):
         "override_form": NormOverrideForm(project=project),
         "may_grant_exception": exceptions.may_grant(project, user),
         "exception_form": GrantExceptionForm(project=project),
-        "rule_exceptions": with_people(project.rule_exceptions, "granted_by"),
+        "rule_exceptions": project.rule_exceptions.select_related("granted_by"),
         "settlement_rule": settlement_rule,
         "settlement_due": settlement_due(project, settlement_rule),
         "settlement_overdue": settlement_overdue(project, settlement_rule, timezone.localdate()),
@@ -276,8 +276,8 @@ def project_detail(request, pk):
         "may_comment": may_comment(user),
         "document_form": DocumentForm(),
         "comment_form": CommentForm(),
-        "documents": with_people(project.documents, "uploaded_by"),
-        "comments": with_people(project.comments, "author"),
+        "documents": project.documents.select_related("uploaded_by"),
+        "comments": project.comments.select_related("author"),
         "events": events,
         "steps": status_steps(project, events),
         "history": project_history(project),
