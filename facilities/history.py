@@ -54,14 +54,16 @@ class _Formatter:
                 locality_ids.add(record.locality_id)
             if hasattr(record, "main_sector_id"):
                 sector_ids.add(record.main_sector_id)
+        # Names are shown only for changes (a created facility lists no values): a locality or
+        # sector that all the records share needs none.
         self.names = {
             "locality": {
                 pk: loc.full_name for pk, loc in Locality.objects.in_bulk(locality_ids).items()
             }
-            if locality_ids
+            if len(locality_ids) > 1
             else {},
             "main_sector": {pk: s.name for pk, s in Sector.objects.in_bulk(sector_ids).items()}
-            if sector_ids
+            if len(sector_ids) > 1
             else {},
         }
 

@@ -54,11 +54,10 @@ def _bound(request, *, files: bool = False):
     return (request.POST, request.FILES) if files else request.POST
 
 
-def _scoped_facility(request, pk: int, *, for_list: bool = False) -> Facility:
-    if for_list:
-        qs = Facility.objects.for_list().select_related("locality__parent")
-    else:
-        qs = Facility.objects.select_related("locality__current", "main_sector")
+def _scoped_facility(request, pk: int, *, for_detail: bool = False) -> Facility:
+    qs = Facility.objects.select_related("locality__current", "main_sector")
+    if for_detail:
+        qs = qs.select_related("locality__parent")
     return access.get_scoped_or_404(qs, request.user, pk=pk)
 
 
@@ -183,11 +182,15 @@ def export_workbook(filterset: FacilityFilter, *, count: int):
 
 
 def _detail_context(facility: Facility) -> dict:
+    products = _products_context(facility)
+    # The list's figure (models.recognised_products) counted from the products the page reads
+    # anyway, rather than by a correlated subquery in the facility's own query.
+    facility.recognised_products = sum(1 for p in products["products"] if p.recognitions.all())
     return {
         "facility": facility,
         "sectors": list(facility.sectors.all()),
         **_figures_context(facility),
-        **_products_context(facility),
+        **products,
         "history": facility_history(facility),
     }
 
@@ -195,7 +198,7 @@ def _detail_context(facility: Facility) -> dict:
 @login_required
 @require_safe
 def facility_detail(request, pk):
-    facility = _scoped_facility(request, pk, for_list=True)
+    facility = _scoped_facility(request, pk, for_detail=True)
     context = _detail_context(facility)
     # Who may file a project for it (the project form's own rule: projects/applications/views).
     context["may_create_project"] = access.has_role(

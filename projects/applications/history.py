@@ -77,8 +77,10 @@ def project_history(project: Project) -> list[HistoryEntry]:
     names = {}
     for f in fields:
         if f.is_relation:
-            ids = {getattr(r, f.attname) for r in records} - {None}
-            if ids:
+            values = {getattr(r, f.attname) for r in records}
+            ids = values - {None}
+            # Names are shown only for changes: a value the records all share needs none.
+            if ids and len(values) > 1:
                 related = f.related_model._default_manager.filter(pk__in=ids)
                 names[f.name] = {obj.pk: str(obj) for obj in related}
     entries = []

@@ -657,15 +657,44 @@ def test_the_detail_query_count_does_not_grow_with_history(
         client.post(edit(facility_a), facility_post(facility_a, phone=f"09{n}"))
 
     # session, user, the officer's localities, the tree, the facility, its sectors, figures,
-    # products, recognitions, four history tables, localities and sectors named in the history.
+    # products, recognitions, four history tables (the locality and the main sector are the
+    # same in every record: no names to read for them).
     change(1)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         client.get(detail(facility_a))
     for n in range(2, 8):
         change(n)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(13):
         response = client.get(detail(facility_a))
     assert response.text.count("Số liệu năm 2007") >= 2
+
+
+@pytest.mark.django_db
+def test_the_history_names_a_changed_main_sector(login, officer, facility_a):
+    before = facility_a.main_sector
+    after = Sector.objects.exclude(pk=before.pk).first()
+    facility_a.main_sector = after
+    facility_a.save()
+    history = login(officer).get(detail(facility_a)).text.split("Lịch sử thay đổi", 1)[1]
+    assert f"<del>{before.name}</del>" in history
+    assert f"<ins>{after.name}</ins>" in history
+
+
+@pytest.mark.django_db
+def test_the_detail_counts_the_products_holding_a_recognition(login, viewer, facility_a):
+    """The page counts them from the products it shows; the list's subquery says the same."""
+    twice = Product.objects.create(facility=facility_a, name="Chiếu cói")
+    Recognition.objects.create(product=twice, level="provincial", year=2020)
+    Recognition.objects.create(product=twice, level="regional", year=2022)
+    Product.objects.create(facility=facility_a, name="Nón lá")
+    client = login(viewer)
+    assert '<i class="bi bi-award"></i> 1 SP CNNT tiêu biểu' in client.get(detail(facility_a)).text
+    once = Product.objects.create(facility=facility_a, name="Mây tre")
+    Recognition.objects.create(product=once, level="provincial", year=2021)
+    page = client.get(detail(facility_a)).text
+    assert '<i class="bi bi-award"></i> 2 SP CNNT tiêu biểu' in page
+    listed = Facility.objects.for_list().get(pk=facility_a.pk)
+    assert listed.recognised_products == 2
 
 
 # ---------------------------------------------------------------------------------------------
