@@ -19,7 +19,8 @@ from projects.models import (
     ProvinceTotals,
     Status,
 )
-from projects.models.project import COMMITTED_STATUSES
+from projects.planning import summaries
+from projects.planning.budget import AllocationFigures
 from projects.reports.base import (
     OUTCOME_KEYS,
     Area,
@@ -248,29 +249,9 @@ def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
                 carried[key] = Funds()
             _add_row(carried[key], row)
     if province:
-        # projects/planning/summaries.allocation_figures, from the same rows.
-        drawn = {*COMMITTED_STATUSES, Status.CANCELLED}
-        per_allocation: dict[int, Funds] = {pk: Funds() for pk in ids}
-        for row in rows:
-            f = per_allocation.get(row["allocation_id"])
-            if f is None:
-                continue
-            status, amount = row["status"], row["has_amount"]
-            approved, disbursed = row["s_approved"] or 0, row["s_disbursed"] or 0
-            f.disbursed += disbursed
-            if status == Status.CANCELLED:
-                f.released -= disbursed
-            if not amount:
-                continue
-            if status in drawn:
-                f.approved += approved
-            if status in COMMITTED_STATUSES:
-                f.projects += row["s_projects"] or 0
-            if status == Status.SETTLED:
-                f.settled += row["s_settled"] or 0
-                f.released += approved - (row["s_settled"] or 0)
-            elif status == Status.CANCELLED:
-                f.released += approved
+        # summaries.allocation_figures, from the same rows and by the same per-row rule.
+        per_allocation = {pk: AllocationFigures() for pk in ids}
+        summaries.add_allocation_rows(per_allocation, rows)
         for pk, year, source_id, amount in allocations:
             key = (year, source_id)
             allocated[key] += amount
