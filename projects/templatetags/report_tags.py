@@ -147,6 +147,13 @@ def report_filters(form):
     return mark_safe("".join(parts))  # every part above is escaped
 
 
+@register.filter
+def crispy_field(bound_field) -> str:
+    """`|as_crispy_field` built in Python, the same markup as report_filters writes a field
+    in: the dashboard's year and grouping, without crispy's dozen nested templates."""
+    return _filter_field(bound_field)
+
+
 def _filter_field(bound_field) -> str:
     field = bound_field.field
     widget = field.widget
