@@ -171,6 +171,8 @@ MONEY_SUMS = ("projects", "approved", "settled", "disbursed", "counterpart", "co
 ACHIEVED_SUMS = {f"achieved_{k}": k for k in OUTCOME_KEYS} | {
     "counterpart_invested": "counterpart_invested"
 }
+# (column of the grouped row, Outcomes field)
+ACHIEVED_COLUMNS = tuple((f"s_{name}", key) for name, key in ACHIEVED_SUMS.items())
 
 
 def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str, int]]:
@@ -192,11 +194,12 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
     )
     by_status: dict[str, int] = defaultdict(int)
     funds_by_type: dict[int, Funds] = {}
-    achieved = Outcomes()
+    # Summed in a dict, made into Outcomes once: a few hundred rows × seven fields.
+    achieved = dict.fromkeys(ACHIEVED_SUMS.values(), 0)
     for row in rows:
         by_status[row["status"]] += row["s_projects"] or 0
-        for name, key in ACHIEVED_SUMS.items():
-            setattr(achieved, key, getattr(achieved, key) + (row[f"s_{name}"] or 0))
+        for column, key in ACHIEVED_COLUMNS:
+            achieved[key] += row[column] or 0
         if row["carried"]:
             type_id = row["activity_type_id"]
             if type_id not in funds_by_type:
@@ -212,7 +215,7 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
     by_locality = {
         key[0]: f for key, f in funds_by(area.totals().filter(year=year), ["locality_id"]).items()
     }
-    figures = YearFigures(by_activity, area.roll_up(by_locality, Funds), achieved)
+    figures = YearFigures(by_activity, area.roll_up(by_locality, Funds), Outcomes(**achieved))
     return figures, by_status
 
 
@@ -224,9 +227,10 @@ def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
     allocations = []
     if province:
         allocations = list(
-            Allocation.objects.filter(
-                year__in=years, funding_source__in=[s.pk for s in sources]
-            ).values_list("pk", "year", "funding_source_id", "amount")
+            Allocation.objects.filter(year__in=years, funding_source__in=[s.pk for s in sources])
+            # Summed, so in no order: the default one joins the funding sources to sort.
+            .order_by()
+            .values_list("pk", "year", "funding_source_id", "amount")
         )
     ids = [pk for pk, _year, _source, _amount in allocations]
     # An allocation's figures count every project drawing on it, whatever the project's year.
