@@ -8,7 +8,7 @@ from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -75,9 +75,9 @@ def amount_value(value, unit):
 def row_cells(row, head_class=""):
     """A table row's cells as HTML: the first a row header, each number with its data-value.
 
-    The same markup the template wrote cell by cell (reports/_table.html), built in Python: a
-    report's tables are hundreds of cells, each a loop step, an if, two filters and their
-    escaping in the template engine."""
+    The same markup a template wrote cell by cell, built in Python: a report's tables are
+    hundreds of cells, each a loop step, an if, two filters and their escaping in the template
+    engine."""
     parts = []
     head = f' class="{conditional_escape(head_class)}"' if head_class else ""
     for index, pair in enumerate(row):
@@ -90,6 +90,65 @@ def row_cells(row, head_class=""):
         else:
             parts.append(f"<td>{text}</td>")
     return mark_safe("".join(parts))  # every piece above is escaped
+
+
+@register.filter
+def report_tables(tables) -> str:
+    """A report's tables, each a card with its chart (the dashboard's and every report page's),
+    built in Python: the markup the include of a table template wrote, every column header, row,
+    note and chart in it a template step. On a phone each table folds under its heading
+    (static/js/sections.js); the first stays open."""
+    return mark_safe("".join(_table(table, first=i == 0) for i, table in enumerate(tables)))
+
+
+def _table(table, *, first: bool) -> str:
+    key = conditional_escape(table.key)
+    title = conditional_escape(table.title)
+    chart = table.shows_chart
+    heads = []
+    for column in table.columns:
+        css = ' class="money"' if column.kind != "text" else ""
+        unit = f" ({conditional_escape(column.unit)})" if column.unit else ""
+        heads.append(f'<th scope="col"{css}>{conditional_escape(column.label)}{unit}</th>')
+    rows = [f"<tr>{row_cells(row, 'fw-normal')}</tr>" for row in table.cells()]
+    if not rows:
+        empty = conditional_escape(table.empty or _("Không có số liệu."))
+        rows.append(f'<tr><td colspan="{len(table.columns)}" class="text-muted">{empty}</td></tr>')
+    total = table.total_cells()
+    foot = (
+        f'<tfoot><tr class="fw-bold table-light report-total">{row_cells(total)}</tr></tfoot>'
+        if total
+        else ""
+    )
+    note = (
+        f'<p class="small text-muted mt-2 mb-0">{conditional_escape(table.note)}</p>'
+        if table.note
+        else ""
+    )
+    parts = [
+        f'<section class="card mb-3 report-section" id="bang-{key}" data-section'
+        f"{' data-section-open' if first else ''}>"
+        f'<div class="card-header bg-white"><h2 class="h6 mb-0">{title}</h2></div>'
+        '<div class="card-body"><div class="row g-3">'
+        f'<div class="{"col-xl-7" if chart and not table.wide else "col-12"} report-table-col">'
+        '<div class="table-responsive"><table class="table table-sm table-bordered table-hover '
+        f'align-middle report-table mb-0" data-table="{key}">'
+        f'<thead class="table-light"><tr>{"".join(heads)}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody>{foot}</table></div>{note}</div>"
+    ]
+    if chart:
+        chart_id = f"bieu-do-{table.key}"
+        # The translated text is not escaped, the title in it is (as blocktranslate does).
+        label = _("Biểu đồ: %(title)s") % {"title": title}
+        css = "col-12 col-xl-10 mx-auto" if table.wide else "col-xl-5"
+        parts.append(
+            f'<div class="{css} report-chart-col"><div class="chart-box">'
+            f'<canvas data-chart="{conditional_escape(chart_id)}" role="img" '
+            f'aria-label="{label}"></canvas></div>'
+            f"{json_script(table.chart.as_json(), chart_id)}</div>"
+        )
+    parts.append("</div></div></section>")
+    return "".join(parts)  # every value above is escaped
 
 
 @register.filter
