@@ -411,9 +411,9 @@ def add_allocation_row(
     disbursed: int,
 ) -> None:
     """Add one row of totals of an allocation (its projects in one state, with or without an
-    approved amount, summed) to its `figures` (AllocationFigures, or the reports' Funds), as
-    budget.allocation_figures counts them from the projects and disbursements: the one copy of
-    that rule for every reader of the totals (allocation_figures below, the dashboard)."""
+    approved amount, summed) to its AllocationFigures, as budget.allocation_figures counts them
+    from the projects and disbursements: the one copy of that rule for every reader of the
+    totals (allocation_figures below, the dashboard)."""
     # Money paid out counts whatever the state; what a cancelled project already received
     # stays spent, so it is not released.
     figures.disbursed += disbursed
