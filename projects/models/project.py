@@ -313,6 +313,9 @@ class Project(models.Model):
             models.Index(fields=["start_date", "id"], name="project_sort_start"),
             models.Index(
                 fields=["end_date", "id"],
+                # A district officer's count of overdue projects (the dashboard) filters by
+                # locality: with it in the index the count reads no row (1.3 → 0.25 ms).
+                include=["locality"],
                 condition=Q(
                     status__in=[Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE]
                 ),

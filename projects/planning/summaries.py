@@ -394,41 +394,71 @@ def connect() -> None:
 # --- reading ------------------------------------------------------------------------------
 
 
+# An allocation's sums, read per (allocation, status, has_amount) row of ProvinceTotals.
+ALLOCATION_SUMS = ("projects", "approved", "settled", "disbursed")
+# The states whose approved amount an allocation has given out (budget.allocation_figures).
+DRAWN_STATUSES = frozenset({*COMMITTED_STATUSES, Status.CANCELLED})
+
+
+def add_allocation_row(
+    figures,
+    *,
+    status: str,
+    has_amount: bool,
+    projects: int,
+    approved: int,
+    settled: int,
+    disbursed: int,
+) -> None:
+    """Add one row of totals of an allocation (its projects in one state, with or without an
+    approved amount, summed) to its AllocationFigures, as budget.allocation_figures counts them
+    from the projects and disbursements: the one copy of that rule for every reader of the
+    totals (allocation_figures below, the dashboard)."""
+    # Money paid out counts whatever the state; what a cancelled project already received
+    # stays spent, so it is not released.
+    figures.disbursed += disbursed
+    if status == Status.CANCELLED:
+        figures.released -= disbursed
+    if not has_amount:
+        return
+    if status in DRAWN_STATUSES:
+        figures.approved += approved
+    if status in COMMITTED_STATUSES:
+        figures.projects += projects
+    if status == Status.SETTLED:
+        figures.settled += settled
+        figures.released += approved - settled
+    elif status == Status.CANCELLED:
+        figures.released += approved
+
+
+def add_allocation_rows(figures: dict, rows) -> None:
+    """`add_allocation_row` for rows grouped by allocation (values() of ProvinceTotals with
+    `allocation_id`, `status`, `has_amount` and `s_<name>` sums of ALLOCATION_SUMS): rows of
+    allocations not in `figures` are left out."""
+    for row in rows:
+        f = figures.get(row["allocation_id"])
+        if f is not None:
+            add_allocation_row(
+                f,
+                status=row["status"],
+                has_amount=row["has_amount"],
+                **{name: row[f"s_{name}"] or 0 for name in ALLOCATION_SUMS},
+            )
+
+
 def allocation_figures(allocations: QuerySet | list) -> dict[int, AllocationFigures]:
     """budget.allocation_figures, read from the totals: the same figures in one query."""
     allocations = list(allocations)
     figures = {a.pk: AllocationFigures(allocated=a.amount) for a in allocations}
     if not figures:
         return figures
-    drawn = Q(has_amount=True, status__in=[*COMMITTED_STATUSES, Status.CANCELLED])
-    settled = Q(has_amount=True, status=Status.SETTLED)
-    cancelled = Q(status=Status.CANCELLED)
     rows = (
         # The province's rows: an allocation is the province's, summed over every locality.
         ProvinceTotals.objects.filter(allocation_id__in=list(figures))
-        .values("allocation_id")
-        .annotate(
-            approved_sum=Sum("approved", filter=drawn),
-            settled_sum=Sum("settled", filter=settled),
-            settled_approved=Sum("approved", filter=settled),
-            cancelled_approved=Sum("approved", filter=Q(has_amount=True) & cancelled),
-            live=Sum("projects", filter=Q(has_amount=True, status__in=COMMITTED_STATUSES)),
-            disbursed_sum=Sum("disbursed"),
-            cancelled_disbursed=Sum("disbursed", filter=cancelled),
-        )
+        .values("allocation_id", "status", "has_amount")
+        .annotate(**{f"s_{name}": Sum(name) for name in ALLOCATION_SUMS})
         .order_by()
     )
-    for row in rows:
-        f = figures[row["allocation_id"]]
-        f.approved = row["approved_sum"] or 0
-        f.settled = row["settled_sum"] or 0
-        f.projects = row["live"] or 0
-        f.disbursed = row["disbursed_sum"] or 0
-        # What a cancelled project already received stays spent (see budget.py).
-        f.released = (
-            (row["settled_approved"] or 0)
-            - f.settled
-            + (row["cancelled_approved"] or 0)
-            - (row["cancelled_disbursed"] or 0)
-        )
+    add_allocation_rows(figures, rows)
     return figures

@@ -19,7 +19,8 @@ from projects.models import (
     ProvinceTotals,
     Status,
 )
-from projects.models.project import COMMITTED_STATUSES
+from projects.planning import summaries
+from projects.planning.budget import AllocationFigures
 from projects.reports.base import (
     OUTCOME_KEYS,
     Area,
@@ -170,6 +171,8 @@ MONEY_SUMS = ("projects", "approved", "settled", "disbursed", "counterpart", "co
 ACHIEVED_SUMS = {f"achieved_{k}": k for k in OUTCOME_KEYS} | {
     "counterpart_invested": "counterpart_invested"
 }
+# (column of the grouped row, Outcomes field)
+ACHIEVED_COLUMNS = tuple((f"s_{name}", key) for name, key in ACHIEVED_SUMS.items())
 
 
 def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str, int]]:
@@ -191,11 +194,12 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
     )
     by_status: dict[str, int] = defaultdict(int)
     funds_by_type: dict[int, Funds] = {}
-    achieved = Outcomes()
+    # Summed in a dict, made into Outcomes once: a few hundred rows × seven fields.
+    achieved = dict.fromkeys(ACHIEVED_SUMS.values(), 0)
     for row in rows:
         by_status[row["status"]] += row["s_projects"] or 0
-        for name, key in ACHIEVED_SUMS.items():
-            setattr(achieved, key, getattr(achieved, key) + (row[f"s_{name}"] or 0))
+        for column, key in ACHIEVED_COLUMNS:
+            achieved[key] += row[column] or 0
         if row["carried"]:
             type_id = row["activity_type_id"]
             if type_id not in funds_by_type:
@@ -211,7 +215,7 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
     by_locality = {
         key[0]: f for key, f in funds_by(area.totals().filter(year=year), ["locality_id"]).items()
     }
-    figures = YearFigures(by_activity, area.roll_up(by_locality, Funds), achieved)
+    figures = YearFigures(by_activity, area.roll_up(by_locality, Funds), Outcomes(**achieved))
     return figures, by_status
 
 
@@ -223,9 +227,10 @@ def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
     allocations = []
     if province:
         allocations = list(
-            Allocation.objects.filter(
-                year__in=years, funding_source__in=[s.pk for s in sources]
-            ).values_list("pk", "year", "funding_source_id", "amount")
+            Allocation.objects.filter(year__in=years, funding_source__in=[s.pk for s in sources])
+            # Summed, so in no order: the default one joins the funding sources to sort.
+            .order_by()
+            .values_list("pk", "year", "funding_source_id", "amount")
         )
     ids = [pk for pk, _year, _source, _amount in allocations]
     # An allocation's figures count every project drawing on it, whatever the project's year.
@@ -248,29 +253,9 @@ def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
                 carried[key] = Funds()
             _add_row(carried[key], row)
     if province:
-        # projects/planning/summaries.allocation_figures, from the same rows.
-        drawn = {*COMMITTED_STATUSES, Status.CANCELLED}
-        per_allocation: dict[int, Funds] = {pk: Funds() for pk in ids}
-        for row in rows:
-            f = per_allocation.get(row["allocation_id"])
-            if f is None:
-                continue
-            status, amount = row["status"], row["has_amount"]
-            approved, disbursed = row["s_approved"] or 0, row["s_disbursed"] or 0
-            f.disbursed += disbursed
-            if status == Status.CANCELLED:
-                f.released -= disbursed
-            if not amount:
-                continue
-            if status in drawn:
-                f.approved += approved
-            if status in COMMITTED_STATUSES:
-                f.projects += row["s_projects"] or 0
-            if status == Status.SETTLED:
-                f.settled += row["s_settled"] or 0
-                f.released += approved - (row["s_settled"] or 0)
-            elif status == Status.CANCELLED:
-                f.released += approved
+        # summaries.allocation_figures, from the same rows and by the same per-row rule.
+        per_allocation = {pk: AllocationFigures() for pk in ids}
+        summaries.add_allocation_rows(per_allocation, rows)
         for pk, year, source_id, amount in allocations:
             key = (year, source_id)
             allocated[key] += amount

@@ -4,10 +4,13 @@ from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from crispy_forms.utils import render_crispy_form
 from django import forms, template
 from django.forms.widgets import Input
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape, format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from khuyencong.money import format_vnd
 from khuyencong.templatetags.portal import field_markup
@@ -72,9 +75,9 @@ def amount_value(value, unit):
 def row_cells(row, head_class=""):
     """A table row's cells as HTML: the first a row header, each number with its data-value.
 
-    The same markup the template wrote cell by cell (reports/_table.html), built in Python: a
-    report's tables are hundreds of cells, each a loop step, an if, two filters and their
-    escaping in the template engine."""
+    The same markup a template wrote cell by cell, built in Python: a report's tables are
+    hundreds of cells, each a loop step, an if, two filters and their escaping in the template
+    engine."""
     parts = []
     head = f' class="{conditional_escape(head_class)}"' if head_class else ""
     for index, pair in enumerate(row):
@@ -87,6 +90,65 @@ def row_cells(row, head_class=""):
         else:
             parts.append(f"<td>{text}</td>")
     return mark_safe("".join(parts))  # every piece above is escaped
+
+
+@register.filter
+def report_tables(tables) -> str:
+    """A report's tables, each a card with its chart (the dashboard's and every report page's),
+    built in Python: the markup the include of a table template wrote, every column header, row,
+    note and chart in it a template step. On a phone each table folds under its heading
+    (static/js/sections.js); the first stays open."""
+    return mark_safe("".join(_table(table, first=i == 0) for i, table in enumerate(tables)))
+
+
+def _table(table, *, first: bool) -> str:
+    key = conditional_escape(table.key)
+    title = conditional_escape(table.title)
+    chart = table.shows_chart
+    heads = []
+    for column in table.columns:
+        css = ' class="money"' if column.kind != "text" else ""
+        unit = f" ({conditional_escape(column.unit)})" if column.unit else ""
+        heads.append(f'<th scope="col"{css}>{conditional_escape(column.label)}{unit}</th>')
+    rows = [f"<tr>{row_cells(row, 'fw-normal')}</tr>" for row in table.cells()]
+    if not rows:
+        empty = conditional_escape(table.empty or _("Không có số liệu."))
+        rows.append(f'<tr><td colspan="{len(table.columns)}" class="text-muted">{empty}</td></tr>')
+    total = table.total_cells()
+    foot = (
+        f'<tfoot><tr class="fw-bold table-light report-total">{row_cells(total)}</tr></tfoot>'
+        if total
+        else ""
+    )
+    note = (
+        f'<p class="small text-muted mt-2 mb-0">{conditional_escape(table.note)}</p>'
+        if table.note
+        else ""
+    )
+    parts = [
+        f'<section class="card mb-3 report-section" id="bang-{key}" data-section'
+        f"{' data-section-open' if first else ''}>"
+        f'<div class="card-header bg-white"><h2 class="h6 mb-0">{title}</h2></div>'
+        '<div class="card-body"><div class="row g-3">'
+        f'<div class="{"col-xl-7" if chart and not table.wide else "col-12"} report-table-col">'
+        '<div class="table-responsive"><table class="table table-sm table-bordered table-hover '
+        f'align-middle report-table mb-0" data-table="{key}">'
+        f'<thead class="table-light"><tr>{"".join(heads)}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody>{foot}</table></div>{note}</div>"
+    ]
+    if chart:
+        chart_id = f"bieu-do-{table.key}"
+        # The translated text is not escaped, the title in it is (as blocktranslate does).
+        label = _("Biểu đồ: %(title)s") % {"title": title}
+        css = "col-12 col-xl-10 mx-auto" if table.wide else "col-xl-5"
+        parts.append(
+            f'<div class="{css} report-chart-col"><div class="chart-box">'
+            f'<canvas data-chart="{conditional_escape(chart_id)}" role="img" '
+            f'aria-label="{label}"></canvas></div>'
+            f"{json_script(table.chart.as_json(), chart_id)}</div>"
+        )
+    parts.append("</div></div></section>")
+    return "".join(parts)  # every value above is escaped
 
 
 @register.filter
@@ -109,6 +171,62 @@ def project_url(project):
         return project.get_absolute_url()
     except NoReverseMatch:
         return ""
+
+
+# --- the dashboard's cards ---------------------------------------------------------------------
+# Each line as the template wrote it, built in Python with the same filters (truncatechars, date)
+# and escaping: the cards are a few dozen lines, each a loop step, ifs, filters and a translation
+# in the template engine — for centre staff the largest part of the page's rendering.
+
+
+@register.filter
+def work_lines(items) -> str:
+    """The <li> lines of a group of "Việc của tôi" on the dashboard (WorkItem)."""
+    late, due = _("quá hạn"), _("hạn")
+    parts = []
+    for item in items:
+        line = (
+            f'<li><a href="{conditional_escape(item.url)}">{conditional_escape(item.project.code)}'
+            f"</a> – {conditional_escape(truncatechars(item.project.title, 60))}"
+        )
+        if item.due:
+            css = "text-danger fw-semibold" if item.overdue else "text-muted"
+            word = conditional_escape(late if item.overdue else due)
+            day = conditional_escape(date_filter(item.due, "SHORT_DATE_FORMAT"))
+            line += f' <span class="{css}">({word} {day})</span>'
+        parts.append(f"{line}</li>")
+    return mark_safe("".join(parts))  # every value above is escaped
+
+
+@register.filter
+def overdue_lines(projects) -> str:
+    """The <li> lines of the overdue projects on the dashboard."""
+    parts = []
+    for p in projects:
+        code = conditional_escape(p.code)
+        url = project_url(p)
+        if url:
+            code = f'<a href="{conditional_escape(url)}">{code}</a>'
+        title = conditional_escape(truncatechars(p.title, 50))
+        day = conditional_escape(date_filter(p.end_date, "d/m/Y"))
+        parts.append(f'<li>{code} – {title} <span class="text-danger">({day})</span></li>')
+    return mark_safe("".join(parts))  # every value above is escaped
+
+
+@register.filter
+def action_lines(actions) -> str:
+    """The <li> lines of the overdue follow-up actions on the dashboard."""
+    word = conditional_escape(_("hạn"))
+    parts = []
+    for a in actions:
+        code = conditional_escape(a.project.code)
+        text = conditional_escape(truncatechars(a.description, 50))
+        day = conditional_escape(date_filter(a.due_date, "d/m/Y"))
+        owner = conditional_escape(a.owner)
+        parts.append(
+            f'<li>{code}: {text} <span class="text-danger">({word} {day}, {owner})</span></li>'
+        )
+    return mark_safe("".join(parts))  # every value above is escaped
 
 
 # --- the filter form of a report ------------------------------------------------------------
@@ -145,6 +263,13 @@ def report_filters(form):
     )
     parts.append("</div></form>")
     return mark_safe("".join(parts))  # every part above is escaped
+
+
+@register.filter
+def crispy_field(bound_field) -> str:
+    """`|as_crispy_field` built in Python, the same markup as report_filters writes a field
+    in: the dashboard's year and grouping, without crispy's dozen nested templates."""
+    return _filter_field(bound_field)
 
 
 def _filter_field(bound_field) -> str:

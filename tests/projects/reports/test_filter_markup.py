@@ -4,10 +4,11 @@ elements, attributes and texts as crispy's rendering of the same form, valid or 
 from html.parser import HTMLParser
 
 import pytest
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from crispy_forms.utils import render_crispy_form
 
 from projects.reports import forms as report_forms
-from projects.templatetags.report_tags import report_filters
+from projects.templatetags.report_tags import crispy_field, report_filters
 
 pytestmark = pytest.mark.django_db
 
@@ -78,3 +79,13 @@ def test_the_register_filter_reads_as_crispy_writes_it(data, officer, commune_a1
     filterset.is_valid()
     form = filterset.form
     assert outline(report_filters(form)) == outline(render_crispy_form(form))
+
+
+@pytest.mark.parametrize(
+    "data", [{"year": "2024"}, {"year": "abc", "grouping": "then"}, {"grouping": "nope"}]
+)
+def test_the_dashboards_fields_read_as_crispy_writes_them(data, staff):
+    form = report_forms.DashboardForm(data, user=staff)
+    form.is_valid()
+    for name in ("year", "grouping"):
+        assert outline(crispy_field(form[name])) == outline(as_crispy_field(form[name])), name
