@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -179,7 +180,9 @@ class _Spec:
     the project's, and `make(row, project)` → WorkItem."""
 
     key: str
-    rows: QuerySet
+    # Builds the group's queryset: called only when the statement is compiled (see
+    # _Statements), not on every request.
+    build: Callable[[], QuerySet]
     make: Callable[[dict, WorkProject], WorkItem]
     order: tuple
     columns: tuple = ()
@@ -188,10 +191,21 @@ class _Spec:
     # an index in (status, date) order serves one status, not two.
     parts: tuple[Q, ...] = ()
 
+    @property
+    def rows(self) -> QuerySet:
+        return self.build()
 
-def _counts(specs: list[_Spec]) -> dict[str, int]:
+
+def _counts(specs: list[_Spec], statements: "_Statements") -> dict[str, int]:
     """Every group's count in one statement (a UNION ALL of one COUNT per group, each reading
     its own project_work_* index): one round trip instead of one per group."""
+    if not specs:
+        return {}
+    rows = statements.rows("counts", lambda _projects: _count_union(specs))
+    return {row["group"]: row["n"] for row in rows}
+
+
+def _count_union(specs: list[_Spec]) -> QuerySet:
     parts = []
     for spec in specs:
         rows = spec.rows
@@ -204,11 +218,8 @@ def _counts(specs: list[_Spec]) -> dict[str, int]:
             .values("group")
             .annotate(n=Count("pk"))
         )
-    if not parts:
-        return {}
     first, *rest = parts
-    rows = first.union(*rest, all=True) if rest else first
-    return {row["group"]: row["n"] for row in rows}
+    return first.union(*rest, all=True) if rest else first
 
 
 def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
@@ -263,32 +274,15 @@ def _slots(spec: _Spec) -> dict[str, str]:
     }
 
 
-def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts) -> list:
+def _first_items(
+    specs: list[_Spec], statements: "_Statements", build: _Rows, today, limit, offset, counts
+) -> list:
     """Every group's first items in one statement (PostgreSQL: a UNION ALL of each group's
     ordered, limited query, each reading its own index), instead of one query per group. A
     group in parts (drafts and returned) gives one branch per part, merged here."""
-    branches = []
-    for spec in specs:
-        slots = _slots(spec)
-        line = {
-            "group": Value(spec.key, output_field=CharField()),
-            **{f"p_{c}": F(f"{spec.prefix}{c}") for c in PROJECT_COLUMNS},
-            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
-            # Every slot, in the same order in every branch, typed (an untyped NULL is text to
-            # PostgreSQL); the group's own columns in theirs.
-            **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
-            **{slot: F(c) for c, slot in slots.items()},
-        }
-        ordered = spec.rows.order_by(*spec.order)
-        if spec.parts:
-            # Each part's first offset + limit rows; the page is cut after merging them.
-            for part in spec.parts:
-                branches.append(ordered.filter(part).values(**line)[: offset + limit])
-        else:
-            branches.append(ordered.values(**line)[offset : offset + limit])
-    first, *rest = branches
     rows: dict[str, list[dict]] = {spec.key: [] for spec in specs}
-    for row in first.union(*rest, all=True):
+    union = statements.rows("first", lambda _projects: _first_union(specs, limit, offset))
+    for row in union:
         rows[row["group"]].append(row)
     groups = []
     for spec in specs:
@@ -310,31 +304,69 @@ def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts)
     return groups
 
 
-def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) -> WorkGroup:
+def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
+    branches = []
+    for spec in specs:
+        slots = _slots(spec)
+        line = {
+            "group": Value(spec.key, output_field=CharField()),
+            **{f"p_{c}": F(f"{spec.prefix}{c}") for c in PROJECT_COLUMNS},
+            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
+            # Every slot, in the same order in every branch, typed (an untyped NULL is text to
+            # PostgreSQL); the group's own columns in theirs.
+            **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
+            **{slot: F(c) for c, slot in slots.items()},
+        }
+        ordered = spec.rows.order_by(*spec.order)
+        if spec.parts:
+            # Each part's first offset + limit rows; the page is cut after merging them.
+            for part in spec.parts:
+                branches.append(ordered.filter(part).values(**line)[: offset + limit])
+        else:
+            branches.append(ordered.values(**line)[offset : offset + limit])
+    first, *rest = branches
+    return first.union(*rest, all=True)
+
+
+def _late_reports(
+    statements: "_Statements", officer: Q, today, limit, offset, build: _Rows
+) -> WorkGroup:
     """In-progress projects with a progress report past due. The periods are worked out in
     Python (closeout/schedule.py), so every in-progress project of the person is read: as plain
     values, with its filed reports in the same query (a left join), and only the projects
     shown are read again, with the columns a line shows."""
     grace = settings.REMIND_REPORT_GRACE_DAYS
-    rows = (
-        access.scope_by_locality(Project.objects.all(), user)
-        .filter(officer, status=Status.IN_PROGRESS)
-        .values_list(
-            "pk",
-            "start_date",
-            "end_date",
-            "report_every_months",
-            "progress_reports__period_start",
-            "progress_reports__cancelled_at",
-        )
+    rows = statements.rows(
+        "late",
+        lambda _projects: (
+            access.scope_by_locality(Project.objects.all(), statements.user)
+            .filter(officer, status=Status.IN_PROGRESS)
+            .values(
+                "pk",
+                "start_date",
+                "end_date",
+                "report_every_months",
+                "progress_reports__period_start",
+                "progress_reports__cancelled_at",
+            )
+        ),
     )
     projects: dict[int, tuple] = {}
-    for pk, start, end, months, period_start, cancelled_at in rows:
+    for row in rows:
         entry = projects.setdefault(
-            pk, (start, end, months or settings.PROGRESS_REPORT_EVERY_MONTHS, set())
+            row["pk"],
+            (
+                row["start_date"],
+                row["end_date"],
+                row["report_every_months"] or settings.PROGRESS_REPORT_EVERY_MONTHS,
+                set(),
+            ),
         )
-        if period_start is not None and cancelled_at is None:
-            entry[3].add(period_start)
+        if (
+            row["progress_reports__period_start"] is not None
+            and row["progress_reports__cancelled_at"] is None
+        ):
+            entry[3].add(row["progress_reports__period_start"])
 
     def missing(pk: int, first_only: bool) -> list:
         start, end, months, filed = projects[pk]
@@ -361,12 +393,12 @@ def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) ->
     shown = [(due, pk, len(missing(pk, first_only=False))) for due, pk in shown]
     # Read even when nothing is late ([0] matches no project), so that the page's number of
     # queries does not depend on the data.
-    by_pk = {
-        row["pk"]: build.project(row)
-        for row in Project.objects.filter(pk__in=[pk for _due, pk, _n in shown] or [0]).values(
-            *PROJECT_COLUMNS
-        )
-    }
+    rows = statements.rows(
+        "late_shown",
+        lambda pks: Project.objects.filter(pk__in=pks).values(*PROJECT_COLUMNS),
+        projects=[pk for _due, pk, _n in shown] or [0],
+    )
+    by_pk = {row["pk"]: build.project(row) for row in rows}
     items = [
         WorkItem(
             by_pk[pk],
@@ -378,6 +410,111 @@ def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) ->
         for due, pk, n in shown
     ]
     return WorkGroup("to_report", TITLES["to_report"], items, len(late))
+
+
+# Statements compiled once per shape ---------------------------------------------------------
+# Building and compiling the page's statements (a UNION ALL of a dozen querysets, each with its
+# joins and order) costs Python several times what PostgreSQL takes to run them. Their SQL
+# depends only on the shape of the request: the person's role, how many localities they cover,
+# the groups asked for, the page (LIMIT and OFFSET are written into it) and, for the late
+# reports, how many projects are shown. The person, today and the localities and projects are
+# only parameters. So on PostgreSQL each statement is compiled once per process and shape, from
+# stand-ins for those values, and each request runs it with its own values put where the
+# stand-ins were. The SQL holds nothing read from the database, so no write makes it stale.
+# No id is negative and no date of the portal is this old, so a stand-in cannot be mistaken for
+# a constant of the query; an id's stand-in is its base minus its position in its list.
+STAND_IN_DAY = datetime.date(1000, 1, 1)
+STAND_IN_IDS = {"user": -7_000_000, "localities": -7_100_000, "projects": -7_200_000}
+_STAND_IN_LIST_MAX = 100_000
+# Shapes are few (roles × scope sizes × pages asked for); the cap only bounds a flood of pages.
+_COMPILED_MAX = 512
+_compiled: dict[tuple, tuple[str, tuple] | None] = {}
+
+
+def _slot(param) -> tuple:
+    """Where a compiled parameter's value comes from: ("day", days from today), (name of an id
+    list, position), or ("constant", value)."""
+    if type(param) is datetime.date:
+        days = (param - STAND_IN_DAY).days
+        if abs(days) > 10 * 366:
+            raise ValueError(f"a date constant in a compiled statement: {param}")
+        return ("day", days)
+    if type(param) is int:
+        for name, base in STAND_IN_IDS.items():
+            if base - _STAND_IN_LIST_MAX < param <= base:
+                return (name, base - param)
+    return ("constant", param)
+
+
+class _Statements:
+    """Runs the statements of one call of waiting_for. `user` and `day` are what the querysets
+    are built from: here the person and today themselves (the ORM runs every statement)."""
+
+    def __init__(self, user: User, today: datetime.date):
+        self.user, self.day = user, today
+
+    @staticmethod
+    def of(user: User, today: datetime.date, shape: tuple) -> "_Statements":
+        if connection.vendor == "postgresql" and shape[1] is not None:
+            return _CompiledStatements(user, today, shape)
+        return _Statements(user, today)
+
+    def rows(self, name: str, build: Callable[[list], QuerySet], projects=()) -> list[dict]:
+        """The rows, as dicts, of the values() queryset `build(projects)`."""
+        return list(build(list(projects)))
+
+
+class _CompiledStatements(_Statements):
+    """The statements compiled once per shape (see above), run with this request's values."""
+
+    def __init__(self, user: User, today: datetime.date, shape: tuple):
+        localities = tuple(access.covered_locality_ids(user))
+        self.values = {"user": (user.pk,), "localities": localities}
+        self.today = today
+        self.shape = (user.role, user.is_superuser, user.is_active, len(localities), *shape)
+        stand_in = User(
+            pk=STAND_IN_IDS["user"],
+            role=user.role,
+            is_superuser=user.is_superuser,
+            is_active=user.is_active,
+        )
+        stand_in._covered_locality_ids = frozenset(
+            STAND_IN_IDS["localities"] - n for n in range(len(localities))
+        )
+        super().__init__(stand_in, STAND_IN_DAY)
+
+    def rows(self, name: str, build: Callable[[list], QuerySet], projects=()) -> list[dict]:
+        values = {**self.values, "projects": tuple(projects)}
+        key = (name, *self.shape, len(values["projects"]))
+        compiled = _compiled.get(key, _compiled)  # the dict itself: not compiled yet
+        if compiled is _compiled:
+            stand_ins = [STAND_IN_IDS["projects"] - n for n in range(len(values["projects"]))]
+            queryset = build(stand_ins)
+            try:
+                sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+            except EmptyResultSet:
+                # Nothing can match (no locality in scope): no statement, as the ORM does.
+                compiled = None
+            else:
+                compiled = sql, tuple(_slot(param) for param in params)
+            if len(_compiled) >= _COMPILED_MAX:
+                _compiled.clear()
+            _compiled[key] = compiled
+        if compiled is None:
+            return []
+        sql, slots = compiled
+        params = [
+            value
+            if source == "constant"
+            else self.today + datetime.timedelta(days=value)
+            if source == "day"
+            else values[source][value]
+            for source, value in slots
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def waiting_for(
@@ -394,7 +531,17 @@ def waiting_for(
     today = today or timezone.localdate()
     if not access.can_edit(user):
         return []  # a viewer only reads
-    visible = _projects(user)
+    # The querysets are built from `who` and `day`: the person and today, or their stand-ins
+    # while a statement is compiled (_Statements).
+    statements = _Statements.of(user, today, (only, limit, offset))
+    who, day = statements.user, statements.day
+
+    def visible() -> QuerySet:
+        return _projects(who)
+
+    def pending() -> QuerySet:
+        return AcceptanceReview.objects.filter(outcome="", cancelled_at__isnull=True)
+
     centre = user.role == CENTRE
     build = _Rows()
     specs: list[_Spec] = []
@@ -409,10 +556,10 @@ def waiting_for(
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
-        mine = Q() if user.role == DISTRICT else Q(created_by=user) | Q(responsible_officer=user)
+        mine = Q() if user.role == DISTRICT else Q(created_by=who) | Q(responsible_officer=who)
         add(
             "to_submit",
-            visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
+            lambda: visible().filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
             order=("status_changed_at", "pk"),
             columns=("status", "status_changed_at"),
             parts=(Q(status=Status.DRAFT), Q(status=Status.RETURNED)),
@@ -427,7 +574,7 @@ def waiting_for(
     if centre:
         add(
             "to_appraise",
-            visible.filter(_responsible(user), status=Status.SUBMITTED),
+            lambda: visible().filter(_responsible(who), status=Status.SUBMITTED),
             order=("status_changed_at", "pk"),
             columns=("status_changed_at",),
             make=lambda r, p: WorkItem(
@@ -437,7 +584,7 @@ def waiting_for(
     if _may(user, (MANAGER,)):
         add(
             "to_approve",
-            visible.filter(status=Status.APPRAISED),
+            lambda: visible().filter(status=Status.APPRAISED),
             order=("status_changed_at", "pk"),
             columns=("status_changed_at",),
             make=lambda r, p: WorkItem(
@@ -449,34 +596,40 @@ def waiting_for(
     if _may(user, steps.START.roles):
         add(
             "to_sign",
-            visible.filter(_responsible(user), status=Status.APPROVED),
+            lambda: visible().filter(_responsible(who), status=Status.APPROVED),
             order=("start_date", "pk"),
             columns=("start_date",),
             make=lambda r, p: WorkItem(p, r["start_date"], anchor="kinh-phi"),
         )
     if _may(user, steps.FILE_REPORT.roles) and wanted("to_report"):
-        officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
+        officer = Q() if user.role == DISTRICT else Q(responsible_officer=who)
         # Its place among the groups; read below, it is counted in Python.
         late_reports = len(specs), officer
     if centre:
-        visits = MonitoringVisit.objects.filter(
-            project=OuterRef("pk"), cancelled_at__isnull=True
-        ).order_by()
+
+        def visits() -> QuerySet:
+            return MonitoringVisit.objects.filter(
+                project=OuterRef("pk"), cancelled_at__isnull=True
+            ).order_by()
+
         add(
             "to_visit",
             # Never visited, or last visited before the cutoff: no visit since the cutoff. Said
             # so (NOT EXISTS), the count needs no grouping of every project with its visits;
             # the last visit is read for the rows listed, by their project's index.
-            visible.filter(_responsible(user), status=Status.IN_PROGRESS)
-            .exclude(
-                Exists(
-                    visits.filter(
-                        date__gte=today
-                        - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+            lambda: (
+                visible()
+                .filter(_responsible(who), status=Status.IN_PROGRESS)
+                .exclude(
+                    Exists(
+                        visits().filter(
+                            date__gte=day
+                            - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+                        )
                     )
                 )
-            )
-            .annotate(last_visit=Subquery(visits.order_by("-date").values("date")[:1])),
+                .annotate(last_visit=Subquery(visits().order_by("-date").values("date")[:1]))
+            ),
             order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
             columns=("last_visit", "contract_date", "start_date"),
             make=lambda r, p: WorkItem(
@@ -489,13 +642,13 @@ def waiting_for(
             ),
         )
     if _may(user, steps.REQUEST_ACCEPTANCE.roles):
-        officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
+        officer = Q() if user.role == DISTRICT else Q(responsible_officer=who)
         add(
             "to_request_acceptance",
-            visible.filter(
+            lambda: visible().filter(
                 officer,
                 status=Status.IN_PROGRESS,
-                end_date__lte=today + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
+                end_date__lte=day + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
             ),
             order=("end_date", "pk"),
             columns=("end_date",),
@@ -503,9 +656,9 @@ def waiting_for(
         )
     add(
         "follow_ups",
-        access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality").filter(
-            owner=user, done_at__isnull=True, cancelled_at__isnull=True
-        ),
+        lambda: access.scope_by_locality(
+            FollowUpAction.objects.all(), who, "project__locality"
+        ).filter(owner=who, done_at__isnull=True, cancelled_at__isnull=True),
         order=("due_date", "pk"),
         columns=("due_date", "description"),
         prefix="project__",
@@ -513,12 +666,13 @@ def waiting_for(
     )
 
     # Acceptance and settlement ---------------------------------------------------------------
-    pending = AcceptanceReview.objects.filter(outcome="", cancelled_at__isnull=True)
     if _may(user, steps.SCHEDULE_REVIEW.roles):
         add(
             "to_schedule_review",
-            visible.filter(_responsible(user), status=Status.AWAITING_ACCEPTANCE).exclude(
-                pk__in=pending.values("project")
+            lambda: (
+                visible()
+                .filter(_responsible(who), status=Status.AWAITING_ACCEPTANCE)
+                .exclude(pk__in=pending().values("project"))
             ),
             order=("status_changed_at", "pk"),
             columns=("status_changed_at",),
@@ -530,9 +684,11 @@ def waiting_for(
         )
     add(
         "council",
-        access.scope_by_locality(pending, user, "project__locality")
-        .filter(members__user=user, project__status__in=steps.UNDER_WAY)
-        .distinct(),
+        lambda: (
+            access.scope_by_locality(pending(), who, "project__locality")
+            .filter(members__user=who, project__status__in=steps.UNDER_WAY)
+            .distinct()
+        ),
         order=("scheduled_date", "pk"),
         columns=("scheduled_date", "place"),
         prefix="project__",
@@ -540,14 +696,14 @@ def waiting_for(
     )
     if _may(user, steps.RECORD_OUTCOME.roles):
         responsible = (
-            Q(project__responsible_officer=user) | Q(project__responsible_officer__isnull=True)
+            Q(project__responsible_officer=who) | Q(project__responsible_officer__isnull=True)
             if centre
             else Q()
         )
         add(
             "to_record_outcome",
-            access.scope_by_locality(pending, user, "project__locality").filter(
-                responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY
+            lambda: access.scope_by_locality(pending(), who, "project__locality").filter(
+                responsible, scheduled_date__lte=day, project__status__in=steps.UNDER_WAY
             ),
             order=("scheduled_date", "pk"),
             columns=("scheduled_date", "place"),
@@ -560,7 +716,7 @@ def waiting_for(
         rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
         add(
             "to_settle",
-            visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
+            lambda: visible().filter(_responsible(who) if centre else Q(), status=Status.ACCEPTED),
             order=("accepted_on", "pk"),
             columns=("accepted_on",),
             make=lambda r, p: WorkItem(
@@ -571,14 +727,14 @@ def waiting_for(
         )
     # A page of one group lists it to the end and counts what it read; otherwise every group's
     # count comes from one statement.
-    counts = _counts(specs) if limit is not None else {}
+    counts = _counts(specs, statements) if limit is not None else {}
     if specs and limit is not None and connection.features.supports_slicing_ordering_in_compound:
-        groups = _first_items(specs, build, today, limit, offset, counts)
+        groups = _first_items(specs, statements, build, today, limit, offset, counts)
     else:
         groups = [
             _group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs
         ]
     if late_reports is not None:
         at, officer = late_reports
-        groups.insert(at, _late_reports(user, officer, today, limit, offset, build))
+        groups.insert(at, _late_reports(statements, officer, today, limit, offset, build))
     return groups
