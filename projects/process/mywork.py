@@ -507,7 +507,10 @@ class _CompiledStatements(_Statements):
         localities = tuple(access.covered_locality_ids(user))
         self.values = {"user": (user.pk,), "localities": localities}
         self.today = today
-        self.shape = (user.role, user.is_superuser, user.is_active, len(localities), *shape)
+        # The setting is a lead time written into the SQL as a date: part of the shape, so that
+        # a test overriding it gets its own statement.
+        lead = settings.REMIND_MONITORING_AFTER_DAYS
+        self.shape = (user.role, user.is_superuser, user.is_active, len(localities), lead, *shape)
         stand_in = User(
             pk=STAND_IN_IDS["user"],
             role=user.role,
