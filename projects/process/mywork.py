@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
     BigIntegerField,
@@ -51,6 +50,7 @@ from projects.models import (
     Status,
     settlement_due,
 )
+from projects.process.statements import Statements
 
 CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAGER
 # A project whose end date is this close may ask for its acceptance review.
@@ -181,7 +181,7 @@ class _Spec:
 
     key: str
     # Builds the group's queryset: called only when the statement is compiled (see
-    # _Statements), not on every request.
+    # projects/process/statements.py), not on every request.
     build: Callable[[], QuerySet]
     make: Callable[[dict, WorkProject], WorkItem]
     order: tuple
@@ -196,7 +196,7 @@ class _Spec:
         return self.build()
 
 
-def _counts(specs: list[_Spec], statements: "_Statements") -> dict[str, int]:
+def _counts(specs: list[_Spec], statements: Statements) -> dict[str, int]:
     """Every group's count in one statement (a UNION ALL of one COUNT per group, each reading
     its own project_work_* index): one round trip instead of one per group."""
     if not specs:
@@ -275,7 +275,7 @@ def _slots(spec: _Spec) -> dict[str, str]:
 
 
 def _first_items(
-    specs: list[_Spec], statements: "_Statements", build: _Rows, today, limit, offset, counts
+    specs: list[_Spec], statements: Statements, build: _Rows, today, limit, offset, counts
 ) -> list:
     """Every group's first items in one statement (PostgreSQL: a UNION ALL of each group's
     ordered, limited query, each reading its own index), instead of one query per group. A
@@ -360,7 +360,7 @@ def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
 
 
 def _late_reports(
-    statements: "_Statements", officer: Q, today, limit, offset, build: _Rows
+    statements: Statements, officer: Q, today, limit, offset, build: _Rows
 ) -> WorkGroup:
     """In-progress projects with a progress report past due. The periods are worked out in
     Python (closeout/schedule.py), so every in-progress project of the person is read: as plain
@@ -443,126 +443,6 @@ def _late_reports(
     return WorkGroup("to_report", TITLES["to_report"], items, len(late))
 
 
-# Statements compiled once per shape ---------------------------------------------------------
-# Building and compiling the page's statements (a UNION ALL of a dozen querysets, each with its
-# joins and order) costs Python several times what PostgreSQL takes to run them. Their SQL
-# depends only on the shape of the request: the person's role, how many localities they cover,
-# the groups asked for, the page (LIMIT and OFFSET are written into it) and, for the late
-# reports, how many projects are shown. The person, today and the localities and projects are
-# only parameters. So on PostgreSQL each statement is compiled once per process and shape, from
-# stand-ins for those values, and each request runs it with its own values put where the
-# stand-ins were. The SQL holds nothing read from the database, so no write makes it stale.
-# No id is negative and no date of the portal is this old, so a stand-in cannot be mistaken for
-# a constant of the query; an id's stand-in is its base minus its position in its list.
-STAND_IN_DAY = datetime.date(1000, 1, 1)
-STAND_IN_IDS = {"user": -7_000_000, "localities": -7_100_000, "projects": -7_200_000}
-_STAND_IN_LIST_MAX = 100_000
-# Shapes are few (roles × scope sizes × pages asked for); the cap only bounds a flood of pages.
-_COMPILED_MAX = 512
-_compiled: dict[tuple, tuple[str, tuple] | None] = {}
-
-
-def _slot(param) -> tuple:
-    """Where a compiled parameter's value comes from: ("day", days from today), (name of an id
-    list, position), or ("constant", value)."""
-    if type(param) is datetime.date:
-        days = (param - STAND_IN_DAY).days
-        if abs(days) > 10 * 366:
-            raise ValueError(f"a date constant in a compiled statement: {param}")
-        return ("day", days)
-    if type(param) is int:
-        for name, base in STAND_IN_IDS.items():
-            if base - _STAND_IN_LIST_MAX < param <= base:
-                return (name, base - param)
-    return ("constant", param)
-
-
-class _Statements:
-    """Runs the statements of one call of waiting_for. `user` and `day` are what the querysets
-    are built from: here the person and today themselves (the ORM runs every statement)."""
-
-    def __init__(self, user: User, today: datetime.date):
-        self.user, self.day = user, today
-
-    @staticmethod
-    def of(user: User, today: datetime.date, shape: tuple) -> "_Statements":
-        if connection.vendor == "postgresql" and shape[1] is not None:
-            return _CompiledStatements(user, today, shape)
-        return _Statements(user, today)
-
-    # Whether the statements are compiled once per shape (then `rows` may wrap them).
-    compiled = False
-
-    def rows(self, name: str, build: Callable[[list], QuerySet], projects=()) -> list[dict]:
-        """The rows, as dicts, of the values() queryset `build(projects)`."""
-        return list(build(list(projects)))
-
-
-class _CompiledStatements(_Statements):
-    """The statements compiled once per shape (see above), run with this request's values."""
-
-    compiled = True
-
-    def __init__(self, user: User, today: datetime.date, shape: tuple):
-        localities = tuple(access.covered_locality_ids(user))
-        self.values = {"user": (user.pk,), "localities": localities}
-        self.today = today
-        # The setting is a lead time written into the SQL as a date: part of the shape, so that
-        # a test overriding it gets its own statement.
-        lead = settings.REMIND_MONITORING_AFTER_DAYS
-        self.shape = (user.role, user.is_superuser, user.is_active, len(localities), lead, *shape)
-        stand_in = User(
-            pk=STAND_IN_IDS["user"],
-            role=user.role,
-            is_superuser=user.is_superuser,
-            is_active=user.is_active,
-        )
-        stand_in._covered_locality_ids = frozenset(
-            STAND_IN_IDS["localities"] - n for n in range(len(localities))
-        )
-        super().__init__(stand_in, STAND_IN_DAY)
-
-    def rows(
-        self,
-        name: str,
-        build: Callable[[list], QuerySet],
-        projects=(),
-        wrap: Callable[[str], str] | None = None,
-    ) -> list[dict]:
-        """The rows of `build(projects)`'s statement, written around by `wrap` (SQL → SQL)."""
-        values = {**self.values, "projects": tuple(projects)}
-        key = (name, *self.shape, len(values["projects"]))
-        entry = _compiled.get(key, _compiled)  # the dict itself: not compiled yet
-        if entry is _compiled:
-            stand_ins = [STAND_IN_IDS["projects"] - n for n in range(len(values["projects"]))]
-            queryset = build(stand_ins)
-            try:
-                sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-            except EmptyResultSet:
-                # Nothing can match (no locality in scope): no statement, as the ORM does.
-                entry = None
-            else:
-                entry = wrap(sql) if wrap else sql, tuple(_slot(param) for param in params)
-            if len(_compiled) >= _COMPILED_MAX:
-                _compiled.clear()
-            _compiled[key] = entry
-        if entry is None:
-            return []
-        sql, slots = entry
-        params = [
-            value
-            if source == "constant"
-            else self.today + datetime.timedelta(days=value)
-            if source == "day"
-            else values[source][value]
-            for source, value in slots
-        ]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            names = [column.name for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def waiting_for(
     user: User,
     today: datetime.date | None = None,
@@ -578,8 +458,11 @@ def waiting_for(
     if not access.can_edit(user):
         return []  # a viewer only reads
     # The querysets are built from `who` and `day`: the person and today, or their stand-ins
-    # while a statement is compiled (_Statements).
-    statements = _Statements.of(user, today, (only, limit, offset))
+    # while a statement is compiled (projects/process/statements.py).
+    # The monitoring lead time is written into the SQL as a date: part of the shape, so that a
+    # test overriding it gets its own statement.
+    shape = (only, limit, offset, settings.REMIND_MONITORING_AFTER_DAYS)
+    statements = Statements.of(user, today, paged=limit is not None, shape=shape)
     who, day = statements.user, statements.day
 
     def visible() -> QuerySet:

@@ -423,19 +423,19 @@ def test_a_statement_compiled_for_one_person_runs_with_anothers_values(
     stand-ins: a person of the same shape runs them with their own id and localities (the day
     is checked against the ORM at every state, in holders())."""
     from khuyencong import access
-    from projects.process import mywork
+    from projects.process import statements
 
     mine = make_project(officer, title="Đề án huyện A")
     theirs = make_project(other_officer, title="Đề án huyện B", locality=commune_b1)
     assert len(access.covered_locality_ids(officer)) == len(
         access.covered_locality_ids(other_officer)
     )
-    mywork._compiled.clear()
+    statements._compiled.clear()
 
     def projects(user):
         return [item.project for group in waiting_for(user, limit=10) for item in group.items]
 
     assert projects(officer) == [mine]
-    shapes = len(mywork._compiled)
+    shapes = len(statements._compiled)
     assert projects(other_officer) == [theirs]
-    assert len(mywork._compiled) == shapes  # the same statements, not compiled again
+    assert len(statements._compiled) == shapes  # the same statements, not compiled again
