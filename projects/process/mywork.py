@@ -50,6 +50,7 @@ from projects.models import (
     Status,
     settlement_due,
 )
+from projects.process.statements import Statements
 
 CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAGER
 # A project whose end date is this close may ask for its acceptance review.
@@ -179,7 +180,9 @@ class _Spec:
     the project's, and `make(row, project)` → WorkItem."""
 
     key: str
-    rows: QuerySet
+    # Builds the group's queryset: called only when the statement is compiled (see
+    # projects/process/statements.py), not on every request.
+    build: Callable[[], QuerySet]
     make: Callable[[dict, WorkProject], WorkItem]
     order: tuple
     columns: tuple = ()
@@ -188,10 +191,21 @@ class _Spec:
     # an index in (status, date) order serves one status, not two.
     parts: tuple[Q, ...] = ()
 
+    @property
+    def rows(self) -> QuerySet:
+        return self.build()
 
-def _counts(specs: list[_Spec]) -> dict[str, int]:
+
+def _counts(specs: list[_Spec], statements: Statements) -> dict[str, int]:
     """Every group's count in one statement (a UNION ALL of one COUNT per group, each reading
     its own project_work_* index): one round trip instead of one per group."""
+    if not specs:
+        return {}
+    rows = statements.rows("counts", lambda _projects: _count_union(specs))
+    return {row["group"]: row["n"] for row in rows}
+
+
+def _count_union(specs: list[_Spec]) -> QuerySet:
     parts = []
     for spec in specs:
         rows = spec.rows
@@ -204,11 +218,8 @@ def _counts(specs: list[_Spec]) -> dict[str, int]:
             .values("group")
             .annotate(n=Count("pk"))
         )
-    if not parts:
-        return {}
     first, *rest = parts
-    rows = first.union(*rest, all=True) if rest else first
-    return {row["group"]: row["n"] for row in rows}
+    return first.union(*rest, all=True) if rest else first
 
 
 def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
@@ -263,32 +274,17 @@ def _slots(spec: _Spec) -> dict[str, str]:
     }
 
 
-def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts) -> list:
+def _first_items(
+    specs: list[_Spec], statements: Statements, build: _Rows, today, limit, offset, counts
+) -> list:
     """Every group's first items in one statement (PostgreSQL: a UNION ALL of each group's
     ordered, limited query, each reading its own index), instead of one query per group. A
     group in parts (drafts and returned) gives one branch per part, merged here."""
-    branches = []
-    for spec in specs:
-        slots = _slots(spec)
-        line = {
-            "group": Value(spec.key, output_field=CharField()),
-            **{f"p_{c}": F(f"{spec.prefix}{c}") for c in PROJECT_COLUMNS},
-            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
-            # Every slot, in the same order in every branch, typed (an untyped NULL is text to
-            # PostgreSQL); the group's own columns in theirs.
-            **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
-            **{slot: F(c) for c, slot in slots.items()},
-        }
-        ordered = spec.rows.order_by(*spec.order)
-        if spec.parts:
-            # Each part's first offset + limit rows; the page is cut after merging them.
-            for part in spec.parts:
-                branches.append(ordered.filter(part).values(**line)[: offset + limit])
-        else:
-            branches.append(ordered.values(**line)[offset : offset + limit])
-    first, *rest = branches
     rows: dict[str, list[dict]] = {spec.key: [] for spec in specs}
-    for row in first.union(*rest, all=True):
+    union = statements.rows(
+        "first", lambda _projects: _first_union(specs, limit, offset), wrap=_with_localities
+    )
+    for row in union:
         rows[row["group"]].append(row)
     groups = []
     for spec in specs:
@@ -306,35 +302,102 @@ def _first_items(specs: list[_Spec], build: _Rows, today, limit, offset, counts)
             # The parts' first rows merged in the group's order (plain column names).
             lines.sort(key=lambda r, order=spec.order: tuple(r[k] for k in order))
             lines = lines[offset : offset + limit]
+        elif spec.prefix:
+            # The join outside the union keeps no order: the reviews or actions of one project
+            # due the same day come in the order of their own id, as the group's order says.
+            lines.sort(key=lambda r: r["pk"])
         groups.append(_items(spec, lines, build, today, counts[spec.key]))
     return groups
 
 
-def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) -> WorkGroup:
+# The project's columns each branch of the first items reads; the locality's label columns are
+# joined once, outside the union (_with_localities).
+BRANCH_COLUMNS = ("pk", "code", "title", "locality_id")
+
+
+def _with_localities(sql: str) -> str:
+    """The first items' statement with each row's locality label columns (PROJECT_COLUMNS),
+    joined once around the union rather than in each of its dozen branches: that halved the
+    time PostgreSQL took to plan and run it."""
+    qn = connection.ops.quote_name
+    table = qn(Locality._meta.db_table)
+    pk = qn(Locality._meta.pk.column)
+    current = qn(Locality._meta.get_field("current").column)
+    columns = []
+    for name in Locality.VALUE_COLUMNS:
+        alias, field = ("c", name.removeprefix("current__")) if "__" in name else ("l", name)
+        column = Locality._meta.get_field(field).column
+        columns.append(f"{alias}.{qn(column)} AS {qn('p_locality__' + name)}")
+    return (
+        f"SELECT w.*, {', '.join(columns)} FROM ({sql}) w"
+        f" INNER JOIN {table} l ON l.{pk} = w.{qn('p_locality_id')}"
+        f" LEFT OUTER JOIN {table} c ON c.{pk} = l.{current}"
+    )
+
+
+def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
+    branches = []
+    for spec in specs:
+        slots = _slots(spec)
+        line = {
+            "group": Value(spec.key, output_field=CharField()),
+            **{f"p_{c}": F(f"{spec.prefix}{c}") for c in BRANCH_COLUMNS},
+            "own": F("pk") if spec.prefix else Cast(Value(None), BigIntegerField()),
+            # Every slot, in the same order in every branch, typed (an untyped NULL is text to
+            # PostgreSQL); the group's own columns in theirs.
+            **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
+            **{slot: F(c) for c, slot in slots.items()},
+        }
+        ordered = spec.rows.order_by(*spec.order)
+        if spec.parts:
+            # Each part's first offset + limit rows; the page is cut after merging them.
+            for part in spec.parts:
+                branches.append(ordered.filter(part).values(**line)[: offset + limit])
+        else:
+            branches.append(ordered.values(**line)[offset : offset + limit])
+    first, *rest = branches
+    return first.union(*rest, all=True)
+
+
+def _late_reports(
+    statements: Statements, officer: Q, today, limit, offset, build: _Rows
+) -> WorkGroup:
     """In-progress projects with a progress report past due. The periods are worked out in
     Python (closeout/schedule.py), so every in-progress project of the person is read: as plain
     values, with its filed reports in the same query (a left join), and only the projects
     shown are read again, with the columns a line shows."""
     grace = settings.REMIND_REPORT_GRACE_DAYS
-    rows = (
-        access.scope_by_locality(Project.objects.all(), user)
-        .filter(officer, status=Status.IN_PROGRESS)
-        .values_list(
-            "pk",
-            "start_date",
-            "end_date",
-            "report_every_months",
-            "progress_reports__period_start",
-            "progress_reports__cancelled_at",
-        )
+    rows = statements.rows(
+        "late",
+        lambda _projects: (
+            access.scope_by_locality(Project.objects.all(), statements.user)
+            .filter(officer, status=Status.IN_PROGRESS)
+            .values(
+                "pk",
+                "start_date",
+                "end_date",
+                "report_every_months",
+                "progress_reports__period_start",
+                "progress_reports__cancelled_at",
+            )
+        ),
     )
     projects: dict[int, tuple] = {}
-    for pk, start, end, months, period_start, cancelled_at in rows:
+    for row in rows:
         entry = projects.setdefault(
-            pk, (start, end, months or settings.PROGRESS_REPORT_EVERY_MONTHS, set())
+            row["pk"],
+            (
+                row["start_date"],
+                row["end_date"],
+                row["report_every_months"] or settings.PROGRESS_REPORT_EVERY_MONTHS,
+                set(),
+            ),
         )
-        if period_start is not None and cancelled_at is None:
-            entry[3].add(period_start)
+        if (
+            row["progress_reports__period_start"] is not None
+            and row["progress_reports__cancelled_at"] is None
+        ):
+            entry[3].add(row["progress_reports__period_start"])
 
     def missing(pk: int, first_only: bool) -> list:
         start, end, months, filed = projects[pk]
@@ -361,12 +424,12 @@ def _late_reports(user: User, officer: Q, today, limit, offset, build: _Rows) ->
     shown = [(due, pk, len(missing(pk, first_only=False))) for due, pk in shown]
     # Read even when nothing is late ([0] matches no project), so that the page's number of
     # queries does not depend on the data.
-    by_pk = {
-        row["pk"]: build.project(row)
-        for row in Project.objects.filter(pk__in=[pk for _due, pk, _n in shown] or [0]).values(
-            *PROJECT_COLUMNS
-        )
-    }
+    rows = statements.rows(
+        "late_shown",
+        lambda pks: Project.objects.filter(pk__in=pks).values(*PROJECT_COLUMNS),
+        projects=[pk for _due, pk, _n in shown] or [0],
+    )
+    by_pk = {row["pk"]: build.project(row) for row in rows}
     items = [
         WorkItem(
             by_pk[pk],
@@ -394,7 +457,20 @@ def waiting_for(
     today = today or timezone.localdate()
     if not access.can_edit(user):
         return []  # a viewer only reads
-    visible = _projects(user)
+    # The querysets are built from `who` and `day`: the person and today, or their stand-ins
+    # while a statement is compiled (projects/process/statements.py).
+    # The monitoring lead time is written into the SQL as a date: part of the shape, so that a
+    # test overriding it gets its own statement.
+    shape = (only, limit, offset, settings.REMIND_MONITORING_AFTER_DAYS)
+    statements = Statements.of(user, today, paged=limit is not None, shape=shape)
+    who, day = statements.user, statements.day
+
+    def visible() -> QuerySet:
+        return _projects(who)
+
+    def pending() -> QuerySet:
+        return AcceptanceReview.objects.filter(outcome="", cancelled_at__isnull=True)
+
     centre = user.role == CENTRE
     build = _Rows()
     specs: list[_Spec] = []
@@ -409,10 +485,10 @@ def waiting_for(
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
-        mine = Q() if user.role == DISTRICT else Q(created_by=user) | Q(responsible_officer=user)
+        mine = Q() if user.role == DISTRICT else Q(created_by=who) | Q(responsible_officer=who)
         add(
             "to_submit",
-            visible.filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
+            lambda: visible().filter(mine, status__in=[Status.DRAFT, Status.RETURNED]),
             order=("status_changed_at", "pk"),
             columns=("status", "status_changed_at"),
             parts=(Q(status=Status.DRAFT), Q(status=Status.RETURNED)),
@@ -427,7 +503,7 @@ def waiting_for(
     if centre:
         add(
             "to_appraise",
-            visible.filter(_responsible(user), status=Status.SUBMITTED),
+            lambda: visible().filter(_responsible(who), status=Status.SUBMITTED),
             order=("status_changed_at", "pk"),
             columns=("status_changed_at",),
             make=lambda r, p: WorkItem(
@@ -437,7 +513,7 @@ def waiting_for(
     if _may(user, (MANAGER,)):
         add(
             "to_approve",
-            visible.filter(status=Status.APPRAISED),
+            lambda: visible().filter(status=Status.APPRAISED),
             order=("status_changed_at", "pk"),
             columns=("status_changed_at",),
             make=lambda r, p: WorkItem(
@@ -449,34 +525,40 @@ def waiting_for(
     if _may(user, steps.START.roles):
         add(
             "to_sign",
-            visible.filter(_responsible(user), status=Status.APPROVED),
+            lambda: visible().filter(_responsible(who), status=Status.APPROVED),
             order=("start_date", "pk"),
             columns=("start_date",),
             make=lambda r, p: WorkItem(p, r["start_date"], anchor="kinh-phi"),
         )
     if _may(user, steps.FILE_REPORT.roles) and wanted("to_report"):
-        officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
+        officer = Q() if user.role == DISTRICT else Q(responsible_officer=who)
         # Its place among the groups; read below, it is counted in Python.
         late_reports = len(specs), officer
     if centre:
-        visits = MonitoringVisit.objects.filter(
-            project=OuterRef("pk"), cancelled_at__isnull=True
-        ).order_by()
+
+        def visits() -> QuerySet:
+            return MonitoringVisit.objects.filter(
+                project=OuterRef("pk"), cancelled_at__isnull=True
+            ).order_by()
+
         add(
             "to_visit",
             # Never visited, or last visited before the cutoff: no visit since the cutoff. Said
             # so (NOT EXISTS), the count needs no grouping of every project with its visits;
             # the last visit is read for the rows listed, by their project's index.
-            visible.filter(_responsible(user), status=Status.IN_PROGRESS)
-            .exclude(
-                Exists(
-                    visits.filter(
-                        date__gte=today
-                        - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+            lambda: (
+                visible()
+                .filter(_responsible(who), status=Status.IN_PROGRESS)
+                .exclude(
+                    Exists(
+                        visits().filter(
+                            date__gte=day
+                            - datetime.timedelta(days=settings.REMIND_MONITORING_AFTER_DAYS)
+                        )
                     )
                 )
-            )
-            .annotate(last_visit=Subquery(visits.order_by("-date").values("date")[:1])),
+                .annotate(last_visit=Subquery(visits().order_by("-date").values("date")[:1]))
+            ),
             order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
             columns=("last_visit", "contract_date", "start_date"),
             make=lambda r, p: WorkItem(
@@ -489,13 +571,13 @@ def waiting_for(
             ),
         )
     if _may(user, steps.REQUEST_ACCEPTANCE.roles):
-        officer = Q() if user.role == DISTRICT else Q(responsible_officer=user)
+        officer = Q() if user.role == DISTRICT else Q(responsible_officer=who)
         add(
             "to_request_acceptance",
-            visible.filter(
+            lambda: visible().filter(
                 officer,
                 status=Status.IN_PROGRESS,
-                end_date__lte=today + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
+                end_date__lte=day + datetime.timedelta(days=ACCEPTANCE_WINDOW_DAYS),
             ),
             order=("end_date", "pk"),
             columns=("end_date",),
@@ -503,9 +585,9 @@ def waiting_for(
         )
     add(
         "follow_ups",
-        access.scope_by_locality(FollowUpAction.objects.all(), user, "project__locality").filter(
-            owner=user, done_at__isnull=True, cancelled_at__isnull=True
-        ),
+        lambda: access.scope_by_locality(
+            FollowUpAction.objects.all(), who, "project__locality"
+        ).filter(owner=who, done_at__isnull=True, cancelled_at__isnull=True),
         order=("due_date", "pk"),
         columns=("due_date", "description"),
         prefix="project__",
@@ -513,12 +595,13 @@ def waiting_for(
     )
 
     # Acceptance and settlement ---------------------------------------------------------------
-    pending = AcceptanceReview.objects.filter(outcome="", cancelled_at__isnull=True)
     if _may(user, steps.SCHEDULE_REVIEW.roles):
         add(
             "to_schedule_review",
-            visible.filter(_responsible(user), status=Status.AWAITING_ACCEPTANCE).exclude(
-                pk__in=pending.values("project")
+            lambda: (
+                visible()
+                .filter(_responsible(who), status=Status.AWAITING_ACCEPTANCE)
+                .exclude(pk__in=pending().values("project"))
             ),
             order=("status_changed_at", "pk"),
             columns=("status_changed_at",),
@@ -530,9 +613,11 @@ def waiting_for(
         )
     add(
         "council",
-        access.scope_by_locality(pending, user, "project__locality")
-        .filter(members__user=user, project__status__in=steps.UNDER_WAY)
-        .distinct(),
+        lambda: (
+            access.scope_by_locality(pending(), who, "project__locality")
+            .filter(members__user=who, project__status__in=steps.UNDER_WAY)
+            .distinct()
+        ),
         order=("scheduled_date", "pk"),
         columns=("scheduled_date", "place"),
         prefix="project__",
@@ -540,14 +625,14 @@ def waiting_for(
     )
     if _may(user, steps.RECORD_OUTCOME.roles):
         responsible = (
-            Q(project__responsible_officer=user) | Q(project__responsible_officer__isnull=True)
+            Q(project__responsible_officer=who) | Q(project__responsible_officer__isnull=True)
             if centre
             else Q()
         )
         add(
             "to_record_outcome",
-            access.scope_by_locality(pending, user, "project__locality").filter(
-                responsible, scheduled_date__lte=today, project__status__in=steps.UNDER_WAY
+            lambda: access.scope_by_locality(pending(), who, "project__locality").filter(
+                responsible, scheduled_date__lte=day, project__status__in=steps.UNDER_WAY
             ),
             order=("scheduled_date", "pk"),
             columns=("scheduled_date", "place"),
@@ -560,7 +645,7 @@ def waiting_for(
         rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
         add(
             "to_settle",
-            visible.filter(_responsible(user) if centre else Q(), status=Status.ACCEPTED),
+            lambda: visible().filter(_responsible(who) if centre else Q(), status=Status.ACCEPTED),
             order=("accepted_on", "pk"),
             columns=("accepted_on",),
             make=lambda r, p: WorkItem(
@@ -571,14 +656,14 @@ def waiting_for(
         )
     # A page of one group lists it to the end and counts what it read; otherwise every group's
     # count comes from one statement.
-    counts = _counts(specs) if limit is not None else {}
-    if specs and limit is not None and connection.features.supports_slicing_ordering_in_compound:
-        groups = _first_items(specs, build, today, limit, offset, counts)
+    counts = _counts(specs, statements) if limit is not None else {}
+    if specs and statements.compiled:
+        groups = _first_items(specs, statements, build, today, limit, offset, counts)
     else:
         groups = [
             _group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs
         ]
     if late_reports is not None:
         at, officer = late_reports
-        groups.insert(at, _late_reports(user, officer, today, limit, offset, build))
+        groups.insert(at, _late_reports(statements, officer, today, limit, offset, build))
     return groups

@@ -25,6 +25,15 @@ def holders(users, today=None) -> dict[str, set[str]]:
     """username → the keys of the groups in which the user finds any project."""
     found = {}
     for user in users:
+        # The page's statements, compiled once per shape with stand-ins for the person, the day
+        # and the localities, find the same work as the querysets run by the ORM, today and
+        # on a later day.
+        later = (today or timezone.localdate()) + datetime.timedelta(days=400)
+        for day in (today, later):
+            paged = waiting_for(user, day, limit=100)
+            assert [(g.key, g.count, g.items) for g in paged] == [
+                (g.key, g.count, g.items) for g in waiting_for(user, day)
+            ]
         keys = {group.key for group in waiting_for(user, today) if group.items}
         if keys:
             found[user.username] = keys
@@ -146,6 +155,9 @@ def test_it_follows_one_project_through_every_state(
         m: {"to_record_outcome"},
     }
     assert told("step_review_scheduled") == {c}  # the one who scheduled it knows already
+    # The day before the review its outcome is not yet to be recorded.
+    yesterday = today - datetime.timedelta(days=1)
+    assert holders(everyone, yesterday) == {s: {"council"}, c: {"council"}}
 
     steps.record_review_outcome(review=review, by=manager, outcome="accepted", findings="Đạt")
     project.refresh_from_db()
@@ -402,3 +414,28 @@ def test_a_visit_since_the_cutoff_takes_a_project_off_the_visits_due(staff, make
     assert visits_due() == (1, [(project, today - datetime.timedelta(days=1))])
     visit(today - every)  # on the cutoff day: visited recently enough
     assert visits_due() == (0, [])
+
+
+def test_a_statement_compiled_for_one_person_runs_with_anothers_values(
+    officer, other_officer, make_project, commune_b1
+):
+    """The statements are compiled once per shape (role, number of localities, page) from
+    stand-ins: a person of the same shape runs them with their own id and localities (the day
+    is checked against the ORM at every state, in holders())."""
+    from khuyencong import access
+    from projects.process import statements
+
+    mine = make_project(officer, title="Đề án huyện A")
+    theirs = make_project(other_officer, title="Đề án huyện B", locality=commune_b1)
+    assert len(access.covered_locality_ids(officer)) == len(
+        access.covered_locality_ids(other_officer)
+    )
+    statements._compiled.clear()
+
+    def projects(user):
+        return [item.project for group in waiting_for(user, limit=10) for item in group.items]
+
+    assert projects(officer) == [mine]
+    shapes = len(statements._compiled)
+    assert projects(other_officer) == [theirs]
+    assert len(statements._compiled) == shapes  # the same statements, not compiled again

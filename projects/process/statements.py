@@ -1,0 +1,131 @@
+"""The statements of "Việc của tôi" (projects/process/mywork.py), compiled once per shape.
+
+Building and compiling the page's statements (a UNION ALL of a dozen querysets, each with its
+joins and order) costs Python several times what PostgreSQL takes to run them. Their SQL
+depends only on the shape of the request: the person's role, how many localities they cover,
+the groups asked for, the page (LIMIT and OFFSET are written into it) and, for the late
+reports, how many projects are shown. The person, today and the localities and projects are
+only parameters. So on PostgreSQL each statement is compiled once per process and shape, from
+stand-ins for those values, and each request runs it with its own values put where the
+stand-ins were. The SQL holds nothing read from the database, so no write makes it stale.
+No id is negative and no date of the portal is this old, so a stand-in cannot be mistaken for
+a constant of the query; an id's stand-in is its base minus its position in its list.
+"""
+
+import datetime
+from collections.abc import Callable
+
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import QuerySet
+
+from khuyencong import access
+from khuyencong.models import User
+
+STAND_IN_DAY = datetime.date(1000, 1, 1)
+STAND_IN_IDS = {"user": -7_000_000, "localities": -7_100_000, "projects": -7_200_000}
+_STAND_IN_LIST_MAX = 100_000
+# Shapes are few (roles × scope sizes × pages asked for); the cap only bounds a flood of pages.
+_COMPILED_MAX = 512
+_compiled: dict[tuple, tuple[str, tuple] | None] = {}
+
+
+def _slot(param) -> tuple:
+    """Where a compiled parameter's value comes from: ("day", days from today), (name of an id
+    list, position), or ("constant", value)."""
+    if type(param) is datetime.date:
+        days = (param - STAND_IN_DAY).days
+        if abs(days) > 10 * 366:
+            raise ValueError(f"a date constant in a compiled statement: {param}")
+        return ("day", days)
+    if type(param) is int:
+        for name, base in STAND_IN_IDS.items():
+            if base - _STAND_IN_LIST_MAX < param <= base:
+                return (name, base - param)
+    return ("constant", param)
+
+
+class Statements:
+    """Runs the statements of one call of waiting_for. `user` and `day` are what the querysets
+    are built from: here the person and today themselves (the ORM runs every statement)."""
+
+    def __init__(self, user: User, today: datetime.date):
+        self.user, self.day = user, today
+
+    @staticmethod
+    def of(user: User, today: datetime.date, *, paged: bool, shape: tuple) -> "Statements":
+        """Compiled once per shape on PostgreSQL when a page is asked for; `shape` is what,
+        besides the person's role and number of localities, the SQL depends on."""
+        if connection.vendor == "postgresql" and paged:
+            return _CompiledStatements(user, today, shape)
+        return Statements(user, today)
+
+    # Whether the statements are compiled once per shape (then `rows` may wrap them).
+    compiled = False
+
+    def rows(self, name: str, build: Callable[[list], QuerySet], projects=()) -> list[dict]:
+        """The rows, as dicts, of the values() queryset `build(projects)`."""
+        return list(build(list(projects)))
+
+
+class _CompiledStatements(Statements):
+    """The statements compiled once per shape (see the module's docstring), run with this
+    request's values."""
+
+    compiled = True
+
+    def __init__(self, user: User, today: datetime.date, shape: tuple):
+        localities = tuple(access.covered_locality_ids(user))
+        self.values = {"user": (user.pk,), "localities": localities}
+        self.today = today
+        self.shape = (user.role, user.is_superuser, user.is_active, len(localities), *shape)
+        stand_in = User(
+            pk=STAND_IN_IDS["user"],
+            role=user.role,
+            is_superuser=user.is_superuser,
+            is_active=user.is_active,
+        )
+        stand_in._covered_locality_ids = frozenset(
+            STAND_IN_IDS["localities"] - n for n in range(len(localities))
+        )
+        super().__init__(stand_in, STAND_IN_DAY)
+
+    def rows(
+        self,
+        name: str,
+        build: Callable[[list], QuerySet],
+        projects=(),
+        wrap: Callable[[str], str] | None = None,
+    ) -> list[dict]:
+        """The rows of `build(projects)`'s statement, written around by `wrap` (SQL → SQL)."""
+        values = {**self.values, "projects": tuple(projects)}
+        key = (name, *self.shape, len(values["projects"]))
+        entry = _compiled.get(key, _compiled)  # the dict itself: not compiled yet
+        if entry is _compiled:
+            stand_ins = [STAND_IN_IDS["projects"] - n for n in range(len(values["projects"]))]
+            queryset = build(stand_ins)
+            try:
+                sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+            except EmptyResultSet:
+                # Nothing can match (no locality in scope): no statement, as the ORM does.
+                entry = None
+            else:
+                entry = wrap(sql) if wrap else sql, tuple(_slot(param) for param in params)
+            if len(_compiled) >= _COMPILED_MAX:
+                _compiled.clear()
+            _compiled[key] = entry
+        if entry is None:
+            return []
+        sql, slots = entry
+        params = [
+            value
+            if source == "constant"
+            else self.today + datetime.timedelta(days=value)
+            if source == "day"
+            else values[source][value]
+            for source, value in slots
+        ]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            names = [column.name for column in cursor.description]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
