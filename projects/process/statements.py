@@ -33,6 +33,9 @@ _compiled: dict[tuple, tuple[str, tuple] | None] = {}
 def _slot(param) -> tuple:
     """Where a compiled parameter's value comes from: ("day", days from today), (name of an id
     list, position), or ("constant", value)."""
+    if isinstance(param, datetime.datetime):
+        # A moment would be frozen at the first request's time: the statements ask for days.
+        raise ValueError(f"a moment constant in a compiled statement: {param}")
     if type(param) is datetime.date:
         days = (param - STAND_IN_DAY).days
         if abs(days) > 10 * 366:
