@@ -14,6 +14,7 @@ from khuyencong.filters import (
     locality_rows,
     offer_choices,
     read_choices,
+    scoped,
 )
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
@@ -162,14 +163,16 @@ class FacilityFilter(django_filters.FilterSet):
         """The sectors and the locality tree in one query (khuyencong.filters.read_choices),
         as their fields' iterators give them."""
         rows = read_choices(
-            {
+            "facilities",
+            lambda: {
                 "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
-                "locality": locality_rows(_localities(self.request)),
-            }
+                "locality": locality_rows(),
+            },
         )
+        user = self.request.user if self.request is not None else None
         return {
             "sector": [(pk, name) for pk, name, *_ in rows["sector"]],
-            "locality": list(locality_choices(rows["locality"])),
+            "locality": list(locality_choices(scoped(rows["locality"], user))),
         }
 
     def filter_queryset(self, queryset):

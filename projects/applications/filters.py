@@ -17,6 +17,7 @@ from khuyencong.filters import (
     locality_rows,
     offer_choices,
     read_choices,
+    scoped,
     year_choices,
 )
 from khuyencong.localities import covered_ids
@@ -32,6 +33,36 @@ class FacilityFilter(django_filters.ModelChoiceFilter):
 
 # The selects whose options come from database tables (ProjectFilter.offered_choices).
 OFFERED = ("funding_source", "activity_type", "responsible_officer", "locality")
+
+
+def _offered_parts() -> dict[str, tuple]:
+    """The `read_choices` parts of ProjectFilter's selects read from tables, the same for every
+    user (the locality tree is narrowed to the user's scope after)."""
+    return {
+        "funding_source": (
+            FundingSource.objects.all(),
+            ["order", "code"],
+            {"c1": F("name"), "c2": F("code")},
+        ),
+        "activity_type": (ActivityType.objects.all(), ["order", "code"], {"c1": F("name")}),
+        "responsible_officer": (
+            _officers(),
+            ["full_name", "username"],
+            {
+                "c1": F("full_name"),
+                "c2": F("first_name"),
+                "c3": F("last_name"),
+                "c4": F("username"),
+            },
+        ),
+        "locality": locality_rows(),
+    }
+
+
+def _officers():
+    return User.objects.filter(role__in=[Role.CENTRE_STAFF, Role.MANAGER]).order_by(
+        "full_name", "username"
+    )
 
 
 class ProjectFilter(django_filters.FilterSet):
@@ -104,9 +135,7 @@ class ProjectFilter(django_filters.FilterSet):
         self.filters["facility"].queryset = access.scope_by_locality(
             Facility.objects.select_related("locality"), user
         ).order_by("name")
-        self.filters["responsible_officer"].queryset = User.objects.filter(
-            role__in=[Role.CENTRE_STAFF, Role.MANAGER]
-        ).order_by("full_name", "username")
+        self.filters["responsible_officer"].queryset = _officers()
 
     @property
     def form(self):
@@ -119,27 +148,7 @@ class ProjectFilter(django_filters.FilterSet):
         activity types, localities, officers) in one query (`read_choices`), in the order and
         with the labels their fields give them: four queries were a good part of the list's
         time."""
-        rows = read_choices(
-            {
-                "funding_source": (
-                    FundingSource.objects.all(),
-                    ["order", "code"],
-                    {"c1": F("name"), "c2": F("code")},
-                ),
-                "activity_type": (ActivityType.objects.all(), ["order", "code"], {"c1": F("name")}),
-                "responsible_officer": (
-                    self.filters["responsible_officer"].queryset,
-                    ["full_name", "username"],
-                    {
-                        "c1": F("full_name"),
-                        "c2": F("first_name"),
-                        "c3": F("last_name"),
-                        "c4": F("username"),
-                    },
-                ),
-                "locality": locality_rows(self.filters["locality"].queryset),
-            }
-        )
+        rows = read_choices("projects", _offered_parts)
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
         # LocalityTreeIterator.
         return {
@@ -151,7 +160,7 @@ class ProjectFilter(django_filters.FilterSet):
                 (pk, full_name or f"{first} {last}".strip() or username)
                 for pk, full_name, first, last, username, _day in rows["responsible_officer"]
             ],
-            "locality": list(locality_choices(rows["locality"])),
+            "locality": list(locality_choices(scoped(rows["locality"], self.request.user))),
         }
 
     def search(self, queryset, name, value):
