@@ -8,11 +8,11 @@ query reads only the columns the page shows and each row's markup is built once.
 
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from facilities.models import LegalForm, SizeClass, recognised_products
+from khuyencong.markup import esc
 from khuyencong.models import Locality
 
 # The Bootstrap class of a size badge (as templates/facilities/_size_badge.html).

@@ -11,11 +11,11 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility
+from khuyencong.markup import esc
 from khuyencong.models import Locality, User
 from khuyencong.money import format_vnd
 from projects.models import ActivityType, FundingSource, NormStatus, Project, Status
