@@ -30,7 +30,6 @@ from projects.models import (
     FundingSource,
     NormStatus,
     Project,
-    ProjectTotals,
     ProvinceTotals,
     Status,
 )
@@ -173,13 +172,17 @@ class ProjectFilter(django_filters.FilterSet):
         }
 
     def count_from_totals(self) -> int | None:
-        """How many projects the list shows, added up from the running totals
-        (projects/planning/summaries.py keeps them exact in the transaction of every change)
-        when the filters in use are among the fields the totals are kept by; None otherwise.
-        Counting the province's projects row by row was most of the database's time on the
-        list (an index scan of every project), and grows with the province; the totals are a
-        few rows a year and source. The filters apply as filter_queryset would (a field with an
-        invalid value filters nothing)."""
+        """How many projects the province-wide list shows, added up from the running totals
+        (ProvinceTotals; projects/planning/summaries.py keeps them exact in the transaction of
+        every change) when the filters in use are among the fields those are kept by; None
+        otherwise. Counting the province's projects row by row scanned an index of every
+        project, most of the database's time on the list, growing with the province; the
+        totals are a few rows a year and source. A list narrowed to localities (an officer's,
+        or the locality filter) is left to the rows' own count: its index finds them as fast
+        as the totals' rows of those localities would be added up. The filters apply as
+        filter_queryset would (a field with an invalid value filters nothing)."""
+        if not access.sees_whole_province(self.request.user):
+            return None
         used = {}
         if self.is_bound:
             self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
@@ -188,16 +191,9 @@ class ProjectFilter(django_filters.FilterSet):
                 for name, value in self.form.cleaned_data.items()
                 if name != "sort" and value not in EMPTY_VALUES
             }
-        if not used.keys() <= {"year", "funding_source", "activity_type", "status", "locality"}:
+        if not used.keys() <= {"year", "funding_source", "activity_type", "status"}:
             return None
-        user = self.request.user
-        rows = ProjectTotals.objects.all()
-        if not access.sees_whole_province(user):
-            rows = rows.filter(locality__in=access.covered_locality_ids(user))
-        elif "locality" not in used:
-            rows = ProvinceTotals.objects.all()  # the same sums without the locality
-        if "locality" in used:
-            rows = rows.filter(locality__in=covered_ids([used["locality"].pk]))
+        rows = ProvinceTotals.objects.all()
         if "year" in used:
             rows = rows.filter(year=int(used["year"]))
         for name in ("funding_source", "activity_type", "status"):
