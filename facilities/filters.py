@@ -9,6 +9,7 @@ from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClas
 from khuyencong import access
 from khuyencong.filters import (
     FilterForm,
+    ListFilterSet,
     ReferenceFilter,
     locality_choices,
     locality_rows,
@@ -95,7 +96,7 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, tie_break)
 
 
-class FacilityFilter(django_filters.FilterSet):
+class FacilityFilter(ListFilterSet):
     q = django_filters.CharFilter(label=_("Tìm kiếm"), method="filter_search")
     locality = LocalityFilter(
         label=_("Địa bàn"), queryset=_localities, empty_label=_("Tất cả địa bàn")

@@ -11,6 +11,7 @@ from khuyencong import access
 from khuyencong.filters import (
     ALL,
     FilterForm,
+    ListFilterSet,
     LocalityFilter,
     ReferenceFilter,
     UserFilter,
@@ -73,7 +74,7 @@ def _officers():
     )
 
 
-class ProjectFilter(django_filters.FilterSet):
+class ProjectFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm kiếm"),
         method="search",

@@ -287,3 +287,24 @@ def test_fixed_markup_is_kept_per_language_and_setting():
         assert kept.render(Context()) == plain.render(Context())
     with translation.override("en"):
         assert ">Projects<" in kept.render(Context())
+
+
+@pytest.mark.django_db
+def test_list_filtersets_share_no_filter_state(staff, officer):
+    """ListFilterSet copies its filters one level deep: what one filterset sets on a filter
+    (an officer's localities) is never seen by another, and method filters call their own."""
+    first, second = (ProjectFilter({"q": "x"}, request=_request(user)) for user in (officer, staff))
+    assert first.filters["locality"] is not second.filters["locality"]
+    assert first.filters["locality"].extra is not ProjectFilter.base_filters["locality"].extra
+    first.form, second.form  # noqa: B018 (builds each one's fields)
+    officer_ids = set(first.form.fields["locality"].queryset.values_list("pk", flat=True))
+    staff_ids = set(second.form.fields["locality"].queryset.values_list("pk", flat=True))
+    assert officer_ids < staff_ids
+    assert first.filters["q"].filter.f is first.filters["q"]
+    assert first.qs.query.where  # the search, through the filterset's own method
+
+
+def _request(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    return request
