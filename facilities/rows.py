@@ -6,9 +6,12 @@ translated choice label per use and an include per size badge: most of the page'
 query reads only the columns the page shows and each row's markup is built once.
 """
 
+import functools
+
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facilities.models import LegalForm, SizeClass, recognised_products
@@ -36,13 +39,22 @@ COLUMNS = (
 )
 
 
+@functools.lru_cache(maxsize=16)
+def _choice_texts(language: str | None) -> tuple[dict, dict]:
+    """The legal forms' and size classes' labels in `language`, the active one (part of the key
+    only; translations change only with a deploy)."""
+    return (
+        {value: str(label) for value, label in LegalForm.choices},
+        {value: str(label) for value, label in SizeClass.choices},
+    )
+
+
 def facility_rows(facilities: QuerySet) -> list[dict]:
     """Each facility of one page (a queryset already cut to the page, in the list's order)
     with its table row (`tr`) and phone card (`card`)."""
     url = reverse("facilities:detail", args=[0])
     prefix, suffix = url.rsplit("/0/", 1)
-    legal_forms = {value: str(label) for value, label in LegalForm.choices}
-    sizes = {value: str(label) for value, label in SizeClass.choices}
+    legal_forms, sizes = _choice_texts(get_language())
     no_figures = esc(_("Chưa có số liệu"))
     tax_code_label = esc(_("Mã số thuế"))
     recognised_label = esc(_("SP tiêu biểu"))
