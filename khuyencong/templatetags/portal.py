@@ -150,26 +150,24 @@ def _options(widget, name, value) -> str:
     # and labels as text) and the selected values, so it is kept per process under exactly
     # those: the escaping of every option is then done once, not on every page.
     choices = []
+    marked = False  # whether a value or label is marked safe
     for option_value, label in widget.choices:
         if isinstance(label, list | tuple):
             label = tuple((_text(v), str(lb)) for v, lb in label)
+            marked = marked or any(
+                isinstance(v, SafeData) or isinstance(lb, SafeData) for v, lb in label
+            )
         else:
             label = str(label)
-        choices.append((_text(option_value), label))
+            marked = marked or isinstance(label, SafeData)
+        option_value = "" if option_value is None else str(option_value)
+        marked = marked or isinstance(option_value, SafeData)
+        choices.append((option_value, label))
     wanted = frozenset(str(v) for v in value or ())
-    build = _options_html
-    if any(_marked_safe(part) for part in choices):
-        # A label marked safe prints unescaped, yet equals (and hashes as) the same text
-        # unmarked: it must not share a cached entry with it.
-        build = _options_html.__wrapped__
+    # A label marked safe prints unescaped, yet equals (and hashes as) the same text unmarked:
+    # it must not share a cached entry with it.
+    build = _options_html.__wrapped__ if marked else _options_html
     return build(tuple(choices), wanted, widget.allow_multiple_selected)
-
-
-def _marked_safe(choice) -> bool:
-    value, label = choice
-    if isinstance(label, tuple):
-        return any(_marked_safe(inner) for inner in label)
-    return isinstance(value, SafeData) or isinstance(label, SafeData)
 
 
 def _text(option_value) -> str:
