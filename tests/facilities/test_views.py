@@ -695,6 +695,9 @@ def test_the_detail_counts_the_products_holding_a_recognition(login, viewer, fac
     assert '<i class="bi bi-award"></i> 2 SP CNNT tiêu biểu' in page
     listed = Facility.objects.for_list().get(pk=facility_a.pk)
     assert listed.recognised_products == 2
+    # The list's rows count them by SQL of their own (facilities/rows.py).
+    rows = client.get(reverse("facilities:list")).text
+    assert '<span class="badge text-bg-warning"><i class="bi bi-award"></i> 2</span>' in rows
 
 
 # ---------------------------------------------------------------------------------------------
