@@ -2,10 +2,18 @@
 
 import django_filters
 import django_filters.fields
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
-from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
+from facilities.models import (
+    Facility,
+    LegalForm,
+    Recognition,
+    RegistryTotals,
+    Sector,
+    SizeClass,
+)
 from khuyencong import access
 from khuyencong.filters import (
     FilterForm,
@@ -153,6 +161,21 @@ class FacilityFilter(ListFilterSet):
         self.form.fields["locality"].error_messages["invalid_choice"] = _(
             "Địa bàn này nằm ngoài phạm vi bạn được xem."
         )
+
+    def count_from_totals(self) -> int | None:
+        """How many facilities the list shows when nothing narrows it but the user's scope,
+        for a user who sees the whole province: added up from the registry's running totals
+        (RegistryTotals, a few rows a locality; facilities/summaries.py keeps them exact in the
+        transaction of every change), not counted over every facility. None otherwise: the
+        rows are counted. A field with an invalid value filters nothing, as in `qs`."""
+        if self.request is None or not access.sees_whole_province(self.request.user):
+            return None
+        if self.is_bound:
+            self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
+            for name, value in self.form.cleaned_data.items():
+                if name not in ("o", "sector_scope") and value not in EMPTY_VALUES:
+                    return None
+        return RegistryTotals.objects.aggregate(n=Sum("facilities"))["n"] or 0
 
     @property
     def form(self):
