@@ -2,18 +2,28 @@
 
 import django_filters
 import django_filters.fields
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
-from facilities.models import Facility, LegalForm, Recognition, Sector, SizeClass
+from facilities.models import (
+    Facility,
+    LegalForm,
+    Recognition,
+    RegistryTotals,
+    Sector,
+    SizeClass,
+)
 from khuyencong import access
 from khuyencong.filters import (
     FilterForm,
+    ListFilterSet,
     ReferenceFilter,
     locality_choices,
     locality_rows,
     offer_choices,
     read_choices,
+    scoped,
 )
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
@@ -94,7 +104,7 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, tie_break)
 
 
-class FacilityFilter(django_filters.FilterSet):
+class FacilityFilter(ListFilterSet):
     q = django_filters.CharFilter(label=_("Tìm kiếm"), method="filter_search")
     locality = LocalityFilter(
         label=_("Địa bàn"), queryset=_localities, empty_label=_("Tất cả địa bàn")
@@ -152,6 +162,21 @@ class FacilityFilter(django_filters.FilterSet):
             "Địa bàn này nằm ngoài phạm vi bạn được xem."
         )
 
+    def count_from_totals(self) -> int | None:
+        """How many facilities the list shows when nothing narrows it but the user's scope,
+        for a user who sees the whole province: added up from the registry's running totals
+        (RegistryTotals, a few rows a locality; facilities/summaries.py keeps them exact in the
+        transaction of every change), not counted over every facility. None otherwise: the
+        rows are counted. A field with an invalid value filters nothing, as in `qs`."""
+        if self.request is None or not access.sees_whole_province(self.request.user):
+            return None
+        if self.is_bound:
+            self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
+            for name, value in self.form.cleaned_data.items():
+                if name not in ("o", "sector_scope") and value not in EMPTY_VALUES:
+                    return None
+        return RegistryTotals.objects.aggregate(n=Sum("facilities"))["n"] or 0
+
     @property
     def form(self):
         if not hasattr(self, "_form"):
@@ -162,14 +187,16 @@ class FacilityFilter(django_filters.FilterSet):
         """The sectors and the locality tree in one query (khuyencong.filters.read_choices),
         as their fields' iterators give them."""
         rows = read_choices(
-            {
+            "facilities",
+            lambda: {
                 "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
-                "locality": locality_rows(_localities(self.request)),
-            }
+                "locality": locality_rows(),
+            },
         )
+        user = self.request.user if self.request is not None else None
         return {
             "sector": [(pk, name) for pk, name, *_ in rows["sector"]],
-            "locality": list(locality_choices(rows["locality"])),
+            "locality": list(locality_choices(scoped(rows["locality"], user))),
         }
 
     def filter_queryset(self, queryset):

@@ -1,22 +1,27 @@
 """Pieces the list filters of every app share (django-filter)."""
 
+import copy
 import functools
 from collections.abc import Callable
 
 import django_filters
 from django import forms
-from django.db.models import CharField, DateField, F, QuerySet, Value, Window
+from django.db import connections, router
+from django.db.models import CharField, DateField, F, Value, Window
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext_lazy as _
+from django_filters.filters import FilterMethod
 
+from khuyencong import access
 from khuyencong.forms import (
     FetchedChoiceIterator,
     LocalityChoiceField,
     UserChoiceField,
     locality_tree,
 )
+from khuyencong.models import Locality
 
 ALL = _("Tất cả")
 
@@ -41,6 +46,35 @@ class FilterForm(forms.Form):
         self.fields = dict(fields)
 
 
+class ListFilterSet(django_filters.FilterSet):
+    """A list's FilterSet whose filters are copied one level deep for each instance. django-filter
+    deep-copies its filters, with their choices, widgets and labels, for every filterset: on a
+    list page that was some 450 copies of objects nothing changes. What an instance changes of
+    a filter is its own: attributes set on it (a queryset, the filterset and model), the field
+    it builds and the field arguments (`extra`, where a model choice filter puts its
+    queryset); a filter with a `method` gets its own FilterMethod (which refers to its
+    filter)."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        filters = self.base_filters
+        self.base_filters = {}  # what FilterSet.__init__ deep-copies
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        del self.base_filters
+        self.filters = {name: _copied(filter_) for name, filter_ in filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = self.queryset.model
+            filter_.parent = self
+
+
+def _copied(filter_: django_filters.Filter) -> django_filters.Filter:
+    copied = copy.copy(filter_)
+    copied.extra = dict(filter_.extra)
+    copied.__dict__.pop("_field", None)
+    if isinstance(filter_.__dict__.get("filter"), FilterMethod):
+        copied.filter = FilterMethod(copied)
+    return copied
+
+
 class LocalityFilter(django_filters.ModelChoiceFilter):
     field_class = LocalityChoiceField
 
@@ -63,14 +97,40 @@ class ReferenceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, queryset=lambda request: queryset.all(), **kwargs)
 
 
-def read_choices(parts: dict[str, tuple]) -> dict[str, list[tuple]]:
+# The compiled statements of `read_choices`, by shape (see there).
+_statements: dict[tuple, tuple] = {}
+
+
+def read_choices(shape: str, parts: Callable[[], dict[str, tuple]]) -> dict[str, list[tuple]]:
     """The rows of several short option lists in one query (a UNION ALL), where each would
     otherwise cost a query of its own on every list page.
 
-    `parts` maps a name to (queryset, the order of its options, up to four text columns c1-c4
+    `parts()` maps a name to (queryset, the order of its options, up to four text columns c1-c4
     and a date column `day` as expressions); the answer maps each name to its rows
     (pk, c1, c2, c3, c4, day) in that order, which a row number computed by the database
-    carries (so text sorts by the database's collation, as the queryset itself would)."""
+    carries (so text sorts by the database's collation, as the queryset itself would).
+
+    The statement is built and compiled once per process and database under `shape`, the
+    caller's name for its parts: building and compiling a UNION of four window queries took the
+    ORM more than half of this function's time on every list page. So `parts()` must give the
+    same statement whatever the user, the request or the data (narrow to a user's scope in
+    Python, after); only the rows are read on every call."""
+    db = router.db_for_read(Locality)
+    key = (shape, db, connections[db].vendor)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = _compile(parts(), db)
+    tags, compiler, sql, params = statement
+    with connections[db].cursor() as cursor:
+        cursor.execute(sql, params)
+        fetched = cursor.fetchall()
+    groups = {tag: [] for tag in tags}
+    for tag, pk, c1, c2, c3, c4, day, rank in compiler.results_iter([fetched]):
+        groups[tag].append((rank, pk, c1, c2, c3, c4, day))
+    return {tag: [row[1:] for row in sorted(rows)] for tag, rows in groups.items()}
+
+
+def _compile(parts: dict[str, tuple], db: str) -> tuple:
     text = CharField()
     queries = []
     for tag, (queryset, ranked_by, columns) in parts.items():
@@ -87,10 +147,11 @@ def read_choices(parts: dict[str, tuple]) -> dict[str, list[tuple]]:
             .values_list("tag", "pk", "c1", "c2", "c3", "c4", "day", "rank")
         )
     first, *others = queries
-    groups = {tag: [] for tag in parts}
-    for tag, pk, c1, c2, c3, c4, day, rank in first.union(*others, all=True):
-        groups[tag].append((rank, pk, c1, c2, c3, c4, day))
-    return {tag: [row[1:] for row in sorted(rows)] for tag, rows in groups.items()}
+    compiler = first.union(*others, all=True).query.get_compiler(db)
+    # The compiler stays with its statement: it converts the rows as the queryset would (the
+    # date column on SQLite).
+    sql, params = compiler.as_sql()
+    return tuple(parts), compiler, sql, params
 
 
 class OfferedChoices(BaseChoiceIterator):
@@ -117,10 +178,11 @@ def offer_choices(form: forms.Form, names, read: Callable[[], dict[str, list]]) 
         field._choices = field.widget.choices = OfferedChoices(read, name, field.empty_label)
 
 
-def locality_rows(queryset: QuerySet) -> tuple:
-    """The `read_choices` part of a locality tree (LocalityTreeIterator's columns)."""
+def locality_rows() -> tuple:
+    """The `read_choices` part of a locality tree (LocalityTreeIterator's columns): the units
+    in force of the whole province, which `scoped` narrows to a user's."""
     return (
-        queryset,
+        Locality.objects.filter(valid_to__isnull=True, is_active=True),
         ["path"],
         {
             "c1": F("path"),
@@ -130,6 +192,16 @@ def locality_rows(queryset: QuerySet) -> tuple:
             "day": F("valid_to"),
         },
     )
+
+
+def scoped(rows: list[tuple], user) -> list[tuple]:
+    """The rows of `locality_rows` the user may file records under (access.localities_for)."""
+    if user is None:
+        return []
+    if access.sees_whole_province(user):
+        return rows
+    ids = access.covered_locality_ids(user)
+    return [row for row in rows if row[0] in ids]
 
 
 def locality_choices(rows: list[tuple]) -> tuple:

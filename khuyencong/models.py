@@ -1,3 +1,4 @@
+import functools
 from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -7,6 +8,7 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong.stored_text import say
@@ -24,6 +26,14 @@ class LocalityKind(models.TextChoices):
 
 
 KIND_LABELS = dict(LocalityKind.choices)
+
+
+@functools.lru_cache(maxsize=16)
+def kind_labels(language: str | None) -> dict[str, str]:
+    """KIND_LABELS translated to `language`, the active one (part of the key only; translations
+    change only with a deploy): a list page names some fifty localities, and each lazy label
+    was a translation lookup."""
+    return {kind: str(label) for kind, label in KIND_LABELS.items()}
 
 
 class LocalityQuerySet(models.QuerySet):
@@ -181,7 +191,7 @@ class Locality(models.Model):
 
     @staticmethod
     def full_name_of(kind: str, name: str) -> str:
-        return f"{KIND_LABELS.get(kind, kind)} {name}"
+        return f"{kind_labels(get_language()).get(kind, kind)} {name}"
 
     # What `label_of_values` reads of a locality, for lists that read rows with values().
     VALUE_COLUMNS = (

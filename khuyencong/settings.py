@@ -304,6 +304,8 @@ CELERY_BEAT_SCHEDULE: dict = {
 # ---- end of Reminders ---------------------------------------------------------------------------
 
 # Security. Production (DEBUG off) gets the whole deploy checklist.
+# Django's database sessions, read by a statement written once (khuyencong/sessions.py).
+SESSION_ENGINE = "khuyencong.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Absolute limit of a session, in seconds, however active; the idle limit below ends it sooner.

@@ -2,14 +2,17 @@ import functools
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import translation
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import conditional_escape
 from django.utils.http import urlencode
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext as _
 
+from khuyencong.markup import esc
 from khuyencong.money import format_vnd
 from khuyencong.stored_text import said
 
@@ -96,65 +99,46 @@ def field_markup(bound_field, attrs: dict, *, error_tag: str) -> str:
         attrs.setdefault("id", bound_field.auto_id)
     name = bound_field.html_name
     value = widget.format_value(bound_field.value())
+    # Written with f-strings and `esc` (what format_html does to its arguments, without its
+    # wrappers): a list's filter form is some 70 pieces on every page.
     if isinstance(widget, forms.Select):
-        control = format_html(
-            '<select name="{}"{}>{}</select>', name, _attrs(attrs), _options(widget, name, value)
-        )
+        options = _options(widget, name, value)
+        control = f'<select name="{esc(name)}"{_attrs(attrs)}>{options}</select>'
     else:
-        control = format_html(
-            '<input type="{}" name="{}"{}{}>',
-            widget.input_type,
-            name,
-            format_html(' value="{}"', value) if value is not None else "",
-            _attrs(attrs),
-        )
+        shown = f' value="{esc(value)}"' if value is not None else ""
+        kind = esc(widget.input_type)
+        control = f'<input type="{kind}" name="{esc(name)}"{shown}{_attrs(attrs)}>'
     label = ""
     if bound_field.label:
-        label = format_html(
-            '<label for="{}" class="form-label{}">{}{}</label>',
-            bound_field.id_for_label,
-            " requiredField" if field.required else "",
-            bound_field.label,
-            mark_safe('<span class="asteriskField">*</span>') if field.required else "",
+        required = " requiredField" if field.required else ""
+        asterisk = '<span class="asteriskField">*</span>' if field.required else ""
+        label = (
+            f'<label for="{esc(bound_field.id_for_label)}" class="form-label{required}">'
+            f"{esc(bound_field.label)}{asterisk}</label>"
         )
+    auto_id = esc(bound_field.auto_id)
     errors = ""
     if bound_field.errors:
-        errors = format_html(
-            '<div id="{}_error" class="invalid-feedback">{}</div>',
-            bound_field.auto_id,
-            format_html_join(
-                "",
-                f'<{error_tag} id="error_{{}}_{{}}"><strong>{{}}</strong></{error_tag}>',
-                ((i, bound_field.auto_id, e) for i, e in enumerate(bound_field.errors, 1)),
-            ),
+        errors = "".join(
+            f'<{error_tag} id="error_{i}_{auto_id}"><strong>{esc(e)}</strong></{error_tag}>'
+            for i, e in enumerate(bound_field.errors, 1)
         )
+        errors = f'<div id="{auto_id}_error" class="invalid-feedback">{errors}</div>'
     help_text = ""
     if field.help_text:
-        help_text = format_html(
-            '<div id="{}_helptext" class="form-text">{}</div>',
-            bound_field.auto_id,
-            mark_safe(field.help_text),  # as crispy writes it (|safe): our own texts
-        )
-    return format_html(
-        '<div id="div_{}" class="mb-3">{}{}{}{}</div>',
-        bound_field.auto_id,
-        label,
-        control,
-        errors,
-        help_text,
+        # as crispy writes it (|safe): our own texts
+        help_text = f'<div id="{auto_id}_helptext" class="form-text">{field.help_text}</div>'
+    return mark_safe(  # every piece above is escaped
+        f'<div id="div_{auto_id}" class="mb-3">{label}{control}{errors}{help_text}</div>'
     )
 
 
 def _attrs(attrs: dict) -> str:
     """HTML attributes in the order given (Django's attrs.html; flatatt would sort them)."""
-    return format_html_join(
-        "",
-        "{}",
-        (
-            (format_html(" {}", k) if v is True else format_html(' {}="{}"', k, v),)
-            for k, v in attrs.items()
-            if v is not None and v is not False
-        ),
+    return "".join(
+        f" {esc(k)}" if v is True else f' {esc(k)}="{esc(v)}"'
+        for k, v in attrs.items()
+        if v is not None and v is not False
     )
 
 
@@ -166,26 +150,24 @@ def _options(widget, name, value) -> str:
     # and labels as text) and the selected values, so it is kept per process under exactly
     # those: the escaping of every option is then done once, not on every page.
     choices = []
+    marked = False  # whether a value or label is marked safe
     for option_value, label in widget.choices:
         if isinstance(label, list | tuple):
             label = tuple((_text(v), str(lb)) for v, lb in label)
+            marked = marked or any(
+                isinstance(v, SafeData) or isinstance(lb, SafeData) for v, lb in label
+            )
         else:
             label = str(label)
-        choices.append((_text(option_value), label))
+            marked = marked or isinstance(label, SafeData)
+        option_value = "" if option_value is None else str(option_value)
+        marked = marked or isinstance(option_value, SafeData)
+        choices.append((option_value, label))
     wanted = frozenset(str(v) for v in value or ())
-    build = _options_html
-    if any(_marked_safe(part) for part in choices):
-        # A label marked safe prints unescaped, yet equals (and hashes as) the same text
-        # unmarked: it must not share a cached entry with it.
-        build = _options_html.__wrapped__
+    # A label marked safe prints unescaped, yet equals (and hashes as) the same text unmarked:
+    # it must not share a cached entry with it.
+    build = _options_html.__wrapped__ if marked else _options_html
     return build(tuple(choices), wanted, widget.allow_multiple_selected)
-
-
-def _marked_safe(choice) -> bool:
-    value, label = choice
-    if isinstance(label, tuple):
-        return any(_marked_safe(inner) for inner in label)
-    return isinstance(value, SafeData) or isinstance(label, SafeData)
 
 
 def _text(option_value) -> str:
@@ -325,6 +307,46 @@ def sort_header(context, key: str, label, cls: str = "") -> str:
         f'<th class="{conditional_escape(cls)}" scope="col"><a class="link-body-emphasis '
         f'text-decoration-none" href="?{query}">{conditional_escape(label)}{icon}</a></th>'
     )
+
+
+class FixedNode(template.Node):
+    """See `fixed`."""
+
+    def __init__(self, nodelist):
+        self.nodelist = nodelist
+        self.rendered: dict[tuple, str] = {}
+
+    def render(self, context):
+        key = (translation.get_language(), get_script_prefix(), get_urlconf(), _settings_version)
+        html = self.rendered.get(key)
+        if html is None:
+            if len(self.rendered) > 16:  # old settings' versions (tests change settings)
+                self.rendered.clear()
+            html = self.rendered[key] = self.nodelist.render(context)
+        return html
+
+
+@register.tag
+def fixed(parser, token):
+    """`{% fixed %}…{% endfixed %}`: markup rendered once per process, language and URL
+    configuration, then kept with the compiled template. Only for what depends on nothing
+    else — static files, URLs without arguments, translations, includes of the same — never a
+    variable, a block or a CSRF token. The frame of every page (base.html) is mostly such
+    markup: its URL reversals, static file names and translations were some 1 ms a page."""
+    nodelist = parser.parse(("endfixed",))
+    parser.delete_first_token()
+    return FixedNode(nodelist)
+
+
+# Part of the key of `fixed` markup: a changed setting (static files' storage or address, in
+# tests) renders it again.
+_settings_version = 0
+
+
+@receiver(setting_changed)
+def _settings_changed(**kwargs):
+    global _settings_version
+    _settings_version += 1
 
 
 @register.simple_tag(takes_context=True)

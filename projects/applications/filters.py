@@ -2,14 +2,16 @@
 
 import django_filters
 from django import forms
-from django.db.models import F
+from django.db.models import F, Sum
 from django.utils.translation import gettext_lazy as _
+from django_filters.constants import EMPTY_VALUES
 
 from facilities.models import Facility
 from khuyencong import access
 from khuyencong.filters import (
     ALL,
     FilterForm,
+    ListFilterSet,
     LocalityFilter,
     ReferenceFilter,
     UserFilter,
@@ -17,13 +19,21 @@ from khuyencong.filters import (
     locality_rows,
     offer_choices,
     read_choices,
+    scoped,
     year_choices,
 )
 from khuyencong.localities import covered_ids
 from khuyencong.models import Role, User
 from khuyencong.text import fold
 from projects.applications.forms import FacilityChoiceField
-from projects.models import ActivityType, FundingSource, NormStatus, Project, Status
+from projects.models import (
+    ActivityType,
+    FundingSource,
+    NormStatus,
+    Project,
+    ProvinceTotals,
+    Status,
+)
 
 
 class FacilityFilter(django_filters.ModelChoiceFilter):
@@ -34,7 +44,37 @@ class FacilityFilter(django_filters.ModelChoiceFilter):
 OFFERED = ("funding_source", "activity_type", "responsible_officer", "locality")
 
 
-class ProjectFilter(django_filters.FilterSet):
+def _offered_parts() -> dict[str, tuple]:
+    """The `read_choices` parts of ProjectFilter's selects read from tables, the same for every
+    user (the locality tree is narrowed to the user's scope after)."""
+    return {
+        "funding_source": (
+            FundingSource.objects.all(),
+            ["order", "code"],
+            {"c1": F("name"), "c2": F("code")},
+        ),
+        "activity_type": (ActivityType.objects.all(), ["order", "code"], {"c1": F("name")}),
+        "responsible_officer": (
+            _officers(),
+            ["full_name", "username"],
+            {
+                "c1": F("full_name"),
+                "c2": F("first_name"),
+                "c3": F("last_name"),
+                "c4": F("username"),
+            },
+        ),
+        "locality": locality_rows(),
+    }
+
+
+def _officers():
+    return User.objects.filter(role__in=[Role.CENTRE_STAFF, Role.MANAGER]).order_by(
+        "full_name", "username"
+    )
+
+
+class ProjectFilter(ListFilterSet):
     q = django_filters.CharFilter(
         label=_("Tìm kiếm"),
         method="search",
@@ -104,9 +144,7 @@ class ProjectFilter(django_filters.FilterSet):
         self.filters["facility"].queryset = access.scope_by_locality(
             Facility.objects.select_related("locality"), user
         ).order_by("name")
-        self.filters["responsible_officer"].queryset = User.objects.filter(
-            role__in=[Role.CENTRE_STAFF, Role.MANAGER]
-        ).order_by("full_name", "username")
+        self.filters["responsible_officer"].queryset = _officers()
 
     @property
     def form(self):
@@ -119,27 +157,7 @@ class ProjectFilter(django_filters.FilterSet):
         activity types, localities, officers) in one query (`read_choices`), in the order and
         with the labels their fields give them: four queries were a good part of the list's
         time."""
-        rows = read_choices(
-            {
-                "funding_source": (
-                    FundingSource.objects.all(),
-                    ["order", "code"],
-                    {"c1": F("name"), "c2": F("code")},
-                ),
-                "activity_type": (ActivityType.objects.all(), ["order", "code"], {"c1": F("name")}),
-                "responsible_officer": (
-                    self.filters["responsible_officer"].queryset,
-                    ["full_name", "username"],
-                    {
-                        "c1": F("full_name"),
-                        "c2": F("first_name"),
-                        "c3": F("last_name"),
-                        "c4": F("username"),
-                    },
-                ),
-                "locality": locality_rows(self.filters["locality"].queryset),
-            }
-        )
+        rows = read_choices("projects", _offered_parts)
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
         # LocalityTreeIterator.
         return {
@@ -151,8 +169,38 @@ class ProjectFilter(django_filters.FilterSet):
                 (pk, full_name or f"{first} {last}".strip() or username)
                 for pk, full_name, first, last, username, _day in rows["responsible_officer"]
             ],
-            "locality": list(locality_choices(rows["locality"])),
+            "locality": list(locality_choices(scoped(rows["locality"], self.request.user))),
         }
+
+    def count_from_totals(self) -> int | None:
+        """How many projects the province-wide list shows, added up from the running totals
+        (ProvinceTotals; projects/planning/summaries.py keeps them exact in the transaction of
+        every change) when the filters in use are among the fields those are kept by; None
+        otherwise. Counting the province's projects row by row scanned an index of every
+        project, most of the database's time on the list, growing with the province; the
+        totals are a few rows a year and source. A list narrowed to localities (an officer's,
+        or the locality filter) is left to the rows' own count: its index finds them as fast
+        as the totals' rows of those localities would be added up. The filters apply as
+        filter_queryset would (a field with an invalid value filters nothing)."""
+        if not access.sees_whole_province(self.request.user):
+            return None
+        used = {}
+        if self.is_bound:
+            self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
+            used = {
+                name: value
+                for name, value in self.form.cleaned_data.items()
+                if name != "sort" and value not in EMPTY_VALUES
+            }
+        if not used.keys() <= {"year", "funding_source", "activity_type", "status"}:
+            return None
+        rows = ProvinceTotals.objects.all()
+        if "year" in used:
+            rows = rows.filter(year=int(used["year"]))
+        for name in ("funding_source", "activity_type", "status"):
+            if name in used:
+                rows = rows.filter(**{name: used[name]})
+        return rows.aggregate(n=Sum("projects"))["n"] or 0
 
     def search(self, queryset, name, value):
         return queryset.search(value)

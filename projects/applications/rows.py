@@ -7,15 +7,18 @@ reads only the columns the page shows and each row carries its strings ready to 
 status labels and the badge classes are looked up once per request.
 """
 
+import functools
+
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
-from django.utils.html import conditional_escape as esc
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facilities.models import Facility
+from khuyencong.markup import esc
 from khuyencong.models import Locality, User
 from khuyencong.money import format_vnd
 from projects.models import ActivityType, FundingSource, NormStatus, Project, Status
@@ -79,12 +82,21 @@ NAMES = {
 }
 
 
+@functools.lru_cache(maxsize=16)
+def _status_texts(language: str | None) -> tuple[dict, dict]:
+    """The statuses' labels and next steps in `language`, the active one (part of the key only;
+    translations change only with a deploy)."""
+    return (
+        {value: str(label) for value, label in Status.choices},
+        {value: str(step) for value, step in NEXT_STEP.items()},
+    )
+
+
 def project_rows(projects: QuerySet) -> list[dict]:
     """The rows of one page (a queryset already cut to the page, in the list's order)."""
     url = reverse("projects:detail", args=[0])
     prefix, suffix = url.rsplit("/0/", 1)
-    labels = {value: str(label) for value, label in Status.choices}
-    steps = {value: str(step) for value, step in NEXT_STEP.items()}
+    labels, steps = _status_texts(get_language())
     rows = []
     for r in projects.values(*COLUMNS, **NAMES):
         over = r["norm_limit"] is not None and r["requested_support"] > r["norm_limit"]

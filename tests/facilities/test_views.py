@@ -695,6 +695,36 @@ def test_the_detail_counts_the_products_holding_a_recognition(login, viewer, fac
     assert '<i class="bi bi-award"></i> 2 SP CNNT tiêu biểu' in page
     listed = Facility.objects.for_list().get(pk=facility_a.pk)
     assert listed.recognised_products == 2
+    # The list's rows count them by SQL of their own (facilities/rows.py).
+    rows = client.get(reverse("facilities:list")).text
+    assert '<span class="badge text-bg-warning"><i class="bi bi-award"></i> 2</span>' in rows
+
+
+@pytest.mark.django_db
+def test_the_lists_count_is_added_up_from_the_registry_totals(
+    login, staff, officer, viewer, facility_a, facility_b, commune_a1
+):
+    """Unfiltered and province-wide, the list's count comes from RegistryTotals
+    (FacilityFilter.count_from_totals); it must be the rows' own, as facilities are added,
+    moved and deleted. Filtered or an officer's, the rows are counted."""
+
+    def check():
+        for user, query in [(staff, {}), (viewer, {"o": "-founded_year"}), (officer, {})]:
+            response = login(user).get(LIST, query)
+            filterset = response.context["filter"]
+            assert (filterset.count_from_totals() is not None) == (user != officer)
+            assert response.context["page_obj"].paginator.count == filterset.qs.count()
+
+    check()
+    third = make_facility(commune_a1, name="Cơ sở thứ ba")
+    check()
+    facility_b.locality = commune_a1
+    facility_b.save()
+    third.delete()
+    check()
+    response = login(staff).get(LIST, {"q": "giang"})
+    assert response.context["filter"].count_from_totals() is None
+    assert response.context["page_obj"].paginator.count == 1
 
 
 # ---------------------------------------------------------------------------------------------

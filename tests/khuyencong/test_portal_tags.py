@@ -267,3 +267,44 @@ def test_the_facility_filter_reads_the_choices_its_fields_would(staff, officer, 
             own = [(str(v), str(label)) for v, label in field.iterator(field)]
             assert [(str(v), str(label)) for v, label in field.widget.choices] == own, name
             assert len(own) > 1, name
+
+
+def test_fixed_markup_is_kept_per_language_and_setting():
+    """{% fixed %} renders once per language (and URL configuration and settings), the same
+    markup as without it."""
+    from django.template import Context, Template
+    from django.test import override_settings
+    from django.utils import translation
+
+    inner = '<a href="{% url "projects:list" %}">{% translate "Đề án" %}</a>{% static "x.css" %}'
+    kept = Template("{% load i18n static portal %}{% fixed %}" + inner + "{% endfixed %}")
+    plain = Template("{% load i18n static %}" + inner)
+    for language in ("vi", "en", "vi"):
+        with translation.override(language):
+            assert kept.render(Context()) == plain.render(Context())
+    with override_settings(STATIC_URL="/elsewhere/"), translation.override("vi"):
+        assert "/elsewhere/x.css" in kept.render(Context())
+        assert kept.render(Context()) == plain.render(Context())
+    with translation.override("en"):
+        assert ">Projects<" in kept.render(Context())
+
+
+@pytest.mark.django_db
+def test_list_filtersets_share_no_filter_state(staff, officer):
+    """ListFilterSet copies its filters one level deep: what one filterset sets on a filter
+    (an officer's localities) is never seen by another, and method filters call their own."""
+    first, second = (ProjectFilter({"q": "x"}, request=_request(user)) for user in (officer, staff))
+    assert first.filters["locality"] is not second.filters["locality"]
+    assert first.filters["locality"].extra is not ProjectFilter.base_filters["locality"].extra
+    first.form, second.form  # noqa: B018 (builds each one's fields)
+    officer_ids = set(first.form.fields["locality"].queryset.values_list("pk", flat=True))
+    staff_ids = set(second.form.fields["locality"].queryset.values_list("pk", flat=True))
+    assert officer_ids < staff_ids
+    assert first.filters["q"].filter.f is first.filters["q"]
+    assert first.qs.query.where  # the search, through the filterset's own method
+
+
+def _request(user):
+    request = RequestFactory().get("/")
+    request.user = user
+    return request

@@ -177,6 +177,55 @@ class TestList:
         page = client.get(reverse("projects:list")).content.decode()
         assert 'data-norm="awaiting"' in page and 'data-norm="allowed"' in page
 
+    def test_its_count_is_added_up_from_the_running_totals_as_the_projects_change(
+        self,
+        login,
+        staff,
+        officer,
+        make_project,
+        district_a,
+        commune_b1,
+        training,
+        national_source,
+    ):
+        """The province-wide count over the filters the running totals are kept by comes from
+        them (ProjectFilter.count_from_totals): it must be the rows' own count as projects are
+        filed, change state and are deleted. An officer's list, or one narrowed to a locality,
+        counts its rows."""
+        first = make_project(staff)
+        make_project(staff, activity_type=training, funding_source=national_source)
+        make_project(staff, locality=commune_b1)
+        filters = [
+            {},
+            {"status": "submitted"},
+            {"year": str(first.year), "status": "draft"},
+            {"activity_type": training.pk, "funding_source": national_source.pk},
+            {"year": "not a year", "status": "draft"},  # the invalid year filters nothing
+            {"sort": "-year", "page": "1"},
+        ]
+
+        def check():
+            for user, query in [(staff, query) for query in filters] + [
+                (officer, {}),
+                (officer, {"status": "draft"}),
+                (staff, {"locality": district_a.pk}),
+            ]:
+                response = login(user).get(reverse("projects:list"), query)
+                filterset = response.context["filter"]
+                from_totals = user == staff and "locality" not in query
+                assert (filterset.count_from_totals() is not None) == from_totals, query
+                shown = response.context["page"].paginator.count
+                assert shown == filterset.qs.count(), (user, query)
+
+        check()
+        workflow.submit(project=first, by=staff)
+        check()
+        first.delete()
+        check()
+        # Filters the totals are not kept by are counted from the rows.
+        response = login(staff).get(reverse("projects:list"), {"q": "x", "status": "draft"})
+        assert response.context["filter"].count_from_totals() is None
+
     def test_it_lists_the_norm_overrides_for_an_inspector(
         self, login, viewer, officer, manager, make_project, national_source
     ):
