@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
-from khuyencong.models import AuditKind, Role, User
+from khuyencong.models import AuditKind, Role
 from khuyencong.money import format_vnd
+from khuyencong.named_users import NamedUsers
 from khuyencong.paging import ListPaginator
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
@@ -42,7 +43,9 @@ from projects.models import ActivityType, FundingSource, NormStatus, Project
 PEOPLE = ("responsible_officer", "created_by", "appraised_by", "approved_by", "norm_override_by")
 
 
-def get_project(request, pk) -> Project:
+def get_project(request, pk, *, people: NamedUsers | None = None) -> Project:
+    """The project, scoped; the people it names are read now, or by `people` with the other
+    users of the page (khuyencong/named_users.py)."""
     qs = Project.objects.select_related(
         "activity_type",
         "funding_source",
@@ -51,10 +54,10 @@ def get_project(request, pk) -> Project:
         "allocation__funding_source",
     )
     project = access.get_scoped_or_404(qs, request.user, pk=pk)
-    fields = [Project._meta.get_field(name) for name in PEOPLE]
-    people = User.objects.in_bulk({getattr(project, f.attname) for f in fields} - {None})
-    for field in fields:
-        field.set_cached_value(project, people.get(getattr(project, field.attname)))
+    reader = people or NamedUsers()
+    reader.want([project], *PEOPLE)
+    if people is None:
+        reader.read()
     return project
 
 
