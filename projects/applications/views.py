@@ -43,10 +43,13 @@ from projects.models import ActivityType, FundingSource, NormStatus, Project
 PEOPLE = ("responsible_officer", "created_by", "appraised_by", "approved_by", "norm_override_by")
 
 
-def get_project(request, pk, *, people: NamedUsers | None = None) -> Project:
+def get_project(
+    request, pk, *, people: NamedUsers | None = None, lists: tuple[str, ...] = ()
+) -> Project:
     """The project, scoped; the people it names are read now, or by `people` with the other
-    users of the page (khuyencong/named_users.py)."""
-    qs = Project.objects.select_related(
+    users of the page (khuyencong/named_users.py); `lists`: the related lists whose having
+    rows the page asks with it (ProjectQuerySet.with_row_flags)."""
+    qs = Project.objects.with_row_flags(*lists).select_related(
         "activity_type",
         "funding_source",
         "facility",

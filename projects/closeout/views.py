@@ -108,6 +108,22 @@ def _link_reversals(payments: list[Disbursement]) -> None:
         reversal.set_cached_value(payment, undone.get(payment.pk))
 
 
+def rows(project: Project, relation: str, queryset) -> list:
+    """The rows of one of the project's lists; none read when the project was read
+    with_row_flags and the list was empty then."""
+    return list(queryset) if project.may_have(relation) else []
+
+
+# The close-out lists of the project page, for Project.objects.with_row_flags.
+LISTS = (
+    "monitoring_visits",
+    "follow_up_actions",
+    "progress_reports",
+    "disbursements",
+    "acceptance_reviews",
+)
+
+
 # --- the project page -----------------------------------------------------------------------
 
 
@@ -128,23 +144,40 @@ def detail_context(
     reader = people or NamedUsers()
 
     visits = reader.want(
-        project.monitoring_visits.prefetch_related(
-            Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
+        rows(
+            project,
+            "monitoring_visits",
+            project.monitoring_visits.prefetch_related(
+                Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
+            ),
         ),
         "created_by",
         "cancelled_by",
     )
-    follow_ups = reader.want(project.follow_up_actions.all(), "owner", "done_by", "cancelled_by")
+    follow_ups = reader.want(
+        rows(project, "follow_up_actions", project.follow_up_actions.all()),
+        "owner",
+        "done_by",
+        "cancelled_by",
+    )
     # A follow-up action comes from a visit of its own project (or from a review: no visit).
     _set_related(follow_ups, "visit", {visit.pk: visit for visit in visits})
-    prefetch_related_objects(
-        [project], Prefetch("progress_reports", queryset=ProgressReport.objects.all())
-    )
+    # Prefetched (none() reads nothing): the report schedule reads them from the project.
+    reports = ProgressReport.objects.all()
+    if not project.may_have("progress_reports"):
+        reports = reports.none()
+    prefetch_related_objects([project], Prefetch("progress_reports", queryset=reports))
     reader.want(project.progress_reports.all(), "submitted_by", "cancelled_by")
-    payments = reader.want(project.disbursements.all(), "created_by")
+    payments = reader.want(
+        rows(project, "disbursements", project.disbursements.all()), "created_by"
+    )
     _link_reversals(payments)
     reviews = reader.want(
-        project.acceptance_reviews.select_related("minutes").prefetch_related("members"),
+        rows(
+            project,
+            "acceptance_reviews",
+            project.acceptance_reviews.select_related("minutes").prefetch_related("members"),
+        ),
         "recorded_by",
         "scheduled_by",
         "cancelled_by",
