@@ -25,6 +25,7 @@ from khuyencong.models import AuditKind, Role
 from khuyencong.money import format_vnd
 from khuyencong.named_users import NamedUsers
 from khuyencong.paging import ListPaginator
+from khuyencong.row_flags import with_row_flags
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
 from projects.applications.forms import (
@@ -48,8 +49,8 @@ def get_project(
 ) -> Project:
     """The project, scoped; the people it names are read now, or by `people` with the other
     users of the page (khuyencong/named_users.py); `lists`: the related lists whose having
-    rows the page asks with it (ProjectQuerySet.with_row_flags)."""
-    qs = Project.objects.with_row_flags(*lists).select_related(
+    rows the page asks with it (khuyencong/row_flags.py)."""
+    qs = with_row_flags(Project.objects.all(), *lists).select_related(
         "activity_type",
         "funding_source",
         "facility",

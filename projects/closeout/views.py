@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 from khuyencong import access
 from khuyencong.models import User
 from khuyencong.named_users import NamedUsers
+from khuyencong.row_flags import may_have
 from projects.applications.workflow import TransitionError
 from projects.closeout import disbursements, schedule, steps
 from projects.closeout.filters import FollowUpFilter, MissingReportFilter, ReviewFilter
@@ -109,12 +110,12 @@ def _link_reversals(payments: list[Disbursement]) -> None:
 
 
 def rows(project: Project, relation: str, queryset) -> list:
-    """The rows of one of the project's lists; none read when the project was read
-    with_row_flags and the list was empty then."""
-    return list(queryset) if project.may_have(relation) else []
+    """The rows of one of the project's lists; none read when the project was read with its
+    lists' flags and the list was empty then (khuyencong/row_flags.py)."""
+    return list(queryset) if may_have(project, relation) else []
 
 
-# The close-out lists of the project page, for Project.objects.with_row_flags.
+# The close-out lists of the project page, whose flags it reads with the project.
 LISTS = (
     "monitoring_visits",
     "follow_up_actions",
@@ -164,7 +165,7 @@ def detail_context(
     _set_related(follow_ups, "visit", {visit.pk: visit for visit in visits})
     # Prefetched (none() reads nothing): the report schedule reads them from the project.
     reports = ProgressReport.objects.all()
-    if not project.may_have("progress_reports"):
+    if not may_have(project, "progress_reports"):
         reports = reports.none()
     prefetch_related_objects([project], Prefetch("progress_reports", queryset=reports))
     reader.want(project.progress_reports.all(), "submitted_by", "cancelled_by")

@@ -17,6 +17,7 @@ from khuyencong import access
 from khuyencong.models import Role
 from khuyencong.money import format_vnd
 from khuyencong.named_users import NamedUsers
+from khuyencong.row_flags import may_have
 from projects.applications import norms, workflow
 from projects.applications.forms import (
     AppraiseForm,
@@ -264,7 +265,7 @@ def project_detail(request, pk):
     project = get_project(request, pk, people=people, lists=LISTS)
     user = request.user
     events = people.want(closeout_views.rows(project, "events", project.events.all()), "actor")
-    history = history_records(project, people) if project.may_have("history") else []
+    history = history_records(project, people) if may_have(project, "history") else []
     documents = people.want(
         closeout_views.rows(project, "documents", project.documents.all()), "uploaded_by"
     )

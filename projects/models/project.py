@@ -113,28 +113,6 @@ class ProjectQuerySet(models.QuerySet):
             "responsible_officer",
         )
 
-    def with_row_flags(self, *relations: str):
-        """Each project with `has_<relation>`: whether the reverse relation (a related_name, or
-        "history") has rows, so that a page reads only the lists that have some
-        (Project.may_have). One EXISTS per list in the project's own query costs the database
-        an index probe, where an empty list read alone costs a query; the EXISTS are written as
-        SQL, as the ORM's Exists would compile a subquery each (about as dear as the query)."""
-        table = self.model._meta.db_table
-        flags = {}
-        for name in relations:
-            if name == "history":
-                related, column = self.model.history.model, "id"
-            else:
-                rel = self.model._meta.get_field(name)
-                related, column = rel.related_model, rel.field.column
-            flags[f"has_{name}"] = models.expressions.RawSQL(
-                f'EXISTS (SELECT 1 FROM "{related._meta.db_table}" AS r '
-                f'WHERE r."{column}" = "{table}"."id")',
-                (),
-                output_field=models.BooleanField(),
-            )
-        return self.annotate(**flags)
-
 
 class Project(models.Model):
     code = models.CharField(_("mã đề án"), max_length=30, unique=True, editable=False)
@@ -429,10 +407,6 @@ class Project(models.Model):
         from django.urls import reverse
 
         return reverse("projects:detail", args=[self.pk])
-
-    def may_have(self, relation: str) -> bool:
-        """False when the project was read with_row_flags and `relation` had no row then."""
-        return getattr(self, f"has_{relation}", True)
 
     @property
     def next_step(self):
