@@ -36,7 +36,7 @@ from projects.applications.forms import (
 )
 from projects.applications.rows import project_rows, with_html
 from projects.applications.workflow import TransitionError
-from projects.models import ActivityType, FundingSource, NormStatus, Project
+from projects.models import ActivityType, Allocation, FundingSource, NormStatus, Project
 
 # The people a project names, read in one query of their own after the project: joined into
 # the project's query as well they made thirteen tables, whose join order PostgreSQL took
@@ -55,9 +55,14 @@ def get_project(
         "funding_source",
         "facility",
         "locality__current",
-        "allocation__funding_source",
+        "allocation",
     )
     project = access.get_scoped_or_404(qs, request.user, pk=pk)
+    # An allocation is of the project's own source (workflow.approve): one table fewer to join,
+    # the eighth, past which PostgreSQL's planning of the query grew by a third.
+    allocation = project.allocation
+    if allocation is not None and allocation.funding_source_id == project.funding_source_id:
+        Allocation.funding_source.field.set_cached_value(allocation, project.funding_source)
     reader = people or NamedUsers()
     reader.want([project], *PEOPLE)
     if people is None:
