@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from facilities.models import Facility, Product, Recognition, RecognitionLevel, Sector, YearlyFigure
 from khuyencong.models import Locality, User
 from khuyencong.money import format_vnd
+from khuyencong.row_flags import may_have
 
 MONEY_FIELDS = {"revenue", "capital"}
 # Fields that point at the record's parent: always the same facility or product, never shown.
@@ -152,12 +153,22 @@ def _entries(records, subject, fmt: _Formatter, *, created_values: set | None) -
 def facility_history(facility: Facility) -> list[Entry]:
     """Every recorded change of the facility and its figures, products and recognitions,
     newest first."""
-    facility_records = list(Facility.history.filter(id=facility.pk).select_related("history_user"))
-    figure_records = list(
-        YearlyFigure.history.filter(facility_id=facility.pk).select_related("history_user")
+    # Each kind of record read only when the facility may have some (khuyencong/row_flags.py:
+    # the facility page reads the flags with the facility).
+    facility_records = (
+        list(Facility.history.filter(id=facility.pk).select_related("history_user"))
+        if may_have(facility, "history")
+        else []
     )
-    product_records = list(
-        Product.history.filter(facility_id=facility.pk).select_related("history_user")
+    figure_records = (
+        list(YearlyFigure.history.filter(facility_id=facility.pk).select_related("history_user"))
+        if may_have(facility, "figure_history")
+        else []
+    )
+    product_records = (
+        list(Product.history.filter(facility_id=facility.pk).select_related("history_user"))
+        if may_have(facility, "product_history")
+        else []
     )
     product_ids = {r.id for r in product_records}
     recognition_records = (

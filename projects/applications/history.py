@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from khuyencong.money import format_vnd
+from khuyencong.named_users import NamedUsers
 from projects.models import Project
 
 # Bookkeeping that the timeline already shows in a better form.
@@ -70,9 +71,20 @@ def _display(f, value, names) -> str:
     return str(value)
 
 
-def project_history(project: Project) -> list[HistoryEntry]:
-    """Newest first. A record without a visible change (e.g. a bare save) is left out."""
-    records = list(project.history.select_related("history_user").order_by("history_date", "pk"))
+def history_records(project: Project, people: NamedUsers | None = None) -> list:
+    """The project's historical records, oldest first, with the users who made them: read now,
+    or by `people` with the other users of the page (then before project_history)."""
+    records = project.history.order_by("history_date", "pk")
+    if people is None:
+        return list(records.select_related("history_user"))
+    return people.want(records, "history_user")
+
+
+def project_history(project: Project, records: list | None = None) -> list[HistoryEntry]:
+    """Newest first. A record without a visible change (e.g. a bare save) is left out.
+    `records`: history_records(project), when read already."""
+    if records is None:
+        records = history_records(project)
     fields = _tracked_fields()
     names = {}
     for f in fields:

@@ -76,7 +76,6 @@ def norm_in_force(*, activity_type_id: int, funding_source_id: int, on: datetime
     return (
         SupportNorm.objects.in_force(on)
         .filter(activity_type_id=activity_type_id, funding_source_id=funding_source_id)
-        .select_related("funding_source")
         .order_by("-effective_from")
         .first()
     )

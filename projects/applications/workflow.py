@@ -435,11 +435,14 @@ def submit(*, project: Project, by: User, comment: str = "", today: datetime.dat
         return record_transition(locked, action=SUBMIT, by=by, comment=comment, **changes)
 
 
-def registration_due(project: Project) -> datetime.date | None:
-    """For a national project: the registration deadline of its plan year (else None)."""
+def registration_due(project: Project, rules: dict | None = None) -> datetime.date | None:
+    """For a national project: the registration deadline of its plan year (else None).
+    `rules`: the deadlines by code when the caller read them already (LegalDeadline.lookup_all).
+    """
     if not project.funding_source.is_national:
         return None
-    rule = LegalDeadline.lookup(DeadlineCode.NATIONAL_REGISTRATION)
+    code = DeadlineCode.NATIONAL_REGISTRATION
+    rule = LegalDeadline.lookup(code) if rules is None else rules.get(code)
     return rule.due_for(project.year) if rule else None
 
 

@@ -22,6 +22,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from khuyencong import access
 from khuyencong.models import User
+from khuyencong.named_users import NamedUsers
+from khuyencong.row_flags import may_have
 from projects.applications.workflow import TransitionError
 from projects.closeout import disbursements, schedule, steps
 from projects.closeout.filters import FollowUpFilter, MissingReportFilter, ReviewFilter
@@ -47,6 +49,7 @@ from projects.models import (
     OUTCOME_FIELDS,
     AcceptanceReview,
     CouncilMember,
+    Disbursement,
     FollowUpAction,
     ProgressReport,
     Project,
@@ -82,17 +85,107 @@ def _refusal(task, project: Project, user) -> str | None:
     return None
 
 
+def _set_related(records: list, name: str, by_pk: dict) -> None:
+    """Set the foreign key `name` of `records` from rows already read (`by_pk`), as
+    select_related would; a record whose row is not among them reads it when asked."""
+    if not records:
+        return
+    f = records[0]._meta.get_field(name)
+    for record in records:
+        value = getattr(record, f.attname)
+        if value is None or value in by_pk:
+            f.set_cached_value(record, by_pk.get(value))
+
+
+def _link_reversals(payments: list[Disbursement]) -> None:
+    """Each payment's `reverses` and `reversal` from the project's own payments: a reversal is
+    always recorded on the project of the payment it undoes (disbursements.py), so a payment
+    that no payment of the project reverses has no reversal."""
+    by_pk = {payment.pk: payment for payment in payments}
+    _set_related(payments, "reverses", by_pk)
+    reversal = Disbursement._meta.get_field("reverses").remote_field
+    undone = {payment.reverses_id: payment for payment in payments if payment.reverses_id}
+    for payment in payments:
+        reversal.set_cached_value(payment, undone.get(payment.pk))
+
+
+def rows(project: Project, relation: str, queryset) -> list:
+    """The rows of one of the project's lists; none read when the project was read with its
+    lists' flags and the list was empty then (khuyencong/row_flags.py)."""
+    return list(queryset) if may_have(project, relation) else []
+
+
+# The close-out lists of the project page, whose flags it reads with the project.
+LISTS = (
+    "monitoring_visits",
+    "follow_up_actions",
+    "progress_reports",
+    "disbursements",
+    "acceptance_reviews",
+)
+
+
 # --- the project page -----------------------------------------------------------------------
 
 
-def detail_context(project: Project, user, today: datetime.date | None = None) -> dict:
-    """What the close-out sections of the project page show, in a fixed number of queries."""
+def detail_context(
+    project: Project,
+    user,
+    today: datetime.date | None = None,
+    people: NamedUsers | None = None,
+) -> dict:
+    """What the close-out sections of the project page show, in a fixed number of queries.
+
+    The users the records name are read by `people` with the other users of the page (the
+    project page's reader), else by a reader of this function's own; either way in one query.
+    """
     if not closeout_shown(project):
         return {"closeout": None}
     today = today or timezone.localdate()
-    people = People(project)
+    reader = people or NamedUsers()
 
-    follow_ups = list(project.follow_up_actions.select_related("owner", "done_by", "visit"))
+    visits = reader.want(
+        rows(
+            project,
+            "monitoring_visits",
+            project.monitoring_visits.prefetch_related(
+                Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
+            ),
+        ),
+        "created_by",
+        "cancelled_by",
+    )
+    follow_ups = reader.want(
+        rows(project, "follow_up_actions", project.follow_up_actions.all()),
+        "owner",
+        "done_by",
+        "cancelled_by",
+    )
+    # A follow-up action comes from a visit of its own project (or from a review: no visit).
+    _set_related(follow_ups, "visit", {visit.pk: visit for visit in visits})
+    # Prefetched (none() reads nothing): the report schedule reads them from the project.
+    reports = ProgressReport.objects.all()
+    if not may_have(project, "progress_reports"):
+        reports = reports.none()
+    prefetch_related_objects([project], Prefetch("progress_reports", queryset=reports))
+    reader.want(project.progress_reports.all(), "submitted_by", "cancelled_by")
+    payments = reader.want(
+        rows(project, "disbursements", project.disbursements.all()), "created_by"
+    )
+    _link_reversals(payments)
+    reviews = reader.want(
+        rows(
+            project,
+            "acceptance_reviews",
+            project.acceptance_reviews.select_related("minutes").prefetch_related("members"),
+        ),
+        "recorded_by",
+        "scheduled_by",
+        "cancelled_by",
+    )
+    reader.want([member for review in reviews for member in review.members.all()], "user")
+    reader.read()
+
     for action in follow_ups:
         action.state = follow_up_state(action, today)
         action.completable = steps.may_complete(action, user)
@@ -100,11 +193,6 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
             project, user, author_id=action.visit.created_by_id if action.visit_id else None
         )
         action.cancellable = action.correctable and steps.may_do(steps.CORRECT, project, user)
-    visits = list(
-        project.monitoring_visits.select_related("created_by").prefetch_related(
-            Prefetch("officers", queryset=User.objects.order_by("full_name", "username"))
-        )
-    )
     may_correct = steps.may_do(steps.CORRECT, project, user)
     for visit in visits:
         visit.correctable = not visit.cancelled and steps.may_correct(
@@ -112,13 +200,6 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
         )
         visit.cancellable = not visit.cancelled and may_correct
 
-    prefetch_related_objects(
-        [project],
-        Prefetch(
-            "progress_reports",
-            queryset=ProgressReport.objects.select_related("submitted_by", "cancelled_by"),
-        ),
-    )
     for report in project.progress_reports.all():
         report.correctable = not report.cancelled and steps.may_correct(
             project, user, author_id=report.submitted_by_id
@@ -137,7 +218,6 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
     ]
     under_way = project.status in steps.UNDER_WAY
 
-    payments = list(project.disbursements.select_related("created_by", "reverses", "reversal"))
     figures = disbursements.money_of(project, payments)
     may_reverse = steps.may_do(disbursements.REVERSE, project, user)
     for payment in payments:
@@ -145,13 +225,6 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
             may_reverse and not payment.is_reversal and not hasattr(payment, "reversal")
         )
 
-    reviews = list(
-        project.acceptance_reviews.select_related(
-            "minutes", "recorded_by", "scheduled_by", "cancelled_by"
-        ).prefetch_related(
-            Prefetch("members", queryset=CouncilMember.objects.select_related("user"))
-        )
-    )
     labels = dict(OUTCOME_FIELDS)
     may_cancel_review = steps.may_do(steps.CANCEL_REVIEW, project, user)
     for review in reviews:
@@ -177,7 +250,7 @@ def detail_context(project: Project, user, today: datetime.date | None = None) -
         "review": steps.may_do(steps.SCHEDULE_REVIEW, project, user),
         "outcome": steps.may_do(steps.RECORD_OUTCOME, project, user),
     }
-    common = {"project": project, "user": user, "people": people}
+    common = {"project": project, "user": user, "people": People(project)}
     outcome_forms = [
         (review, ReviewOutcomeForm(review=review, **common))
         for review in reviews

@@ -16,6 +16,8 @@ from django.views.decorators.http import require_safe
 from khuyencong import access
 from khuyencong.models import Role
 from khuyencong.money import format_vnd
+from khuyencong.named_users import NamedUsers
+from khuyencong.row_flags import may_have
 from projects.applications import norms, workflow
 from projects.applications.forms import (
     AppraiseForm,
@@ -28,7 +30,7 @@ from projects.applications.forms import (
     ReturnForm,
     SubmitForm,
 )
-from projects.applications.history import project_history
+from projects.applications.history import history_records, project_history
 from projects.applications.views import get_project, may_comment, may_upload
 from projects.applications.workflow import TransitionError
 from projects.closeout import disbursements, exceptions, steps
@@ -249,16 +251,43 @@ def _action_forms(project, user):
     return forms
 
 
+# The lists of the page that are read only when the project has rows in them (an empty one
+# costs an index probe in the project's query instead of a query of its own).
+LISTS = ("events", "history", "documents", "comments", "rule_exceptions", *closeout_views.LISTS)
+
+
 @login_required
 @require_safe
 def project_detail(request, pk):
-    project = get_project(request, pk)
+    # Every user the page names (the project's people, the actors, authors, officers …) is read
+    # in one query once the records naming them are read (khuyencong/named_users.py).
+    people = NamedUsers()
+    project = get_project(request, pk, people=people, lists=LISTS)
     user = request.user
-    events = list(project.events.select_related("actor"))
+    events = people.want(closeout_views.rows(project, "events", project.events.all()), "actor")
+    history = history_records(project, people) if may_have(project, "history") else []
+    documents = people.want(
+        closeout_views.rows(project, "documents", project.documents.all()), "uploaded_by"
+    )
+    comments = people.want(
+        closeout_views.rows(project, "comments", project.comments.all()), "author"
+    )
+    rule_exceptions = people.want(
+        closeout_views.rows(project, "rule_exceptions", project.rule_exceptions.all()),
+        "granted_by",
+    )
+    # The close-out records read theirs with these (and then reads them all).
+    closeout = closeout_views.detail_context(project, user, people=people)
+    people.read()
     for event in events:
         event.label = action_label(event.action)
     check = norms.check_project(project)
-    settlement_rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
+    # The deadlines the page shows: settlement once accepted, registration of a national project.
+    codes = [DeadlineCode.SETTLEMENT] if project.accepted_on else []
+    if project.funding_source.is_national:
+        codes.append(DeadlineCode.NATIONAL_REGISTRATION)
+    rules = LegalDeadline.lookup_all(codes)
+    settlement_rule = rules.get(DeadlineCode.SETTLEMENT)
     context = {
         "project": project,
         "actions": _action_forms(project, user),
@@ -267,20 +296,20 @@ def project_detail(request, pk):
         "override_form": NormOverrideForm(project=project),
         "may_grant_exception": exceptions.may_grant(project, user),
         "exception_form": GrantExceptionForm(project=project),
-        "rule_exceptions": project.rule_exceptions.select_related("granted_by"),
+        "rule_exceptions": rule_exceptions,
         "settlement_rule": settlement_rule,
         "settlement_due": settlement_due(project, settlement_rule),
         "settlement_overdue": settlement_overdue(project, settlement_rule, timezone.localdate()),
-        "registration_due": workflow.registration_due(project),
+        "registration_due": workflow.registration_due(project, rules),
         "may_upload": may_upload(project, user),
         "may_comment": may_comment(user),
         "document_form": DocumentForm(),
         "comment_form": CommentForm(),
-        "documents": project.documents.select_related("uploaded_by"),
-        "comments": project.comments.select_related("author"),
+        "documents": documents,
+        "comments": comments,
         "events": events,
         "steps": status_steps(project, events),
-        "history": project_history(project),
+        "history": project_history(project, history),
         "norm_check": check,
         "norm_status": norms.status(project, check),
         "NormStatus": NormStatus,
@@ -299,7 +328,7 @@ def project_detail(request, pk):
         ],
         "Status": Status,
     }
-    context.update(closeout_views.detail_context(project, user))
+    context.update(closeout)
     return render(request, "projects/detail.html", context)
 
 

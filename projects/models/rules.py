@@ -97,6 +97,13 @@ class LegalDeadline(models.Model):
     def lookup(cls, code: str) -> "LegalDeadline | None":
         return cls.objects.filter(code=code).first()
 
+    @classmethod
+    def lookup_all(cls, codes) -> dict[str, "LegalDeadline"]:
+        """The deadlines of `codes` by code, in one query (none when no code is asked for)."""
+        if not codes:
+            return {}
+        return {rule.code: rule for rule in cls.objects.filter(code__in=codes)}
+
 
 def settlement_due(project, rule: LegalDeadline | None) -> datetime.date | None:
     """When an accepted project must be settled by (None: not accepted yet, or no rule)."""

@@ -656,17 +656,37 @@ def test_the_detail_query_count_does_not_grow_with_history(
         Recognition.objects.create(product=product, level="provincial", year=2000 + n)
         client.post(edit(facility_a), facility_post(facility_a, phone=f"09{n}"))
 
-    # session, user, the officer's localities, the tree, the facility, its sectors, figures,
-    # products, recognitions, four history tables (the locality and the main sector are the
-    # same in every record: no names to read for them).
+    # session, user, the officer's localities, the tree, the facility (with whether each of its
+    # lists has rows), its figures, products, recognitions, four history tables (the locality
+    # and the main sector are the same in every record: no names to read for them); it has no
+    # other sectors, so they are not read.
     change(1)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         client.get(detail(facility_a))
     for n in range(2, 8):
         change(n)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(detail(facility_a))
     assert response.text.count("Số liệu năm 2007") >= 2
+
+
+@pytest.mark.django_db
+def test_the_detail_reads_only_the_lists_that_have_rows(
+    login, officer, facility_a, django_assert_num_queries
+):
+    client = login(officer)
+    # session, user, the officer's localities, the tree, the facility with its lists' flags:
+    # no figures, products, sectors or history to read.
+    Facility.history.filter(id=facility_a.pk).delete()
+    with django_assert_num_queries(5):
+        page = client.get(detail(facility_a)).text
+    assert "Sản phẩm A" not in page
+    Product.objects.create(facility=facility_a, name="Sản phẩm A")
+    # + the products, their recognitions, the products' history (the record of its creation)
+    # and that of their recognitions
+    with django_assert_num_queries(9):
+        page = client.get(detail(facility_a)).text
+    assert "Sản phẩm A" in page
 
 
 @pytest.mark.django_db

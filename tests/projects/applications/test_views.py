@@ -14,7 +14,7 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from projects.applications import workflow
-from projects.models import ActivityType, Project, ProjectEvent, Status
+from projects.models import ActivityType, Comment, Project, ProjectEvent, Status
 from tests.conftest import make_user
 from tests.projects.screens import (
     STATES,
@@ -634,6 +634,29 @@ class TestDetail:
         response = login(staff).get(detail_url(at_state(state)))
         kinds = [kind for _label, kind in response.context["steps"]]
         assert kinds[: len(steps)] == steps
+
+    def test_it_reads_a_list_only_when_the_project_has_rows_in_it(
+        self, login, staff, officer, manager, make_project
+    ):
+        project = make_project(officer)
+        client = login(staff)
+
+        def read():
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(detail_url(project)).content.decode()
+            return len(queries), page
+
+        without, page = read()
+        assert "Chưa có ý kiến nào." in page
+        Comment.objects.create(project=project, author=manager, text="Ý kiến thứ nhất")
+        with_one, page = read()
+        # The comments are read now; their authors with the page's other users (one query).
+        assert with_one == without + 1
+        assert "Ý kiến thứ nhất" in page and manager.display_name in page
+        Comment.objects.create(project=project, author=staff, text="Ý kiến thứ hai")
+        count, page = read()
+        assert count == with_one
+        assert "Ý kiến thứ hai" in page and staff.display_name in page
 
     def test_a_viewer_sees_no_upload_or_comment_form(self, login, viewer, at_state):
         page = login(viewer).get(detail_url(at_state("draft"))).content.decode()
