@@ -414,35 +414,56 @@ def _late_statement(sql: str, limit: int, offset: int) -> str:
         "p_locality_id": Project._meta.get_field("locality").column,
     }
     line = ", ".join(f"x.{qn(column)} AS {name}" for name, column in columns.items())
-    months = f"COALESCE(NULLIF(p.p_every, 0), {every})"
-    # A period's first day is at least 28 days a month after the start date, less the three a
-    # clamp to the month's end may take: the series holds every period begun by then (the
-    # ones past it are dropped by the conditions). The projects are read first, on their own
-    # (MATERIALIZED): planned with the series, they were read by a parallel scan of the table.
+
+    # Written for the projects' rows under the alias `p` (the CTE, or `late` around it).
+    def first_day(n: str, p: str = "p") -> str:
+        months = f"COALESCE(NULLIF({p}.p_every, 0), {every})"
+        return f"({p}.p_start + make_interval(months => {n} * {months}))::date"
+
+    def due(n: str, p: str = "p") -> str:
+        return f"LEAST({first_day(f'({n} + 1)', p)} - 1, {p}.p_end) + {grace}"
+
+    def unfiled(day: str, p: str = "p") -> str:
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {qn(reports.db_table)} r"
+            f" WHERE r.{report_project} = {p}.p_id AND r.{report_start} = {day}"
+            f" AND r.{report_cancelled} IS NULL)"
+        )
+
+    def owed(p: str = "p") -> str:
+        """FROM and WHERE of the owed periods (n) of project `p`: a period's first day is at
+        least 28 days a month after the start date, less the three a clamp to the month's end
+        may take, so the series holds every period begun by then (the ones past it are
+        dropped by the conditions)."""
+        months = f"COALESCE(NULLIF({p}.p_every, 0), {every})"
+        last = f"LEAST({p}.p_end, {p}.p_today)"
+        return (
+            f" FROM generate_series(0, ({last} - {p}.p_start + 3) / (28 * {months}) + 1) n"
+            f" WHERE {first_day('n', p)} <= {p}.p_end AND {first_day('n', p)} <= {p}.p_today"
+            f" AND {due('n', p)} < {p}.p_today AND {unfiled(first_day('n', p), p)}"
+        )
+
+    # Dues never come earlier period after period: a project whose first period is not yet due
+    # owes nothing, and one that has not filed it owes it first; only the others have their
+    # periods worked out one by one (CASE runs its subquery only for them). The projects are
+    # read first, on their own (MATERIALIZED): planned with the series, they were read by a
+    # parallel scan of the table.
     return f"""
 WITH p AS MATERIALIZED ({sql}),
 late AS (
-    SELECT p.p_id, MIN(s.due) AS first_due, COUNT(*) AS owed
-    FROM p,
-        generate_series(0, (LEAST(p.p_end, p.p_today) - p.p_start + 3) / (28 * {months}) + 1) n,
-        LATERAL (
-            SELECT (p.p_start + make_interval(months => n * {months}))::date AS first_day,
-                LEAST(
-                    (p.p_start + make_interval(months => (n + 1) * {months}))::date - 1, p.p_end
-                ) + {grace} AS due
-        ) s
-    WHERE s.first_day <= p.p_end AND s.first_day <= p.p_today AND s.due < p.p_today
-        AND NOT EXISTS (
-            SELECT 1 FROM {qn(reports.db_table)} r
-            WHERE r.{report_project} = p.p_id AND r.{report_start} = s.first_day
-                AND r.{report_cancelled} IS NULL
-        )
-    GROUP BY p.p_id
+    SELECT p.*, CASE
+        WHEN {unfiled("p.p_start")} THEN {due("0")}
+        ELSE (SELECT MIN({due("n")}){owed()})
+    END AS first_due
+    FROM p
+    WHERE p.p_start <= p.p_end AND p.p_start <= p.p_today AND {due("0")} < p.p_today
 )
 SELECT t.total, shown.first_due, shown.owed, {line}
-FROM (SELECT COUNT(*) AS total FROM late) t
+FROM (SELECT COUNT(*) AS total FROM late WHERE late.first_due IS NOT NULL) t
 LEFT JOIN LATERAL (
-    SELECT * FROM late ORDER BY late.first_due, late.p_id LIMIT {int(limit)} OFFSET {int(offset)}
+    SELECT late.p_id, late.first_due, (SELECT COUNT(*){owed("late")}) AS owed
+    FROM late WHERE late.first_due IS NOT NULL
+    ORDER BY late.first_due, late.p_id LIMIT {int(limit)} OFFSET {int(offset)}
 ) shown ON TRUE
 LEFT JOIN {project} x ON x.{qn(Project._meta.pk.column)} = shown.p_id"""
 
