@@ -345,9 +345,11 @@ class Project(models.Model):
                 condition=Q(status=Status.APPROVED),
                 name="project_work_to_sign",
             ),
+            # The columns the late progress reports work out the periods from, and the
+            # locality a district officer's scope asks for: read by an index-only scan.
             models.Index(
                 fields=["status", "end_date", "id"],
-                include=["responsible_officer"],
+                include=["responsible_officer", "start_date", "report_every_months", "locality"],
                 condition=Q(status=Status.IN_PROGRESS),
                 name="project_work_in_progress",
             ),

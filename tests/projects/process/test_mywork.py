@@ -439,3 +439,108 @@ def test_a_statement_compiled_for_one_person_runs_with_anothers_values(
     shapes = len(statements._compiled)
     assert projects(other_officer) == [theirs]
     assert len(statements._compiled) == shapes  # the same statements, not compiled again
+
+
+def test_late_reports_worked_out_by_postgresql_agree_with_the_schedule(
+    officer, staff, make_approved_project
+):
+    """The late reports of a page (compiled: PostgreSQL works out the periods, mywork.
+    _late_statement) are the ones schedule.periods gives, for starts on the 29th to 31st and
+    in leap years, periods of 1 to 12 months (or the default), end dates cutting a period short,
+    reports filed out of order, cancelled, cancelled and filed again, or for no period; and so
+    are their order, the number owed and the pages of the group."""
+    from projects.closeout.schedule import add_months, missing_periods
+    from projects.models import ProgressReport, Project
+
+    projects = [
+        steps.start(
+            project=make_approved_project(approved_amount=100_000_000),
+            by=staff,
+            contract_number=str(n),
+            contract_date=CONTRACT,
+        )
+        for n in range(6)
+    ]
+    starts = [
+        datetime.date(2023, 1, 31),
+        datetime.date(2023, 1, 29),
+        datetime.date(2023, 1, 30),
+        datetime.date(2024, 1, 31),
+        datetime.date(2024, 2, 29),
+        datetime.date(2023, 8, 31),
+        datetime.date(2023, 11, 30),
+        datetime.date(2023, 3, 15),
+        datetime.date(2024, 12, 31),
+        datetime.date(2023, 5, 31),
+    ]
+    every = [None, 1, 2, 3, 4, 6, 12, 0]
+    lengths = [0, 27, 59, 91, 200, 400, 800, 1100]
+    # Which periods (by number from 0) have a report: filed, cancelled, or cancelled then filed
+    # again; -1 is a report for no period's first day.
+    patterns = [
+        {},
+        {0: "filed"},
+        {1: "filed"},
+        {0: "cancelled"},
+        {0: "refiled", 2: "filed"},
+        {2: "filed", 0: "filed", 1: "cancelled"},
+        {-1: "filed", 3: "filed"},
+        {0: "filed", 1: "filed", 2: "filed", 3: "filed", 4: "filed", 5: "filed", 6: "filed"},
+    ]
+    cancelled_at = timezone.now()
+    case = 0
+
+    def report(project, start, end):
+        return ProgressReport(
+            project=project, period_start=start, period_end=end, progress_percent=10
+        )
+
+    def group(today, **kwargs):
+        [found] = [g for g in waiting_for(officer, today, **kwargs) if g.key == "to_report"]
+        return found.count, [(i.project.pk, i.due, i.note, i.overdue) for i in found.items]
+
+    for start in starts:
+        for days in (0, 40, 100, 400, 1000, 2000):
+            today = start + datetime.timedelta(days=days)
+            expected = []
+            for project in projects:
+                months = every[case % len(every)]
+                end = start + datetime.timedelta(days=lengths[(case // 3) % len(lengths)])
+                pattern = patterns[(case // 2) % len(patterns)]
+                case += 1
+                Project.objects.filter(pk=project.pk).update(
+                    start_date=start, end_date=end, report_every_months=months
+                )
+                ProgressReport.objects.filter(project=project).delete()
+                step = months or 3
+                rows = []
+                for number, state in pattern.items():
+                    first = (
+                        start + datetime.timedelta(days=1)
+                        if number < 0
+                        else add_months(start, number * step)
+                    )
+                    rows.append(report(project, first, first + datetime.timedelta(days=20)))
+                    if state in ("cancelled", "refiled"):
+                        rows[-1].cancelled_at = cancelled_at
+                    if state == "refiled":
+                        rows.append(report(project, first, first + datetime.timedelta(days=20)))
+                ProgressReport.objects.bulk_create(rows)
+                fresh = Project.objects.get(pk=project.pk)
+                missing = missing_periods(fresh, today)
+                if missing:
+                    expected.append(
+                        (
+                            missing[0].due,
+                            project.pk,
+                            f"{len(missing)} kỳ chưa nộp",
+                            missing[0].due < today,
+                        )
+                    )
+            expected.sort()
+            lines = [(pk, due, note, overdue) for due, pk, note, overdue in expected]
+            assert group(today, limit=100) == (len(lines), lines), (start, today)
+            assert group(today) == (len(lines), lines)  # the ORM and Python
+            # A page of the group, from an offset, in the same order.
+            assert group(today, limit=2, offset=2, only="to_report") == (len(lines), lines[2:4])
+    assert case == len(starts) * 6 * len(projects)
