@@ -56,7 +56,7 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
     only the ids' query, with its filters, and puts it where the ids go. The rows are the same:
     the filters already chose the ids. The SQL holds nothing read from the database, so no
     write makes it stale. On PostgreSQL only (as the other statements compiled once); elsewhere,
-    and for lists with extra() or distinct(), the ORM reads the rows."""
+    and for lists with extra(), distinct(), a union or an aggregate, the ORM reads the rows."""
     ids = getattr(page, "ids", None)
     query = ids.query if ids is not None else None
     if (
@@ -65,6 +65,9 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
         or query.extra_order_by
         or query.extra
         or query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or any(annotation.contains_aggregate for annotation in query.annotations.values())
     ):
         return list(values(page.object_list))
     connection = connections[ids.db]
