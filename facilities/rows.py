@@ -8,6 +8,7 @@ query reads only the columns the page shows and each row's markup is built once.
 
 import functools
 
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import IntegerField, QuerySet
 from django.db.models.expressions import RawSQL
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from facilities.models import Facility, LegalForm, Product, Recognition, SizeClass
 from khuyencong.markup import esc
 from khuyencong.models import Locality
+from khuyencong.paging import page_rows
 
 # The Bootstrap class of a size badge (as templates/facilities/_size_badge.html).
 SIZE_BADGE = {
@@ -74,8 +76,12 @@ def _recognised_products() -> RawSQL:
 RECOGNISED_PRODUCTS = _recognised_products()
 
 
-def facility_rows(facilities: QuerySet) -> list[dict]:
-    """Each facility of one page (a queryset already cut to the page, in the list's order)
+def _values(facilities: QuerySet) -> QuerySet:
+    return facilities.values(*COLUMNS, recognised_products=RECOGNISED_PRODUCTS)
+
+
+def facility_rows(page: Page) -> list[dict]:
+    """Each facility of one page of the list (khuyencong.paging.ListPaginator), in its order,
     with its table row (`tr`) and phone card (`card`)."""
     url = reverse("facilities:detail", args=[0])
     prefix, suffix = url.rsplit("/0/", 1)
@@ -84,7 +90,7 @@ def facility_rows(facilities: QuerySet) -> list[dict]:
     tax_code_label = esc(_("Mã số thuế"))
     recognised_label = esc(_("SP tiêu biểu"))
     rows = []
-    for r in facilities.values(*COLUMNS, recognised_products=RECOGNISED_PRODUCTS):
+    for r in page_rows(page, "facilities", _values):
         href = esc(f"{prefix}/{r['pk']}/{suffix}")
         name = esc(r["name"])
         size = r["size_class"]

@@ -117,7 +117,7 @@ def facility_list(request):
         "page_obj": page,
         # The page's facilities as rows with their markup (rows.py); page.object_list stays a
         # queryset.
-        "rows": facility_rows(page.object_list),
+        "rows": facility_rows(page),
         "headers": _sort_headers(request, filterset),
         "export_query": request.GET.urlencode(),
         # Phones fold the filters away unless some are in use.

@@ -1,7 +1,12 @@
 """Pages of long lists."""
 
-from django.core.paginator import Paginator
+from collections.abc import Callable
+
+from django.core.exceptions import EmptyResultSet
+from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.expressions import RawSQL
 
 
 class ListPaginator(Paginator):
@@ -9,7 +14,8 @@ class ListPaginator(Paginator):
     OFFSET are read as ids from the index of the list's order, and only the page's rows are
     joined to their related tables and computed columns. A plain OFFSET makes the database
     build every skipped row in full: on the last page of 50,000 projects that was all of them.
-    The page is still one query (the ids are a subquery) and shows the same rows."""
+    The page is still one query (the ids are a subquery) and shows the same rows. The page
+    keeps the ids' queryset as `ids` (None when the list is not a queryset) for `page_rows`."""
 
     def page(self, number):
         number = self.validate_number(number)
@@ -17,9 +23,92 @@ class ListPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        rows = self.object_list
+        rows, ids = self.object_list, None
         if isinstance(rows, QuerySet):
-            rows = rows.filter(pk__in=rows.values("pk")[bottom:top])
+            ids = rows.values("pk")[bottom:top]
+            rows = rows.filter(pk__in=ids)
         else:
             rows = rows[bottom:top]
-        return self._get_page(rows, number, self)
+        page = self._get_page(rows, number, self)
+        page.ids = ids
+        return page
+
+
+# Where the ids' subquery goes in a compiled page statement.
+_IDS = "SELECT NULL /* the page's ids */"
+# The page statements of `page_rows` by shape: SQL before the ids, SQL after them, their
+# parameters before and after, and the converters of the columns whose values Django converts
+# after reading (as SQLCompiler.apply_converters). Shapes are a few per list (its sorts); the
+# cap bounds the rest.
+_statements: dict[tuple, tuple[str, str, tuple, tuple, dict]] = {}
+_STATEMENTS_MAX = 256
+
+
+def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) -> list[dict]:
+    """The rows of a ListPaginator page as dicts, those of `values(page.object_list)` (a
+    values() queryset of the page's rows: the columns the list shows), in the list's order.
+
+    Building and compiling that query (a dozen columns, joins and subqueries, and the filters
+    twice: around the page's ids and within them) was most of the ORM's time on a list page,
+    though it depends only on the list's order. So the statement around the ids is compiled
+    once per process under `shape` (the caller's name for `values`, which must give the same
+    statement on every call), the order and the list's annotations; each request compiles
+    only the ids' query, with its filters, and puts it where the ids go. The rows are the same:
+    the filters already chose the ids. The SQL holds nothing read from the database, so no
+    write makes it stale. On PostgreSQL only (as the other statements compiled once); elsewhere,
+    and for lists with extra(), distinct(), a union or an aggregate, the ORM reads the rows."""
+    ids = getattr(page, "ids", None)
+    query = ids.query if ids is not None else None
+    if (
+        query is None
+        or connections[ids.db].vendor != "postgresql"
+        or query.extra_order_by
+        or query.extra
+        or query.distinct
+        or query.combinator
+        or query.group_by is not None
+        or any(annotation.contains_aggregate for annotation in query.annotations.values())
+    ):
+        return list(values(page.object_list))
+    connection = connections[ids.db]
+    annotations = tuple(query.annotations.items())
+    key = (shape, ids.db, query.model, tuple(query.order_by), query.default_ordering, annotations)
+    try:
+        statement = _statements.get(key)
+    except TypeError:  # an expression that cannot be hashed
+        return list(values(page.object_list))
+    if statement is None:
+        outer = query.model._base_manager.annotate(**dict(annotations))
+        outer = outer.filter(pk__in=RawSQL(_IDS, ()))
+        outer = outer.order_by(*query.order_by) if query.order_by else outer
+        if not query.default_ordering:
+            outer = outer.order_by()
+        compiler = values(outer).query.get_compiler(ids.db)
+        sql, params = compiler.as_sql()
+        before, after = sql.split(_IDS)
+        split = before.count("%s")
+        converters = compiler.get_converters([column for column, _, _ in compiler.select])
+        statement = (before, after, tuple(params[:split]), tuple(params[split:]), converters)
+        if len(_statements) >= _STATEMENTS_MAX:
+            _statements.clear()
+        _statements[key] = statement
+    before, after, params_before, params_after, converters = statement
+    try:
+        ids_sql, ids_params = query.get_compiler(ids.db).as_sql()
+    except EmptyResultSet:  # nothing can match (no locality in scope): no query, as the ORM
+        return []
+    if not ids_sql:  # an empty page (LIMIT 0): no query, as the ORM
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(before + ids_sql + after, (*params_before, *ids_params, *params_after))
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+    if converters:
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for position, (functions, expression) in converters.items():
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[position] = value
+    return [dict(zip(names, row, strict=True)) for row in rows]

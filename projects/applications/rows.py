@@ -9,6 +9,7 @@ status labels and the badge classes are looked up once per request.
 
 import functools
 
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
@@ -21,6 +22,7 @@ from facilities.models import Facility
 from khuyencong.markup import esc
 from khuyencong.models import Locality, User
 from khuyencong.money import format_vnd
+from khuyencong.paging import page_rows
 from projects.models import ActivityType, FundingSource, NormStatus, Project, Status
 from projects.models.project import NEXT_STEP
 
@@ -92,13 +94,17 @@ def _status_texts(language: str | None) -> tuple[dict, dict]:
     )
 
 
-def project_rows(projects: QuerySet) -> list[dict]:
-    """The rows of one page (a queryset already cut to the page, in the list's order)."""
+def _values(projects: QuerySet) -> QuerySet:
+    return projects.values(*COLUMNS, **NAMES)
+
+
+def project_rows(page: Page) -> list[dict]:
+    """The rows of one page of the list (khuyencong.paging.ListPaginator), in its order."""
     url = reverse("projects:detail", args=[0])
     prefix, suffix = url.rsplit("/0/", 1)
     labels, steps = _status_texts(get_language())
     rows = []
-    for r in projects.values(*COLUMNS, **NAMES):
+    for r in page_rows(page, "projects", _values):
         over = r["norm_limit"] is not None and r["requested_support"] > r["norm_limit"]
         allowed = (
             r["norm_override_amount"] is not None

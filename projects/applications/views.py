@@ -111,7 +111,7 @@ def project_list(request):
             "filter": filterset,
             "page": page,
             # The page's projects as plain rows (rows.py); page.object_list stays a queryset.
-            "rows": with_html(project_rows(page.object_list)),
+            "rows": with_html(project_rows(page)),
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
             # On a phone the filters fold away unless one is in use.
