@@ -145,8 +145,20 @@ class Area:
         if self.root is None and not access.sees_whole_province(self.user):
             within = {loc.pk for loc in self.covered}
         return roll_up(
-            rows, self.root, make, grouping=self.grouping, period=self.period, within=within
+            rows,
+            self.root,
+            make,
+            grouping=self.grouping,
+            period=self.period,
+            within=within,
+            nodes=self.tree,
         )
+
+    @cached_property
+    def tree(self) -> list[dict]:
+        """Every locality, ordered by path, as `roll_up` reads them: read once per area, so
+        the page that shows a breakdown may offer the same rows in its filter."""
+        return compiled.values_rows(("reports.roll_up.tree",), _tree)
 
     def totals(self) -> QuerySet:
         """The running totals (ProjectTotals) of the projects filed in the area."""
@@ -219,6 +231,7 @@ def roll_up(
     grouping: str = Grouping.NOW,
     period: tuple[date, date] | None = None,
     within: set[int] | None = None,
+    nodes: list[dict] | None = None,
 ) -> list[Group]:
     """Sum per-locality figures `rows` {locality_id: figures} into the children of `root`.
 
@@ -226,14 +239,16 @@ def roll_up(
     units to the unit in force that holds them today; THEN keeps them, and lists the units in
     force during `period`. A record filed at `root` itself gets its own line; one filed at an
     ended unit outside `root` (an officer's commune before a merger) gets a line of its own.
-    One query (the tree); the loops run over localities, not records.
+    One query (the tree, unless `nodes` holds its rows); the loops run over localities, not
+    records.
     """
     kinds = dict(Locality._meta.get_field("kind").choices)
 
     def label_of(node: dict) -> str:
         return f"{kinds.get(node['kind'], '')} {node['name']}".strip()
 
-    nodes = compiled.values_rows(("reports.roll_up.tree",), _tree)
+    if nodes is None:
+        nodes = compiled.values_rows(("reports.roll_up.tree",), _tree)
     by_id = {node["id"]: node for node in nodes}
     by_path = {node["path"]: node for node in nodes}
     root_label = None

@@ -120,6 +120,12 @@ def dashboard(request):
         "actions": list(actions.only(*OVERDUE_ACTION_COLUMNS)[:DASHBOARD_ITEMS]),
     }
     if board is not None:
+        if access.sees_whole_province(user):
+            # The filter offers every locality, which the table by locality has read already.
+            form.fields["locality"].rows = tuple(
+                (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
+                for n in board.area.tree
+            )
         context.update(
             facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,
