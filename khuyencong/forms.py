@@ -280,8 +280,9 @@ class LocalityTreeIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        # Rows the page already read for its queryset (LocalityChoiceField.rows), if any.
-        rows = self.field.rows
+        # Rows the page already read for its queryset (LocalityChoiceField.rows), if any; the
+        # filters' fields that take this iterator have none.
+        rows = getattr(self.field, "rows", None)
         if rows is None:
             rows = tuple(
                 self.queryset.values_list("pk", "path", "kind", "name", "valid_to", "former_name")
