@@ -52,3 +52,24 @@ def test_a_statement_that_cannot_match_reads_nothing(province, django_assert_num
     with django_assert_num_queries(0):
         assert compiled.values_rows(key, lambda: Locality.objects.none().values("id")) == []
         assert compiled.values_rows(key, lambda: Locality.objects.none().values("id")) == []
+
+
+def test_instances_and_count_are_the_querysets(commune_a1, commune_b1, django_assert_num_queries):
+    def build():
+        return (
+            Locality.objects.select_related("parent")
+            .only("code", "name", "parent__code")
+            .order_by("code")
+        )
+
+    def shown(objects):
+        return [(o.pk, o.code, o.name, o.parent.code if o.parent else None) for o in objects]
+
+    expected = list(build())
+    objects = compiled.instances(_key("instances"), build)
+    with django_assert_num_queries(0):
+        # The related rows come with them, and the same fields are left unread.
+        assert shown(objects) == shown(expected)
+    assert [o.get_deferred_fields() for o in objects] == [o.get_deferred_fields() for o in expected]
+    assert compiled.count(_key("count"), build) == build().count() == len(expected) > 2
+    assert compiled.count(_key("count"), lambda: build().filter(code="A1")) == 1
