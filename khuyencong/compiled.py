@@ -61,6 +61,15 @@ def count(key: tuple, build: Callable[[], QuerySet]) -> int:
     return _fetch(entry)[0][0]
 
 
+def total(key: tuple, build: Callable[[], QuerySet], field: str) -> int:
+    """The sum of `field` over the rows of the queryset `build()` (its
+    `aggregate(Sum(field))`, 0 for no rows). `key` as for `values_rows`."""
+    entry = _entry(("total", field, *key), build, lambda qs: _compile_total(qs, field))
+    if entry is None:
+        return 0
+    return int(_fetch(entry)[0][0] or 0)
+
+
 def _entry(key: tuple, build: Callable[[], QuerySet], compile_: Callable) -> tuple | None:
     entry = _compiled.get(key, _compiled)  # the dict itself: not compiled yet
     if entry is _compiled:
@@ -117,3 +126,9 @@ def _compile_instances(queryset: QuerySet) -> tuple:
 def _compile_count(queryset: QuerySet) -> tuple:
     sql, params = queryset.order_by().values("pk").query.get_compiler(queryset.db).as_sql()
     return (f'SELECT COUNT(*) FROM ({sql}) "counted"', params), queryset.db
+
+
+def _compile_total(queryset: QuerySet, field: str) -> tuple:
+    column = connections[queryset.db].ops.quote_name(field)
+    sql, params = queryset.order_by().values(field).query.get_compiler(queryset.db).as_sql()
+    return (f'SELECT SUM({column}) FROM ({sql}) "summed"', params), queryset.db

@@ -234,7 +234,7 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
 def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
     """reports.base.budget_use for the dashboard's years, from one grouped query of the totals
     (year × source × allocation × status × approved or not) and the allocations."""
-    sources = list(FundingSource.objects.all())
+    sources = compiled.instances(("dashboard.sources",), FundingSource.objects.all)
     province = area.is_province
     allocations = []
     if province:
@@ -367,4 +367,8 @@ def facility_count(area: Area) -> int:
     """The facilities the area holds, added up from the registry's running totals
     (RegistryTotals: per locality and main sector, kept with every facility written), a few
     rows a locality instead of a count of every facility."""
-    return area.scope(RegistryTotals.objects.all()).aggregate(n=Sum("facilities"))["n"] or 0
+    return compiled.total(
+        ("dashboard.facility_count", area.scope_key),
+        lambda: area.scope(RegistryTotals.objects.all()),
+        "facilities",
+    )

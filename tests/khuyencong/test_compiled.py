@@ -73,3 +73,12 @@ def test_instances_and_count_are_the_querysets(commune_a1, commune_b1, django_as
     assert [o.get_deferred_fields() for o in objects] == [o.get_deferred_fields() for o in expected]
     assert compiled.count(_key("count"), build) == build().count() == len(expected) > 2
     assert compiled.count(_key("count"), lambda: build().filter(code="A1")) == 1
+
+
+def test_a_total_is_the_querysets_sum(commune_a1, commune_b1):
+    def build():
+        return Locality.objects.filter(parent__isnull=False)
+
+    expected = build().aggregate(n=Sum("id"))["n"]
+    assert compiled.total(_key("total"), build, "id") == expected > 0
+    assert compiled.total(_key("total"), lambda: build().filter(code="none"), "id") == 0
