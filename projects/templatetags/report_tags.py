@@ -1,5 +1,6 @@
 """Formatting of report cells and links that may not exist yet on every installation."""
 
+import functools
 import unicodedata
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -9,6 +10,7 @@ from django.forms.widgets import Input
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
@@ -188,7 +190,16 @@ def _truncated(value, length: int) -> str:
         text = unicodedata.normalize("NFC", value)
         if len(text) <= length:
             return text
+        return _cut(value, length, translation.get_language())
     return truncatechars(value, length)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cut(text: str, length: int, language: str | None) -> str:
+    """truncatechars of a plain text too long for its line, in the active `language` (the
+    ellipsis is translated; part of the key only): a function of its arguments alone, so a
+    changed title is a new key. The same projects head the cards view after view."""
+    return truncatechars(text, length)
 
 
 @register.filter
