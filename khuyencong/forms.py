@@ -280,9 +280,13 @@ class LocalityTreeIterator(ModelChoiceIterator):
     def __iter__(self):
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        rows = tuple(
-            self.queryset.values_list("pk", "path", "kind", "name", "valid_to", "former_name")
-        )
+        # Rows the page already read for its queryset (LocalityChoiceField.rows), if any; the
+        # filters' fields that take this iterator have none.
+        rows = getattr(self.field, "rows", None)
+        if rows is None:
+            rows = tuple(
+                self.queryset.values_list("pk", "path", "kind", "name", "valid_to", "former_name")
+            )
         yield from locality_tree(rows)
 
 
@@ -319,6 +323,9 @@ class LocalityChoiceField(forms.ModelChoiceField):
     """
 
     iterator = LocalityTreeIterator
+    # The rows (pk, path, kind, name, valid_to, former_name) of the queryset, ordered by path,
+    # when the view has read them already for something else; None: the options read them.
+    rows: tuple | None = None
 
     def label_from_instance(self, obj: Locality) -> str:
         return self.label_of(obj.full_name, obj.valid_to, obj.former_name)

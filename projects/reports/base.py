@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality, User
 from projects.models import (
@@ -120,6 +120,18 @@ class Area:
             qs = qs.filter(**{f"{field}__in": self.under})
         return qs
 
+    @property
+    def scope_key(self) -> tuple:
+        """Everything `scope()` narrows by, for a statement compiled once per key
+        (khuyencong.compiled): the whole province or the units covered, and the chosen unit's
+        subtree (read from the tree, so a merger changes the key)."""
+        whole = access.sees_whole_province(self.user)
+        return (
+            whole,
+            None if whole else access.covered_locality_ids(self.user),
+            None if self.locality is None else self.under,
+        )
+
     @cached_property
     def under(self) -> frozenset[int]:
         """The chosen locality's subtree and the units that went into it (read once)."""
@@ -133,8 +145,20 @@ class Area:
         if self.root is None and not access.sees_whole_province(self.user):
             within = {loc.pk for loc in self.covered}
         return roll_up(
-            rows, self.root, make, grouping=self.grouping, period=self.period, within=within
+            rows,
+            self.root,
+            make,
+            grouping=self.grouping,
+            period=self.period,
+            within=within,
+            nodes=self.tree,
         )
+
+    @cached_property
+    def tree(self) -> list[dict]:
+        """Every locality, ordered by path, as `roll_up` reads them: read once per area, so
+        the page that shows a breakdown may offer the same rows in its filter."""
+        return compiled.values_rows(("reports.roll_up.tree",), _tree)
 
     def totals(self) -> QuerySet:
         """The running totals (ProjectTotals) of the projects filed in the area."""
@@ -185,6 +209,20 @@ def _in_period(node: dict, period: tuple[date, date] | None) -> bool:
     )
 
 
+def _tree() -> QuerySet:
+    return Locality.objects.order_by("path").values(
+        "id",
+        "path",
+        "name",
+        "kind",
+        "parent_id",
+        "current_id",
+        "valid_from",
+        "valid_to",
+        "former_name",
+    )
+
+
 def roll_up(
     rows: dict,
     root: Locality | None,
@@ -193,6 +231,7 @@ def roll_up(
     grouping: str = Grouping.NOW,
     period: tuple[date, date] | None = None,
     within: set[int] | None = None,
+    nodes: list[dict] | None = None,
 ) -> list[Group]:
     """Sum per-locality figures `rows` {locality_id: figures} into the children of `root`.
 
@@ -200,26 +239,16 @@ def roll_up(
     units to the unit in force that holds them today; THEN keeps them, and lists the units in
     force during `period`. A record filed at `root` itself gets its own line; one filed at an
     ended unit outside `root` (an officer's commune before a merger) gets a line of its own.
-    One query (the tree); the loops run over localities, not records.
+    One query (the tree, unless `nodes` holds its rows); the loops run over localities, not
+    records.
     """
     kinds = dict(Locality._meta.get_field("kind").choices)
 
     def label_of(node: dict) -> str:
         return f"{kinds.get(node['kind'], '')} {node['name']}".strip()
 
-    nodes = list(
-        Locality.objects.order_by("path").values(
-            "id",
-            "path",
-            "name",
-            "kind",
-            "parent_id",
-            "current_id",
-            "valid_from",
-            "valid_to",
-            "former_name",
-        )
-    )
+    if nodes is None:
+        nodes = compiled.values_rows(("reports.roll_up.tree",), _tree)
     by_id = {node["id"]: node for node in nodes}
     by_path = {node["path"]: node for node in nodes}
     root_label = None
@@ -375,10 +404,15 @@ def carried(totals: QuerySet) -> QuerySet:
 def funds_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
     """Funds of the projects counted in `totals` (ProjectTotals rows, e.g. `Area.totals()`),
     grouped by `keys`: one query."""
+    return funds_of_rows(funds_query(totals, keys), keys)
+
+
+def funds_query(totals: QuerySet, keys: list[str]) -> QuerySet:
+    """The grouped query of `funds_by`, whose rows `funds_of_rows` reads."""
     live = ~Q(status=Status.CANCELLED)
     settled = Q(status=Status.SETTLED)
     cancelled = Q(status=Status.CANCELLED)
-    rows = (
+    return (
         carried(totals)
         .values(*keys)
         .annotate(
@@ -394,6 +428,10 @@ def funds_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
         )
         .order_by()
     )
+
+
+def funds_of_rows(rows, keys: list[str]) -> dict[tuple, Funds]:
+    """The Funds of each group of `funds_query`'s rows."""
     result: dict[tuple, Funds] = {}
     for row in rows:
         f = result[tuple(row[k] for k in keys)] = Funds()

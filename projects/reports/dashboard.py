@@ -8,7 +8,7 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
 from facilities.models import RegistryTotals
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.models import User
 from projects.models import (
     ActivityType,
@@ -28,7 +28,8 @@ from projects.reports.base import (
     Funds,
     Group,
     Outcomes,
-    funds_by,
+    funds_of_rows,
+    funds_query,
 )
 from projects.reports.tables import Chart, Column, Table, funds_table
 
@@ -179,19 +180,24 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
     """The year's funds by activity type, outcomes and projects by status in one grouped query
     (activity type × status × carried: a few hundred rows at most, whatever the number of
     projects), and the funds by locality in a second one."""
-    carried = ExpressionWrapper(
-        Q(has_amount=True, allocation__isnull=False), output_field=BooleanField()
-    )
-    rows = (
-        totals.filter(year=year)
-        .annotate(carried=carried)
-        .values("activity_type_id", "status", "carried")
-        .annotate(
-            **{f"s_{name}": Sum(name) for name in MONEY_SUMS},
-            **{f"s_{name}": Sum(name) for name in ACHIEVED_SUMS},
+
+    def build():
+        carried = ExpressionWrapper(
+            Q(has_amount=True, allocation__isnull=False), output_field=BooleanField()
         )
-        .order_by()
-    )
+        return (
+            totals.filter(year=year)
+            .annotate(carried=carried)
+            .values("activity_type_id", "status", "carried")
+            .annotate(
+                **{f"s_{name}": Sum(name) for name in MONEY_SUMS},
+                **{f"s_{name}": Sum(name) for name in ACHIEVED_SUMS},
+            )
+            .order_by()
+        )
+
+    # Compiled once per scope and year (khuyencong.compiled): `totals` is the area's.
+    rows = compiled.values_rows(("dashboard.year", area.scope_key, year), build)
     by_status: dict[str, int] = defaultdict(int)
     funds_by_type: dict[int, Funds] = {}
     # Summed in a dict, made into Outcomes once: a few hundred rows × seven fields.
@@ -205,16 +211,22 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
             if type_id not in funds_by_type:
                 funds_by_type[type_id] = Funds()
             _add_row(funds_by_type[type_id], row)
-    types = ActivityType.objects.values_list("pk", "name", "is_active")
+    types = compiled.values_rows(
+        ("dashboard.activity_types",),
+        lambda: ActivityType.objects.values("pk", "name", "is_active"),
+    )
     by_activity = [
-        Group(pk, name, funds_by_type.get(pk, Funds()))
-        for pk, name, is_active in types
-        if is_active or pk in funds_by_type
+        Group(t["pk"], t["name"], funds_by_type.get(t["pk"], Funds()))
+        for t in types
+        if t["is_active"] or t["pk"] in funds_by_type
     ]
     # By locality: from the totals with the locality (the province-wide summary has none).
-    by_locality = {
-        key[0]: f for key, f in funds_by(area.totals().filter(year=year), ["locality_id"]).items()
-    }
+    keys = ["locality_id"]
+    locality_rows = compiled.values_rows(
+        ("dashboard.by_locality", area.scope_key, year),
+        lambda: funds_query(area.totals().filter(year=year), keys),
+    )
+    by_locality = {key[0]: f for key, f in funds_of_rows(locality_rows, keys).items()}
     figures = YearFigures(by_activity, area.roll_up(by_locality, Funds), Outcomes(**achieved))
     return figures, by_status
 
@@ -222,24 +234,38 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
 def _budget(area: Area, totals, years: list[int]) -> list[BudgetRow]:
     """reports.base.budget_use for the dashboard's years, from one grouped query of the totals
     (year × source × allocation × status × approved or not) and the allocations."""
-    sources = list(FundingSource.objects.all())
+    sources = compiled.instances(("dashboard.sources",), FundingSource.objects.all)
     province = area.is_province
     allocations = []
     if province:
-        allocations = list(
-            Allocation.objects.filter(year__in=years, funding_source__in=[s.pk for s in sources])
-            # Summed, so in no order: the default one joins the funding sources to sort.
-            .order_by()
-            .values_list("pk", "year", "funding_source_id", "amount")
-        )
+        source_ids = tuple(s.pk for s in sources)
+        allocations = [
+            (a["pk"], a["year"], a["funding_source_id"], a["amount"])
+            for a in compiled.values_rows(
+                ("dashboard.allocations", tuple(years), source_ids),
+                lambda: (
+                    Allocation.objects.filter(year__in=years, funding_source__in=source_ids)
+                    # Summed, so in no order: the default one joins the funding sources to sort.
+                    .order_by()
+                    .values("pk", "year", "funding_source_id", "amount")
+                ),
+            )
+        ]
     ids = [pk for pk, _year, _source, _amount in allocations]
-    # An allocation's figures count every project drawing on it, whatever the project's year.
-    wanted = Q(year__in=years) | Q(allocation_id__in=ids) if ids else Q(year__in=years)
-    rows = list(
-        totals.filter(wanted)
-        .values("year", "funding_source_id", "allocation_id", "status", "has_amount")
-        .annotate(**{f"s_{name}": Sum(name) for name in MONEY_SUMS})
-        .order_by()
+
+    def build():
+        # An allocation's figures count every project drawing on it, whatever its year.
+        wanted = Q(year__in=years) | Q(allocation_id__in=ids) if ids else Q(year__in=years)
+        return (
+            totals.filter(wanted)
+            .values("year", "funding_source_id", "allocation_id", "status", "has_amount")
+            .annotate(**{f"s_{name}": Sum(name) for name in MONEY_SUMS})
+            .order_by()
+        )
+
+    # Compiled once per scope, years and allocations (khuyencong.compiled).
+    rows = compiled.values_rows(
+        ("dashboard.budget", area.scope_key, tuple(years), tuple(ids)), build
     )
     cells: dict[tuple, Funds] = {}
     allocated: dict[tuple, int] = defaultdict(int)
@@ -341,4 +367,8 @@ def facility_count(area: Area) -> int:
     """The facilities the area holds, added up from the registry's running totals
     (RegistryTotals: per locality and main sector, kept with every facility written), a few
     rows a locality instead of a count of every facility."""
-    return area.scope(RegistryTotals.objects.all()).aggregate(n=Sum("facilities"))["n"] or 0
+    return compiled.total(
+        ("dashboard.facility_count", area.scope_key),
+        lambda: area.scope(RegistryTotals.objects.all()),
+        "facilities",
+    )

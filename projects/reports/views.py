@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from khuyencong import access, audit, jobs
+from khuyencong import access, audit, compiled, jobs
 from khuyencong.models import AuditKind, Role
 from projects import reports
 from projects.models import ReportedFigure, ReportFiling
@@ -104,22 +104,42 @@ def dashboard(request):
         for g in waiting_for(user, today, limit=DASHBOARD_ITEMS)
         if g.count
     ]
-    overdue = reports.overdue_projects(user, today)
-    actions = reports.overdue_actions(user, today)
+    # The overdue card's statements depend only on the user's scope and the day: compiled once
+    # per process for each (khuyencong.compiled), not built by the ORM on every view.
+    key = (reports.Area(user).scope_key, today)
+
+    def overdue():
+        return reports.overdue_projects(user, today)
+
+    def actions():
+        return reports.overdue_actions(user, today)
+
     context = {
         "form": form,
         "board": board,
         "today": today,
         "work": work,
         "work_total": sum(w["count"] for w in work),
-        "overdue_count": overdue.count(),
+        "overdue_count": compiled.count(("dashboard.overdue", *key), overdue),
         # Only the columns the card shows: a project's whole row (and its related rows) for a
         # code, a title and a date cost more to read than the rest of the card.
-        "overdue": list(overdue.only("code", "title", "end_date")[:DASHBOARD_ITEMS]),
-        "actions_count": actions.count(),
-        "actions": list(actions.only(*OVERDUE_ACTION_COLUMNS)[:DASHBOARD_ITEMS]),
+        "overdue": compiled.instances(
+            ("dashboard.overdue", *key),
+            lambda: overdue().only("code", "title", "end_date")[:DASHBOARD_ITEMS],
+        ),
+        "actions_count": compiled.count(("dashboard.actions", *key), actions),
+        "actions": compiled.instances(
+            ("dashboard.actions", *key),
+            lambda: actions().only(*OVERDUE_ACTION_COLUMNS)[:DASHBOARD_ITEMS],
+        ),
     }
     if board is not None:
+        if access.sees_whole_province(user):
+            # The filter offers every locality, which the table by locality has read already.
+            form.fields["locality"].rows = tuple(
+                (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
+                for n in board.area.tree
+            )
         context.update(
             facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,

@@ -1,5 +1,8 @@
 """Formatting of report cells and links that may not exist yet on every installation."""
 
+import functools
+import unicodedata
+
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from crispy_forms.utils import render_crispy_form
 from django import forms, template
@@ -7,6 +10,7 @@ from django.forms.widgets import Input
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
+from django.utils import translation
 from django.utils.formats import localize
 from django.utils.html import conditional_escape, format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
@@ -179,6 +183,25 @@ def project_url(project):
 # in the template engine — for centre staff the largest part of the page's rendering.
 
 
+def _truncated(value, length: int) -> str:
+    """`truncatechars(value, length)`, without the Truncator for a text that fits (most titles
+    on the cards): the filter gives such a text back NFC-normalised, as here."""
+    if type(value) is str:
+        text = unicodedata.normalize("NFC", value)
+        if len(text) <= length:
+            return text
+        return _cut(value, length, translation.get_language())
+    return truncatechars(value, length)
+
+
+@functools.lru_cache(maxsize=1024)
+def _cut(text: str, length: int, language: str | None) -> str:
+    """truncatechars of a plain text too long for its line, in the active `language` (the
+    ellipsis is translated; part of the key only): a function of its arguments alone, so a
+    changed title is a new key. The same projects head the cards view after view."""
+    return truncatechars(text, length)
+
+
 @register.filter
 def work_lines(items) -> str:
     """The <li> lines of a group of "Việc của tôi" on the dashboard (WorkItem)."""
@@ -187,7 +210,7 @@ def work_lines(items) -> str:
     for item in items:
         line = (
             f'<li><a href="{conditional_escape(item.url)}">{conditional_escape(item.project.code)}'
-            f"</a> – {conditional_escape(truncatechars(item.project.title, 60))}"
+            f"</a> – {conditional_escape(_truncated(item.project.title, 60))}"
         )
         if item.due:
             css = "text-danger fw-semibold" if item.overdue else "text-muted"
@@ -207,7 +230,7 @@ def overdue_lines(projects) -> str:
         url = project_url(p)
         if url:
             code = f'<a href="{conditional_escape(url)}">{code}</a>'
-        title = conditional_escape(truncatechars(p.title, 50))
+        title = conditional_escape(_truncated(p.title, 50))
         day = conditional_escape(date_filter(p.end_date, "d/m/Y"))
         parts.append(f'<li>{code} – {title} <span class="text-danger">({day})</span></li>')
     return mark_safe("".join(parts))  # every value above is escaped
@@ -220,7 +243,7 @@ def action_lines(actions) -> str:
     parts = []
     for a in actions:
         code = conditional_escape(a.project.code)
-        text = conditional_escape(truncatechars(a.description, 50))
+        text = conditional_escape(_truncated(a.description, 50))
         day = conditional_escape(date_filter(a.due_date, "d/m/Y"))
         owner = conditional_escape(a.owner)
         parts.append(

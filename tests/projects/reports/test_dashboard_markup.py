@@ -2,13 +2,20 @@
 action_lines): the markup the template wrote, character for character, in both languages."""
 
 import datetime
+import unicodedata
 from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
+from django.template.defaultfilters import truncatechars
 from django.utils import translation
 
-from projects.templatetags.report_tags import action_lines, overdue_lines, work_lines
+from projects.templatetags.report_tags import (
+    _truncated,
+    action_lines,
+    overdue_lines,
+    work_lines,
+)
 
 LONG = "Đào tạo nghề & <truyền nghề> cho lao động nông thôn ở các xã vùng cao phía bắc tỉnh"
 
@@ -70,3 +77,22 @@ def test_the_cards_lines_read_as_the_template_wrote_them(language):
         assert work_lines([]) == ""
         assert overdue_lines(overdue) == OVERDUE.render(Context({"overdue": overdue}))
         assert action_lines(actions) == ACTIONS.render(Context({"actions": actions}))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "Ngắn",
+        "x" * 49,
+        "x" * 50,
+        "x" * 51,
+        LONG,
+        # Decomposed Vietnamese (combining marks): NFC makes it fit, as the filter does.
+        unicodedata.normalize("NFD", "Hỗ trợ ứng dụng máy móc thiết bị tiên tiến vào sản xu"),
+        unicodedata.normalize("NFD", LONG),
+    ],
+)
+def test_a_title_is_cut_as_truncatechars_cuts_it(text):
+    for length in (50, 60):
+        assert _truncated(text, length) == truncatechars(text, length)

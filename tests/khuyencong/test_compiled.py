@@ -1,0 +1,84 @@
+"""khuyencong/compiled.py: a statement compiled once per key gives the rows its queryset gives,
+read afresh on every call."""
+
+import itertools
+
+import pytest
+from django.db.models import Count, Sum
+
+from khuyencong import compiled
+from khuyencong.models import Locality, LocalityKind
+
+pytestmark = pytest.mark.django_db
+
+_keys = itertools.count()
+
+
+def _key(name: str) -> tuple:
+    # A key of its own per test: the statements are kept for the whole process.
+    return (f"test_compiled.{name}", next(_keys))
+
+
+def test_it_gives_the_rows_of_the_queryset_converted_as_the_orm_does(commune_a1, commune_b1):
+    def build():
+        return (
+            Locality.objects.values("kind")
+            .annotate(n=Count("id"), depth=Sum("id") - Sum("id"))
+            .order_by("kind")
+        )
+
+    rows = compiled.values_rows(_key("rows"), build)
+    assert rows == list(build())
+    # A sum of integers comes from PostgreSQL as a decimal; the ORM's converters make it an int.
+    assert all(type(row["depth"]) is int for row in rows)
+
+
+def test_it_builds_once_per_key_and_reads_the_rows_on_every_call(district_a):
+    built = []
+    key = _key("once")
+
+    def build():
+        built.append(1)
+        return Locality.objects.filter(parent=district_a).values("name").order_by("name")
+
+    assert compiled.values_rows(key, build) == []
+    Locality.objects.create(code="A9", name="Xã Mới", kind=LocalityKind.COMMUNE, parent=district_a)
+    assert compiled.values_rows(key, build) == [{"name": "Xã Mới"}]
+    assert len(built) == 1
+
+
+def test_a_statement_that_cannot_match_reads_nothing(province, django_assert_num_queries):
+    key = _key("none")
+    with django_assert_num_queries(0):
+        assert compiled.values_rows(key, lambda: Locality.objects.none().values("id")) == []
+        assert compiled.values_rows(key, lambda: Locality.objects.none().values("id")) == []
+
+
+def test_instances_and_count_are_the_querysets(commune_a1, commune_b1, django_assert_num_queries):
+    def build():
+        return (
+            Locality.objects.select_related("parent")
+            .only("code", "name", "parent__code")
+            .order_by("code")
+        )
+
+    def shown(objects):
+        return [(o.pk, o.code, o.name, o.parent.code if o.parent else None) for o in objects]
+
+    expected = list(build())
+    objects = compiled.instances(_key("instances"), build)
+    with django_assert_num_queries(0):
+        # The related rows come with them, and the same fields are left unread.
+        assert shown(objects) == shown(expected)
+    assert [o.get_deferred_fields() for o in objects] == [o.get_deferred_fields() for o in expected]
+    assert compiled.count(_key("count"), build) == build().count() == len(expected) > 2
+    assert compiled.count(_key("count"), lambda: build().filter(code="A1")) == 1
+
+
+def test_a_total_is_the_querysets_sum(commune_a1, commune_b1):
+    def build():
+        return Locality.objects.filter(parent__isnull=False)
+
+    expected = build().aggregate(n=Sum("id"))["n"]
+    assert compiled.total(_key("total"), build, "id") == expected > 0
+    assert compiled.total(_key("total"), lambda: build().filter(code="none"), "id") == 0
