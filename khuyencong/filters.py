@@ -1,6 +1,5 @@
 """Pieces the list filters of every app share (django-filter)."""
 
-import copy
 import functools
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ from django.db.models import CharField, DateField, F, Value, Window
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
+from django.utils.safestring import SafeData
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import FilterMethod
 
@@ -38,12 +38,17 @@ class FilterForm(forms.Form):
     nothing else holds: on a list page that copy was some 0.5 ms. The form takes them as they
     are."""
 
-    def __init__(self, *args, **kwargs):
-        fields = self.base_fields
+    def __init__(self, *args, fields: dict | None = None, **kwargs):
+        fields = self.base_fields if fields is None else fields
         self.base_fields = {}  # what Form.__init__ deep-copies
         super().__init__(*args, **kwargs)
         del self.base_fields
         self.fields = dict(fields)
+
+
+@functools.cache
+def _form_class(filterset_class: type, form_class: type) -> type:
+    return type(f"{filterset_class.__name__}Form", (form_class,), {})
 
 
 class ListFilterSet(django_filters.FilterSet):
@@ -65,9 +70,27 @@ class ListFilterSet(django_filters.FilterSet):
             filter_.model = self.queryset.model
             filter_.parent = self
 
+    @property
+    def form(self):
+        """The filters' form, with the filters' own fields. django-filter makes a form class for
+        every filterset (type() through the forms' metaclass, which collects the fields and
+        media again); with a FilterForm the class is made once per filterset class and the
+        form takes this filterset's fields as they are."""
+        if not hasattr(self, "_form"):
+            if not issubclass(self._meta.form, FilterForm):
+                return super().form
+            fields = {name: filter_.field for name, filter_ in self.filters.items()}
+            form_class = _form_class(type(self), self._meta.form)
+            data = self.data if self.is_bound else None
+            self._form = form_class(data, prefix=self.form_prefix, fields=fields)
+        return self._form
+
 
 def _copied(filter_: django_filters.Filter) -> django_filters.Filter:
-    copied = copy.copy(filter_)
+    # What copy.copy does to a plain object (no filter class defines __copy__ or __reduce__),
+    # without its generic protocol, some 40 steps a filter.
+    copied = object.__new__(type(filter_))
+    copied.__dict__.update(filter_.__dict__)
     copied.extra = dict(filter_.extra)
     copied.__dict__.pop("_field", None)
     if isinstance(filter_.__dict__.get("filter"), FilterMethod):
@@ -97,11 +120,35 @@ class ReferenceFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, queryset=lambda request: queryset.all(), **kwargs)
 
 
-# The compiled statements of `read_choices`, by shape (see there).
+# The compiled statements of `read_choices`, by shape (see there), and the rows each read last
+# with the answer made of them.
 _statements: dict[tuple, tuple] = {}
+_last_read: dict[tuple, tuple[list, "ReadChoices"]] = {}
+_DERIVED_MAX = 64
 
 
-def read_choices(shape: str, parts: Callable[[], dict[str, tuple]]) -> dict[str, list[tuple]]:
+class ReadChoices(dict):
+    """What `read_choices` answers: each name's rows, as tuples. The same object, not to be
+    changed, for as long as the database gives the same rows, so that what a list makes of them
+    (labels, the user's part of the locality tree) is made once and kept with it (`derived`)."""
+
+    def __init__(self, groups: dict):
+        super().__init__(groups)
+        self._derived = {}
+
+    def derived(self, key: tuple, build: Callable[[], object]):
+        """`build()`, made once per `key` (all it depends on besides these rows: the user's
+        scope, the language) for as long as the rows are the same. It must not be changed."""
+        try:
+            return self._derived[key]
+        except KeyError:
+            if len(self._derived) >= _DERIVED_MAX:
+                self._derived.clear()
+            value = self._derived[key] = build()
+            return value
+
+
+def read_choices(shape: str, parts: Callable[[], dict[str, tuple]]) -> ReadChoices:
     """The rows of several short option lists in one query (a UNION ALL), where each would
     otherwise cost a query of its own on every list page.
 
@@ -124,10 +171,17 @@ def read_choices(shape: str, parts: Callable[[], dict[str, tuple]]) -> dict[str,
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         fetched = cursor.fetchall()
+    last = _last_read.get(key)
+    if last is not None and last[0] == fetched:
+        return last[1]
     groups = {tag: [] for tag in tags}
     for tag, pk, c1, c2, c3, c4, day, rank in compiler.results_iter([fetched]):
         groups[tag].append((rank, pk, c1, c2, c3, c4, day))
-    return {tag: [row[1:] for row in sorted(rows)] for tag, rows in groups.items()}
+    answer = ReadChoices(
+        {tag: tuple(row[1:] for row in sorted(rows)) for tag, rows in groups.items()}
+    )
+    _last_read[key] = (fetched, answer)
+    return answer
 
 
 def _compile(parts: dict[str, tuple], db: str) -> tuple:
@@ -166,6 +220,19 @@ class OfferedChoices(BaseChoiceIterator):
         yield ("", self.empty_label)
         yield from self.read()[self.name]
 
+    def markup_key(self) -> tuple | None:
+        """What the select's options are written from: the empty label's text and the rows
+        (plain values and texts), read on every request. The options' markup is kept per
+        process under it (portal.filter_field), so that a province's tree of localities is not
+        walked and escaped again on every list page. None when a label is marked safe (it
+        prints unescaped, yet equals the same text unmarked)."""
+        rows = tuple(self.read()[self.name])
+        if isinstance(self.empty_label, SafeData) or any(
+            isinstance(label, SafeData | list | tuple) for _value, label in rows
+        ):
+            return None
+        return str(self.empty_label), rows
+
 
 def offer_choices(form: forms.Form, names, read: Callable[[], dict[str, list]]) -> None:
     """Have the model choice fields `names` of a filter form offer their options from `read`
@@ -192,6 +259,15 @@ def locality_rows() -> tuple:
             "day": F("valid_to"),
         },
     )
+
+
+def scope_of(user):
+    """What `scoped` narrows the rows by, as a key: None (no user), "province" or the ids."""
+    if user is None:
+        return None
+    if access.sees_whole_province(user):
+        return "province"
+    return access.covered_locality_ids(user)
 
 
 def scoped(rows: list[tuple], user) -> list[tuple]:

@@ -88,6 +88,30 @@ def filter_field(bound_field):
     return field_markup(bound_field, attrs, error_tag="p")
 
 
+@register.filter
+def hidden_input(bound_field):
+    """A hidden field's <input>, as Django's widget template writes it (attributes in its
+    order), built in Python: its template and the attributes template it includes cost the
+    project list as much as its whole filter form of selects."""
+    widget = bound_field.field.widget
+    if type(widget) is not forms.HiddenInput:
+        return bound_field
+    attrs = bound_field.build_widget_attrs({})
+    if bound_field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", bound_field.auto_id)
+    attrs = widget.build_attrs(widget.attrs, attrs)
+    value = widget.format_value(bound_field.value())
+    shown = f' value="{esc(value)}"' if value is not None else ""
+    name = esc(bound_field.html_name)
+    # django/forms/widgets/attrs.html: False leaves an attribute out, True writes its name.
+    written = "".join(
+        f" {esc(k)}" if v is True else f' {esc(k)}="{esc(v)}"'
+        for k, v in attrs.items()
+        if v is not False
+    )
+    return mark_safe(f'<input type="hidden" name="{name}"{shown}{written}>')  # escaped
+
+
 def field_markup(bound_field, attrs: dict, *, error_tag: str) -> str:
     """A text input or select with its label, errors and help text in crispy's Bootstrap 5
     markup, built in Python; `attrs`: the control's own attributes (crispy's classes), to which
@@ -149,6 +173,11 @@ def _options(widget, name, value) -> str:
     # portal overrides create_option(). The markup is a pure function of the choices (values
     # and labels as text) and the selected values, so it is kept per process under exactly
     # those: the escaping of every option is then done once, not on every page.
+    wanted = frozenset(str(v) for v in value or ())
+    markup_key = getattr(widget.choices, "markup_key", None)  # filters.OfferedChoices
+    key = markup_key() if markup_key is not None else None
+    if key is not None:
+        return _offered_html(*key, wanted, widget.allow_multiple_selected)
     choices = []
     marked = False  # whether a value or label is marked safe
     for option_value, label in widget.choices:
@@ -163,7 +192,6 @@ def _options(widget, name, value) -> str:
         option_value = "" if option_value is None else str(option_value)
         marked = marked or isinstance(option_value, SafeData)
         choices.append((option_value, label))
-    wanted = frozenset(str(v) for v in value or ())
     # A label marked safe prints unescaped, yet equals (and hashes as) the same text unmarked:
     # it must not share a cached entry with it.
     build = _options_html.__wrapped__ if marked else _options_html
@@ -172,6 +200,12 @@ def _options(widget, name, value) -> str:
 
 def _text(option_value) -> str:
     return "" if option_value is None else str(option_value)
+
+
+@functools.lru_cache(maxsize=256)
+def _offered_html(empty_label: str, rows: tuple, wanted: frozenset, multiple: bool) -> str:
+    choices = (("", empty_label), *((_text(value), label) for value, label in rows))
+    return _options_html.__wrapped__(choices, wanted, multiple)
 
 
 @functools.lru_cache(maxsize=256)
@@ -311,6 +345,10 @@ def sort_header(context, key: str, label, cls: str = "") -> str:
 
 class FixedNode(template.Node):
     """See `fixed`."""
+
+    # Not searched for blocks (a fixed part holds none): every page extending base.html walks
+    # base.html's nodes for its blocks on every render, and most of them are fixed markup.
+    child_nodelists = ()
 
     def __init__(self, nodelist):
         self.nodelist = nodelist

@@ -2,12 +2,13 @@
 
 import django_filters
 from django import forms
-from django.db.models import F, Sum
+from django.db.models import F
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
 from facilities.models import Facility
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.filters import (
     ALL,
     FilterForm,
@@ -19,6 +20,7 @@ from khuyencong.filters import (
     locality_rows,
     offer_choices,
     read_choices,
+    scope_of,
     scoped,
     year_choices,
 )
@@ -158,19 +160,23 @@ class ProjectFilter(ListFilterSet):
         with the labels their fields give them: four queries were a good part of the list's
         time."""
         rows = read_choices("projects", _offered_parts)
+        user = self.request.user
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
-        # LocalityTreeIterator.
-        return {
-            "funding_source": [
-                (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
-            ],
-            "activity_type": [(pk, name) for pk, name, *_ in rows["activity_type"]],
-            "responsible_officer": [
-                (pk, full_name or f"{first} {last}".strip() or username)
-                for pk, full_name, first, last, username, _day in rows["responsible_officer"]
-            ],
-            "locality": list(locality_choices(scoped(rows["locality"], self.request.user))),
-        }
+        # LocalityTreeIterator; made once while the rows and the user's scope stay the same.
+        return rows.derived(
+            (scope_of(user), get_language()),
+            lambda: {
+                "funding_source": tuple(
+                    (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
+                ),
+                "activity_type": tuple((pk, name) for pk, name, *_ in rows["activity_type"]),
+                "responsible_officer": tuple(
+                    (pk, full_name or f"{first} {last}".strip() or username)
+                    for pk, full_name, first, last, username, _day in rows["responsible_officer"]
+                ),
+                "locality": locality_choices(scoped(rows["locality"], user)),
+            },
+        )
 
     def count_from_totals(self) -> int | None:
         """How many projects the province-wide list shows, added up from the running totals
@@ -194,13 +200,22 @@ class ProjectFilter(ListFilterSet):
             }
         if not used.keys() <= {"year", "funding_source", "activity_type", "status"}:
             return None
-        rows = ProvinceTotals.objects.all()
-        if "year" in used:
-            rows = rows.filter(year=int(used["year"]))
-        for name in ("funding_source", "activity_type", "status"):
-            if name in used:
-                rows = rows.filter(**{name: used[name]})
-        return rows.aggregate(n=Sum("projects"))["n"] or 0
+        # The statement is compiled once per process and combination of values (khuyencong/
+        # compiled.py): the key holds every value it is built from.
+        wanted = {
+            name: getattr(value, "pk", value) if name != "year" else int(value)
+            for name, value in used.items()
+        }
+        key = ("project_list_count", *sorted(wanted.items()))
+
+        def build():
+            rows = ProvinceTotals.objects.all()
+            for name in ("year", "funding_source", "activity_type", "status"):
+                if name in wanted:
+                    rows = rows.filter(**{name: wanted[name]})
+            return rows
+
+        return compiled.total(key, build, "projects")
 
     def search(self, queryset, name, value):
         return queryset.search(value)

@@ -11,7 +11,7 @@ from django.test import RequestFactory
 
 from facilities.filters import FacilityFilter
 from facilities.models import Facility
-from khuyencong.templatetags.portal import filter_field
+from khuyencong.templatetags.portal import filter_field, hidden_input
 from projects.applications.filters import ProjectFilter
 from projects.models import Project
 
@@ -308,3 +308,14 @@ def _request(user):
     request = RequestFactory().get("/")
     request.user = user
     return request
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("data", [None, {"facility": ""}, {"facility": "12"}, {"facility": '"><x'}])
+def test_a_hidden_field_is_the_widget_template(staff, data):
+    """hidden_input writes the <input> Django's widget template writes (the project list's
+    facility), with and without a value, a valid one or not."""
+    (form, _facilities) = _forms(staff, data)
+    form.is_valid()
+    assert str(hidden_input(form["facility"])) == str(form["facility"])
+    assert hidden_input(form["q"]) is form["q"]  # not a hidden field: left to Django
