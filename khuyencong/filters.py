@@ -1,6 +1,7 @@
 """Pieces the list filters of every app share (django-filter)."""
 
 import functools
+import itertools
 from collections.abc import Callable
 
 import django_filters
@@ -125,6 +126,7 @@ class ReferenceFilter(django_filters.ModelChoiceFilter):
 _statements: dict[tuple, tuple] = {}
 _last_read: dict[tuple, tuple[list, "ReadChoices"]] = {}
 _DERIVED_MAX = 64
+_serials = itertools.count(1)
 
 
 class ReadChoices(dict):
@@ -135,6 +137,9 @@ class ReadChoices(dict):
     def __init__(self, groups: dict):
         super().__init__(groups)
         self._derived = {}
+        # Tells one answer from another in a key (ProjectFilter.markup_key): a new one is made
+        # whenever the rows read differ.
+        self.serial = next(_serials)
 
     def derived(self, key: tuple, build: Callable[[], object]):
         """`build()`, made once per `key` (all it depends on besides these rows: the user's

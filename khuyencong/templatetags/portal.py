@@ -350,15 +350,22 @@ class FixedNode(template.Node):
     # base.html's nodes for its blocks on every render, and most of them are fixed markup.
     child_nodelists = ()
 
-    def __init__(self, nodelist):
-        self.nodelist = nodelist
+    def __init__(self, nodelist, by=None):
+        self.nodelist, self.by = nodelist, by
         self.rendered: dict[tuple, str] = {}
 
     def render(self, context):
         key = (translation.get_language(), get_script_prefix(), get_urlconf(), _settings_version)
+        if self.by is not None:
+            by = self.by.resolve(context)
+            if by is None:
+                return self.nodelist.render(context)
+            key = (*key, by)
         html = self.rendered.get(key)
         if html is None:
-            if len(self.rendered) > 16:  # old settings' versions (tests change settings)
+            # Old settings' versions (tests change settings); for keyed parts, a bound on the
+            # combinations kept (each a few kilobytes).
+            if len(self.rendered) > (16 if self.by is None else 256):
                 self.rendered.clear()
             html = self.rendered[key] = self.nodelist.render(context)
         return html
@@ -370,10 +377,19 @@ def fixed(parser, token):
     configuration, then kept with the compiled template. Only for what depends on nothing
     else — static files, URLs without arguments, translations, includes of the same — never a
     variable, a block or a CSRF token. The frame of every page (base.html) is mostly such
-    markup: its URL reversals, static file names and translations were some 1 ms a page."""
+    markup: its URL reversals, static file names and translations were some 1 ms a page.
+
+    `{% fixed by key %}…{% endfixed %}`: kept per value of `key` besides, for markup that is a
+    function of what that value holds (its owner's contract: every input of the markup, read
+    on this request, in the key); a key of None renders it every time. A list's filter card
+    is one (ProjectFilter.markup_key)."""
+    bits = token.split_contents()
+    if len(bits) not in (1, 3) or (len(bits) == 3 and bits[1] != "by"):
+        raise template.TemplateSyntaxError("{% fixed %} or {% fixed by key %}")
+    by = parser.compile_filter(bits[2]) if len(bits) == 3 else None
     nodelist = parser.parse(("endfixed",))
     parser.delete_first_token()
-    return FixedNode(nodelist)
+    return FixedNode(nodelist, by)
 
 
 # Part of the key of `fixed` markup: a changed setting (static files' storage or address, in

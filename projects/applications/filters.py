@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import F
+from django.utils.timezone import localdate
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -177,6 +178,22 @@ class ProjectFilter(ListFilterSet):
                 "locality": locality_choices(scoped(rows["locality"], user)),
             },
         )
+
+    @property
+    def markup_key(self) -> tuple | None:
+        """What the list's filter card (projects/list.html) is written from, as the key it is
+        kept under per process ({% fixed by %}): the request's query (the page aside: the
+        fields' values, the sort, whether filters are in use), the options read on this request
+        (their ReadChoices), the user's scope (their localities) and the year (the years
+        offered). None — written every time — when it shows more: a field's error, or the name
+        of the facility filtered by. An unchanged card is then neither built nor written: its
+        form, a dozen fields and some 150 options were a quarter of the list's time."""
+        data = self.data if self.is_bound else {}
+        if data.get("facility") or (self.is_bound and not self.form.is_valid()):
+            return None
+        query = tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
+        rows = read_choices("projects", _offered_parts)
+        return ("projects", query, rows.serial, scope_of(self.request.user), localdate().year)
 
     def count_from_totals(self) -> int | None:
         """How many projects the province-wide list shows, added up from the running totals

@@ -114,6 +114,11 @@ def project_list(request):
             "rows": with_html(project_rows(page)),
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
+            # "Lập đề án" for the facility filtered by (read without building the filter form
+            # when nothing is filtered: the card is kept, see ProjectFilter.markup_key).
+            "facility": filterset.is_bound
+            and filterset.form.is_valid()
+            and filterset.form.cleaned_data.get("facility"),
             # On a phone the filters fold away unless one is in use.
             "filters_used": any(
                 value for key, value in request.GET.items() if key not in ("page", "sort")

@@ -319,3 +319,16 @@ def test_a_hidden_field_is_the_widget_template(staff, data):
     form.is_valid()
     assert str(hidden_input(form["facility"])) == str(form["facility"])
     assert hidden_input(form["q"]) is form["q"]  # not a hidden field: left to Django
+
+
+def test_fixed_by_a_key_is_kept_per_key_and_none_renders_every_time():
+    from django.template import Context, Template, TemplateSyntaxError
+
+    kept = Template("{% load portal %}{% fixed by key %}{{ shown }}{% endfixed %}")
+    assert kept.render(Context({"key": 1, "shown": "a"})) == "a"
+    assert kept.render(Context({"key": 1, "shown": "b"})) == "a"  # the key's markup, kept
+    assert kept.render(Context({"key": 2, "shown": "b"})) == "b"
+    assert kept.render(Context({"key": None, "shown": "c"})) == "c"
+    assert kept.render(Context({"key": None, "shown": "d"})) == "d"
+    with pytest.raises(TemplateSyntaxError):
+        Template("{% load portal %}{% fixed key %}x{% endfixed %}")

@@ -50,6 +50,42 @@ class TestList:
         assert mine.code in response.content.decode()
         assert "Đề án của huyện B" not in response.content.decode()
 
+    def test_its_filter_card_kept_per_process_follows_data_user_query_and_year(
+        self, login, staff, officer, commune_b1, facility_a, national_source
+    ):
+        """The filter card is written once per process and key (ProjectFilter.markup_key): the
+        options read, the user's scope, the query and the year. Each of those shows at once."""
+        url = reverse("projects:list")
+
+        def card(user, query=None):
+            html = login(user).get(url, query or {}).content.decode()
+            start = html.index('id="project-filters"')
+            return html[start : html.index("</form>", start)]
+
+        assert national_source.name in card(staff)
+        national_source.name = "Nguồn mới <đổi tên>"
+        national_source.save()
+        assert "Nguồn mới &lt;đổi tên&gt;" in card(staff)
+        assert commune_b1.name in card(staff)
+        assert commune_b1.name not in card(officer)  # another district's commune
+        assert commune_b1.name in card(staff)
+        chosen = card(staff, {"funding_source": national_source.pk})
+        assert f'<option value="{national_source.pk}" selected>' in chosen
+        assert f'<option value="{national_source.pk}" selected>' not in card(staff)
+        assert "is-invalid" in card(staff, {"status": "zzz"})
+        assert "is-invalid" not in card(staff, {"status": "draft"})
+        assert facility_a.name in card(staff, {"facility": facility_a.pk})
+        assert 'name="sort" value="-year"' in card(staff, {"sort": "-year"})
+        for today, offered in (
+            (datetime.date(2026, 12, 31), 2027),
+            (datetime.date(2027, 1, 1), 2028),
+        ):
+            with time_machine.travel(
+                datetime.datetime.combine(today, datetime.time(9)), tick=False
+            ):
+                assert f'<option value="{offered}">' in card(staff)
+                assert f'<option value="{offered + 1}">' not in card(staff)
+
     def test_it_finds_giang_hien_typed_without_diacritics(
         self, login, staff, make_project, facility_a
     ):
