@@ -2,6 +2,7 @@ import functools
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from django import forms, template
+from django.core.paginator import Paginator
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
@@ -234,8 +235,8 @@ def _options_html(choices: tuple, wanted: frozenset, multiple: bool) -> str:
 @register.simple_tag(takes_context=True)
 def page_links(context, page) -> str:
     """The paging links of a list (projects/_pagination.html), built in Python: the template
-    copied and re-encoded the query string for every link, and the lists show it twice. Built
-    once per page object and request."""
+    copied and re-encoded the query string for every link, and the lists show it twice. Kept
+    per process for each query, page, number of pages and language."""
     return _page_links(context["request"], page)
 
 
@@ -252,10 +253,19 @@ HTMX_RESULTS = ' hx-target="#results" hx-swap="outerHTML" hx-push-url="true"'
 def _page_links(request, page, *, htmx: bool = False) -> str:
     if page is None or page.paginator.num_pages <= 1:
         return ""
-    cached = getattr(page, "_page_links", None)
-    if cached is not None and cached[0] == htmx:
-        return cached[1]
-    others = [(k, v) for k, v in request.GET.lists() if k != "page"]
+    others = tuple(sorted((k, tuple(v)) for k, v in request.GET.lists() if k != "page"))
+    # A function of these alone: written once per process for each (a list's pages are read
+    # again and again with the same query).
+    return _page_links_markup(
+        others, page.number, page.paginator.num_pages, htmx, translation.get_language()
+    )
+
+
+@functools.lru_cache(maxsize=512)
+def _page_links_markup(others: tuple, current: int, pages: int, htmx: bool, language) -> str:
+    # `language` is part of the key only (the labels are translated).
+    page = Paginator(range(pages), 1).page(current)
+    others = [(k, list(v)) for k, v in others]
 
     def link(number, text) -> str:
         query = conditional_escape(
@@ -299,9 +309,7 @@ def _page_links(request, page, *, htmx: bool = False) -> str:
             f'<li class="page-item disabled"><span class="page-link">{following}</span></li>'
         )
     parts.append("</ul></nav>")
-    html = mark_safe("".join(parts))  # every value above is escaped
-    page._page_links = (htmx, html)
-    return html
+    return mark_safe("".join(parts))  # every value above is escaped
 
 
 @register.simple_tag

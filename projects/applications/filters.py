@@ -3,6 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import F
+from django.utils.functional import cached_property
 from django.utils.timezone import localdate
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -143,11 +144,13 @@ class ProjectFilter(ListFilterSet):
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         user = request.user
-        self.filters["locality"].queryset = access.localities_for(user)
-        self.filters["facility"].queryset = access.scope_by_locality(
+        # Built with the form's fields (django-filter calls them with the request): a list whose
+        # filter card is kept (markup_key) and filters nothing builds neither.
+        self.filters["locality"].queryset = lambda request: access.localities_for(user)
+        self.filters["facility"].queryset = lambda request: access.scope_by_locality(
             Facility.objects.select_related("locality"), user
         ).order_by("name")
-        self.filters["responsible_officer"].queryset = _officers()
+        self.filters["responsible_officer"].queryset = lambda request: _officers()
 
     @property
     def form(self):
@@ -179,7 +182,7 @@ class ProjectFilter(ListFilterSet):
             },
         )
 
-    @property
+    @cached_property
     def markup_key(self) -> tuple | None:
         """What the list's filter card (projects/list.html) is written from, as the key it is
         kept under per process ({% fixed by %}): the request's query (the page aside: the
@@ -188,12 +191,22 @@ class ProjectFilter(ListFilterSet):
         offered). None — written every time — when it shows more: a field's error, or the name
         of the facility filtered by. An unchanged card is then neither built nor written: its
         form, a dozen fields and some 150 options were a quarter of the list's time."""
-        data = self.data if self.is_bound else {}
-        if data.get("facility") or (self.is_bound and not self.form.is_valid()):
+        if self.data.get("facility") or (self.is_bound and not self.form.is_valid()):
             return None
-        query = tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
         rows = read_choices("projects", _offered_parts)
-        return ("projects", query, rows.serial, scope_of(self.request.user), localdate().year)
+        return (
+            "projects",
+            self.query_key,
+            rows.serial,
+            scope_of(self.request.user),
+            localdate().year,
+        )
+
+    @cached_property
+    def query_key(self) -> tuple:
+        """The request's query but its page, as a key: what the sort headers are written from."""
+        data = self.data if self.is_bound else {}
+        return tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
 
     def count_from_totals(self) -> int | None:
         """How many projects the province-wide list shows, added up from the running totals
