@@ -34,7 +34,7 @@ from projects.applications.forms import (
     MoneyField,
     ProjectForm,
 )
-from projects.applications.rows import project_rows, with_html
+from projects.applications.rows import joined_markup, project_rows, with_html
 from projects.applications.workflow import TransitionError
 from projects.models import ActivityType, Allocation, FundingSource, NormStatus, Project
 
@@ -104,6 +104,7 @@ def project_list(request):
     if count is not None:
         paginator.count = count  # in place of a COUNT of the projects (filters.py)
     page = paginator.get_page(request.GET.get("page"))
+    rows = with_html(project_rows(page))
     return render(
         request,
         "projects/list.html",
@@ -111,7 +112,8 @@ def project_list(request):
             "filter": filterset,
             "page": page,
             # The page's projects as plain rows (rows.py); page.object_list stays a queryset.
-            "rows": with_html(project_rows(page)),
+            "rows": rows,
+            **joined_markup(rows),
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
             # "Lập đề án" for the facility filtered by (read without building the filter form
