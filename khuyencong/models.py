@@ -322,6 +322,12 @@ class User(AbstractUser):
         return self.full_name or self.get_full_name() or self.username
 
     @property
+    def role_label(self) -> str:
+        """get_role_display() without rebuilding the field's choices on every call (the account
+        menu of every page shows it)."""
+        return str(Role(self.role).label) if self.role in Role.values else self.role
+
+    @property
     def covered_localities(self) -> list[Locality]:
         """An officer's localities, read once per request (khuyencong/access.py)."""
         if self.role != Role.DISTRICT_OFFICER or not self.pk:

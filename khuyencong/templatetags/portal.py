@@ -363,7 +363,7 @@ class FixedNode(template.Node):
         self.rendered: dict[tuple, str] = {}
 
     def render(self, context):
-        key = (translation.get_language(), get_script_prefix(), get_urlconf(), _settings_version)
+        key = _fixed_key(context)
         if self.by is not None:
             by = self.by.resolve(context)
             if by is None:
@@ -377,6 +377,18 @@ class FixedNode(template.Node):
                 self.rendered.clear()
             html = self.rendered[key] = self.nodelist.render(context)
         return html
+
+
+def _fixed_key(context) -> tuple:
+    # What all fixed markup depends on, worked out once per rendering of a page (each part is
+    # a lookup of per-request state, a few times what reading a kept part costs). No template
+    # switches the language within a page ({% language %} is not used).
+    render_context = context.render_context
+    key = render_context.get(_fixed_key)
+    if key is None:
+        key = (translation.get_language(), get_script_prefix(), get_urlconf(), _settings_version)
+        render_context[_fixed_key] = key
+    return key
 
 
 @register.tag
