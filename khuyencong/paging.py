@@ -38,9 +38,9 @@ class ListPaginator(Paginator):
 _IDS = "SELECT NULL /* the page's ids */"
 # The page statements of `page_rows` by shape: SQL before the ids, SQL after them, their
 # parameters before and after, and the converters of the columns whose values Django converts
-# after reading (as SQLCompiler.apply_converters). Shapes are a few per list (its sorts); the
-# cap bounds the rest.
-_statements: dict[tuple, tuple[str, str, tuple, tuple, dict]] = {}
+# after reading (as SQLCompiler.apply_converters); and an unfiltered list's ids' statements by
+# page bounds (SQL, parameters). Shapes are a few per list (its sorts); the cap bounds the rest.
+_statements: dict[tuple, tuple] = {}
 _STATEMENTS_MAX = 256
 
 
@@ -93,10 +93,20 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
             _statements.clear()
         _statements[key] = statement
     before, after, params_before, params_after, converters = statement
-    try:
-        ids_sql, ids_params = query.get_compiler(ids.db).as_sql()
-    except EmptyResultSet:  # nothing can match (no locality in scope): no query, as the ORM
-        return []
+    # A list that filters nothing (the province's whole list, as centre staff first see it):
+    # its ids' statement depends only on the order and the page's bounds, kept too.
+    plain = None if query.where else (key, "ids", query.low_mark, query.high_mark)
+    compiled_ids = _statements.get(plain) if plain else None
+    if compiled_ids is None:
+        try:
+            compiled_ids = query.get_compiler(ids.db).as_sql()
+        except EmptyResultSet:  # nothing can match (no locality in scope): no query, as the ORM
+            return []
+        if plain:
+            if len(_statements) >= _STATEMENTS_MAX:
+                _statements.clear()
+            _statements[plain] = compiled_ids
+    ids_sql, ids_params = compiled_ids
     if not ids_sql:  # an empty page (LIMIT 0): no query, as the ORM
         return []
     with connection.cursor() as cursor:

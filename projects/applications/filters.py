@@ -163,7 +163,7 @@ class ProjectFilter(ListFilterSet):
         activity types, localities, officers) in one query (`read_choices`), in the order and
         with the labels their fields give them: four queries were a good part of the list's
         time."""
-        rows = read_choices("projects", _offered_parts)
+        rows = self.choice_rows
         user = self.request.user
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
         # LocalityTreeIterator; made once while the rows and the user's scope stay the same.
@@ -193,7 +193,7 @@ class ProjectFilter(ListFilterSet):
         form, a dozen fields and some 150 options were a quarter of the list's time."""
         if self.data.get("facility") or (self.is_bound and not self.form.is_valid()):
             return None
-        rows = read_choices("projects", _offered_parts)
+        rows = self.choice_rows
         return (
             "projects",
             self.query_key,
@@ -201,6 +201,12 @@ class ProjectFilter(ListFilterSet):
             scope_of(self.request.user),
             localdate().year,
         )
+
+    @cached_property
+    def choice_rows(self):
+        """The options' rows (read_choices), read once per request: the card's key and, when
+        the card is written, its selects."""
+        return read_choices("projects", _offered_parts)
 
     @cached_property
     def query_key(self) -> tuple:

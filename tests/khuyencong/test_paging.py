@@ -63,3 +63,23 @@ def test_page_rows_are_the_orms(commune_a1, commune_b1, rf, staff, sort):
             assert page_rows(page, "facilities", _values) == list(_values(page.object_list))
     if connection.vendor == "postgresql":  # the statements compiled once were what ran
         assert any(key[0] == "facilities" for key in paging._statements)
+
+
+@pytest.mark.django_db
+def test_an_unfiltered_lists_kept_pages_show_the_rows_of_now(commune_a1):
+    """An unfiltered list's ids' statement is kept per order and page bounds: each page still
+    reads the rows there are now, and each page its own."""
+    from facilities.rows import _values
+    from khuyencong.paging import page_rows
+
+    def names(number):
+        page = ListPaginator(Facility.objects.order_by("-pk"), 2).page(number)
+        return [row["name"] for row in page_rows(page, "facilities", _values)]
+
+    for i in range(4):
+        make_facility(commune_a1, name=f"Cũ {i}")
+    assert names(1) == ["Cũ 3", "Cũ 2"]
+    assert names(2) == ["Cũ 1", "Cũ 0"]
+    make_facility(commune_a1, name="Mới")
+    assert names(1) == ["Mới", "Cũ 3"]
+    assert names(2) == ["Cũ 2", "Cũ 1"]
