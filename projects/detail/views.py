@@ -50,6 +50,7 @@ from projects.models import (
     settlement_due,
     settlement_overdue,
 )
+from projects.templatetags.detail_tags import with_field_markup
 
 # Workflow action → (form, how to call the rule with the cleaned data, success message).
 ACTIONS = {
@@ -329,7 +330,18 @@ def project_detail(request, pk):
         "Status": Status,
     }
     context.update(closeout)
+    with_field_markup(*_dialog_forms(context))
     return render(request, "projects/detail.html", context)
+
+
+def _dialog_forms(context: dict) -> list:
+    """The forms of the page's dialogs (the workflow buttons' and the close-out tasks')."""
+    forms = [form for _name, _label, _style, form in context["actions"]]
+    forms += [context["override_form"], context["exception_form"]]
+    tasks = context["closeout"] or {}
+    forms += [tasks.get(name) for name in ("visit_form", "report_form", "disburse_form")]
+    forms += [tasks.get("review_form"), *(form for _review, form in tasks.get("outcome_forms", ()))]
+    return [form for form in forms if form is not None]
 
 
 # --- workflow actions -----------------------------------------------------------------------
