@@ -11,7 +11,7 @@ from contextvars import ContextVar
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import MAX_GET_RESULTS, get_related_populators
@@ -135,85 +135,86 @@ def get_scoped_or_404(qs: QuerySet, user: User, field: str = "locality", **looku
         raise Http404 from exc
 
 
-# --- one record by id, its statement compiled once --------------------------------------------
+# --- records by id, their statements compiled once ---------------------------------------------
 
-# Stand-ins for the id asked for and the localities in scope in a statement compiled once: no
-# id is negative, so none can be mistaken for a constant of the query.
-_STAND_IN_PK = -7_300_000
-_STAND_IN_LOCALITY = -7_400_000
+# Stand-ins for ids in a statement compiled once, a base per kind of id, minus the id's position
+# in its list: no id is negative, so none can be mistaken for a constant of the query.
+_STAND_IN_BASES = {
+    "pk": -7_300_000,
+    "localities": -7_400_000,
+    "project": -7_500_000,
+    "reviews": -7_600_000,
+    "users": -7_700_000,
+}
 _STAND_IN_LIST_MAX = 100_000
-# Keys are few (the pages × scope sizes); the cap only bounds a flood of them.
-_COMPILED_MAX = 256
-_compiled: dict[tuple, tuple] = {}
+# Keys are few (the pages' reads × numbers of ids); the cap only bounds a flood of them.
+_COMPILED_MAX = 512
+_compiled: dict[tuple, tuple | None] = {}
 
 
-def get_compiled_or_404(
-    key: Hashable, build: Callable[[], QuerySet], user: User, pk, field: str = "locality"
-) -> Model:
-    """`get_scoped_or_404(build(), user, field, pk=pk)`, with what `build()`'s queryset
-    selects, relates and annotates; `key` names that queryset, which must be the same on every
-    call.
+def compiled_instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> list:
+    """The records of `build(**stand_ins)`, with what it selects, relates and annotates, for the
+    ids `ids` (kind of id → a tuple of ids; kinds as in _STAND_IN_BASES); `key` names the
+    queryset, which must be the same on every call, and `build` takes a list of stand-ins per
+    kind.
 
-    Building and compiling a record's statement for its page (a dozen joined tables and
-    flags) cost Python several times what PostgreSQL takes to run it, though the SQL depends
-    only on the queryset and on the size of the user's scope. So on PostgreSQL it is compiled
-    once per process, key and scope size with stand-ins for the id and the localities, and
-    each request runs it with its own; the rows become records as the ORM makes them. The SQL
-    holds nothing read from the database, so no write makes it stale. Elsewhere, the ORM."""
-    if connection.vendor != "postgresql" or type(pk) is not int or not 0 < pk < 2**31:
-        # An id out of the column's range is the ORM's to refuse (a 404, no query).
-        return get_scoped_or_404(build(), user, field, pk=pk)
-    whole = sees_whole_province(user)
-    localities = () if whole else tuple(covered_locality_ids(user))
-    if not whole and not localities:
-        raise Http404  # nothing in scope: no query, as the ORM's none()
-    shape = (key, whole, len(localities))
-    entry = _compiled.get(shape)
-    if entry is None:
-        entry = _compile_get(build(), field, whole, len(localities))
+    Building and compiling a statement of a record's page (joined tables, flags, lists of its
+    rows) cost Python several times what PostgreSQL takes to run it, though the SQL depends
+    only on the queryset and on how many ids are put in. So on PostgreSQL it is compiled once
+    per process, key and those numbers, with stand-ins for the ids, and each call runs it with
+    its own; the rows become records as the ORM makes them. The SQL holds nothing read from
+    the database, so no write makes it stale. Elsewhere, the ORM."""
+    if connection.vendor != "postgresql" or not all(
+        type(i) is int and 0 < i < 2**31 for values in ids.values() for i in values
+    ):
+        # An id out of the column's range is the ORM's to refuse (no row, no query).
+        return list(build(**{kind: list(values) for kind, values in ids.items()}))
+    shape = (key, *((kind, len(values)) for kind, values in sorted(ids.items())))
+    entry = _compiled.get(shape, _compiled)  # the dict itself: not compiled yet
+    if entry is _compiled:
+        stand_ins = {
+            kind: [_STAND_IN_BASES[kind] - n for n in range(len(values))]
+            for kind, values in ids.items()
+        }
+        try:
+            entry = _compile_instances(build(**stand_ins))
+        except EmptyResultSet:  # nothing can match: no statement, as the ORM does
+            entry = None
         if len(_compiled) >= _COMPILED_MAX:
             _compiled.clear()
         _compiled[shape] = entry
+    if entry is None:
+        return []
     (sql, slots), db, compiler, model, start, end, init_list, populators, annotations = entry
-    values = {"pk": (pk,), "localities": localities}
-    params = [values[source][at] if source else value for source, at, value in slots]
+    params = [ids[kind][at] if kind else value for kind, at, value in slots]
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
-        rows = list(compiler.results_iter([cursor.fetchall()]))
-    if not rows:
-        raise Http404
-    if len(rows) > 1:
-        raise model.MultipleObjectsReturned
-    row = rows[0]
-    record = model.from_db(db, init_list, row[start:end])
-    for populator in populators:
-        populator.populate(row, record)
-    for name, position in annotations.items():
-        setattr(record, name, row[position])
-    return record
+        rows = cursor.fetchall()
+    records = []
+    for row in compiler.results_iter([rows]):
+        record = model.from_db(db, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, record)
+        for name, position in annotations.items():
+            setattr(record, name, row[position])
+        records.append(record)
+    return records
 
 
-def _compile_get(queryset: QuerySet, field: str, whole: bool, localities: int) -> tuple:
-    """The statement of `get` on `queryset` for a stand-in id in a scope of stand-ins, and what
-    ModelIterable reads its row with."""
-    if queryset._known_related_objects or queryset.query.combinator:
-        raise ValueError("get_compiled_or_404 reads plain querysets")
-    stand_ins = [_STAND_IN_LOCALITY - n for n in range(localities)]
-    if not whole:
-        queryset = queryset.filter(**{f"{field}__in": stand_ins})
-    # As QuerySet.get() writes it.
-    queryset = queryset.filter(pk=_STAND_IN_PK).order_by()[:MAX_GET_RESULTS]
+def _compile_instances(queryset: QuerySet) -> tuple:
+    """The statement of `queryset` with the place of each stand-in among its parameters, and
+    what ModelIterable reads its rows with."""
+    if queryset._known_related_objects or queryset._prefetch_related_lookups:
+        raise ValueError("compiled_instances reads plain querysets (no prefetch)")
     db = queryset.db
     compiler = queryset.query.get_compiler(db)
     sql, params = compiler.as_sql()
     slots = []
     for param in params:
-        if type(param) is int and param == _STAND_IN_PK:
-            slots.append(("pk", 0, None))
-        elif type(param) is int and _STAND_IN_LOCALITY - _STAND_IN_LIST_MAX < param <= (
-            _STAND_IN_LOCALITY
-        ):
-            slots.append(("localities", _STAND_IN_LOCALITY - param, None))
+        for kind, base in _STAND_IN_BASES.items():
+            if type(param) is int and base - _STAND_IN_LIST_MAX < param <= base:
+                slots.append((kind, base - param, None))
+                break
         else:
             slots.append((None, 0, param))
     info = compiler.klass_info
@@ -231,6 +232,32 @@ def _compile_get(queryset: QuerySet, field: str, whole: bool, localities: int) -
         populators,
         dict(compiler.annotation_col_map),
     )
+
+
+def get_compiled_or_404(
+    key: Hashable, build: Callable[[], QuerySet], user: User, pk, field: str = "locality"
+) -> Model:
+    """`get_scoped_or_404(build(), user, field, pk=pk)` read by `compiled_instances`: compiled
+    once per process, key and number of localities in the user's scope. `key` names the
+    queryset `build()`, which must be the same on every call."""
+    whole = sees_whole_province(user)
+    localities = () if whole else tuple(covered_locality_ids(user))
+    if not whole and not localities or type(pk) is not int:
+        # Nothing in scope (the ORM's none(): no query), or an id for the ORM to judge.
+        return get_scoped_or_404(build(), user, field, pk=pk)
+
+    def scoped(pk, localities=()):
+        queryset = build() if whole else build().filter(**{f"{field}__in": localities})
+        # As QuerySet.get() writes it.
+        return queryset.filter(pk=pk[0]).order_by()[:MAX_GET_RESULTS]
+
+    values = {"pk": (pk,)} | ({} if whole else {"localities": localities})
+    records = compiled_instances(key, scoped, **values)
+    if not records:
+        raise Http404
+    if len(records) > 1:
+        raise records[0].MultipleObjectsReturned
+    return records[0]
 
 
 def require_edit(user: User) -> None:
