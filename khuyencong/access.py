@@ -185,13 +185,22 @@ def compiled_instances(key: Hashable, build: Callable[..., QuerySet], **ids: tup
         _compiled[shape] = entry
     if entry is None:
         return []
-    (sql, slots), db, compiler, model, start, end, init_list, populators, annotations = entry
+    (sql, slots), db, converters, model, start, end, init_list, populators, annotations = entry
     params = [ids[kind][at] if kind else value for kind, at, value in slots]
-    with connections[db].cursor() as cursor:
+    database = connections[db]
+    with database.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
+    if converters:  # as SQLCompiler.apply_converters, with the converters found once
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, database)
+                row[position] = value
     records = []
-    for row in compiler.results_iter([rows]):
+    for row in rows:
         record = model.from_db(db, init_list, row[start:end])
         for populator in populators:
             populator.populate(row, record)
@@ -217,6 +226,11 @@ def _compile_instances(queryset: QuerySet) -> tuple:
                 break
         else:
             slots.append((None, 0, param))
+    columns = [column[0] for column in compiler.select[: compiler.col_count]]
+    if compiler.has_composite_fields(columns):
+        raise ValueError("compiled_instances reads no composite fields")
+    # The values Django converts after reading (SQLCompiler.results_iter finds them per read).
+    converters = tuple(compiler.get_converters(columns).items())
     info = compiler.klass_info
     start, end = info["select_fields"][0], info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in compiler.select[start:end]]
@@ -224,7 +238,7 @@ def _compile_instances(queryset: QuerySet) -> tuple:
     return (
         (sql, tuple(slots)),
         db,
-        compiler,
+        converters,
         info["model"],
         start,
         end,
