@@ -14,7 +14,6 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -56,32 +55,39 @@ class People:
         self.project = project
 
     @cached_property
+    def _active(self) -> list[User]:
+        """Every active user with their localities, in the order of the lists: both lists are
+        cut from it (one reading of the users for both)."""
+        return list(
+            User.objects.filter(is_active=True)
+            .prefetch_related("localities")
+            .order_by("full_name", "username")
+        )
+
+    @cached_property
     def editors(self) -> list[User]:
         """Who may visit the project or own a follow-up action: editors who see its locality."""
         # Officers whose localities hold the project's: above it, or after it (a merger).
         covering = covering_ids(self.project.locality_id)
-        users = (
-            User.objects.filter(is_active=True)
-            .filter(
-                Q(is_superuser=True)
-                | Q(role__in=[Role.CENTRE_STAFF, Role.MANAGER])
-                | Q(role=Role.DISTRICT_OFFICER, localities__in=covering)
+        return [
+            user
+            for user in self._active
+            if access.can_edit(user)
+            and (
+                user.is_superuser
+                or user.role in (Role.CENTRE_STAFF, Role.MANAGER)
+                or (
+                    user.role == Role.DISTRICT_OFFICER
+                    and any(locality.pk in covering for locality in user.localities.all())
+                )
             )
-            .distinct()
-            .prefetch_related("localities")
-            .order_by("full_name", "username")
-        )
-        return [user for user in users if access.can_edit(user)]
+        ]
 
     @cached_property
     def active_users(self) -> list[User]:
         """Portal users who may sit on an acceptance council."""
         # Not the technical superuser account: it administers the portal, it sits on no council.
-        return list(
-            User.objects.filter(is_active=True, is_superuser=False)
-            .prefetch_related("localities")
-            .order_by("full_name", "username")
-        )
+        return [user for user in self._active if not user.is_superuser]
 
 
 def person_label(user: User) -> str:

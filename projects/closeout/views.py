@@ -115,6 +115,41 @@ def rows(project: Project, relation: str, queryset) -> list:
     return list(queryset) if may_have(project, relation) else []
 
 
+def project_rows(project: Project, relation: str, build: Callable[[list], object]) -> list:
+    """`rows(project, relation, …)` of the queryset `build([project id])` (the list's rows,
+    as the related manager reads them), its statement compiled once per process
+    (access.compiled_instances); each row's project is `project`, as the manager sets it."""
+    if not may_have(project, relation):
+        return []
+    records = access.compiled_instances(("closeout.rows", relation), build, project=(project.pk,))
+    owner = Project._meta.get_field(relation).field
+    for record in records:
+        owner.set_cached_value(record, project)
+    return records
+
+
+def _prefetch_members(reviews: list[AcceptanceReview]) -> None:
+    """`prefetch_related("members")` of `reviews`, its statement compiled once per process
+    and number of reviews (access.compiled_instances)."""
+    if not reviews:
+        return
+    members = access.compiled_instances(
+        "closeout.members",
+        lambda reviews: CouncilMember.objects.filter(review__in=reviews),
+        reviews=tuple(review.pk for review in reviews),
+    )
+    by_review = {review.pk: [] for review in reviews}
+    review_field = CouncilMember._meta.get_field("review")
+    for member in members:
+        by_review[member.review_id].append(member)
+    for review in reviews:
+        for member in by_review[review.pk]:
+            review_field.set_cached_value(member, review)
+        queryset = review.members.all()
+        queryset._result_cache, queryset._prefetch_done = by_review[review.pk], True
+        review._prefetched_objects_cache = {"members": queryset}
+
+
 # The close-out lists of the project page, whose flags it reads with the project.
 LISTS = (
     "monitoring_visits",
@@ -170,19 +205,27 @@ def detail_context(
     prefetch_related_objects([project], Prefetch("progress_reports", queryset=reports))
     reader.want(project.progress_reports.all(), "submitted_by", "cancelled_by")
     payments = reader.want(
-        rows(project, "disbursements", project.disbursements.all()), "created_by"
+        project_rows(
+            project,
+            "disbursements",
+            lambda project: Disbursement.objects.filter(project_id=project[0]),
+        ),
+        "created_by",
     )
     _link_reversals(payments)
     reviews = reader.want(
-        rows(
+        project_rows(
             project,
             "acceptance_reviews",
-            project.acceptance_reviews.select_related("minutes").prefetch_related("members"),
+            lambda project: AcceptanceReview.objects.filter(project_id=project[0]).select_related(
+                "minutes"
+            ),
         ),
         "recorded_by",
         "scheduled_by",
         "cancelled_by",
     )
+    _prefetch_members(reviews)
     reader.want([member for review in reviews for member in review.members.all()], "user")
     reader.read()
 

@@ -50,6 +50,7 @@ from projects.models import (
     settlement_due,
     settlement_overdue,
 )
+from projects.templatetags.detail_tags import with_field_markup
 
 # Workflow action → (form, how to call the rule with the cleaned data, success message).
 ACTIONS = {
@@ -288,23 +289,27 @@ def project_detail(request, pk):
         codes.append(DeadlineCode.NATIONAL_REGISTRATION)
     rules = LegalDeadline.lookup_all(codes)
     settlement_rule = rules.get(DeadlineCode.SETTLEMENT)
+    may_override = may_override_norm(project, user, check)
+    may_grant_exception = exceptions.may_grant(project, user)
+    may_upload_here, may_comment_here = may_upload(project, user), may_comment(user)
+    # The forms of the page are made only when it shows them.
     context = {
         "project": project,
         "actions": _action_forms(project, user),
         "may_edit": workflow.can_edit_details(project, user),
-        "may_override": may_override_norm(project, user, check),
-        "override_form": NormOverrideForm(project=project),
-        "may_grant_exception": exceptions.may_grant(project, user),
-        "exception_form": GrantExceptionForm(project=project),
+        "may_override": may_override,
+        "override_form": NormOverrideForm(project=project) if may_override else None,
+        "may_grant_exception": may_grant_exception,
+        "exception_form": GrantExceptionForm(project=project) if may_grant_exception else None,
         "rule_exceptions": rule_exceptions,
         "settlement_rule": settlement_rule,
         "settlement_due": settlement_due(project, settlement_rule),
         "settlement_overdue": settlement_overdue(project, settlement_rule, timezone.localdate()),
         "registration_due": workflow.registration_due(project, rules),
-        "may_upload": may_upload(project, user),
-        "may_comment": may_comment(user),
-        "document_form": DocumentForm(),
-        "comment_form": CommentForm(),
+        "may_upload": may_upload_here,
+        "may_comment": may_comment_here,
+        "document_form": DocumentForm() if may_upload_here else None,
+        "comment_form": CommentForm() if may_comment_here else None,
         "documents": documents,
         "comments": comments,
         "events": events,
@@ -329,7 +334,18 @@ def project_detail(request, pk):
         "Status": Status,
     }
     context.update(closeout)
+    with_field_markup(*_dialog_forms(context))
     return render(request, "projects/detail.html", context)
+
+
+def _dialog_forms(context: dict) -> list:
+    """The forms of the page's dialogs (the workflow buttons' and the close-out tasks')."""
+    forms = [form for _name, _label, _style, form in context["actions"]]
+    forms += [context["override_form"], context["exception_form"]]  # None when not shown
+    tasks = context["closeout"] or {}
+    forms += [tasks.get(name) for name in ("visit_form", "report_form", "disburse_form")]
+    forms += [tasks.get("review_form"), *(form for _review, form in tasks.get("outcome_forms", ()))]
+    return [form for form in forms if form is not None]
 
 
 # --- workflow actions -----------------------------------------------------------------------

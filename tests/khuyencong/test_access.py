@@ -1,4 +1,8 @@
 import pytest
+from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from django.http import Http404
 
 from facilities.models import Facility
 from khuyencong import access
@@ -45,3 +49,70 @@ class TestLocalityTree:
         district_a.parent = commune_a1
         with pytest.raises(ValueError):
             district_a.save()
+
+
+@pytest.mark.django_db
+class TestCompiledGet:
+    """get_compiled_or_404 finds what get_scoped_or_404 finds, compiled once per scope size."""
+
+    @staticmethod
+    def build():
+        return (
+            Facility.objects.select_related("locality__parent")
+            .annotate(
+                has_name=RawSQL("facilities_facility.name <> ''", (), output_field=BooleanField())
+            )
+            .only("name", "locality__name", "locality__parent__code")
+        )
+
+    def get(self, user, pk, calls):
+        def build():
+            calls.append(1)
+            return self.build()
+
+        return access.get_compiled_or_404("test.facility", build, user, pk)
+
+    def test_it_finds_the_record_as_the_orm_does(self, staff, officer, facility_a, facility_b):
+        calls = []
+        for user, facility in ((staff, facility_b), (staff, facility_a), (officer, facility_a)):
+            expected = access.get_scoped_or_404(self.build(), user, pk=facility.pk)
+            for _ in range(2):
+                found = self.get(user, facility.pk, calls)
+                assert found == expected and found.name == expected.name
+                assert found.has_name is True
+                assert found.locality.parent.code == expected.locality.parent.code
+                assert found.get_deferred_fields() == expected.get_deferred_fields()
+        # Built once for the whole province and once for one district's scope (on PostgreSQL).
+        assert len(calls) == (2 if connection.vendor == "postgresql" else 6)
+
+    def test_it_refuses_what_the_user_does_not_see_with_a_404(
+        self, officer, viewer, facility_a, facility_b
+    ):
+        calls = []
+        for user, pk in ((officer, facility_b.pk), (viewer, 0), (viewer, 10**12), (officer, -1)):
+            with pytest.raises(Http404):
+                self.get(user, pk, calls)
+        viewer.is_active = False
+        with pytest.raises(Http404):
+            self.get(viewer, facility_a.pk, calls)
+
+    def test_it_reads_in_one_query(self, staff, facility_a, django_assert_num_queries):
+        self.get(staff, facility_a.pk, [])
+        with django_assert_num_queries(1):
+            found = self.get(staff, facility_a.pk, [])
+            assert found.locality.parent is not None
+
+    def test_compiled_instances_reads_what_the_orm_reads_for_any_ids(
+        self, facility_a, facility_b, django_assert_num_queries
+    ):
+        def build(pk):
+            return Facility.objects.filter(pk__in=pk).select_related("locality").order_by("pk")
+
+        for ids in ((facility_a.pk,), (facility_b.pk, facility_a.pk), (facility_b.pk,), (999,)):
+            expected = list(build(list(ids)))
+            with django_assert_num_queries(1):
+                found = access.compiled_instances("test.facilities", build, pk=ids)
+                assert [f.locality.name for f in found] == [f.locality.name for f in expected]
+            assert found == expected
+        shapes = [key for key in access._compiled if key[0] == "test.facilities"]
+        assert len(shapes) == (2 if connection.vendor == "postgresql" else 0)
