@@ -218,8 +218,10 @@ MAIN_PATH = [
 ]
 
 
-def status_steps(project, events) -> list[tuple[str, str]]:
-    """(label, kind) per step; kind is done, current, todo, or the off-path state's own kind."""
+def status_steps(project, events) -> dict:
+    """`steps`: (label, kind) per step; kind is done, current, todo, or the off-path state's own
+    kind. `steps_key`: (status, kind) per step, all the steps' markup is written from besides the
+    language (it is kept per process under it: {% fixed by %})."""
     reached = max(
         (MAIN_PATH.index(e.to_status) for e in events if e.to_status in MAIN_PATH), default=0
     )
@@ -231,15 +233,17 @@ def status_steps(project, events) -> list[tuple[str, str]]:
             kind = "done"
         else:
             kind = "todo"
-        steps.append((Status(status).label, kind))
-    label = project.get_status_display()
+        steps.append((status, kind))
     if project.status == Status.RETURNED:
-        steps.insert(2, (label, "returned"))
+        steps.insert(2, (project.status, "returned"))
     elif project.status == Status.REJECTED:
-        steps = steps[:3] + [(label, "rejected")]
+        steps = steps[:3] + [(project.status, "rejected")]
     elif project.status == Status.CANCELLED:
-        steps = steps[: reached + 1] + [(label, "cancelled")]
-    return steps
+        steps = steps[: reached + 1] + [(project.status, "cancelled")]
+    return {
+        "steps": [(Status(status).label, kind) for status, kind in steps],
+        "steps_key": tuple(steps),
+    }
 
 
 def _action_forms(project, user):
@@ -313,7 +317,7 @@ def project_detail(request, pk):
         "documents": documents,
         "comments": comments,
         "events": events,
-        "steps": status_steps(project, events),
+        **status_steps(project, events),
         "history": project_history(project, history),
         "norm_check": check,
         "norm_status": norms.status(project, check),
