@@ -4,6 +4,7 @@
 # ruff: noqa: F401, F811
 
 import datetime
+import re
 from io import BytesIO
 
 import pytest
@@ -670,6 +671,23 @@ class TestDetail:
         response = login(staff).get(detail_url(at_state(state)))
         kinds = [kind for _label, kind in response.context["steps"]]
         assert kinds[: len(steps)] == steps
+        # The steps' markup, kept per process for each sequence of steps, is this project's.
+        page = response.content.decode()
+        markup = page[
+            page.index('id="status-steps"') : page.index("</ol>", page.index('id="status-steps"'))
+        ]
+        classes = {
+            "done": "text-bg-light border border-success text-success",
+            "current": "text-bg-primary",
+            "returned": "text-bg-warning",
+            "rejected": "text-bg-danger",
+            "cancelled": "text-bg-dark",
+            "todo": "text-bg-light border text-body-tertiary fw-normal",
+        }
+        shown = re.findall(r'badge rounded-pill ([^"]+)"', markup)
+        assert shown == [classes[kind] for kind in kinds]
+        current = re.search(r'aria-current="step">([^<]+)<', markup).group(1)
+        assert current == str(response.context["project"].get_status_display())
 
     def test_it_reads_a_list_only_when_the_project_has_rows_in_it(
         self, login, staff, officer, manager, make_project
