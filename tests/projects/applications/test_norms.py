@@ -104,3 +104,32 @@ def test_a_changed_norm_re_stores_the_limit_of_undecided_requests(
         project.refresh_from_db()
         assert project.norm_limit == 200 * M
         assert project.over_norm
+
+
+def test_a_norm_ended_and_a_new_one_are_read_afresh_each_day_they_apply(machinery, local_source):
+    """The pair's norms are read on every call (their statement compiled once): a norm added or
+    ended later applies from its own days, the last day of one and the first of the next."""
+    assert check(machinery, local_source, 1000 * M, 0, datetime.date(2024, 6, 1)).norm is None
+    old = SupportNorm.objects.create(
+        activity_type=machinery,
+        funding_source=local_source,
+        max_rate_percent=Decimal("30"),
+        effective_from=datetime.date(2020, 1, 1),
+        legal_basis="Nghị quyết cũ",
+    )
+    assert check(machinery, local_source, 1000 * M, 0, datetime.date(2024, 6, 1)).norm == old
+    old.effective_to = datetime.date(2024, 12, 31)
+    old.save()
+    new = SupportNorm.objects.create(
+        activity_type=machinery,
+        funding_source=local_source,
+        max_rate_percent=Decimal("50"),
+        effective_from=datetime.date(2025, 1, 1),
+        legal_basis="Nghị quyết mới",
+    )
+    assert check(machinery, local_source, 1000 * M, 0, datetime.date(2024, 12, 31)).norm == old
+    assert check(machinery, local_source, 1000 * M, 0, datetime.date(2025, 1, 1)).norm == new
+    assert check(machinery, local_source, 1000 * M, 0, datetime.date(2019, 12, 31)).norm is None
+    new.effective_to = datetime.date(2025, 6, 30)
+    new.save()
+    assert check(machinery, local_source, 1000 * M, 0, datetime.date(2025, 7, 1)).norm is None
