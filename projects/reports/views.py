@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from khuyencong import access, audit, compiled, jobs
 from khuyencong.models import AuditKind, Role
+from khuyencong.notification_views import unread_panel
 from projects import reports
 from projects.models import ReportedFigure, ReportFiling
 from projects.process.mywork import waiting_for
@@ -118,6 +119,9 @@ def dashboard(request):
         "form": form,
         "board": board,
         "today": today,
+        # Rendered with the page rather than fetched by htmx after it: one query here instead
+        # of a second request (session, user, middleware and two queries).
+        "notifications": unread_panel(user),
         "work": work,
         "work_total": sum(w["count"] for w in work),
         "overdue_count": compiled.count(("dashboard.overdue", *key), overdue),
