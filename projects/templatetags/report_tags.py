@@ -1,7 +1,6 @@
 """Formatting of report cells and links that may not exist yet on every installation."""
 
 import functools
-import html
 import unicodedata
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
@@ -13,10 +12,11 @@ from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join, json_script
+from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from khuyencong.markup import esc
 from khuyencong.money import format_vnd
 from khuyencong.templatetags.portal import field_markup
 from projects.reports import format_percent
@@ -26,14 +26,6 @@ from projects.reports.tables import NoData
 register = template.Library()
 
 DASH = "–"
-
-
-def _escape(value) -> str:
-    """`conditional_escape(value)`, with a plain text escaped straight away: most cells are
-    `str`, and conditional_escape's checks and lazy wrapper cost more than the escaping."""
-    if type(value) is str:
-        return html.escape(value)
-    return conditional_escape(value)
 
 
 @register.filter
@@ -96,7 +88,7 @@ def row_cells(row, head_class=""):
     hundreds of cells, each a loop step, an if, two filters and their escaping in the template
     engine."""
     parts = []
-    head = f' class="{_escape(head_class)}"' if head_class else ""
+    head = f' class="{esc(head_class)}"' if head_class else ""
     for index, pair in enumerate(row):
         value, kind = pair
         if index and type(value) is int and kind in _WHOLE_KINDS:
@@ -107,11 +99,11 @@ def row_cells(row, head_class=""):
             continue
         text = cell(pair)
         # localize() gives a text back as it is.
-        text = _escape(text if type(text) is str else localize(text))
+        text = esc(text if type(text) is str else localize(text))
         if index == 0:
             parts.append(f'<th scope="row"{head}>{text}</th>')
         elif pair[1] != "text":
-            value = _escape(raw(pair))
+            value = esc(raw(pair))
             parts.append(f'<td class="money" data-value="{value}">{text}</td>')
         else:
             parts.append(f"<td>{text}</td>")
@@ -128,17 +120,17 @@ def report_tables(tables) -> str:
 
 
 def _table(table, *, first: bool) -> str:
-    key = _escape(table.key)
-    title = _escape(table.title)
+    key = esc(table.key)
+    title = esc(table.title)
     chart = table.shows_chart
     heads = []
     for column in table.columns:
         css = ' class="money"' if column.kind != "text" else ""
-        unit = f" ({_escape(column.unit)})" if column.unit else ""
-        heads.append(f'<th scope="col"{css}>{_escape(column.label)}{unit}</th>')
+        unit = f" ({esc(column.unit)})" if column.unit else ""
+        heads.append(f'<th scope="col"{css}>{esc(column.label)}{unit}</th>')
     rows = [f"<tr>{row_cells(row, 'fw-normal')}</tr>" for row in table.cells()]
     if not rows:
-        empty = _escape(table.empty or _("Không có số liệu."))
+        empty = esc(table.empty or _("Không có số liệu."))
         rows.append(f'<tr><td colspan="{len(table.columns)}" class="text-muted">{empty}</td></tr>')
     total = table.total_cells()
     foot = (
@@ -146,7 +138,7 @@ def _table(table, *, first: bool) -> str:
         if total
         else ""
     )
-    note = f'<p class="small text-muted mt-2 mb-0">{_escape(table.note)}</p>' if table.note else ""
+    note = f'<p class="small text-muted mt-2 mb-0">{esc(table.note)}</p>' if table.note else ""
     parts = [
         f'<section class="card mb-3 report-section" id="bang-{key}" data-section'
         f"{' data-section-open' if first else ''}>"
@@ -165,7 +157,7 @@ def _table(table, *, first: bool) -> str:
         css = "col-12 col-xl-10 mx-auto" if table.wide else "col-xl-5"
         parts.append(
             f'<div class="{css} report-chart-col"><div class="chart-box">'
-            f'<canvas data-chart="{_escape(chart_id)}" role="img" '
+            f'<canvas data-chart="{esc(chart_id)}" role="img" '
             f'aria-label="{label}"></canvas></div>'
             f"{json_script(table.chart.as_json(), chart_id)}</div>"
         )
@@ -227,13 +219,13 @@ def work_lines(items) -> str:
     parts = []
     for item in items:
         line = (
-            f'<li><a href="{_escape(item.url)}">{_escape(item.project.code)}'
-            f"</a> – {_escape(_truncated(item.project.title, 60))}"
+            f'<li><a href="{esc(item.url)}">{esc(item.project.code)}'
+            f"</a> – {esc(_truncated(item.project.title, 60))}"
         )
         if item.due:
             css = "text-danger fw-semibold" if item.overdue else "text-muted"
-            word = _escape(late if item.overdue else due)
-            day = _escape(date_filter(item.due, "SHORT_DATE_FORMAT"))
+            word = esc(late if item.overdue else due)
+            day = esc(date_filter(item.due, "SHORT_DATE_FORMAT"))
             line += f' <span class="{css}">({word} {day})</span>'
         parts.append(f"{line}</li>")
     return mark_safe("".join(parts))  # every value above is escaped
@@ -244,12 +236,12 @@ def overdue_lines(projects) -> str:
     """The <li> lines of the overdue projects on the dashboard."""
     parts = []
     for p in projects:
-        code = _escape(p.code)
+        code = esc(p.code)
         url = project_url(p)
         if url:
-            code = f'<a href="{_escape(url)}">{code}</a>'
-        title = _escape(_truncated(p.title, 50))
-        day = _escape(date_filter(p.end_date, "d/m/Y"))
+            code = f'<a href="{esc(url)}">{code}</a>'
+        title = esc(_truncated(p.title, 50))
+        day = esc(date_filter(p.end_date, "d/m/Y"))
         parts.append(f'<li>{code} – {title} <span class="text-danger">({day})</span></li>')
     return mark_safe("".join(parts))  # every value above is escaped
 
@@ -257,13 +249,13 @@ def overdue_lines(projects) -> str:
 @register.filter
 def action_lines(actions) -> str:
     """The <li> lines of the overdue follow-up actions on the dashboard."""
-    word = _escape(_("hạn"))
+    word = esc(_("hạn"))
     parts = []
     for a in actions:
-        code = _escape(a.project.code)
-        text = _escape(_truncated(a.description, 50))
-        day = _escape(date_filter(a.due_date, "d/m/Y"))
-        owner = _escape(a.owner)
+        code = esc(a.project.code)
+        text = esc(_truncated(a.description, 50))
+        day = esc(date_filter(a.due_date, "d/m/Y"))
+        owner = esc(a.owner)
         parts.append(
             f'<li>{code}: {text} <span class="text-danger">({word} {day}, {owner})</span></li>'
         )
