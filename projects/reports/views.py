@@ -138,12 +138,15 @@ def dashboard(request):
         ),
     }
     if board is not None:
-        if access.sees_whole_province(user):
-            # The filter offers every locality, which the table by locality has read already.
-            form.fields["locality"].rows = tuple(
-                (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
-                for n in board.area.tree
-            )
+        # The filter offers the localities in the user's scope (access.localities_in_scope, by
+        # path): rows of the tree the table by locality has read already.
+        whole = access.sees_whole_province(user)
+        covered = None if whole else access.covered_locality_ids(user)
+        form.fields["locality"].rows = tuple(
+            (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
+            for n in board.area.tree
+            if whole or n["id"] in covered
+        )
         context.update(
             facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,
