@@ -30,9 +30,21 @@ def values_rows(key: tuple, build: Callable[[], QuerySet]) -> list[dict]:
     entry = _entry(("values", *key), build, _compile_values)
     if entry is None:
         return []
-    compiler, names = entry[2:]
-    indexes = range(len(names))
-    return [{names[i]: row[i] for i in indexes} for row in compiler.results_iter([_fetch(entry)])]
+    compiler, names, integers, others = entry[2:]
+    rows = _fetch(entry)
+    if others:
+        rows = compiler.apply_converters(rows, others)
+    if not integers:
+        return [dict(zip(names, row, strict=True)) for row in rows]
+    result = []
+    for row in rows:
+        row = list(row)
+        for i in integers:
+            value = row[i]
+            if value is not None:
+                row[i] = int(value)
+        result.append(dict(zip(names, row, strict=True)))
+    return result
 
 
 def instances(key: tuple, build: Callable[[], QuerySet]) -> list:
@@ -106,7 +118,29 @@ def _compile_values(queryset: QuerySet) -> tuple:
         else [*query.extra_select, *query.values_select, *query.annotation_select]
     )
     compiler = query.get_compiler(queryset.db)
-    return compiler.as_sql(), queryset.db, compiler, names
+    statement = compiler.as_sql()
+    # The converters results_iter applies to every row, found once. A sum of integers (a
+    # decimal from PostgreSQL) only becomes an int, most of the converting: done in place
+    # (_integer_columns); any other converter as the compiler applies it.
+    columns = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(columns):
+        raise ValueError("compiled.values_rows reads no composite fields")
+    converters = compiler.get_converters(columns)
+    integers = _integer_columns(converters)
+    others = {i: c for i, c in converters.items() if i not in integers}
+    return statement, queryset.db, compiler, names, integers, others
+
+
+def _integer_columns(converters: dict) -> tuple[int, ...]:
+    """The columns whose only converter is an expression's own `int(value)` (the output
+    field an integer, as BaseExpression.convert_value makes it)."""
+    return tuple(
+        i
+        for i, (convs, expression) in converters.items()
+        if len(convs) == 1
+        and convs[0] is getattr(expression, "convert_value", None)
+        and expression.output_field.get_internal_type().endswith("IntegerField")
+    )
 
 
 def _compile_instances(queryset: QuerySet) -> tuple:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_safe
 
 from khuyencong import access, audit, compiled, jobs
 from khuyencong.models import AuditKind, Role
+from khuyencong.notification_views import unread_panel
 from projects import reports
 from projects.models import ReportedFigure, ReportFiling
 from projects.process.mywork import waiting_for
@@ -118,6 +119,9 @@ def dashboard(request):
         "form": form,
         "board": board,
         "today": today,
+        # Rendered with the page rather than fetched by htmx after it: one query here instead
+        # of a second request (session, user, middleware and two queries).
+        "notifications": unread_panel(user),
         "work": work,
         "work_total": sum(w["count"] for w in work),
         "overdue_count": compiled.count(("dashboard.overdue", *key), overdue),
@@ -134,12 +138,15 @@ def dashboard(request):
         ),
     }
     if board is not None:
-        if access.sees_whole_province(user):
-            # The filter offers every locality, which the table by locality has read already.
-            form.fields["locality"].rows = tuple(
-                (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
-                for n in board.area.tree
-            )
+        # The filter offers the localities in the user's scope (access.localities_in_scope, by
+        # path): rows of the tree the table by locality has read already.
+        whole = access.sees_whole_province(user)
+        covered = None if whole else access.covered_locality_ids(user)
+        form.fields["locality"].rows = tuple(
+            (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
+            for n in board.area.tree
+            if whole or n["id"] in covered
+        )
         context.update(
             facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,

@@ -12,10 +12,11 @@ from django.template.defaultfilters import truncatechars
 from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from django.utils.formats import localize
-from django.utils.html import conditional_escape, format_html, format_html_join, json_script
+from django.utils.html import format_html, format_html_join, json_script
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from khuyencong.markup import esc
 from khuyencong.money import format_vnd
 from khuyencong.templatetags.portal import field_markup
 from projects.reports import format_percent
@@ -75,6 +76,10 @@ def amount_value(value, unit):
     return "" if value is None or value == "" else str(scale(value, unit))
 
 
+# The kinds `cell` shows through format_vnd.
+_WHOLE_KINDS = frozenset(("money", "int"))
+
+
 @register.filter
 def row_cells(row, head_class=""):
     """A table row's cells as HTML: the first a row header, each number with its data-value.
@@ -83,13 +88,22 @@ def row_cells(row, head_class=""):
     hundreds of cells, each a loop step, an if, two filters and their escaping in the template
     engine."""
     parts = []
-    head = f' class="{conditional_escape(head_class)}"' if head_class else ""
+    head = f' class="{esc(head_class)}"' if head_class else ""
     for index, pair in enumerate(row):
-        text = conditional_escape(localize(cell(pair)))
+        value, kind = pair
+        if index and type(value) is int and kind in _WHOLE_KINDS:
+            # Most cells: an amount or a count, whose text (digits, dots, a minus, ₫) and
+            # number need no escaping. The same as below, without the general steps.
+            text = format_vnd(value, symbol=kind == "money")
+            parts.append(f'<td class="money" data-value="{value}">{text}</td>')
+            continue
+        text = cell(pair)
+        # localize() gives a text back as it is.
+        text = esc(text if type(text) is str else localize(text))
         if index == 0:
             parts.append(f'<th scope="row"{head}>{text}</th>')
         elif pair[1] != "text":
-            value = conditional_escape(raw(pair))
+            value = esc(raw(pair))
             parts.append(f'<td class="money" data-value="{value}">{text}</td>')
         else:
             parts.append(f"<td>{text}</td>")
@@ -106,17 +120,17 @@ def report_tables(tables) -> str:
 
 
 def _table(table, *, first: bool) -> str:
-    key = conditional_escape(table.key)
-    title = conditional_escape(table.title)
+    key = esc(table.key)
+    title = esc(table.title)
     chart = table.shows_chart
     heads = []
     for column in table.columns:
         css = ' class="money"' if column.kind != "text" else ""
-        unit = f" ({conditional_escape(column.unit)})" if column.unit else ""
-        heads.append(f'<th scope="col"{css}>{conditional_escape(column.label)}{unit}</th>')
+        unit = f" ({esc(column.unit)})" if column.unit else ""
+        heads.append(f'<th scope="col"{css}>{esc(column.label)}{unit}</th>')
     rows = [f"<tr>{row_cells(row, 'fw-normal')}</tr>" for row in table.cells()]
     if not rows:
-        empty = conditional_escape(table.empty or _("Không có số liệu."))
+        empty = esc(table.empty or _("Không có số liệu."))
         rows.append(f'<tr><td colspan="{len(table.columns)}" class="text-muted">{empty}</td></tr>')
     total = table.total_cells()
     foot = (
@@ -124,11 +138,7 @@ def _table(table, *, first: bool) -> str:
         if total
         else ""
     )
-    note = (
-        f'<p class="small text-muted mt-2 mb-0">{conditional_escape(table.note)}</p>'
-        if table.note
-        else ""
-    )
+    note = f'<p class="small text-muted mt-2 mb-0">{esc(table.note)}</p>' if table.note else ""
     parts = [
         f'<section class="card mb-3 report-section" id="bang-{key}" data-section'
         f"{' data-section-open' if first else ''}>"
@@ -147,7 +157,7 @@ def _table(table, *, first: bool) -> str:
         css = "col-12 col-xl-10 mx-auto" if table.wide else "col-xl-5"
         parts.append(
             f'<div class="{css} report-chart-col"><div class="chart-box">'
-            f'<canvas data-chart="{conditional_escape(chart_id)}" role="img" '
+            f'<canvas data-chart="{esc(chart_id)}" role="img" '
             f'aria-label="{label}"></canvas></div>'
             f"{json_script(table.chart.as_json(), chart_id)}</div>"
         )
@@ -209,13 +219,13 @@ def work_lines(items) -> str:
     parts = []
     for item in items:
         line = (
-            f'<li><a href="{conditional_escape(item.url)}">{conditional_escape(item.project.code)}'
-            f"</a> – {conditional_escape(_truncated(item.project.title, 60))}"
+            f'<li><a href="{esc(item.url)}">{esc(item.project.code)}'
+            f"</a> – {esc(_truncated(item.project.title, 60))}"
         )
         if item.due:
             css = "text-danger fw-semibold" if item.overdue else "text-muted"
-            word = conditional_escape(late if item.overdue else due)
-            day = conditional_escape(date_filter(item.due, "SHORT_DATE_FORMAT"))
+            word = esc(late if item.overdue else due)
+            day = esc(date_filter(item.due, "SHORT_DATE_FORMAT"))
             line += f' <span class="{css}">({word} {day})</span>'
         parts.append(f"{line}</li>")
     return mark_safe("".join(parts))  # every value above is escaped
@@ -226,12 +236,12 @@ def overdue_lines(projects) -> str:
     """The <li> lines of the overdue projects on the dashboard."""
     parts = []
     for p in projects:
-        code = conditional_escape(p.code)
+        code = esc(p.code)
         url = project_url(p)
         if url:
-            code = f'<a href="{conditional_escape(url)}">{code}</a>'
-        title = conditional_escape(_truncated(p.title, 50))
-        day = conditional_escape(date_filter(p.end_date, "d/m/Y"))
+            code = f'<a href="{esc(url)}">{code}</a>'
+        title = esc(_truncated(p.title, 50))
+        day = esc(date_filter(p.end_date, "d/m/Y"))
         parts.append(f'<li>{code} – {title} <span class="text-danger">({day})</span></li>')
     return mark_safe("".join(parts))  # every value above is escaped
 
@@ -239,13 +249,13 @@ def overdue_lines(projects) -> str:
 @register.filter
 def action_lines(actions) -> str:
     """The <li> lines of the overdue follow-up actions on the dashboard."""
-    word = conditional_escape(_("hạn"))
+    word = esc(_("hạn"))
     parts = []
     for a in actions:
-        code = conditional_escape(a.project.code)
-        text = conditional_escape(_truncated(a.description, 50))
-        day = conditional_escape(date_filter(a.due_date, "d/m/Y"))
-        owner = conditional_escape(a.owner)
+        code = esc(a.project.code)
+        text = esc(_truncated(a.description, 50))
+        day = esc(date_filter(a.due_date, "d/m/Y"))
+        owner = esc(a.owner)
         parts.append(
             f'<li>{code}: {text} <span class="text-danger">({word} {day}, {owner})</span></li>'
         )

@@ -4,7 +4,7 @@ read afresh on every call."""
 import itertools
 
 import pytest
-from django.db.models import Count, Sum
+from django.db.models import Avg, BigIntegerField, Count, Q, Sum
 
 from khuyencong import compiled
 from khuyencong.models import Locality, LocalityKind
@@ -31,6 +31,27 @@ def test_it_gives_the_rows_of_the_queryset_converted_as_the_orm_does(commune_a1,
     assert rows == list(build())
     # A sum of integers comes from PostgreSQL as a decimal; the ORM's converters make it an int.
     assert all(type(row["depth"]) is int for row in rows)
+
+
+def test_its_sums_become_ints_and_other_columns_convert_as_the_orm_does(commune_a1, commune_b1):
+    def build():
+        return (
+            Locality.objects.values("kind")
+            .annotate(
+                total=Sum("id", output_field=BigIntegerField()),
+                none=Sum("id", filter=Q(pk=-1), output_field=BigIntegerField()),
+                mean=Avg("id"),
+                n=Count("id"),
+            )
+            .order_by("kind")
+        )
+
+    rows = compiled.values_rows(_key("converted"), build)
+    assert rows == list(build())
+    for row, orm in zip(rows, build(), strict=True):
+        assert {k: type(v) for k, v in row.items()} == {k: type(v) for k, v in orm.items()}
+    assert all(type(row["total"]) is int and row["none"] is None for row in rows)
+    assert all(type(row["mean"]) is float for row in rows)
 
 
 def test_it_builds_once_per_key_and_reads_the_rows_on_every_call(district_a):

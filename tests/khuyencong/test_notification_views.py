@@ -1,7 +1,9 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from khuyencong.models import Delivery, Notification, NotificationPreference
+from khuyencong.notification_views import unread_panel
 
 
 def make_notification(user, n=1, **fields):
@@ -162,11 +164,38 @@ def test_the_dashboard_panel_lists_the_newest_unread_notifications(client, offic
         Notification.objects.create(recipient=officer, kind="x", title=f"Nhắc việc số {n}", url="/")
     Notification.objects.create(recipient=staff, kind="x", title="Của người khác", url="/")
     client.force_login(officer)
-    assert reverse("notifications:latest") in client.get(reverse("home")).content.decode()
-    page = client.get(reverse("notifications:latest")).content.decode()
-    assert page.count("Nhắc việc số") == 5
-    assert "Của người khác" not in page
-    assert "Xem cả 7 thông báo chưa đọc" in page
+    # The dashboard renders the panel with the page; the fragment on its own says the same.
+    home = client.get(reverse("home")).content.decode()
+    assert reverse("notifications:latest") not in home
+    for page in (home, client.get(reverse("notifications:latest")).content.decode()):
+        assert page.count("Nhắc việc số") == 5
+        assert "Của người khác" not in page
+        assert "Xem cả 7 thông báo chưa đọc" in page
+
+
+@pytest.mark.django_db
+def test_the_panel_reads_its_items_and_the_unread_count_in_one_query(
+    officer, staff, django_assert_num_queries
+):
+    with django_assert_num_queries(1):
+        assert unread_panel(officer) == {"items": [], "unread_count": 0}
+    for n in range(7):
+        Notification.objects.create(recipient=officer, kind="x", title=f"Số {n}", url="/")
+    Notification.objects.filter(title="Số 6").update(read_at=timezone.now())
+    Notification.objects.create(recipient=staff, kind="x", title="Của người khác", url="/")
+    with django_assert_num_queries(1):
+        panel = unread_panel(officer)
+    assert [item.title for item in panel["items"]] == ["Số 5", "Số 4", "Số 3", "Số 2", "Số 1"]
+    assert panel["unread_count"] == 6
+    # The statement compiled once is each reader's own, with what the ORM reads.
+    mine = [(n.pk, n.texts, n.created_at, n.read_at) for n in panel["items"]]
+    assert mine == [
+        (n.pk, n.texts, n.created_at, n.read_at)
+        for n in Notification.objects.filter(recipient=officer, read_at=None)[:5]
+    ]
+    staffs = unread_panel(staff)
+    assert [item.title for item in staffs["items"]] == ["Của người khác"]
+    assert staffs["unread_count"] == 1
 
 
 @pytest.mark.django_db

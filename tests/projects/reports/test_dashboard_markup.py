@@ -9,11 +9,19 @@ import pytest
 from django.template import Context, Template
 from django.template.defaultfilters import truncatechars
 from django.utils import translation
+from django.utils.formats import localize
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
+from projects.reports.tables import NO_DATA
 from projects.templatetags.report_tags import (
     _truncated,
     action_lines,
+    cell,
     overdue_lines,
+    raw,
+    row_cells,
     work_lines,
 )
 
@@ -96,3 +104,34 @@ def test_the_cards_lines_read_as_the_template_wrote_them(language):
 def test_a_title_is_cut_as_truncatechars_cuts_it(text):
     for length in (50, 60):
         assert _truncated(text, length) == truncatechars(text, length)
+
+
+def _row_cells_as_written(row, head_class=""):
+    """row_cells as first written: every cell through cell, localize and conditional_escape."""
+    parts = []
+    head = f' class="{conditional_escape(head_class)}"' if head_class else ""
+    for index, pair in enumerate(row):
+        text = conditional_escape(localize(cell(pair)))
+        if index == 0:
+            parts.append(f'<th scope="row"{head}>{text}</th>')
+        elif pair[1] != "text":
+            parts.append(
+                f'<td class="money" data-value="{conditional_escape(raw(pair))}">{text}</td>'
+            )
+        else:
+            parts.append(f"<td>{text}</td>")
+    return "".join(parts)
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_a_rows_cells_read_as_the_general_steps_write_them(language):
+    rows = [
+        [("Huyện <A> & B", "text"), (0, "int"), (-1234567, "money"), (1234567, "int")],
+        [(gettext_lazy("Tổng cộng"), "text"), (None, "money"), (None, "int"), ("", "text")],
+        [(mark_safe("<b>x</b>"), "text"), (True, "int"), (12.5, "percent"), (NO_DATA, "money")],
+        [(2024, "year"), (2024, "year"), (1234.5, "scaled2"), ("a<b", "text"), (7, "money")],
+    ]
+    with translation.override(language):
+        for row in rows:
+            for head in ("", "fw-normal"):
+                assert row_cells(row, head) == _row_cells_as_written(row, head)

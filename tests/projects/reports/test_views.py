@@ -13,6 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from facilities.models import RecognitionLevel
+from khuyencong.access import localities_in_scope
+from khuyencong.models import Locality
 from projects.models import Status
 from projects.reports import excel
 from tests.conftest import make_facility
@@ -525,3 +527,32 @@ def test_the_locality_filter_is_an_indented_tree_like_the_facility_pages(login, 
     assert ">Huyện Huyện A</option>" in select
     assert ">\u00a0\u00a0\u00a0\u00a0Xã Xã A Một</option>" in select
     assert "— —" not in select and ">— " not in select
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", ["officer", "staff"])
+def test_the_dashboards_filter_offers_the_localities_in_scope_from_the_tree_it_read(
+    request, login, who, province, district_a, commune_a1, district_b, commune_b1
+):
+    user = request.getfixturevalue(who)
+    # An ended commune of the officer's district still holds records: it is offered too.
+    ended = Locality.objects.create(
+        code="A0",
+        name="Xã Cũ",
+        kind=commune_a1.kind,
+        parent=district_a,
+        valid_to=datetime.date(2025, 7, 1),
+        current=commune_a1,
+    )
+    client = login(user)
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(DASHBOARD).content.decode()
+    select = re.search(r'<select name="locality".*?</select>', html, re.S).group(0)
+    offered = [int(pk) for pk in re.findall(r'<option value="(\d+)"', select)]
+    expected = list(localities_in_scope(user).order_by("path").values_list("pk", flat=True))
+    assert offered == expected
+    assert ended.pk in offered and (who == "staff") == (district_b.pk in offered)
+    # The tree is read once, for the table by locality: the filter's field does not read its
+    # own rows (LocalityChoiceField reads them as values named "pk", "path", …).
+    own = '"khuyencong_locality"."id" AS "pk", "khuyencong_locality"."path" AS "path"'
+    assert not [q for q in captured if own in q["sql"]]
