@@ -11,12 +11,12 @@ from contextvars import ContextVar
 from functools import wraps
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import EmptyResultSet, PermissionDenied
-from django.db import connection, connections
+from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.db.models.query import MAX_GET_RESULTS, get_related_populators
+from django.db.models.query import MAX_GET_RESULTS
 from django.http import Http404
 
+from khuyencong import compiled
 from khuyencong.localities import covered_ids, read_edges
 from khuyencong.models import Locality, Role, User
 
@@ -137,121 +137,11 @@ def get_scoped_or_404(qs: QuerySet, user: User, field: str = "locality", **looku
 
 # --- records by id, their statements compiled once ---------------------------------------------
 
-# Stand-ins for ids in a statement compiled once, a base per kind of id, minus the id's position
-# in its list: no id is negative, so none can be mistaken for a constant of the query.
-_STAND_IN_BASES = {
-    "pk": -7_300_000,
-    "localities": -7_400_000,
-    "project": -7_500_000,
-    "reviews": -7_600_000,
-    "users": -7_700_000,
-}
-_STAND_IN_LIST_MAX = 100_000
-# Keys are few (the pages' reads × numbers of ids); the cap only bounds a flood of them.
-_COMPILED_MAX = 512
-_compiled: dict[tuple, tuple | None] = {}
-
-
-def compiled_instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> list:
-    """The records of `build(**stand_ins)`, with what it selects, relates and annotates, for the
-    ids `ids` (kind of id → a tuple of ids; kinds as in _STAND_IN_BASES); `key` names the
-    queryset, which must be the same on every call, and `build` takes a list of stand-ins per
-    kind.
-
-    Building and compiling a statement of a record's page (joined tables, flags, lists of its
-    rows) cost Python several times what PostgreSQL takes to run it, though the SQL depends
-    only on the queryset and on how many ids are put in. So on PostgreSQL it is compiled once
-    per process, key and those numbers, with stand-ins for the ids, and each call runs it with
-    its own; the rows become records as the ORM makes them. The SQL holds nothing read from
-    the database, so no write makes it stale. Elsewhere, the ORM."""
-    if connection.vendor != "postgresql" or not all(
-        type(i) is int and 0 < i < 2**31 for values in ids.values() for i in values
-    ):
-        # An id out of the column's range is the ORM's to refuse (no row, no query).
-        return list(build(**{kind: list(values) for kind, values in ids.items()}))
-    shape = (key, *((kind, len(values)) for kind, values in sorted(ids.items())))
-    entry = _compiled.get(shape, _compiled)  # the dict itself: not compiled yet
-    if entry is _compiled:
-        stand_ins = {
-            kind: [_STAND_IN_BASES[kind] - n for n in range(len(values))]
-            for kind, values in ids.items()
-        }
-        try:
-            entry = _compile_instances(build(**stand_ins))
-        except EmptyResultSet:  # nothing can match: no statement, as the ORM does
-            entry = None
-        if len(_compiled) >= _COMPILED_MAX:
-            _compiled.clear()
-        _compiled[shape] = entry
-    if entry is None:
-        return []
-    (sql, slots), db, converters, model, start, end, init_list, populators, annotations = entry
-    params = [ids[kind][at] if kind else value for kind, at, value in slots]
-    database = connections[db]
-    with database.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if converters:  # as SQLCompiler.apply_converters, with the converters found once
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for position, (functions, expression) in converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, database)
-                row[position] = value
-    records = []
-    for row in rows:
-        record = model.from_db(db, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, record)
-        for name, position in annotations.items():
-            setattr(record, name, row[position])
-        records.append(record)
-    return records
-
-
-def _compile_instances(queryset: QuerySet) -> tuple:
-    """The statement of `queryset` with the place of each stand-in among its parameters, and
-    what ModelIterable reads its rows with."""
-    if queryset._known_related_objects or queryset._prefetch_related_lookups:
-        raise ValueError("compiled_instances reads plain querysets (no prefetch)")
-    db = queryset.db
-    compiler = queryset.query.get_compiler(db)
-    sql, params = compiler.as_sql()
-    slots = []
-    for param in params:
-        for kind, base in _STAND_IN_BASES.items():
-            if type(param) is int and base - _STAND_IN_LIST_MAX < param <= base:
-                slots.append((kind, base - param, None))
-                break
-        else:
-            slots.append((None, 0, param))
-    columns = [column[0] for column in compiler.select[: compiler.col_count]]
-    if compiler.has_composite_fields(columns):
-        raise ValueError("compiled_instances reads no composite fields")
-    # The values Django converts after reading (SQLCompiler.results_iter finds them per read).
-    converters = tuple(compiler.get_converters(columns).items())
-    info = compiler.klass_info
-    start, end = info["select_fields"][0], info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in compiler.select[start:end]]
-    populators = get_related_populators(info, compiler.select, db)
-    return (
-        (sql, tuple(slots)),
-        db,
-        converters,
-        info["model"],
-        start,
-        end,
-        init_list,
-        populators,
-        dict(compiler.annotation_col_map),
-    )
-
 
 def get_compiled_or_404(
     key: Hashable, build: Callable[[], QuerySet], user: User, pk, field: str = "locality"
 ) -> Model:
-    """`get_scoped_or_404(build(), user, field, pk=pk)` read by `compiled_instances`: compiled
+    """`get_scoped_or_404(build(), user, field, pk=pk)` read by `compiled.instances`: compiled
     once per process, key and number of localities in the user's scope. `key` names the
     queryset `build()`, which must be the same on every call."""
     whole = sees_whole_province(user)
@@ -266,7 +156,7 @@ def get_compiled_or_404(
         return queryset.filter(pk=pk[0]).order_by()[:MAX_GET_RESULTS]
 
     values = {"pk": (pk,)} | ({} if whole else {"localities": localities})
-    records = compiled_instances(key, scoped, **values)
+    records = compiled.instances(key, scoped, **values)
     if not records:
         raise Http404
     if len(records) > 1:

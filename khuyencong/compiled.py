@@ -8,18 +8,34 @@ key and only its rows are read on every call. Unlike projects/process/statements
 is put in at run time: the key holds every input the statement is built from, so one key
 always means the same statement with the same parameters, and since the statement holds
 nothing read from the database, no write makes it stale.
+
+`instances` also reads records by ids put in at run time (a record's page: the project with its
+related rows, its payments, reviews and the people it names): the statement is compiled once
+per key and number of ids, from stand-ins for the ids, and each call runs it with its own.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.query import get_related_populators
 
-# Keys are few (scopes × years asked for); the cap only bounds a flood of distinct ones.
-_COMPILED_MAX = 256
+# Keys are few (scopes × years asked for, pages' reads × numbers of ids); the cap only bounds a
+# flood of distinct ones.
+_COMPILED_MAX = 512
 _compiled: dict[tuple, tuple | None] = {}
+
+# Stand-ins for ids in a statement compiled once (`instances`), a base per kind of id, minus the
+# id's position in its list: no id is negative, so none can be mistaken for a constant.
+_STAND_IN_BASES = {
+    "pk": -7_300_000,
+    "localities": -7_400_000,
+    "project": -7_500_000,
+    "reviews": -7_600_000,
+    "users": -7_700_000,
+}
+_STAND_IN_LIST_MAX = 100_000
 
 
 def values_rows(key: tuple, build: Callable[[], QuerySet]) -> list[dict]:
@@ -47,21 +63,58 @@ def values_rows(key: tuple, build: Callable[[], QuerySet]) -> list[dict]:
     return result
 
 
-def instances(key: tuple, build: Callable[[], QuerySet]) -> list:
-    """The model instances of the queryset `build()`, with what its only() and
-    select_related() load, as the queryset gives them (no annotations). `key` as for
-    `values_rows`."""
-    entry = _entry(("instances", *key), build, _compile_instances)
+def instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> list:
+    """The records of the queryset `build()`, with what its only(), select_related() and
+    annotations load, as the queryset gives them. `key` as for `values_rows`.
+
+    With `ids` (a kind of id → a tuple of ids; kinds as in _STAND_IN_BASES), `build` takes a
+    list of stand-ins per kind and `key` only names the queryset, which must be the same on
+    every call: on PostgreSQL its statement is compiled once per key and numbers of ids, and
+    each call puts its own ids where the stand-ins were; elsewhere, and for an id out of the
+    column's range (the ORM's to refuse), the ORM reads it. Building and compiling a record
+    page's statements (joined tables, flags, lists of rows) cost Python several times what
+    PostgreSQL takes to run them."""
+    if ids and (
+        connection.vendor != "postgresql"
+        or not all(type(i) is int and 0 < i < 2**31 for values in ids.values() for i in values)
+    ):
+        return list(build(**{kind: list(values) for kind, values in ids.items()}))
+
+    def stand_ins() -> QuerySet:
+        return build(
+            **{
+                kind: [_STAND_IN_BASES[kind] - n for n in range(len(values))]
+                for kind, values in ids.items()
+            }
+        )
+
+    shape = ("instances", key, *((kind, len(values)) for kind, values in sorted(ids.items())))
+    entry = _entry(shape, stand_ins, _compile_instances)
     if entry is None:
         return []
-    db, compiler, model, start, end, init_list, populators = entry[1:]
-    objects = []
-    for row in compiler.results_iter([_fetch(entry)]):
-        obj = model.from_db(db, init_list, row[start:end])
+    (sql, slots), db, converters, model, start, end, init_list, populators, annotations = entry
+    params = [ids[kind][at] if kind else value for kind, at, value in slots]
+    database = connections[db]
+    with database.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    if converters:  # as SQLCompiler.apply_converters, with the converters found once
+        rows = [list(row) for row in rows]
+        for row in rows:
+            for position, (functions, expression) in converters:
+                value = row[position]
+                for function in functions:
+                    value = function(value, expression, database)
+                row[position] = value
+    records = []
+    for row in rows:
+        record = model.from_db(db, init_list, row[start:end])
         for populator in populators:
-            populator.populate(row, obj)
-        objects.append(obj)
-    return objects
+            populator.populate(row, record)
+        for name, position in annotations.items():
+            setattr(record, name, row[position])
+        records.append(record)
+    return records
 
 
 def count(key: tuple, build: Callable[[], QuerySet]) -> int:
@@ -144,17 +197,41 @@ def _integer_columns(converters: dict) -> tuple[int, ...]:
 
 
 def _compile_instances(queryset: QuerySet) -> tuple:
-    # What ModelIterable reads its rows with.
+    """The statement of `queryset` with the place of each stand-in among its parameters, and
+    what ModelIterable reads its rows with."""
+    if queryset._known_related_objects or queryset._prefetch_related_lookups:
+        raise ValueError("compiled.instances reads plain querysets (no prefetch)")
     db = queryset.db
     compiler = queryset.query.get_compiler(db)
-    statement = compiler.as_sql()
-    if compiler.annotation_col_map or queryset._known_related_objects:
-        raise ValueError("compiled.instances reads no annotations or known related objects")
+    sql, params = compiler.as_sql()
+    slots = []
+    for param in params:
+        for kind, base in _STAND_IN_BASES.items():
+            if type(param) is int and base - _STAND_IN_LIST_MAX < param <= base:
+                slots.append((kind, base - param, None))
+                break
+        else:
+            slots.append((None, 0, param))
+    columns = [column[0] for column in compiler.select[: compiler.col_count]]
+    if compiler.has_composite_fields(columns):
+        raise ValueError("compiled.instances reads no composite fields")
+    # The values Django converts after reading (SQLCompiler.results_iter finds them per read).
+    converters = tuple(compiler.get_converters(columns).items())
     info = compiler.klass_info
     start, end = info["select_fields"][0], info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in compiler.select[start:end]]
     populators = get_related_populators(info, compiler.select, db)
-    return statement, db, compiler, info["model"], start, end, init_list, populators
+    return (
+        (sql, tuple(slots)),
+        db,
+        converters,
+        info["model"],
+        start,
+        end,
+        init_list,
+        populators,
+        dict(compiler.annotation_col_map),
+    )
 
 
 def _compile_count(queryset: QuerySet) -> tuple:

@@ -11,7 +11,7 @@ sets it on the records, as `select_related` would have: a name read afterwards c
 
 from collections.abc import Iterable
 
-from khuyencong import access
+from khuyencong import compiled
 from khuyencong.models import User
 
 
@@ -43,6 +43,6 @@ class NamedUsers:
 def _users(ids: tuple[int, ...]) -> list[User]:
     """The users `ids`, their statement compiled once per process and number of users (their
     building was most of the read)."""
-    return access.compiled_instances(
+    return compiled.instances(
         "named_users", lambda users: User.objects.filter(pk__in=users), users=ids
     )

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.models import User
 from khuyencong.named_users import NamedUsers
 from khuyencong.row_flags import may_have
@@ -118,10 +118,10 @@ def rows(project: Project, relation: str, queryset) -> list:
 def project_rows(project: Project, relation: str, build: Callable[[list], object]) -> list:
     """`rows(project, relation, …)` of the queryset `build([project id])` (the list's rows,
     as the related manager reads them), its statement compiled once per process
-    (access.compiled_instances); each row's project is `project`, as the manager sets it."""
+    (compiled.instances); each row's project is `project`, as the manager sets it."""
     if not may_have(project, relation):
         return []
-    records = access.compiled_instances(("closeout.rows", relation), build, project=(project.pk,))
+    records = compiled.instances(("closeout.rows", relation), build, project=(project.pk,))
     owner = Project._meta.get_field(relation).field
     for record in records:
         owner.set_cached_value(record, project)
@@ -130,10 +130,10 @@ def project_rows(project: Project, relation: str, build: Callable[[list], object
 
 def _prefetch_members(reviews: list[AcceptanceReview]) -> None:
     """`prefetch_related("members")` of `reviews`, its statement compiled once per process
-    and number of reviews (access.compiled_instances)."""
+    and number of reviews (compiled.instances)."""
     if not reviews:
         return
-    members = access.compiled_instances(
+    members = compiled.instances(
         "closeout.members",
         lambda reviews: CouncilMember.objects.filter(review__in=reviews),
         reviews=tuple(review.pk for review in reviews),

@@ -101,18 +101,3 @@ class TestCompiledGet:
         with django_assert_num_queries(1):
             found = self.get(staff, facility_a.pk, [])
             assert found.locality.parent is not None
-
-    def test_compiled_instances_reads_what_the_orm_reads_for_any_ids(
-        self, facility_a, facility_b, django_assert_num_queries
-    ):
-        def build(pk):
-            return Facility.objects.filter(pk__in=pk).select_related("locality").order_by("pk")
-
-        for ids in ((facility_a.pk,), (facility_b.pk, facility_a.pk), (facility_b.pk,), (999,)):
-            expected = list(build(list(ids)))
-            with django_assert_num_queries(1):
-                found = access.compiled_instances("test.facilities", build, pk=ids)
-                assert [f.locality.name for f in found] == [f.locality.name for f in expected]
-            assert found == expected
-        shapes = [key for key in access._compiled if key[0] == "test.facilities"]
-        assert len(shapes) == (2 if connection.vendor == "postgresql" else 0)

@@ -4,8 +4,10 @@ read afresh on every call."""
 import itertools
 
 import pytest
+from django.db import connection
 from django.db.models import Avg, BigIntegerField, Count, Q, Sum
 
+from facilities.models import Facility
 from khuyencong import compiled
 from khuyencong.models import Locality, LocalityKind
 
@@ -103,3 +105,19 @@ def test_a_total_is_the_querysets_sum(commune_a1, commune_b1):
     expected = build().aggregate(n=Sum("id"))["n"]
     assert compiled.total(_key("total"), build, "id") == expected > 0
     assert compiled.total(_key("total"), lambda: build().filter(code="none"), "id") == 0
+
+
+def test_instances_by_ids_read_what_the_orm_reads_for_any_ids(
+    facility_a, facility_b, django_assert_num_queries
+):
+    def build(pk):
+        return Facility.objects.filter(pk__in=pk).select_related("locality").order_by("pk")
+
+    for ids in ((facility_a.pk,), (facility_b.pk, facility_a.pk), (facility_b.pk,), (999,)):
+        expected = list(build(list(ids)))
+        with django_assert_num_queries(1):
+            found = compiled.instances("test.facilities", build, pk=ids)
+            assert [f.locality.name for f in found] == [f.locality.name for f in expected]
+        assert found == expected
+    shapes = [key for key in compiled._compiled if key[:2] == ("instances", "test.facilities")]
+    assert len(shapes) == (2 if connection.vendor == "postgresql" else 0)
