@@ -189,12 +189,21 @@ class _Spec:
     columns: tuple = ()
     prefix: str = ""
     # Parts of `rows` each read in `order` from an index of its own (one status each), merged:
-    # an index in (status, date) order serves one status, not two.
-    parts: tuple[Q, ...] = ()
+    # an index in (status, date) order serves one status, not two. A part is a filter of
+    # `rows`, or builds its rows in an order of its own that agrees with `order` (`merge`).
+    parts: tuple[Q | Callable[[], QuerySet], ...] = ()
+    # The order of `order` as a sort key of a line's values, where it is not its columns'.
+    merge: Callable[[dict], tuple] | None = None
 
     @property
     def rows(self) -> QuerySet:
         return self.build()
+
+    def part_rows(self, part) -> QuerySet:
+        """A part's rows, in the part's order."""
+        if callable(part):
+            return part()
+        return self.rows.order_by(*self.order).filter(part)
 
 
 def _counts(specs: list[_Spec], statements: Statements) -> dict[str, int]:
@@ -233,7 +242,11 @@ def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
     if limit is None:
         rows = list(rows[offset:])
         count = offset + len(rows)
-    elif spec.parts and connection.features.supports_slicing_ordering_in_compound:
+    elif (
+        spec.parts
+        and spec.merge is None
+        and connection.features.supports_slicing_ordering_in_compound
+    ):
         # The first offset + limit rows of each part (each an ordered index scan that stops
         # there), then the page of their union: not a sort of the whole group.
         first, *rest = [rows.filter(q)[: offset + limit] for q in spec.parts]
@@ -301,7 +314,7 @@ def _first_items(
         ]
         if spec.parts:
             # The parts' first rows merged in the group's order (plain column names).
-            lines.sort(key=lambda r, order=spec.order: tuple(r[k] for k in order))
+            lines.sort(key=spec.merge or (lambda r, order=spec.order: tuple(r[k] for k in order)))
             lines = lines[offset : offset + limit]
         elif spec.prefix:
             # The join outside the union keeps no order: the reviews or actions of one project
@@ -351,12 +364,12 @@ def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
             **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
             **{slot: F(c) for c, slot in slots.items()},
         }
-        ordered = spec.rows.order_by(*spec.order)
         if spec.parts:
             # Each part's first offset + limit rows; the page is cut after merging them.
             for part in spec.parts:
-                branches.append(ordered.filter(part).values(**line)[: offset + limit])
+                branches.append(spec.part_rows(part).values(**line)[: offset + limit])
         else:
+            ordered = spec.rows.order_by(*spec.order)
             branches.append(ordered.values(**line)[offset : offset + limit])
     first, *rest = branches
     return first.union(*rest, all=True)
@@ -623,9 +636,9 @@ def waiting_for(
     def wanted(key) -> bool:
         return only is None or key == only
 
-    def add(key, rows, make, order=("pk",), columns=(), prefix="", parts=()):
+    def add(key, rows, make, order=("pk",), columns=(), prefix="", parts=(), merge=None):
         if wanted(key):
-            specs.append(_Spec(key, rows, make, order, columns, prefix, parts))
+            specs.append(_Spec(key, rows, make, order, columns, prefix, parts, merge))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
@@ -685,12 +698,10 @@ def waiting_for(
                 project=OuterRef("pk"), cancelled_at__isnull=True
             ).order_by()
 
-        add(
-            "to_visit",
+        def unvisited() -> QuerySet:
             # Never visited, or last visited before the cutoff: no visit since the cutoff. Said
-            # so (NOT EXISTS), the count needs no grouping of every project with its visits;
-            # the last visit is read for the rows listed, by their project's index.
-            lambda: (
+            # so (NOT EXISTS), the count needs no grouping of every project with its visits.
+            return (
                 visible()
                 .filter(_responsible(who), status=Status.IN_PROGRESS)
                 .exclude(
@@ -701,10 +712,41 @@ def waiting_for(
                         )
                     )
                 )
-                .annotate(last_visit=Subquery(visits().order_by("-date").values("date")[:1]))
-            ),
+            )
+
+        def last_visit() -> Subquery:
+            # Read for the rows listed, by their project's index.
+            return Subquery(visits().order_by("-date").values("date")[:1])
+
+        add(
+            "to_visit",
+            lambda: unvisited().annotate(last_visit=last_visit()),
             order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
             columns=("last_visit", "contract_date", "start_date"),
+            # The projects never visited come first (no last visit): read in contract date
+            # order from the index project_work_to_visit, the scan stops at the page; then the
+            # ones visited before the cutoff, sorted by their last visit.
+            parts=(
+                lambda: (
+                    unvisited()
+                    .exclude(Exists(visits()))
+                    .annotate(last_visit=Cast(Value(None), DateField()))
+                    .order_by("contract_date", "pk")
+                ),
+                lambda: (
+                    unvisited()
+                    .filter(Exists(visits()))
+                    .annotate(last_visit=last_visit())
+                    .order_by("last_visit", "contract_date", "pk")
+                ),
+            ),
+            merge=lambda r: (
+                r["last_visit"] is not None,
+                r["last_visit"] or datetime.date.min,
+                r["contract_date"] is None,  # last, as PostgreSQL puts them
+                r["contract_date"] or datetime.date.min,
+                r["pk"],
+            ),
             make=lambda r, p: WorkItem(
                 p,
                 _days(
