@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.models import Locality, Role, User
 from projects.closeout import schedule, steps
 from projects.models import (
@@ -113,6 +113,8 @@ class _Rows:
     def __init__(self):
         url = reverse("projects:detail", args=[0])
         self.url_prefix, self.url_suffix = url.rsplit("/0/", 1)
+        # Each locality's label, worked out once for the rows of this request.
+        self.localities: dict[int, str] = {}
 
     def project(self, row: dict, prefix: str = "") -> WorkProject:
         pk = row[f"{prefix}pk"]
@@ -121,6 +123,22 @@ class _Rows:
             pk,
             row[f"{prefix}code"],
             row[f"{prefix}title"],
+            locality,
+            f"{self.url_prefix}/{pk}/{self.url_suffix}",
+        )
+
+    def project_of_line(self, row: dict) -> WorkProject:
+        """From a row of the compiled statements: the project's columns carry `p_`, with its
+        locality's id (_with_localities)."""
+        locality = self.localities.get(row["p_locality_id"])
+        if locality is None:
+            locality = Locality.label_of_values(row, "p_locality__")
+            self.localities[row["p_locality_id"]] = locality
+        pk = row["p_pk"]
+        return WorkProject(
+            pk,
+            row["p_code"],
+            row["p_title"],
             locality,
             f"{self.url_prefix}/{pk}/{self.url_suffix}",
         )
@@ -253,13 +271,14 @@ def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
         rows = list(first.union(*rest, all=True).order_by(*spec.order)[offset : offset + limit])
     else:
         rows = list(rows[offset : offset + limit])
-    return _items(spec, rows, build, today, count)
+    return _items(spec, [(row, build.project(row, spec.prefix)) for row in rows], today, count)
 
 
-def _items(spec: _Spec, rows: list[dict], build: _Rows, today, count: int) -> WorkGroup:
+def _items(spec: _Spec, lines: list[tuple[dict, WorkProject]], today, count: int) -> WorkGroup:
+    """The group of the lines (the group's own columns, and the project)."""
     items = []
-    for row in rows:
-        item = spec.make(row, build.project(row, spec.prefix))
+    for row, project in lines:
+        item = spec.make(row, project)
         item.overdue = item.due is not None and item.due < today
         items.append(item)
     items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
@@ -302,25 +321,25 @@ def _first_items(
         rows[row["group"]].append(row)
     groups = []
     for spec in specs:
-        slots = _slots(spec)
-        lines = [
-            {
-                **{f"{spec.prefix}{c}": row[f"p_{c}"] for c in PROJECT_COLUMNS},
-                # A review's or action's own id (a project's is among the project's columns).
-                **({"pk": row["own"]} if spec.prefix else {}),
-                **{c: row[slot] for c, slot in slots.items()},
-            }
-            for row in rows[spec.key]
-        ]
+        slots = _slots(spec).items()
+        # (the group's own columns and its pk: the review's or action's, else the project's;
+        # the union's row)
+        lines = []
+        for row in rows[spec.key]:
+            line = {c: row[slot] for c, slot in slots}
+            line["pk"] = row["own"] if spec.prefix else row["p_pk"]
+            lines.append((line, row))
         if spec.parts:
             # The parts' first rows merged in the group's order (plain column names).
-            lines.sort(key=spec.merge or (lambda r, order=spec.order: tuple(r[k] for k in order)))
+            order = spec.merge or (lambda r, order=spec.order: tuple(r[k] for k in order))
+            lines.sort(key=lambda pair: order(pair[0]))
             lines = lines[offset : offset + limit]
         elif spec.prefix:
             # The join outside the union keeps no order: the reviews or actions of one project
             # due the same day come in the order of their own id, as the group's order says.
-            lines.sort(key=lambda r: r["pk"])
-        groups.append(_items(spec, lines, build, today, counts[spec.key]))
+            lines.sort(key=lambda pair: pair[0]["pk"])
+        lines = [(line, build.project_of_line(row)) for line, row in lines]
+        groups.append(_items(spec, lines, today, counts[spec.key]))
     return groups
 
 
@@ -497,7 +516,7 @@ def _late_reports_in_sql(
     )
     items = [
         WorkItem(
-            build.project(row, "p_"),
+            build.project_of_line(row),
             row["first_due"],
             _("%(count)s kỳ chưa nộp") % {"count": row["owed"]},
             "bao-cao",
@@ -828,7 +847,12 @@ def waiting_for(
     if _may(user, steps.SETTLE.roles) and wanted("to_settle"):
         # Due by the settlement deadline of the law (LegalDeadline SETTLEMENT: 22/01 of the year
         # after acceptance), not a lead time of our own.
-        rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
+        # LegalDeadline.lookup, its statement compiled once.
+        found = compiled.instances(
+            ("mywork.settlement_rule",),
+            lambda: LegalDeadline.objects.filter(code=DeadlineCode.SETTLEMENT)[:1],
+        )
+        rule = found[0] if found else None
         add(
             "to_settle",
             lambda: visible().filter(_responsible(who) if centre else Q(), status=Status.ACCEPTED),
