@@ -31,6 +31,7 @@ def work_groups(groups) -> SafeString:
     a link to its own page."""
     prefix, suffix = reverse("projects:my_work_group", args=["key"]).rsplit("/key/", 1)
     empty = _("Không có việc nào trong nhóm này.")
+    tables = _Tables()
     out = []
     for group in groups:
         key = escape(group.key)
@@ -44,7 +45,7 @@ def work_groups(groups) -> SafeString:
             f'\n    <span class="badge {badge}">{count}</span>\n  </div>\n  '
         )
         if group.items:
-            out.append(f"\n  {work_table(group.items)}\n  ")
+            out.append(f"\n  {tables.table(group.items)}\n  ")
             more = group.more
             if more:
                 later = ngettext(
@@ -72,42 +73,61 @@ def work_groups(groups) -> SafeString:
 @register.filter
 def work_table(items) -> SafeString:
     """A table of work: a row per item (code, title and locality, what to do, when)."""
-    head = "".join(
-        f'<th scope="col">{_(label)}</th>' for label in ("Mã", "Đề án", "Việc cần làm", "Hạn")
-    )
-    return mark_safe(
-        '<div class="table-responsive">'
-        '\n  <table class="table table-sm align-middle mb-0 stack-table">'
-        f"\n    <thead><tr>{head}</tr></thead>\n    <tbody>\n    {work_rows(items)}"
-        "\n    </tbody>\n  </table>\n</div>\n"
-    )
+    return _Tables().table(items)
 
 
 @register.filter
 def work_rows(items) -> SafeString:
-    overdue = f' <span class="badge text-bg-danger">{escape(_("Quá hạn"))}</span>'
-    short_date = formats.get_format("SHORT_DATE_FORMAT")
-    dates: dict = {}  # each day written once (many items fall due the same day)
-    rows = []
-    for item in items:
-        project = item.project
-        code = escape(project.code)
-        if item.due:
-            due = dates.get(item.due)
-            if due is None:
-                due = dates[item.due] = escape(dateformat.format(item.due, short_date))
-            if item.overdue:
-                due += overdue
-        else:
-            due = "—"
-        rows.append(
-            f'\n      <tr class="work-item" data-project="{code}">'
-            f'\n        <td class="text-nowrap stack-first"><a href="{escape(item.url)}">{code}</a>'
-            f'</td>\n        <td class="stack-full">{escape(project.title)}'
-            f'<div class="small text-muted">{escape(project.locality)}</div></td>'
-            f'\n        <td class="small stack-full">{escape(str(item.note or ""))}</td>'
-            f'\n        <td class="text-nowrap stack-second">{due}</td>'
-            "\n      </tr>\n    "
+    return _Tables().rows(items)
+
+
+class _Tables:
+    """Writes the tables of one page: what every table shares (its head, the overdue badge,
+    the date format) worked out once, and each day and locality written once."""
+
+    def __init__(self):
+        self.head = "".join(
+            f'<th scope="col">{_(label)}</th>' for label in ("Mã", "Đề án", "Việc cần làm", "Hạn")
         )
-    # Every value above is escaped.
-    return mark_safe("".join(rows))
+        self.overdue = f' <span class="badge text-bg-danger">{escape(_("Quá hạn"))}</span>'
+        self.short_date = formats.get_format("SHORT_DATE_FORMAT")
+        self.dates: dict = {}
+        self.localities: dict[str, str] = {}
+
+    def table(self, items) -> SafeString:
+        return mark_safe(
+            '<div class="table-responsive">'
+            '\n  <table class="table table-sm align-middle mb-0 stack-table">'
+            f"\n    <thead><tr>{self.head}</tr></thead>\n    <tbody>\n    {self.rows(items)}"
+            "\n    </tbody>\n  </table>\n</div>\n"
+        )
+
+    def rows(self, items) -> SafeString:
+        dates, localities = self.dates, self.localities
+        rows = []
+        for item in items:
+            project = item.project
+            code = escape(project.code)
+            if item.due:
+                due = dates.get(item.due)
+                if due is None:
+                    due = dates[item.due] = escape(dateformat.format(item.due, self.short_date))
+                if item.overdue:
+                    due += self.overdue
+            else:
+                due = "—"
+            locality = localities.get(project.locality)
+            if locality is None:
+                locality = localities[project.locality] = escape(project.locality)
+            rows.append(
+                f'\n      <tr class="work-item" data-project="{code}">'
+                '\n        <td class="text-nowrap stack-first">'
+                f'<a href="{escape(item.url)}">{code}</a></td>'
+                f'\n        <td class="stack-full">{escape(project.title)}'
+                f'<div class="small text-muted">{locality}</div></td>'
+                f'\n        <td class="small stack-full">{escape(str(item.note or ""))}</td>'
+                f'\n        <td class="text-nowrap stack-second">{due}</td>'
+                "\n      </tr>\n    "
+            )
+        # Every value above is escaped.
+        return mark_safe("".join(rows))
