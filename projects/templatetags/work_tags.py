@@ -87,7 +87,8 @@ class _Tables:
 
     def __init__(self):
         self.head = "".join(
-            f'<th scope="col">{_(label)}</th>' for label in ("Mã", "Đề án", "Việc cần làm", "Hạn")
+            f'<th scope="col">{label}</th>'
+            for label in (_("Mã"), _("Đề án"), _("Việc cần làm"), _("Hạn"))
         )
         self.overdue = f' <span class="badge text-bg-danger">{escape(_("Quá hạn"))}</span>'
         self.short_date = formats.get_format("SHORT_DATE_FORMAT")
