@@ -91,7 +91,13 @@ class _Tables:
             for label in (_("Mã"), _("Đề án"), _("Việc cần làm"), _("Hạn"))
         )
         self.overdue = f' <span class="badge text-bg-danger">{escape(_("Quá hạn"))}</span>'
-        self.short_date = formats.get_format("SHORT_DATE_FORMAT")
+        short_date = formats.get_format("SHORT_DATE_FORMAT")
+        if short_date == "d/m/Y":
+            # The portal's format in both languages (khuyencong/formats), as dateformat writes
+            # it: day and month of two digits, year of four.
+            self.date = lambda day: f"{day.day:02}/{day.month:02}/{day.year:04}"
+        else:
+            self.date = lambda day: dateformat.format(day, short_date)
         self.dates: dict = {}
         self.localities: dict[str, str] = {}
 
@@ -112,7 +118,7 @@ class _Tables:
             if item.due:
                 due = dates.get(item.due)
                 if due is None:
-                    due = dates[item.due] = escape(dateformat.format(item.due, self.short_date))
+                    due = dates[item.due] = escape(self.date(item.due))
                 if item.overdue:
                     due += self.overdue
             else:

@@ -87,3 +87,17 @@ def test_work_groups_of_no_group_writes_nothing():
     assert Template("{% load work_tags %}{{ groups|work_groups }}").render(
         Context({"groups": []})
     ) == Template(GROUPS).render(Context({"groups": []}))
+
+
+@pytest.mark.parametrize("language", ["vi", "en"])
+def test_work_rows_write_the_due_day_as_the_date_filter_does(language):
+    project = _project(1)
+    days = [DAY, datetime.date(2031, 12, 31), datetime.date(999, 1, 2)]
+    items = [WorkItem(project, day) for day in days]
+    with translation.override(language):
+        written = Template("{% load work_tags %}{{ items|work_rows }}").render(
+            Context({"items": items})
+        )
+        for day in days:
+            expected = Template('{{ day|date:"SHORT_DATE_FORMAT" }}').render(Context({"day": day}))
+            assert f'<td class="text-nowrap stack-second">{expected}</td>' in written
