@@ -353,6 +353,14 @@ class Project(models.Model):
                 condition=Q(status=Status.IN_PROGRESS),
                 name="project_work_in_progress",
             ),
+            # The projects in progress never visited, in the order they are due a visit (their
+            # contract date): the scan stops at the page of "Việc của tôi".
+            models.Index(
+                fields=["status", "contract_date", "id"],
+                include=["responsible_officer"],
+                condition=Q(status=Status.IN_PROGRESS),
+                name="project_work_to_visit",
+            ),
             models.Index(
                 fields=["status", "accepted_on", "id"],
                 include=["responsible_officer"],

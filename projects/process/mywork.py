@@ -37,7 +37,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.models import Locality, Role, User
 from projects.closeout import schedule, steps
 from projects.models import (
@@ -113,6 +113,8 @@ class _Rows:
     def __init__(self):
         url = reverse("projects:detail", args=[0])
         self.url_prefix, self.url_suffix = url.rsplit("/0/", 1)
+        # Each locality's label, worked out once for the rows of this request.
+        self.localities: dict[int, str] = {}
 
     def project(self, row: dict, prefix: str = "") -> WorkProject:
         pk = row[f"{prefix}pk"]
@@ -121,6 +123,22 @@ class _Rows:
             pk,
             row[f"{prefix}code"],
             row[f"{prefix}title"],
+            locality,
+            f"{self.url_prefix}/{pk}/{self.url_suffix}",
+        )
+
+    def project_of_line(self, row: dict) -> WorkProject:
+        """From a row of the compiled statements: the project's columns carry `p_`, with its
+        locality's id (_with_localities)."""
+        locality = self.localities.get(row["p_locality_id"])
+        if locality is None:
+            locality = Locality.label_of_values(row, "p_locality__")
+            self.localities[row["p_locality_id"]] = locality
+        pk = row["p_pk"]
+        return WorkProject(
+            pk,
+            row["p_code"],
+            row["p_title"],
             locality,
             f"{self.url_prefix}/{pk}/{self.url_suffix}",
         )
@@ -189,12 +207,21 @@ class _Spec:
     columns: tuple = ()
     prefix: str = ""
     # Parts of `rows` each read in `order` from an index of its own (one status each), merged:
-    # an index in (status, date) order serves one status, not two.
-    parts: tuple[Q, ...] = ()
+    # an index in (status, date) order serves one status, not two. A part is a filter of
+    # `rows`, or builds its rows in an order of its own that agrees with `order` (`merge`).
+    parts: tuple[Q | Callable[[], QuerySet], ...] = ()
+    # The order of `order` as a sort key of a line's values, where it is not its columns'.
+    merge: Callable[[dict], tuple] | None = None
 
     @property
     def rows(self) -> QuerySet:
         return self.build()
+
+    def part_rows(self, part) -> QuerySet:
+        """A part's rows, in the part's order."""
+        if callable(part):
+            return part()
+        return self.rows.order_by(*self.order).filter(part)
 
 
 def _counts(specs: list[_Spec], statements: Statements) -> dict[str, int]:
@@ -233,20 +260,25 @@ def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
     if limit is None:
         rows = list(rows[offset:])
         count = offset + len(rows)
-    elif spec.parts and connection.features.supports_slicing_ordering_in_compound:
+    elif (
+        spec.parts
+        and spec.merge is None
+        and connection.features.supports_slicing_ordering_in_compound
+    ):
         # The first offset + limit rows of each part (each an ordered index scan that stops
         # there), then the page of their union: not a sort of the whole group.
         first, *rest = [rows.filter(q)[: offset + limit] for q in spec.parts]
         rows = list(first.union(*rest, all=True).order_by(*spec.order)[offset : offset + limit])
     else:
         rows = list(rows[offset : offset + limit])
-    return _items(spec, rows, build, today, count)
+    return _items(spec, [(row, build.project(row, spec.prefix)) for row in rows], today, count)
 
 
-def _items(spec: _Spec, rows: list[dict], build: _Rows, today, count: int) -> WorkGroup:
+def _items(spec: _Spec, lines: list[tuple[dict, WorkProject]], today, count: int) -> WorkGroup:
+    """The group of the lines (the group's own columns, and the project)."""
     items = []
-    for row in rows:
-        item = spec.make(row, build.project(row, spec.prefix))
+    for row, project in lines:
+        item = spec.make(row, project)
         item.overdue = item.due is not None and item.due < today
         items.append(item)
     items.sort(key=lambda i: (i.due is None, i.due or today, i.project.pk))
@@ -289,25 +321,25 @@ def _first_items(
         rows[row["group"]].append(row)
     groups = []
     for spec in specs:
-        slots = _slots(spec)
-        lines = [
-            {
-                **{f"{spec.prefix}{c}": row[f"p_{c}"] for c in PROJECT_COLUMNS},
-                # A review's or action's own id (a project's is among the project's columns).
-                **({"pk": row["own"]} if spec.prefix else {}),
-                **{c: row[slot] for c, slot in slots.items()},
-            }
-            for row in rows[spec.key]
-        ]
+        slots = _slots(spec).items()
+        # (the group's own columns and its pk: the review's or action's, else the project's;
+        # the union's row)
+        lines = []
+        for row in rows[spec.key]:
+            line = {c: row[slot] for c, slot in slots}
+            line["pk"] = row["own"] if spec.prefix else row["p_pk"]
+            lines.append((line, row))
         if spec.parts:
             # The parts' first rows merged in the group's order (plain column names).
-            lines.sort(key=lambda r, order=spec.order: tuple(r[k] for k in order))
+            order = spec.merge or (lambda r, order=spec.order: tuple(r[k] for k in order))
+            lines.sort(key=lambda pair: order(pair[0]))
             lines = lines[offset : offset + limit]
         elif spec.prefix:
             # The join outside the union keeps no order: the reviews or actions of one project
             # due the same day come in the order of their own id, as the group's order says.
-            lines.sort(key=lambda r: r["pk"])
-        groups.append(_items(spec, lines, build, today, counts[spec.key]))
+            lines.sort(key=lambda pair: pair[0]["pk"])
+        lines = [(line, build.project_of_line(row)) for line, row in lines]
+        groups.append(_items(spec, lines, today, counts[spec.key]))
     return groups
 
 
@@ -351,12 +383,12 @@ def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
             **{slot: Cast(Value(None), field) for slot, field in SLOT_FIELDS.items()},
             **{slot: F(c) for c, slot in slots.items()},
         }
-        ordered = spec.rows.order_by(*spec.order)
         if spec.parts:
             # Each part's first offset + limit rows; the page is cut after merging them.
             for part in spec.parts:
-                branches.append(ordered.filter(part).values(**line)[: offset + limit])
+                branches.append(spec.part_rows(part).values(**line)[: offset + limit])
         else:
+            ordered = spec.rows.order_by(*spec.order)
             branches.append(ordered.values(**line)[offset : offset + limit])
     first, *rest = branches
     return first.union(*rest, all=True)
@@ -484,7 +516,7 @@ def _late_reports_in_sql(
     )
     items = [
         WorkItem(
-            build.project(row, "p_"),
+            build.project_of_line(row),
             row["first_due"],
             _("%(count)s kỳ chưa nộp") % {"count": row["owed"]},
             "bao-cao",
@@ -623,9 +655,9 @@ def waiting_for(
     def wanted(key) -> bool:
         return only is None or key == only
 
-    def add(key, rows, make, order=("pk",), columns=(), prefix="", parts=()):
+    def add(key, rows, make, order=("pk",), columns=(), prefix="", parts=(), merge=None):
         if wanted(key):
-            specs.append(_Spec(key, rows, make, order, columns, prefix, parts))
+            specs.append(_Spec(key, rows, make, order, columns, prefix, parts, merge))
 
     # Before approval ------------------------------------------------------------------------
     if _may(user, (DISTRICT, CENTRE)):
@@ -685,12 +717,10 @@ def waiting_for(
                 project=OuterRef("pk"), cancelled_at__isnull=True
             ).order_by()
 
-        add(
-            "to_visit",
+        def unvisited() -> QuerySet:
             # Never visited, or last visited before the cutoff: no visit since the cutoff. Said
-            # so (NOT EXISTS), the count needs no grouping of every project with its visits;
-            # the last visit is read for the rows listed, by their project's index.
-            lambda: (
+            # so (NOT EXISTS), the count needs no grouping of every project with its visits.
+            return (
                 visible()
                 .filter(_responsible(who), status=Status.IN_PROGRESS)
                 .exclude(
@@ -701,10 +731,41 @@ def waiting_for(
                         )
                     )
                 )
-                .annotate(last_visit=Subquery(visits().order_by("-date").values("date")[:1]))
-            ),
+            )
+
+        def last_visit() -> Subquery:
+            # Read for the rows listed, by their project's index.
+            return Subquery(visits().order_by("-date").values("date")[:1])
+
+        add(
+            "to_visit",
+            lambda: unvisited().annotate(last_visit=last_visit()),
             order=(F("last_visit").asc(nulls_first=True), "contract_date", "pk"),
             columns=("last_visit", "contract_date", "start_date"),
+            # The projects never visited come first (no last visit): read in contract date
+            # order from the index project_work_to_visit, the scan stops at the page; then the
+            # ones visited before the cutoff, sorted by their last visit.
+            parts=(
+                lambda: (
+                    unvisited()
+                    .exclude(Exists(visits()))
+                    .annotate(last_visit=Cast(Value(None), DateField()))
+                    .order_by("contract_date", "pk")
+                ),
+                lambda: (
+                    unvisited()
+                    .filter(Exists(visits()))
+                    .annotate(last_visit=last_visit())
+                    .order_by("last_visit", "contract_date", "pk")
+                ),
+            ),
+            merge=lambda r: (
+                r["last_visit"] is not None,
+                r["last_visit"] or datetime.date.min,
+                r["contract_date"] is None,  # last, as PostgreSQL puts them
+                r["contract_date"] or datetime.date.min,
+                r["pk"],
+            ),
             make=lambda r, p: WorkItem(
                 p,
                 _days(
@@ -786,7 +847,12 @@ def waiting_for(
     if _may(user, steps.SETTLE.roles) and wanted("to_settle"):
         # Due by the settlement deadline of the law (LegalDeadline SETTLEMENT: 22/01 of the year
         # after acceptance), not a lead time of our own.
-        rule = LegalDeadline.lookup(DeadlineCode.SETTLEMENT)
+        # LegalDeadline.lookup, its statement compiled once.
+        found = compiled.instances(
+            ("mywork.settlement_rule",),
+            lambda: LegalDeadline.objects.filter(code=DeadlineCode.SETTLEMENT)[:1],
+        )
+        rule = found[0] if found else None
         add(
             "to_settle",
             lambda: visible().filter(_responsible(who) if centre else Q(), status=Status.ACCEPTED),

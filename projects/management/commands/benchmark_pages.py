@@ -248,7 +248,9 @@ class Command(BaseCommand):
         candidates = [
             query
             for query in queries
-            if query["sql"].startswith("SELECT")
+            # EXECUTE: a statement prepared on this connection ("Việc của tôi", whose EXPLAIN
+            # shows the plan PostgreSQL keeps for it).
+            if query["sql"].startswith(("SELECT", "EXECUTE"))
             and shape(query["sql"]) not in getattr(self, "baseline", ())
         ]
         if not candidates:

@@ -544,3 +544,71 @@ def test_late_reports_worked_out_by_postgresql_agree_with_the_schedule(
             # A page of the group, from an offset, in the same order.
             assert group(today, limit=2, offset=2, only="to_report") == (len(lines), lines[2:4])
     assert case == len(starts) * 6 * len(projects)
+
+
+def test_the_projects_to_visit_of_a_page_are_the_ones_the_orm_finds(
+    staff, officer, make_project, monkeypatch
+):
+    """On PostgreSQL a page reads the projects never visited and the ones visited before the
+    cutoff apart (two ordered parts, merged): every page of every size finds what the ORM's
+    one ordered query finds (never visited first, by contract date, then by last visit)."""
+    from django.conf import settings
+    from django.db import connection
+
+    from projects.models import MonitoringVisit, Project
+    from projects.process import mywork
+    from projects.process.statements import Statements
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the parts are read apart on PostgreSQL only")
+    today = timezone.localdate()
+    days = datetime.timedelta
+    long_ago = today - days(days=settings.REMIND_MONITORING_AFTER_DAYS + 10)
+    # (contract date, visits as (day, cancelled))
+    cases = [
+        (today - days(400), []),
+        (today - days(300), [(long_ago, False)]),
+        (None, []),
+        (today - days(300), [(today - days(2), True)]),  # only a cancelled visit: never visited
+        (today - days(500), [(long_ago - days(50), False), (long_ago - days(100), False)]),
+        (today - days(200), [(today - days(3), False)]),  # visited recently: not due
+        (today - days(350), [(long_ago, False)]),  # the same last visit as the second
+        (today - days(400), []),  # the same contract date as the first
+    ]
+    for n, (contract, visits) in enumerate(cases):
+        project = make_project(officer, title=f"Đề án {n}")
+        Project.objects.filter(pk=project.pk).update(
+            status=Status.IN_PROGRESS,
+            contract_date=contract,
+            start_date=today - days(600),
+            end_date=today + days(100),
+        )
+        for day, cancelled in visits:
+            MonitoringVisit.objects.create(
+                project=project,
+                date=day,
+                place="Xưởng",
+                progress_percent=50,
+                cancelled_at=timezone.now() if cancelled else None,
+            )
+
+    def page(limit, offset):
+        [group] = waiting_for(staff, today, limit=limit, offset=offset, only="to_visit")
+        return group.count, [(i.project.pk, i.due) for i in group.items]
+
+    compiled = {(size, at): page(size, at) for size in (1, 2, 3, 10) for at in range(9)}
+    monkeypatch.setattr(mywork, "Statements", _Plain)
+    assert Statements is not _Plain
+    orm = {(size, at): page(size, at) for size in (1, 2, 3, 10) for at in range(9)}
+    assert compiled == orm
+    assert compiled[10, 0][0] == 7 and len(compiled[10, 0][1]) == 7
+
+
+class _Plain:
+    """Statements as run by the ORM, whether a page is asked for or not."""
+
+    @staticmethod
+    def of(user, today, *, paged, shape):
+        from projects.process.statements import Statements
+
+        return Statements(user, today)
