@@ -2,7 +2,7 @@
 
 import django_filters
 import django_filters.fields
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, Value, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -14,7 +14,7 @@ from facilities.models import (
     Sector,
     SizeClass,
 )
-from khuyencong import access
+from khuyencong import access, compiled
 from khuyencong.filters import (
     FilterForm,
     ListFilterSet,
@@ -95,6 +95,10 @@ class SortFilter(django_filters.OrderingFilter):
                 ordering.append(F(field).desc() if descending else F(field).asc())
                 tie_break = "-pk" if descending else "pk"
             elif field:
+                if field == "size_rank":
+                    # Annotated only for this sort: resolving the Case on every list was some
+                    # 0.2 ms, and no other sort or column reads it.
+                    qs = qs.annotate(size_rank=SIZE_RANK)
                 expr = F(field)
                 ordering.append(
                     expr.desc(nulls_last=True) if descending else expr.asc(nulls_last=True)
@@ -175,7 +179,9 @@ class FacilityFilter(ListFilterSet):
             for name, value in self.form.cleaned_data.items():
                 if name not in ("o", "sector_scope") and value not in EMPTY_VALUES:
                     return None
-        return RegistryTotals.objects.aggregate(n=Sum("facilities"))["n"] or 0
+        # Compiled once per process (khuyencong.compiled): building the aggregate with the ORM
+        # took longer than PostgreSQL's adding up the rows.
+        return compiled.total(("facilities.list_count",), RegistryTotals.objects.all, "facilities")
 
     @property
     def form(self):
@@ -198,9 +204,6 @@ class FacilityFilter(ListFilterSet):
             "sector": [(pk, name) for pk, name, *_ in rows["sector"]],
             "locality": list(locality_choices(scoped(rows["locality"], user))),
         }
-
-    def filter_queryset(self, queryset):
-        return super().filter_queryset(queryset.annotate(size_rank=SIZE_RANK))
 
     def filter_search(self, qs, name, value):
         return qs.search(value)
