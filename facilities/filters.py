@@ -3,6 +3,7 @@
 import django_filters
 import django_filters.fields
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -28,6 +29,7 @@ from khuyencong.filters import (
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
+from khuyencong.templatetags.portal import filter_field
 
 YES, NO = "yes", "no"
 YES_NO = [(YES, _("Có")), (NO, _("Không"))]
@@ -106,6 +108,41 @@ class SortFilter(django_filters.OrderingFilter):
         if not ordering:
             ordering = [F("search_text").asc()]
         return qs.order_by(*ordering, tie_break)
+
+
+# The filters whose options are the code's own choices, not rows of the database.
+FIXED_CHOICES = (
+    "legal_form",
+    "size_class",
+    "sector_scope",
+    "recognised",
+    "woman_owned",
+    "ethnic_minority_owned",
+)
+# Their markup by language, name and value (`FieldsMarkup`).
+_fixed_markup: dict[tuple, str] = {}
+
+
+class FieldsMarkup:
+    """The filter form's fields as the list shows them (`{{ filter.markup.q }}`:
+    portal's `filter_field`). A select of the code's own choices (FIXED_CHOICES) is written
+    once per process, language and chosen value and then reused: it depends on nothing else
+    (its options are no rows of the database), and writing the six of them was a fifth of the
+    list's filter form. A field with an error is written every time (its message quotes the
+    value); a valid value is one of the choices, so the entries are few."""
+
+    def __init__(self, form):
+        self.form = form
+
+    def __getitem__(self, name: str) -> str:
+        field = self.form[name]
+        if name not in FIXED_CHOICES or field.errors:
+            return filter_field(field)
+        key = (get_language(), name, field.value())
+        markup = _fixed_markup.get(key)
+        if markup is None:
+            markup = _fixed_markup[key] = filter_field(field)
+        return markup
 
 
 class FacilityFilter(ListFilterSet):
@@ -227,6 +264,10 @@ class FacilityFilter(ListFilterSet):
 
     def filter_yes_no(self, qs, name, value):
         return qs.filter(**{name: value == YES})
+
+    @property
+    def markup(self) -> FieldsMarkup:
+        return FieldsMarkup(self.form)
 
     @property
     def sort(self) -> str:
