@@ -22,7 +22,7 @@ from khuyencong.markup import esc
 from khuyencong.models import Locality
 from khuyencong.paging import page_rows
 
-# The Bootstrap class of a size badge (as templates/facilities/_size_badge.html).
+# The Bootstrap class of a size badge (`size_badge`).
 SIZE_BADGE = {
     SizeClass.MICRO: "text-bg-secondary",
     SizeClass.SMALL: "text-bg-info",
@@ -74,6 +74,17 @@ def _recognised_products() -> RawSQL:
 
 
 RECOGNISED_PRODUCTS = _recognised_products()
+
+
+def size_badge(size: str, label: str) -> str:
+    """A size class's badge, `label` its name, or "no figures" when there is no class: the
+    detail page's, once for the facility and once per yearly figure (was an include of a
+    template each)."""
+    if size:
+        return mark_safe(  # the label escaped
+            f'<span class="badge {SIZE_BADGE.get(size, OTHER_SIZE_BADGE)}">{esc(label)}</span>'
+        )
+    return mark_safe(f'<span class="text-muted small">{esc(_("Chưa có số liệu"))}</span>')
 
 
 def _values(facilities: QuerySet) -> QuerySet:

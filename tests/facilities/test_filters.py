@@ -1,7 +1,9 @@
 import pytest
 from django.test import RequestFactory
+from django.utils import translation
 
-from facilities.filters import FacilityFilter
+from facilities import filters
+from facilities.filters import FIXED_CHOICES, FacilityFilter
 from facilities.models import (
     Facility,
     LegalForm,
@@ -12,6 +14,7 @@ from facilities.models import (
     YearlyFigure,
 )
 from khuyencong import access
+from khuyencong.templatetags.portal import filter_field
 from tests.conftest import make_facility
 
 
@@ -123,3 +126,33 @@ class TestSorting:
     def test_it_reports_the_current_sort(self, staff):
         assert run(staff)[0].sort == "name"
         assert run(staff, o="-founded_year")[0].sort == "-founded_year"
+
+
+@pytest.mark.django_db
+class TestFieldsMarkup:
+    """The selects of the code's own choices are written once per language and value
+    (FieldsMarkup): each must be what filter_field writes for that request."""
+
+    @pytest.mark.parametrize(
+        "params",
+        [
+            {},
+            {"legal_form": LegalForm.COOPERATIVE, "size_class": "none", "recognised": "yes"},
+            {"legal_form": "bogus", "size_class": "huge", "woman_owned": "maybe"},
+            {"sector_scope": "main", "ethnic_minority_owned": "no", "woman_owned": "yes"},
+        ],
+    )
+    @pytest.mark.parametrize("language", ["vi", "en"])
+    def test_each_field_is_what_filter_field_writes(self, staff, params, language):
+        with translation.override(language):
+            for _ in range(2):  # written, then reused
+                filterset = run(staff, **params)[0]
+                for name in (*FIXED_CHOICES, "q", "locality", "sector"):
+                    expected = filter_field(filterset.form[name])
+                    assert filterset.markup[name] == expected, (name, params)
+
+    def test_a_field_with_an_error_is_not_kept(self, staff):
+        filters._fixed_markup.clear()
+        run(staff, legal_form="bogus")[0].markup["legal_form"]
+        run(staff, legal_form=LegalForm.HOUSEHOLD)[0].markup["legal_form"]
+        assert [key[1:] for key in filters._fixed_markup] == [("legal_form", LegalForm.HOUSEHOLD)]

@@ -178,6 +178,41 @@ class TestDetail:
         ]:
             assert text in page, text
 
+    def test_each_records_links_are_its_own(self, login, staff, facility_a):
+        """The links of figures, products and recognitions are put together from one reversal
+        per kind (views._record_urls): each must be the URL reversed for that record."""
+        figures = [
+            YearlyFigure.objects.create(
+                facility=facility_a, year=year, workers=9, revenue=10**9, capital=10**9
+            )
+            for year in (2009, 2010, 2024)
+        ]
+        products = [
+            Product.objects.create(facility=facility_a, name=name) for name in ("Chè", "Miến")
+        ]
+        recognitions = [
+            Recognition.objects.create(
+                product=products[1], level=RecognitionLevel.PROVINCIAL, year=year
+            )
+            for year in (2010, 2018)
+        ]
+        page = login(staff).get(detail(facility_a)).text
+
+        def links(name, *records):
+            return [reverse(f"facilities:{name}", args=[facility_a.pk, r.pk]) for r in records]
+
+        expected = [
+            *links("figure_edit", *figures),
+            *links("figure_delete", *figures),
+            *links("product_edit", *products),
+            *links("product_delete", *products),
+            *links("recognition_create", *products),
+            *links("recognition_edit", *recognitions),
+            *links("recognition_delete", *recognitions),
+        ]
+        for url in expected:
+            assert page.count(f'"{url}"') == 2, url  # the link and its htmx twin
+
     def test_it_hides_another_localitys_facility(self, login, officer, facility_b):
         assert login(officer).get(detail(facility_b)).status_code == 404
 
