@@ -117,6 +117,17 @@ def artifacts() -> Path:
     return ARTIFACTS
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled what it loaded. It wires the new content's own
+    hx- attributes when it settles (20 ms after the swap), while Chromium may already have
+    focused an `autofocus` field in it: a form submitted from the keyboard before then would be
+    posted without htmx. A person does not type that fast; a test does."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def login_as(page, live_server, user, password: str = PASSWORD) -> None:
     """Log in through the real login page, as a person would."""
     page.goto(f"{live_server.url}/dang-nhap/")

@@ -1,7 +1,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login_as
+from tests.browser.conftest import htmx_settled, login_as
 
 
 @pytest.mark.browser
@@ -46,6 +46,7 @@ def test_adding_a_product_puts_the_keyboard_in_its_first_field(
     page.get_by_role("link", name="Thêm sản phẩm").focus()
     page.keyboard.press("Enter")
     page.locator("#san-pham form").wait_for()
+    htmx_settled(page)
     expect(page.locator("#san-pham form input:not([type=hidden])").first).to_be_focused()
     page.keyboard.type("Miến dong Nguyên Bình")
     page.keyboard.press("Enter")  # saves: the notice takes the focus, then the section
