@@ -98,14 +98,7 @@ def instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> li
     with database.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    if converters:  # as SQLCompiler.apply_converters, with the converters found once
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for position, (functions, expression) in converters:
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, database)
-                row[position] = value
+    rows = converted(rows, converters, database)
     records = []
     for row in rows:
         record = model.from_db(db, init_list, row[start:end])
@@ -115,6 +108,21 @@ def instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> li
             setattr(record, name, row[position])
         records.append(record)
     return records
+
+
+def converted(rows: list, converters, connection) -> list:
+    """`rows` with each column's values converted as SQLCompiler.apply_converters converts them,
+    by `converters` found once per statement: (position, (functions, expression)) pairs."""
+    if not converters:
+        return rows
+    rows = [list(row) for row in rows]
+    for row in rows:
+        for position, (functions, expression) in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+    return rows
 
 
 def count(key: tuple, build: Callable[[], QuerySet]) -> int:

@@ -8,6 +8,8 @@ from django.db import connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 
+from khuyencong import compiled
+
 
 class ListPaginator(Paginator):
     """Pages a queryset by choosing the page's ids first ("deferred join"): the rows skipped by
@@ -113,12 +115,5 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
         cursor.execute(before + ids_sql + after, (*params_before, *ids_params, *params_after))
         names = [column[0] for column in cursor.description]
         rows = cursor.fetchall()
-    if converters:
-        rows = [list(row) for row in rows]
-        for row in rows:
-            for position, (functions, expression) in converters.items():
-                value = row[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[position] = value
+    rows = compiled.converted(rows, converters.items(), connection)
     return [dict(zip(names, row, strict=True)) for row in rows]
