@@ -4,9 +4,10 @@ from collections.abc import Callable
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.functional import SimpleLazyObject, cached_property
 
 from khuyencong import compiled
 
@@ -17,7 +18,31 @@ class ListPaginator(Paginator):
     joined to their related tables and computed columns. A plain OFFSET makes the database
     build every skipped row in full: on the last page of 50,000 projects that was all of them.
     The page is still one query (the ids are a subquery) and shows the same rows. The page
-    keeps the ids' queryset as `ids` (None when the list is not a queryset) for `page_rows`."""
+    keeps the ids' queryset as `ids` (None when the list is not a queryset) for `page_rows`.
+
+    With `key` — a key naming the list's queryset, which must hold everything it is built from
+    (the caller's name for the list first: its filters' values, the user's scope) — `object_list`
+    is a function giving that queryset, and on PostgreSQL the list's count and each page's ids
+    are compiled once per process and key (`page_rows`): the function is called only when one of
+    them is not compiled yet. Building a filtered list's queryset (a filterset applying its
+    filters) and compiling it twice, for the count and for the page, was a good part of a
+    searched list's Python. The statements hold nothing read from the database."""
+
+    def __init__(self, object_list, per_page, orphans=0, allow_empty_first_page=True, *, key=None):
+        if key is not None and connection.vendor != "postgresql":
+            object_list, key = object_list(), None
+        self.key = key
+        super().__init__(object_list, per_page, orphans, allow_empty_first_page)
+
+    def _check_object_list_is_ordered(self):
+        if self.key is None:  # a keyed list's queryset is not built to be checked
+            super()._check_object_list_is_ordered()
+
+    @cached_property
+    def count(self):
+        if self.key is None:
+            return super().count
+        return compiled.count((*self.key, "count"), self.object_list)
 
     def page(self, number):
         number = self.validate_number(number)
@@ -25,6 +50,13 @@ class ListPaginator(Paginator):
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
+        if self.key is not None:
+            build = self.object_list
+            page = self._get_page(
+                SimpleLazyObject(lambda: _page_of(build(), bottom, top)), number, self
+            )
+            page.ids, page.bounds = None, (self.key, bottom, top)
+            return page
         rows, ids = self.object_list, None
         if isinstance(rows, QuerySet):
             ids = rows.values("pk")[bottom:top]
@@ -34,6 +66,10 @@ class ListPaginator(Paginator):
         page = self._get_page(rows, number, self)
         page.ids = ids
         return page
+
+
+def _page_of(rows: QuerySet, bottom: int, top: int) -> QuerySet:
+    return rows.filter(pk__in=rows.values("pk")[bottom:top])
 
 
 # Where the ids' subquery goes in a compiled page statement.
@@ -58,7 +94,19 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
     only the ids' query, with its filters, and puts it where the ids go. The rows are the same:
     the filters already chose the ids. The SQL holds nothing read from the database, so no
     write makes it stale. On PostgreSQL only (as the other statements compiled once); elsewhere,
-    and for lists with extra(), distinct(), a union or an aggregate, the ORM reads the rows."""
+    and for lists with extra(), distinct(), a union or an aggregate, the ORM reads the rows.
+
+    A page of a keyed ListPaginator (`bounds`: its key and the page's bounds) has its ids'
+    statement kept too, with the key of the statement around them: its list's queryset is
+    built only the first time."""
+    bounds = getattr(page, "bounds", None)
+    if bounds is not None:
+        kept = _statements.get(("ids", shape, *bounds))
+        statement = _statements.get(kept[0]) if kept is not None else None
+        if statement is not None:
+            return _read(connections[kept[1]], statement, kept[2])
+        _list, bottom, top = bounds
+        page.ids = page.paginator.object_list().values("pk")[bottom:top]
     ids = getattr(page, "ids", None)
     query = ids.query if ids is not None else None
     if (
@@ -94,7 +142,6 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
         if len(_statements) >= _STATEMENTS_MAX:
             _statements.clear()
         _statements[key] = statement
-    before, after, params_before, params_after, converters = statement
     # A list that filters nothing (the province's whole list, as centre staff first see it):
     # its ids' statement depends only on the order and the page's bounds, kept too.
     plain = None if query.where else (key, "ids", query.low_mark, query.high_mark)
@@ -104,10 +151,18 @@ def page_rows(page: Page, shape: str, values: Callable[[QuerySet], QuerySet]) ->
             compiled_ids = query.get_compiler(ids.db).as_sql()
         except EmptyResultSet:  # nothing can match (no locality in scope): no query, as the ORM
             return []
+        if len(_statements) >= _STATEMENTS_MAX:
+            _statements.clear()
+            _statements[key] = statement
         if plain:
-            if len(_statements) >= _STATEMENTS_MAX:
-                _statements.clear()
             _statements[plain] = compiled_ids
+        if bounds is not None:
+            _statements["ids", shape, *bounds] = (key, ids.db, compiled_ids)
+    return _read(connection, statement, compiled_ids)
+
+
+def _read(connection, statement: tuple, compiled_ids: tuple) -> list[dict]:
+    before, after, params_before, params_after, converters = statement
     ids_sql, ids_params = compiled_ids
     if not ids_sql:  # an empty page (LIMIT 0): no query, as the ORM
         return []

@@ -214,6 +214,17 @@ class ProjectFilter(ListFilterSet):
         data = self.data if self.is_bound else {}
         return tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
 
+    @cached_property
+    def statement_key(self) -> tuple | None:
+        """What the filtered queryset (`qs`) is built from, as a key (khuyencong.paging.
+        ListPaginator compiles its count and pages once per key): the query but its page (the
+        fields' values and the sort) and the user's scope (their localities). None — built every
+        time — when a field is invalid, or for the locality filter, whose units are read from
+        the locality tree on every request."""
+        if self.is_bound and (self.data.get("locality") or not self.form.is_valid()):
+            return None
+        return ("projects", self.query_key, scope_of(self.request.user))
+
     def count_from_totals(self) -> int | None:
         """How many projects the province-wide list shows, added up from the running totals
         (ProvinceTotals; projects/planning/summaries.py keeps them exact in the transaction of

@@ -103,7 +103,10 @@ def filtered(request, queryset=None):
 def project_list(request):
     # The page's rows are read as values (rows.py): no related objects to select with them.
     filterset = filtered(request, Project.objects.all())
-    paginator = ListPaginator(filterset.qs, settings.PAGE_SIZE)
+    key = filterset.statement_key
+    paginator = ListPaginator(
+        filterset.qs if key is None else lambda: filterset.qs, settings.PAGE_SIZE, key=key
+    )
     count = filterset.count_from_totals()
     if count is not None:
         paginator.count = count  # in place of a COUNT of the projects (filters.py)

@@ -83,3 +83,38 @@ def test_an_unfiltered_lists_kept_pages_show_the_rows_of_now(commune_a1):
     make_facility(commune_a1, name="Mới")
     assert names(1) == ["Mới", "Cũ 3"]
     assert names(2) == ["Cũ 2", "Cũ 1"]
+
+
+@pytest.mark.django_db
+def test_a_keyed_list_builds_its_queryset_once_and_reads_the_rows_of_now(commune_a1):
+    """A keyed list's count and pages' ids are compiled once per process and key (on
+    PostgreSQL): its queryset is built only the first time, and every page still reads the
+    rows there are now. Elsewhere the queryset is built every time."""
+    from facilities.rows import _values
+    from khuyencong.paging import page_rows
+
+    built = []
+
+    def rows():
+        built.append(1)
+        return Facility.objects.filter(name__startswith="Cơ sở").order_by("-pk")
+
+    def shown(number):
+        paginator = ListPaginator(rows, 2, key=("test_paging", "keyed"))
+        page = paginator.page(number)
+        return paginator.count, [row["name"] for row in page_rows(page, "facilities", _values)]
+
+    for i in range(3):
+        make_facility(commune_a1, name=f"Cơ sở {i}")
+    make_facility(commune_a1, name="Khác")
+    assert shown(1) == (3, ["Cơ sở 2", "Cơ sở 1"])
+    assert shown(2) == (3, ["Cơ sở 0"])
+    make_facility(commune_a1, name="Cơ sở 3")
+    assert shown(1) == (4, ["Cơ sở 3", "Cơ sở 2"])
+    assert shown(2) == (4, ["Cơ sở 1", "Cơ sở 0"])
+    assert shown(1) == (4, ["Cơ sở 3", "Cơ sở 2"])
+    if connection.vendor == "postgresql":
+        # The count, page 1 and page 2 (its bounds 2-3, then 2-4): each compiled once.
+        assert len(built) == 4
+    else:
+        assert len(built) == 5

@@ -87,6 +87,34 @@ class TestList:
                 assert f'<option value="{offered}">' in card(staff)
                 assert f'<option value="{offered + 1}">' not in card(staff)
 
+    def test_its_statements_kept_per_query_and_scope_show_each_users_rows_of_now(
+        self, login, staff, officer, make_project, commune_b1
+    ):
+        """A list's count and pages are compiled once per process and key (ProjectFilter.
+        statement_key): the query but its page, and the user's scope. Another query, another
+        user's scope and the rows written since each show at once."""
+        mine = make_project(officer, title="Lớp đào tạo nghề mây tre")
+        theirs = make_project(staff, title="Lớp đào tạo nghề dệt", locality=commune_b1)
+        make_project(staff, title="Máy sấy chè")
+        url = reverse("projects:list")
+
+        def shown(user, query):
+            response = login(user).get(url, query)
+            return response.context["page"].paginator.count, [
+                row["code"] for row in response.context["rows"]
+            ]
+
+        searched = {"q": "dao tao nghe", "sort": "code"}
+        assert shown(staff, searched) == (2, sorted([mine.code, theirs.code]))
+        assert shown(officer, searched) == (1, [mine.code])  # the officer's scope
+        assert shown(staff, {**searched, "q": "may say"})[0] == 1  # another query
+        newer = make_project(officer, title="Đào tạo nghề đan lát")
+        assert shown(officer, searched) == (2, sorted([mine.code, newer.code]))
+        assert shown(staff, searched) == (3, sorted([mine.code, theirs.code, newer.code]))
+        assert shown(staff, {**searched, "page": "2"})[1] == sorted(  # pages of 20: the last
+            [mine.code, theirs.code, newer.code]
+        )
+
     def test_it_finds_giang_hien_typed_without_diacritics(
         self, login, staff, make_project, facility_a
     ):
