@@ -141,6 +141,8 @@ class ProjectFilter(ListFilterSet):
         fields = []
         form = FilterForm
 
+    checks_given_fields = True
+
     def __init__(self, data=None, queryset=None, *, request, **kwargs):
         super().__init__(data, queryset, request=request, **kwargs)
         user = request.user
@@ -191,7 +193,7 @@ class ProjectFilter(ListFilterSet):
         offered). None — written every time — when it shows more: a field's error, or the name
         of the facility filtered by. An unchanged card is then neither built nor written: its
         form, a dozen fields and some 150 options were a quarter of the list's time."""
-        if self.data.get("facility") or (self.is_bound and not self.form.is_valid()):
+        if self.data.get("facility") or (self.is_bound and not self.is_valid()):
             return None
         rows = self.choice_rows
         return (
@@ -221,7 +223,7 @@ class ProjectFilter(ListFilterSet):
         fields' values and the sort) and the user's scope (their localities). None — built every
         time — when a field is invalid, or for the locality filter, whose units are read from
         the locality tree on every request."""
-        if self.is_bound and (self.data.get("locality") or not self.form.is_valid()):
+        if self.is_bound and (self.data.get("locality") or not self.is_valid()):
             return None
         return ("projects", self.query_key, scope_of(self.request.user))
 
@@ -239,10 +241,10 @@ class ProjectFilter(ListFilterSet):
             return None
         used = {}
         if self.is_bound:
-            self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
+            self.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
             used = {
                 name: value
-                for name, value in self.form.cleaned_data.items()
+                for name, value in self.checked.cleaned_data.items()
                 if name != "sort" and value not in EMPTY_VALUES
             }
         if not used.keys() <= {"year", "funding_source", "activity_type", "status"}:

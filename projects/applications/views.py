@@ -126,8 +126,8 @@ def project_list(request):
             # "Lập đề án" for the facility filtered by (read without building the filter form
             # when nothing is filtered: the card is kept, see ProjectFilter.markup_key).
             "facility": filterset.is_bound
-            and filterset.form.is_valid()
-            and filterset.form.cleaned_data.get("facility"),
+            and filterset.is_valid()
+            and filterset.checked.cleaned_data.get("facility"),
             # On a phone the filters fold away unless one is in use.
             "filters_used": any(
                 value for key, value in request.GET.items() if key not in ("page", "sort")
