@@ -100,3 +100,22 @@ def test_it_reads_cpu_time_of_a_process_and_of_none():
     assert load.cpu_seconds(2**22 + 1) is None
     assert load.percentile([5, 1, 4, 2, 3], 50) == 3
     assert load.percentile([float(n) for n in range(1, 101)], 95) == 95.0
+
+
+def test_growth_is_also_given_in_units_of_each_scales_floor():
+    """The scales are measured minutes apart on a machine whose speed drifts: a page that took
+    twice the floor's CPU at both scales has not grown, though both got slower."""
+    from projects.management.commands.benchmark import growth
+
+    def run(floor, page):
+        return {
+            "pages": [
+                {"key": "floor", "cpu_ms": floor, "p50_ms": 10.0, "queries": 2},
+                {"key": "project_list", "cpu_ms": page, "p50_ms": 20.0, "queries": 5},
+            ]
+        }
+
+    found = growth(run(3.0, 6.0), run(4.5, 9.0))
+    assert found["project_list"]["cpu"] == 1.5
+    assert found["project_list"]["cpu_per_floor"] == 1.0
+    assert growth(run(3.0, 6.0), run(3.0, 12.0))["project_list"]["cpu_per_floor"] == 2.0
