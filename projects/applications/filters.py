@@ -3,9 +3,7 @@
 import django_filters
 from django import forms
 from django.db.models import F
-from django.utils.functional import cached_property
 from django.utils.timezone import localdate
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -20,9 +18,6 @@ from khuyencong.filters import (
     UserFilter,
     locality_choices,
     locality_rows,
-    offer_choices,
-    read_choices,
-    scope_of,
     scoped,
     year_choices,
 )
@@ -44,7 +39,7 @@ class FacilityFilter(django_filters.ModelChoiceFilter):
     field_class = FacilityChoiceField
 
 
-# The selects whose options come from database tables (ProjectFilter.offered_choices).
+# The selects whose options come from database tables (ListFilterSet.offered_choices).
 OFFERED = ("funding_source", "activity_type", "responsible_officer", "locality")
 
 
@@ -136,6 +131,10 @@ class ProjectFilter(ListFilterSet):
         ),
     )
 
+    choices_shape = "projects"
+    offered = OFFERED
+    choice_parts = staticmethod(_offered_parts)
+
     class Meta:
         model = Project
         fields = []
@@ -152,67 +151,28 @@ class ProjectFilter(ListFilterSet):
         ).order_by("name")
         self.filters["responsible_officer"].queryset = lambda request: _officers()
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            offer_choices(super().form, OFFERED, self.offered_choices)
-        return self._form
-
-    def offered_choices(self) -> dict[str, list]:
-        """The options of the four selects read from a database table (funding sources,
-        activity types, localities, officers) in one query (`read_choices`), in the order and
-        with the labels their fields give them: four queries were a good part of the list's
-        time."""
-        rows = self.choice_rows
-        user = self.request.user
+    def choice_labels(self, rows, user) -> dict[str, tuple]:
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
-        # LocalityTreeIterator; made once while the rows and the user's scope stay the same.
-        return rows.derived(
-            (scope_of(user), get_language()),
-            lambda: {
-                "funding_source": tuple(
-                    (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
-                ),
-                "activity_type": tuple((pk, name) for pk, name, *_ in rows["activity_type"]),
-                "responsible_officer": tuple(
-                    (pk, full_name or f"{first} {last}".strip() or username)
-                    for pk, full_name, first, last, username, _day in rows["responsible_officer"]
-                ),
-                "locality": locality_choices(scoped(rows["locality"], user)),
-            },
-        )
+        # LocalityTreeIterator.
+        return {
+            "funding_source": tuple(
+                (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
+            ),
+            "activity_type": tuple((pk, name) for pk, name, *_ in rows["activity_type"]),
+            "responsible_officer": tuple(
+                (pk, full_name or f"{first} {last}".strip() or username)
+                for pk, full_name, first, last, username, _day in rows["responsible_officer"]
+            ),
+            "locality": locality_choices(scoped(rows["locality"], user)),
+        }
 
-    @cached_property
-    def markup_key(self) -> tuple | None:
-        """What the list's filter card (projects/list.html) is written from, as the key it is
-        kept under per process ({% fixed by %}): the request's query (the page aside: the
-        fields' values, the sort, whether filters are in use), the options read on this request
-        (their ReadChoices), the user's scope (their localities) and the year (the years
-        offered). None — written every time — when it shows more: a field's error, or the name
-        of the facility filtered by. An unchanged card is then neither built nor written: its
-        form, a dozen fields and some 150 options were a quarter of the list's time."""
-        if self.data.get("facility") or (self.is_bound and not self.form.is_valid()):
+    def markup_key_parts(self) -> tuple | None:
+        """The list's filter card (projects/list.html, kept under `markup_key`) is written also
+        from the year (the years offered); every time when it names the facility filtered
+        by."""
+        if self.data.get("facility"):
             return None
-        rows = self.choice_rows
-        return (
-            "projects",
-            self.query_key,
-            rows.serial,
-            scope_of(self.request.user),
-            localdate().year,
-        )
-
-    @cached_property
-    def choice_rows(self):
-        """The options' rows (read_choices), read once per request: the card's key and, when
-        the card is written, its selects."""
-        return read_choices("projects", _offered_parts)
-
-    @cached_property
-    def query_key(self) -> tuple:
-        """The request's query but its page, as a key: what the sort headers are written from."""
-        data = self.data if self.is_bound else {}
-        return tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
+        return (localdate().year,)
 
     def count_from_totals(self) -> int | None:
         """How many projects the province-wide list shows, added up from the running totals
@@ -227,7 +187,7 @@ class ProjectFilter(ListFilterSet):
         if not access.sees_whole_province(self.request.user):
             return None
         used = {}
-        if self.is_bound:
+        if self.filters_used:
             self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
             used = {
                 name: value
