@@ -3,7 +3,6 @@
 import django_filters
 import django_filters.fields
 from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -22,14 +21,11 @@ from khuyencong.filters import (
     ReferenceFilter,
     locality_choices,
     locality_rows,
-    offer_choices,
-    read_choices,
     scoped,
 )
 from khuyencong.forms import LocalityTreeIterator
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality
-from khuyencong.templatetags.portal import filter_field
 
 YES, NO = "yes", "no"
 YES_NO = [(YES, _("Có")), (NO, _("Không"))]
@@ -110,39 +106,13 @@ class SortFilter(django_filters.OrderingFilter):
         return qs.order_by(*ordering, tie_break)
 
 
-# The filters whose options are the code's own choices, not rows of the database.
-FIXED_CHOICES = (
-    "legal_form",
-    "size_class",
-    "sector_scope",
-    "recognised",
-    "woman_owned",
-    "ethnic_minority_owned",
-)
-# Their markup by language, name and value (`FieldsMarkup`).
-_fixed_markup: dict[tuple, str] = {}
-
-
-class FieldsMarkup:
-    """The filter form's fields as the list shows them (`{{ filter.markup.q }}`:
-    portal's `filter_field`). A select of the code's own choices (FIXED_CHOICES) is written
-    once per process, language and chosen value and then reused: it depends on nothing else
-    (its options are no rows of the database), and writing the six of them was a fifth of the
-    list's filter form. A field with an error is written every time (its message quotes the
-    value); a valid value is one of the choices, so the entries are few."""
-
-    def __init__(self, form):
-        self.form = form
-
-    def __getitem__(self, name: str) -> str:
-        field = self.form[name]
-        if name not in FIXED_CHOICES or field.errors:
-            return filter_field(field)
-        key = (get_language(), name, field.value())
-        markup = _fixed_markup.get(key)
-        if markup is None:
-            markup = _fixed_markup[key] = filter_field(field)
-        return markup
+def _offered_parts() -> dict[str, tuple]:
+    """The `read_choices` parts of the selects read from tables: the sectors and the locality
+    tree (narrowed to the user's scope after)."""
+    return {
+        "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
+        "locality": locality_rows(),
+    }
 
 
 class FacilityFilter(ListFilterSet):
@@ -185,21 +155,25 @@ class FacilityFilter(ListFilterSet):
         field_labels={field: SORT_LABELS[param] for param, field in SORT_FIELDS.items()},
     )
 
+    choices_shape = "facilities"
+    offered = ("sector", "locality")
+    choice_parts = staticmethod(_offered_parts)
+
     class Meta:
         model = Facility
         fields = []
         form = FilterForm
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["q"].widget.attrs.update(
+    def prepare_form(self, form) -> None:
+        super().prepare_form(form)
+        form.fields["q"].widget.attrs.update(
             {
                 "placeholder": _("Tên, mã số thuế hoặc người đại diện"),
                 "type": "search",
                 "autocomplete": "off",
             }
         )
-        self.form.fields["locality"].error_messages["invalid_choice"] = _(
+        form.fields["locality"].error_messages["invalid_choice"] = _(
             "Địa bàn này nằm ngoài phạm vi bạn được xem."
         )
 
@@ -211,7 +185,7 @@ class FacilityFilter(ListFilterSet):
         rows are counted. A field with an invalid value filters nothing, as in `qs`."""
         if self.request is None or not access.sees_whole_province(self.request.user):
             return None
-        if self.is_bound:
+        if self.filters_used:
             self.form.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
             for name, value in self.form.cleaned_data.items():
                 if name not in ("o", "sector_scope") and value not in EMPTY_VALUES:
@@ -220,26 +194,11 @@ class FacilityFilter(ListFilterSet):
         # took longer than PostgreSQL's adding up the rows.
         return compiled.total(("facilities.list_count",), RegistryTotals.objects.all, "facilities")
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            offer_choices(super().form, ("sector", "locality"), self.offered_choices)
-        return self._form
-
-    def offered_choices(self) -> dict[str, list]:
-        """The sectors and the locality tree in one query (khuyencong.filters.read_choices),
-        as their fields' iterators give them."""
-        rows = read_choices(
-            "facilities",
-            lambda: {
-                "sector": (Sector.objects.all(), ["name"], {"c1": F("name")}),
-                "locality": locality_rows(),
-            },
-        )
-        user = self.request.user if self.request is not None else None
+    def choice_labels(self, rows, user) -> dict[str, tuple]:
+        # As the fields' iterators give them (Sector.__str__, LocalityTreeIterator).
         return {
-            "sector": [(pk, name) for pk, name, *_ in rows["sector"]],
-            "locality": list(locality_choices(scoped(rows["locality"], user))),
+            "sector": tuple((pk, name) for pk, name, *_ in rows["sector"]),
+            "locality": locality_choices(scoped(rows["locality"], user)),
         }
 
     def filter_search(self, qs, name, value):
@@ -266,13 +225,9 @@ class FacilityFilter(ListFilterSet):
         return qs.filter(**{name: value == YES})
 
     @property
-    def markup(self) -> FieldsMarkup:
-        return FieldsMarkup(self.form)
-
-    @property
     def sort(self) -> str:
         """The current sort parameter ("name", "-founded_year", …), for the header links."""
-        if not self.is_bound or self.form.errors.get("o"):
+        if not self.filters_used or self.form.errors.get("o"):
             return "name"
         value = self.form.cleaned_data.get("o")
         return value[0] if value else "name"

@@ -138,8 +138,8 @@ def facility_list(request):
 
 
 def _filter_summary(filterset: FacilityFilter) -> str:
-    if not filterset.is_bound:
-        return ""
+    if not filterset.filters_used:
+        return ""  # (without building the filter form: filters.ListFilterSet.filters_used)
     parts = []
     cleaned = getattr(filterset.form, "cleaned_data", {})
     for name, form_field in filterset.form.fields.items():

@@ -11,7 +11,9 @@ from django.db.models import CharField, DateField, F, Value, Window
 from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeData
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import FilterMethod
 
@@ -71,6 +73,11 @@ class ListFilterSet(django_filters.FilterSet):
             filter_.model = self.queryset.model
             filter_.parent = self
 
+    # The selects whose options come from database tables, read together (`read_choices`)
+    # under this shape from `choice_parts`, labelled by `choice_labels`; none by default.
+    choices_shape: str | None = None
+    offered: tuple[str, ...] = ()
+
     @property
     def form(self):
         """The filters' form, with the filters' own fields. django-filter makes a form class for
@@ -79,12 +86,104 @@ class ListFilterSet(django_filters.FilterSet):
         form takes this filterset's fields as they are."""
         if not hasattr(self, "_form"):
             if not issubclass(self._meta.form, FilterForm):
-                return super().form
-            fields = {name: filter_.field for name, filter_ in self.filters.items()}
-            form_class = _form_class(type(self), self._meta.form)
-            data = self.data if self.is_bound else None
-            self._form = form_class(data, prefix=self.form_prefix, fields=fields)
+                form = super().form
+            else:
+                fields = {name: filter_.field for name, filter_ in self.filters.items()}
+                form_class = _form_class(type(self), self._meta.form)
+                data = self.data if self.is_bound else None
+                form = self._form = form_class(data, prefix=self.form_prefix, fields=fields)
+            self.prepare_form(form)
         return self._form
+
+    def prepare_form(self, form: forms.Form) -> None:
+        """What a list changes of its form once built (only when something needs the form:
+        not for a list that filters nothing and keeps its card, see `markup_key`). The
+        selects of `offered` offer their options from `offered_choices`."""
+        if self.offered:
+            offer_choices(form, self.offered, self.offered_choices)
+
+    @cached_property
+    def filters_used(self) -> bool:
+        """Whether the query gives any filter a value. Without one (no filter is required) the
+        form is valid and every filter gets its empty value: `qs`, the card's key and the
+        views need no form then."""
+        if not self.is_bound:
+            return False
+        getlist = getattr(self.data, "getlist", None)
+        if getlist is None:  # a plain dict
+            return any(self.data.get(self.form_prefix_of(name)) for name in self.filters)
+        return any(value for name in self.filters for value in getlist(self.form_prefix_of(name)))
+
+    def form_prefix_of(self, name: str) -> str:
+        return f"{self.form_prefix}-{name}" if self.form_prefix else name
+
+    @property
+    def qs(self):
+        """The filtered rows. With no filter's value in the query, each filter is given the
+        empty value (None) without building the form: every filter then passes the rows through
+        as they are (django-filter's Filter.filter and FilterMethod do for any empty value)
+        but a sort that has a default order (facilities.filters.SortFilter)."""
+        if not hasattr(self, "_qs") and self.is_bound and not self.filters_used:
+            qs = self.queryset.all()
+            for filter_ in self.filters.values():
+                qs = filter_.filter(qs, None)
+            self._qs = qs
+        return super().qs
+
+    @cached_property
+    def choice_rows(self) -> "ReadChoices":
+        """The rows of the `offered` selects' options (read_choices), read once per request:
+        the card's key and, when the card is written, its selects."""
+        return read_choices(self.choices_shape, self.choice_parts)
+
+    @staticmethod
+    def choice_parts() -> dict[str, tuple]:
+        """The `read_choices` parts of the `offered` selects, the same for every user (the
+        locality tree is narrowed to the user's scope after, in `choice_labels`)."""
+        raise NotImplementedError
+
+    def choice_labels(self, rows: "ReadChoices", user) -> dict[str, tuple]:
+        """The `offered` selects' options (value, label) from their rows, in the order and
+        with the labels their fields would give them, for `user` (None: no request)."""
+        raise NotImplementedError
+
+    def offered_choices(self) -> dict[str, tuple]:
+        """The options of the `offered` selects, from one query (`read_choices`): a query each
+        was a good part of a list's time. Labelled once while the rows, the user's scope and
+        the language stay the same."""
+        rows = self.choice_rows
+        user = self.request.user if self.request is not None else None
+        return rows.derived(
+            (scope_of(user), get_language()), lambda: self.choice_labels(rows, user)
+        )
+
+    @cached_property
+    def markup_key(self) -> tuple | None:
+        """What the list's filter card is written from, as the key it is kept under per
+        process ({% fixed by %}; the language and URLs are that tag's own key): the request's
+        query (the page aside: the fields' values, the sort, whether filters are in use), the
+        options read on this request (their ReadChoices), the user's scope (their localities)
+        and what `markup_key_parts` adds. None — written every time — when it shows more: a
+        field's error (its message quotes the value), or what `markup_key_parts` says. An
+        unchanged card is then neither built nor written, nor its form when nothing is
+        filtered: a form, a dozen fields and some 150 options were a quarter of a list's
+        time."""
+        parts = self.markup_key_parts()
+        if parts is None or (self.filters_used and not self.is_valid()):
+            return None
+        user = self.request.user if self.request is not None else None
+        return (self.choices_shape, self.query_key, self.choice_rows.serial, scope_of(user), *parts)
+
+    def markup_key_parts(self) -> tuple | None:
+        """What else a list's filter card is written from (a tuple of it), or None when it is
+        to be written every time."""
+        return ()
+
+    @cached_property
+    def query_key(self) -> tuple:
+        """The request's query but its page, as a key: what the sort headers are written from."""
+        data = self.data if self.is_bound else {}
+        return tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
 
     # Whether the query may be validated by a form of only the fields it gives a value to
     # (`checked`): right for a filterset whose fields each read the query's value of their own
@@ -173,7 +272,7 @@ class ReadChoices(dict):
     def __init__(self, groups: dict):
         super().__init__(groups)
         self._derived = {}
-        # Tells one answer from another in a key (ProjectFilter.markup_key): a new one is made
+        # Tells one answer from another in a key (ListFilterSet.markup_key): a new one is made
         # whenever the rows read differ.
         self.serial = next(_serials)
 

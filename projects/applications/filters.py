@@ -5,7 +5,6 @@ from django import forms
 from django.db.models import F
 from django.utils.functional import cached_property
 from django.utils.timezone import localdate
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
 
@@ -20,8 +19,6 @@ from khuyencong.filters import (
     UserFilter,
     locality_choices,
     locality_rows,
-    offer_choices,
-    read_choices,
     scope_of,
     scoped,
     year_choices,
@@ -44,7 +41,7 @@ class FacilityFilter(django_filters.ModelChoiceFilter):
     field_class = FacilityChoiceField
 
 
-# The selects whose options come from database tables (ProjectFilter.offered_choices).
+# The selects whose options come from database tables (ListFilterSet.offered_choices).
 OFFERED = ("funding_source", "activity_type", "responsible_officer", "locality")
 
 
@@ -76,6 +73,21 @@ def _officers():
     return User.objects.filter(role__in=[Role.CENTRE_STAFF, Role.MANAGER]).order_by(
         "full_name", "username"
     )
+
+
+class ProjectSort(django_filters.OrderingFilter):
+    """Sorting by a header, the primary key breaking ties in the sort's direction: without it
+    the rows of equal values (a status, an amount not yet approved) came in whatever order a
+    plan gave them, so that paging could show a project twice and another never. Each sort
+    column's index ends with the id (Project.Meta.indexes), which then serves the whole
+    order."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        ordering = qs.query.order_by
+        if value in EMPTY_VALUES or not ordering:
+            return qs
+        return qs.order_by(*ordering, "-pk" if str(ordering[-1]).startswith("-") else "pk")
 
 
 class ProjectFilter(ListFilterSet):
@@ -122,7 +134,7 @@ class ProjectFilter(ListFilterSet):
         empty_label=ALL,
     )
     responsible_officer = UserFilter(label=_("Cán bộ phụ trách"), queryset=None, empty_label=ALL)
-    sort = django_filters.OrderingFilter(
+    sort = ProjectSort(
         label=_("Sắp xếp"),
         fields=(
             ("code", "code"),
@@ -135,6 +147,10 @@ class ProjectFilter(ListFilterSet):
             ("start_date", "start"),
         ),
     )
+
+    choices_shape = "projects"
+    offered = OFFERED
+    choice_parts = staticmethod(_offered_parts)
 
     class Meta:
         model = Project
@@ -154,67 +170,28 @@ class ProjectFilter(ListFilterSet):
         ).order_by("name")
         self.filters["responsible_officer"].queryset = lambda request: _officers()
 
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            offer_choices(super().form, OFFERED, self.offered_choices)
-        return self._form
-
-    def offered_choices(self) -> dict[str, list]:
-        """The options of the four selects read from a database table (funding sources,
-        activity types, localities, officers) in one query (`read_choices`), in the order and
-        with the labels their fields give them: four queries were a good part of the list's
-        time."""
-        rows = self.choice_rows
-        user = self.request.user
+    def choice_labels(self, rows, user) -> dict[str, tuple]:
         # The labels of FundingSource.__str__, ActivityType.__str__, UserIterator and
-        # LocalityTreeIterator; made once while the rows and the user's scope stay the same.
-        return rows.derived(
-            (scope_of(user), get_language()),
-            lambda: {
-                "funding_source": tuple(
-                    (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
-                ),
-                "activity_type": tuple((pk, name) for pk, name, *_ in rows["activity_type"]),
-                "responsible_officer": tuple(
-                    (pk, full_name or f"{first} {last}".strip() or username)
-                    for pk, full_name, first, last, username, _day in rows["responsible_officer"]
-                ),
-                "locality": locality_choices(scoped(rows["locality"], user)),
-            },
-        )
+        # LocalityTreeIterator.
+        return {
+            "funding_source": tuple(
+                (pk, f"{name} ({code})") for pk, name, code, *_ in rows["funding_source"]
+            ),
+            "activity_type": tuple((pk, name) for pk, name, *_ in rows["activity_type"]),
+            "responsible_officer": tuple(
+                (pk, full_name or f"{first} {last}".strip() or username)
+                for pk, full_name, first, last, username, _day in rows["responsible_officer"]
+            ),
+            "locality": locality_choices(scoped(rows["locality"], user)),
+        }
 
-    @cached_property
-    def markup_key(self) -> tuple | None:
-        """What the list's filter card (projects/list.html) is written from, as the key it is
-        kept under per process ({% fixed by %}): the request's query (the page aside: the
-        fields' values, the sort, whether filters are in use), the options read on this request
-        (their ReadChoices), the user's scope (their localities) and the year (the years
-        offered). None — written every time — when it shows more: a field's error, or the name
-        of the facility filtered by. An unchanged card is then neither built nor written: its
-        form, a dozen fields and some 150 options were a quarter of the list's time."""
-        if self.data.get("facility") or (self.is_bound and not self.is_valid()):
+    def markup_key_parts(self) -> tuple | None:
+        """The list's filter card (projects/list.html, kept under `markup_key`) is written also
+        from the year (the years offered); every time when it names the facility filtered
+        by."""
+        if self.data.get("facility"):
             return None
-        rows = self.choice_rows
-        return (
-            "projects",
-            self.query_key,
-            rows.serial,
-            scope_of(self.request.user),
-            localdate().year,
-        )
-
-    @cached_property
-    def choice_rows(self):
-        """The options' rows (read_choices), read once per request: the card's key and, when
-        the card is written, its selects."""
-        return read_choices("projects", _offered_parts)
-
-    @cached_property
-    def query_key(self) -> tuple:
-        """The request's query but its page, as a key: what the sort headers are written from."""
-        data = self.data if self.is_bound else {}
-        return tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
+        return (localdate().year,)
 
     @cached_property
     def statement_key(self) -> tuple | None:
@@ -223,7 +200,7 @@ class ProjectFilter(ListFilterSet):
         fields' values and the sort) and the user's scope (their localities). None — built every
         time — when a field is invalid, or for the locality filter, whose units are read from
         the locality tree on every request."""
-        if self.is_bound and (self.data.get("locality") or not self.is_valid()):
+        if self.filters_used and (self.data.get("locality") or not self.is_valid()):
             return None
         return ("projects", self.query_key, scope_of(self.request.user))
 
@@ -240,7 +217,7 @@ class ProjectFilter(ListFilterSet):
         if not access.sees_whole_province(self.request.user):
             return None
         used = {}
-        if self.is_bound:
+        if self.filters_used:
             self.is_valid()  # validates, as `qs` does (its answer is in cleaned_data)
             used = {
                 name: value

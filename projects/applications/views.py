@@ -125,7 +125,7 @@ def project_list(request):
             "sort": request.GET.get("sort", ""),
             # "Lập đề án" for the facility filtered by (read without building the filter form
             # when nothing is filtered: the card is kept, see ProjectFilter.markup_key).
-            "facility": filterset.is_bound
+            "facility": filterset.filters_used
             and filterset.is_valid()
             and filterset.checked.cleaned_data.get("facility"),
             # On a phone the filters fold away unless one is in use.

@@ -1,9 +1,8 @@
+import django_filters
 import pytest
 from django.test import RequestFactory
-from django.utils import translation
 
-from facilities import filters
-from facilities.filters import FIXED_CHOICES, FacilityFilter
+from facilities.filters import FacilityFilter
 from facilities.models import (
     Facility,
     LegalForm,
@@ -14,7 +13,6 @@ from facilities.models import (
     YearlyFigure,
 )
 from khuyencong import access
-from khuyencong.templatetags.portal import filter_field
 from tests.conftest import make_facility
 
 
@@ -129,30 +127,38 @@ class TestSorting:
 
 
 @pytest.mark.django_db
-class TestFieldsMarkup:
-    """The selects of the code's own choices are written once per language and value
-    (FieldsMarkup): each must be what filter_field writes for that request."""
+class TestNothingFiltered:
+    """A query that gives no filter a value (none, a page, empty values) is read without
+    building the filter form (ListFilterSet.filters_used): rows, sort, count and the card's key
+    are what the form would give."""
 
-    @pytest.mark.parametrize(
-        "params",
-        [
-            {},
-            {"legal_form": LegalForm.COOPERATIVE, "size_class": "none", "recognised": "yes"},
-            {"legal_form": "bogus", "size_class": "huge", "woman_owned": "maybe"},
-            {"sector_scope": "main", "ethnic_minority_owned": "no", "woman_owned": "yes"},
-        ],
-    )
-    @pytest.mark.parametrize("language", ["vi", "en"])
-    def test_each_field_is_what_filter_field_writes(self, staff, params, language):
-        with translation.override(language):
-            for _ in range(2):  # written, then reused
-                filterset = run(staff, **params)[0]
-                for name in (*FIXED_CHOICES, "q", "locality", "sector"):
-                    expected = filter_field(filterset.form[name])
-                    assert filterset.markup[name] == expected, (name, params)
+    @pytest.mark.parametrize("params", [{}, {"page": "2"}, {"q": "", "o": "", "locality": ""}])
+    def test_it_reads_what_the_form_would_without_building_it(
+        self, staff, officer, commune_a1, commune_b1, params
+    ):
+        for name in ("Đá xây dựng", "Bánh cuốn", "Dao rèn"):
+            make_facility(commune_a1, name=name)
+            make_facility(commune_b1, name=name)
+        for user in (staff, officer):
+            filterset, rows = run(user, **params)
+            assert filterset.sort == "name"
+            filterset.count_from_totals()
+            assert filterset.markup_key is not None
+            assert "_form" not in vars(filterset)
+            by_form = FacilityFilter(
+                filterset.data, queryset=filterset.queryset, request=filterset.request
+            )
+            form_rows = django_filters.FilterSet.qs.fget(by_form)  # through the form
+            assert "_form" in vars(by_form)
+            assert str(filterset.qs.query) == str(form_rows.query)
+            assert rows == list(form_rows)
+            # By the folded name: "Đá" (da) among the D's, before "Dao".
+            names = list(dict.fromkeys(row.name for row in rows))
+            assert names == ["Bánh cuốn", "Đá xây dựng", "Dao rèn"]
 
-    def test_a_field_with_an_error_is_not_kept(self, staff):
-        filters._fixed_markup.clear()
-        run(staff, legal_form="bogus")[0].markup["legal_form"]
-        run(staff, legal_form=LegalForm.HOUSEHOLD)[0].markup["legal_form"]
-        assert [key[1:] for key in filters._fixed_markup] == [("legal_form", LegalForm.HOUSEHOLD)]
+    def test_a_value_builds_the_form(self, staff):
+        for params in ({"q": "x"}, {"o": "-name"}, {"legal_form": "bogus"}):
+            filterset, _rows = run(staff, **params)
+            assert filterset.filters_used
+            assert "_form" in vars(filterset)
+        assert run(staff, legal_form="bogus")[0].markup_key is None

@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from facilities.models import (
@@ -15,7 +16,7 @@ from facilities.models import (
     Sector,
     YearlyFigure,
 )
-from khuyencong.models import Job, JobStatus
+from khuyencong.models import Job, JobStatus, Locality
 from tests.conftest import make_facility, run_queued_jobs
 from tests.facilities.test_excel import good_row, xlsx
 
@@ -102,6 +103,51 @@ class TestList:
         assert "Cơ sở 0" in first and "Cơ sở 2" not in first
         assert "Cơ sở 4" in last and "Cơ sở 0" not in last
         assert "Tìm thấy 5 cơ sở" in first
+
+    def test_its_filter_card_kept_per_process_follows_data_user_query_and_language(
+        self, login, staff, officer, district_a, commune_b1, sector, settings
+    ):
+        """The filter card is written once per process and key (ListFilterSet.markup_key): the
+        options read, the user's scope, the query (its page aside) and the language. Each of
+        those shows at once; a field's error is written every time."""
+
+        def card(user, query=None, language="vi"):
+            client = login(user)
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+            html = client.get(LIST, query or {}).content.decode()
+            start = html.index('data-bs-target="#facility-filters"')
+            return html[start : html.index("</form>", start)]
+
+        assert sector.name in card(staff)
+        sector.name = "Ngành mới <đổi tên>"
+        sector.save()
+        assert "Ngành mới &lt;đổi tên&gt;" in card(staff)
+        # Another scope: an officer is offered only their own district's units.
+        commune = Locality.full_name_of(commune_b1.kind, commune_b1.name)
+        assert commune in card(staff)
+        assert commune not in card(officer)
+        assert commune in card(staff)
+        # Another query: the value chosen, the sort kept, the card unfolded on a phone.
+        chosen = f'<option value="{district_a.pk}" selected>'
+        assert chosen in card(staff, {"locality": district_a.pk})
+        assert chosen not in card(staff)
+        assert 'name="o" value="-tax_code"' in card(staff, {"o": "-tax_code"})
+        assert 'name="o" value=""' in card(staff)
+        assert 'aria-expanded="true"' in card(staff, {"q": "giang"})
+        assert 'value="giang"' in card(staff, {"q": "giang"})
+        assert 'aria-expanded="false"' in card(staff, {"q": "  "})  # no filter in use
+        assert card(staff, {"page": "2"}) == card(staff)
+        # Another language: the labels and the units' kinds.
+        with translation.override("en"):
+            english = Locality.full_name_of(commune_b1.kind, commune_b1.name)
+        assert english != commune
+        assert "Search, filter" in card(staff, language="en")
+        assert english in card(staff, language="en")
+        assert commune in card(staff)
+        # A field's error quotes the value: written every time, never kept.
+        assert "is-invalid" not in card(staff, {"legal_form": LegalForm.COOPERATIVE})
+        assert "bogus" in card(staff, {"legal_form": "bogus"})
+        assert "other" in card(staff, {"legal_form": "other"})
 
     def test_it_answers_htmx_with_the_results_only(self, login, staff, facility_a):
         response = login(staff).get(

@@ -115,6 +115,19 @@ class TestList:
             [mine.code, theirs.code, newer.code]
         )
 
+    @pytest.mark.parametrize("sort", ["status", "-status", "approved", "-approved", "locality"])
+    def test_its_pages_sorted_by_a_column_of_ties_show_each_project_once(
+        self, login, staff, make_project, settings, sort
+    ):
+        settings.PAGE_SIZE = 3
+        made = {make_project(staff, title=f"Đề án {i}").code for i in range(8)}
+        client = login(staff)
+        shown = []
+        for page in (1, 2, 3):
+            response = client.get(reverse("projects:list"), {"sort": sort, "page": page})
+            shown += [row["code"] for row in response.context["rows"]]
+        assert sorted(shown) == sorted(made)
+
     def test_it_finds_giang_hien_typed_without_diacritics(
         self, login, staff, make_project, facility_a
     ):
