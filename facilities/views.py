@@ -116,7 +116,10 @@ def _sort_headers(request, filterset: FacilityFilter) -> dict[str, dict]:
 def facility_list(request):
     # The page's rows are read as values (rows.py), which add what they show themselves.
     filterset = filtered(request, Facility.objects.all())
-    paginator = ListPaginator(filterset.qs, settings.PAGE_SIZE)
+    key = filterset.statement_key
+    paginator = ListPaginator(
+        filterset.qs if key is None else lambda: filterset.qs, settings.PAGE_SIZE, key=key
+    )
     count = filterset.count_from_totals()
     if count is not None:
         paginator.count = count  # in place of a COUNT of the facilities (filters.py)

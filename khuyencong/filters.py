@@ -185,6 +185,23 @@ class ListFilterSet(django_filters.FilterSet):
         data = self.data if self.is_bound else {}
         return tuple(sorted((key, tuple(data.getlist(key))) for key in data if key != "page"))
 
+    # The filters whose statement is built from rows read on every request (a locality's
+    # subtree, from the tree): a list filtered by one is built every time (`statement_key`).
+    read_filters = ("locality",)
+
+    @cached_property
+    def statement_key(self) -> tuple | None:
+        """What the filtered queryset (`qs`) is built from, as a key (khuyencong.paging.
+        ListPaginator compiles its count and pages once per key): the query but its page (the
+        fields' values and the sort) and the user's scope (their localities). None — built
+        every time — when a field is invalid, or for a filter of `read_filters`."""
+        if self.filters_used and (
+            any(self.data.get(name) for name in self.read_filters) or not self.is_valid()
+        ):
+            return None
+        user = self.request.user if self.request is not None else None
+        return (self.choices_shape, self.query_key, scope_of(user))
+
     # Whether the query may be validated by a form of only the fields it gives a value to
     # (`checked`): right for a filterset whose fields each read the query's value of their own
     # name (no range widgets, no prefix), whose form is built only to validate the query when

@@ -3,7 +3,6 @@
 import django_filters
 from django import forms
 from django.db.models import F
-from django.utils.functional import cached_property
 from django.utils.timezone import localdate
 from django.utils.translation import gettext_lazy as _
 from django_filters.constants import EMPTY_VALUES
@@ -19,7 +18,6 @@ from khuyencong.filters import (
     UserFilter,
     locality_choices,
     locality_rows,
-    scope_of,
     scoped,
     year_choices,
 )
@@ -192,17 +190,6 @@ class ProjectFilter(ListFilterSet):
         if self.data.get("facility"):
             return None
         return (localdate().year,)
-
-    @cached_property
-    def statement_key(self) -> tuple | None:
-        """What the filtered queryset (`qs`) is built from, as a key (khuyencong.paging.
-        ListPaginator compiles its count and pages once per key): the query but its page (the
-        fields' values and the sort) and the user's scope (their localities). None — built every
-        time — when a field is invalid, or for the locality filter, whose units are read from
-        the locality tree on every request."""
-        if self.filters_used and (self.data.get("locality") or not self.is_valid()):
-            return None
-        return ("projects", self.query_key, scope_of(self.request.user))
 
     def count_from_totals(self) -> int | None:
         """How many projects the province-wide list shows, added up from the running totals

@@ -83,6 +83,20 @@ class TestList:
         assert "Hợp tác xã Tâm Hòa" not in response.text
         assert "Tìm thấy 1 cơ sở" in response.text
 
+    def test_its_statements_kept_per_query_and_scope_show_each_users_rows_of_now(
+        self, login, staff, officer, facility_a, facility_b
+    ):
+        """The list's count and pages are compiled once per process and key (ListFilterSet.
+        statement_key): another query, another user's scope and the rows written since each
+        show at once."""
+        searched = {"q": "hop tac"}
+        assert "Tìm thấy 1 cơ sở" in login(staff).get(LIST, searched).text  # Tâm Hòa (B)
+        assert "Tìm thấy 0 cơ sở" in login(officer).get(LIST, searched).text  # not in A
+        make_facility(facility_a.locality, name="Hợp tác xã Mây tre Giang")
+        assert "Tìm thấy 1 cơ sở" in login(officer).get(LIST, searched).text
+        assert "Tìm thấy 2 cơ sở" in login(staff).get(LIST, searched).text
+        assert "Tìm thấy 1 cơ sở" in login(staff).get(LIST, {"q": "giang hien"}).text
+
     def test_it_requires_login(self, client, facility_a):
         response = client.get(LIST)
         assert response.status_code == 302
