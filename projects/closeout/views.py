@@ -107,6 +107,9 @@ def _link_reversals(payments: list[Disbursement]) -> None:
     undone = {payment.reverses_id: payment for payment in payments if payment.reverses_id}
     for payment in payments:
         reversal.set_cached_value(payment, undone.get(payment.pk))
+        # What the page reads: `reversal` of a payment nobody reversed raises DoesNotExist, an
+        # exception per row the template swallows (most of a row's rendering).
+        payment.reversed_by = undone.get(payment.pk)
 
 
 def rows(project: Project, relation: str, queryset) -> list:
@@ -265,7 +268,7 @@ def detail_context(
     may_reverse = steps.may_do(disbursements.REVERSE, project, user)
     for payment in payments:
         payment.reversible = (
-            may_reverse and not payment.is_reversal and not hasattr(payment, "reversal")
+            may_reverse and not payment.is_reversal and payment.reversed_by is None
         )
 
     labels = dict(OUTCOME_FIELDS)
@@ -277,6 +280,9 @@ def detail_context(
         review.checklist_rows = [
             (label, bool(review.checklist.get(key))) for key, label in ACCEPTANCE_CHECKLIST
         ]
+        # All the checklist's markup is written from besides the language (the labels are the
+        # code's own): kept per process under it ({% fixed by %}).
+        review.checklist_key = tuple(present for _label, present in review.checklist_rows)
         review.results = [
             (
                 labels[name.removeprefix("achieved_")],
