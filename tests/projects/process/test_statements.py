@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from khuyencong import access, prepared
 from projects.models import Project, Status
-from projects.process import statements
 from projects.process.statements import Statements
 
 pytestmark = pytest.mark.skipif(
