@@ -267,9 +267,7 @@ def detail_context(
     figures = disbursements.money_of(project, payments)
     may_reverse = steps.may_do(disbursements.REVERSE, project, user)
     for payment in payments:
-        payment.reversible = (
-            may_reverse and not payment.is_reversal and payment.reversed_by is None
-        )
+        payment.reversible = may_reverse and not payment.is_reversal and payment.reversed_by is None
 
     labels = dict(OUTCOME_FIELDS)
     may_cancel_review = steps.may_do(steps.CANCEL_REVIEW, project, user)
