@@ -8,6 +8,7 @@ file, and a refusal comes back as a Vietnamese message, never a 500.
 """
 
 import datetime
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -166,6 +168,13 @@ LISTS = (
 # --- the project page -----------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _outcome_labels(language: str) -> dict[str, str]:
+    """The outcomes' labels in the active language, `language` (the key only): a lazy label
+    looks itself up in every catalogue each time it is written."""
+    return {name: str(label) for name, label in OUTCOME_FIELDS}
+
+
 def detail_context(
     project: Project,
     user,
@@ -269,7 +278,7 @@ def detail_context(
     for payment in payments:
         payment.reversible = may_reverse and not payment.is_reversal and payment.reversed_by is None
 
-    labels = dict(OUTCOME_FIELDS)
+    labels = _outcome_labels(get_language())
     may_cancel_review = steps.may_do(steps.CANCEL_REVIEW, project, user)
     for review in reviews:
         pending = not review.outcome and not review.cancelled
