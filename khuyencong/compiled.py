@@ -228,13 +228,8 @@ def _compile_instances(queryset: QuerySet) -> tuple:
     # The same statement to prepare on a connection (khuyencong/prepared.py), the ids its
     # parameters: PostgreSQL planned the project page's statement of seven tables and ten list
     # flags in some 2 ms on every request, ten times what running it takes.
-    places = iter(slots)
-
-    def parameter(_value):
-        kind, at, _constant = next(places)
-        return (kind, at) if kind else None
-
-    body, constants, parameters = prepared.split(sql, params, parameter)
+    keys = [(kind, at) if kind else None for kind, at, _constant in slots]
+    body, constants, parameters = prepared.split(sql, params, keys)
     # Only a statement with ids is prepared: one keyed by its values alone (a norm's pair) would
     # put a statement per key in every connection, against the few shapes of pages.
     statement = None

@@ -35,19 +35,18 @@ def may_prepare(alias: str = "default") -> bool:
     )
 
 
-def split(sql: str, params, parameter) -> tuple[str, list, tuple]:
-    """A compiled statement's SQL as a prepared statement's body: each value for which
-    `parameter(value)` gives a key becomes a parameter ($1…, one per distinct key, in the
-    order first met) and the others, the constants, stay placeholders, filled in once when it
-    is prepared. Returns the body, the constants and the keys of $1…."""
+def split(sql: str, params, keys) -> tuple[str, list, tuple]:
+    """A compiled statement's SQL as a prepared statement's body: each value whose key (in
+    `keys`, one per value of `params`) is not None becomes a parameter ($1…, one per distinct
+    key, in the order first met) and the others, the constants, stay placeholders, filled in
+    once when it is prepared. Returns the body, the constants and the keys of $1…."""
     pieces = _PLACEHOLDER.split(sql)
     numbers: dict = {}
     body, constants = [pieces[0]], []
-    values = iter(params)
+    values = iter(zip(params, keys, strict=True))
     for token, text in zip(pieces[1::2], pieces[2::2], strict=True):
         if token == "%s":
-            value = next(values)
-            key = parameter(value)
+            value, key = next(values)
             if key is None:
                 constants.append(value)
                 body.append("%s")

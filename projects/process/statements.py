@@ -145,13 +145,8 @@ class _Statement:
     def __init__(self, sql: str, params):
         self.sql = sql
         self.slots = tuple(_slot(param) for param in params)
-        slots = iter(self.slots)
-
-        def parameter(_value):
-            source, value = next(slots)
-            return None if source == "constant" else (source, value)
-
-        body, constants, self.parameters = prepared.split(sql, params, parameter)
+        keys = [None if source == "constant" else (source, at) for source, at in self.slots]
+        body, constants, self.parameters = prepared.split(sql, params, keys)
         types = [_PARAMETER_TYPES[source] for source, _value in self.parameters]
         self.prepared = prepared.Statement(body, types, constants, "work")
 
