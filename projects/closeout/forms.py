@@ -15,8 +15,8 @@ from django import forms
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from khuyencong import access
 from khuyencong.forms import DateField, MoneyField, PastDateField, bound_numbers
@@ -91,11 +91,19 @@ class People:
 
 
 def person_label(user: User) -> str:
+    # Kept on the user read for this request, per language: each row of a dialog offers every
+    # person again (the project page wrote some 125 labels for 25 people).
+    language = get_language()
+    kept = user.__dict__.get("_person_label")
+    if kept is not None and kept[0] == language:
+        return kept[1]
     names = (
         [loc.name for loc in user.localities.all()] if user.role == Role.DISTRICT_OFFICER else []
     )
     where = f", {', '.join(names)}" if names else ""
-    return f"{user.display_name} ({user.get_role_display()}{where})"
+    label = f"{user.display_name} ({user.get_role_display()}{where})"
+    user._person_label = (language, label)
+    return label
 
 
 class PersonField(forms.ChoiceField):

@@ -8,6 +8,7 @@ file, and a refusal comes back as a Vietnamese message, never a 500.
 """
 
 import datetime
+import functools
 from collections.abc import Callable
 
 from django.conf import settings
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -107,6 +109,9 @@ def _link_reversals(payments: list[Disbursement]) -> None:
     undone = {payment.reverses_id: payment for payment in payments if payment.reverses_id}
     for payment in payments:
         reversal.set_cached_value(payment, undone.get(payment.pk))
+        # What the page reads: `reversal` of a payment nobody reversed raises DoesNotExist, an
+        # exception per row the template swallows (most of a row's rendering).
+        payment.reversed_by = undone.get(payment.pk)
 
 
 def rows(project: Project, relation: str, queryset) -> list:
@@ -161,6 +166,13 @@ LISTS = (
 
 
 # --- the project page -----------------------------------------------------------------------
+
+
+@functools.lru_cache(maxsize=16)
+def _outcome_labels(language: str) -> dict[str, str]:
+    """The outcomes' labels in the active language, `language` (the key only): a lazy label
+    looks itself up in every catalogue each time it is written."""
+    return {name: str(label) for name, label in OUTCOME_FIELDS}
 
 
 def detail_context(
@@ -264,11 +276,9 @@ def detail_context(
     figures = disbursements.money_of(project, payments)
     may_reverse = steps.may_do(disbursements.REVERSE, project, user)
     for payment in payments:
-        payment.reversible = (
-            may_reverse and not payment.is_reversal and not hasattr(payment, "reversal")
-        )
+        payment.reversible = may_reverse and not payment.is_reversal and payment.reversed_by is None
 
-    labels = dict(OUTCOME_FIELDS)
+    labels = _outcome_labels(get_language())
     may_cancel_review = steps.may_do(steps.CANCEL_REVIEW, project, user)
     for review in reviews:
         pending = not review.outcome and not review.cancelled
@@ -277,6 +287,9 @@ def detail_context(
         review.checklist_rows = [
             (label, bool(review.checklist.get(key))) for key, label in ACCEPTANCE_CHECKLIST
         ]
+        # All the checklist's markup is written from besides the language (the labels are the
+        # code's own): kept per process under it ({% fixed by %}).
+        review.checklist_key = tuple(present for _label, present in review.checklist_rows)
         review.results = [
             (
                 labels[name.removeprefix("achieved_")],

@@ -5,12 +5,14 @@ of the workflow, each a form that calls its rule function.
 This package composes the others (applications, closeout); none of them imports it.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_safe
 
 from khuyencong import access
@@ -313,6 +315,10 @@ def project_detail(request, pk):
         "may_upload": may_upload_here,
         "may_comment": may_comment_here,
         "document_form": DocumentForm() if may_upload_here else None,
+        # A blank DocumentForm's fields are a function of the language and the settings alone,
+        # which {% fixed %} keys its parts by: written once per process (crispy's templates
+        # took a third of the page of a project being decided).
+        "document_form_key": "blank DocumentForm" if may_upload_here else None,
         "comment_form": CommentForm() if may_comment_here else None,
         "documents": documents,
         "comments": comments,
@@ -324,15 +330,8 @@ def project_detail(request, pk):
         "NormStatus": NormStatus,
         "norm_description": check.describe_norm() if check.norm else "",
         "outcomes": [
-            (project._meta.get_field(name).verbose_name, getattr(project, name))
-            for name in (
-                "expected_jobs_created",
-                "expected_people_trained",
-                "expected_employed_after_training",
-                "expected_managers_trained",
-                "expected_machines_installed",
-                "expected_fair_participations",
-            )
+            (label, getattr(project, name))
+            for name, label in _outcome_names(get_language())
             if getattr(project, name)
         ],
         "Status": Status,
@@ -340,6 +339,23 @@ def project_detail(request, pk):
     context.update(closeout)
     with_field_markup(*_dialog_forms(context))
     return render(request, "projects/detail.html", context)
+
+
+@functools.lru_cache(maxsize=16)
+def _outcome_names(language: str) -> tuple[tuple[str, str], ...]:
+    """The expected outcomes' fields and their names in the active language, `language` (the
+    key only): a lazy name looks itself up in every catalogue each time it is written."""
+    return tuple(
+        (name, str(Project._meta.get_field(name).verbose_name))
+        for name in (
+            "expected_jobs_created",
+            "expected_people_trained",
+            "expected_employed_after_training",
+            "expected_managers_trained",
+            "expected_machines_installed",
+            "expected_fair_participations",
+        )
+    )
 
 
 def _dialog_forms(context: dict) -> list:

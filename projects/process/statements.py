@@ -13,16 +13,13 @@ a constant of the query; an id's stand-in is its base minus its position in its 
 """
 
 import datetime
-import itertools
-import re
-import weakref
 from collections.abc import Callable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import QuerySet
 
-from khuyencong import access
+from khuyencong import access, prepared
 from khuyencong.models import User
 
 STAND_IN_DAY = datetime.date(1000, 1, 1)
@@ -132,102 +129,41 @@ class _CompiledStatements(Statements):
 #
 # PostgreSQL parsed and planned the page's statements on every request: for the first items,
 # a dozen ordered branches, three times as long as running them. Prepared once per connection
-# (PREPARE, then EXECUTE with this request's values), PostgreSQL plans them with the person, the
-# day and the localities as parameters and keeps that plan: every other value (the statuses the
-# partial indexes are defined by) is written into the prepared statement, so the kept plan reads
-# the same indexes. A plan is no data: PostgreSQL plans again by itself when a table's
-# definition or statistics change.
+# (khuyencong/prepared.py), PostgreSQL plans them with the person, the day and the localities as
+# parameters and keeps that plan: every other value (the statuses the partial indexes are
+# defined by) is written into the prepared statement, so the kept plan reads the same indexes.
 
-_PREPARED_MAX = 64
 _PARAMETER_TYPES = {"day": "date", "user": "bigint", "localities": "bigint", "projects": "bigint"}
-_PLACEHOLDER = re.compile(r"(%s|%%)")
-# {connection: the names of the statements it has prepared}.
-_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_names = itertools.count(1)
 
 
 class _Statement:
     """A compiled statement: its SQL with a placeholder per value and where each value comes
-    from (_slot); and the same SQL as a prepared statement's body, where the person's, the
-    day's and the localities' values are its parameters ($1…, one per distinct value, typed)
-    and only the constants are placeholders, filled in once when it is prepared."""
+    from (_slot); and the same SQL as a prepared statement, where the person's, the day's and
+    the localities' values are its parameters ($1…, one per distinct value, typed) and only the
+    constants are placeholders, filled in once when it is prepared."""
 
     def __init__(self, sql: str, params):
         self.sql = sql
         self.slots = tuple(_slot(param) for param in params)
-        pieces = _PLACEHOLDER.split(sql)
-        numbers: dict[tuple, int] = {}
-        body = [pieces[0]]
-        self.constants, types = [], []
-        slots = iter(self.slots)
-        for token, text in zip(pieces[1::2], pieces[2::2], strict=True):
-            if token == "%s":
-                source, value = next(slots)
-                if source == "constant":
-                    self.constants.append(value)
-                    body.append("%s")
-                else:
-                    if (source, value) not in numbers:
-                        numbers[source, value] = len(numbers) + 1
-                        types.append(_PARAMETER_TYPES[source])
-                    body.append(f"${numbers[source, value]}")
-            else:
-                body.append(token)
-            body.append(text)
-        self.body = "".join(body)
-        self.parameters = tuple(numbers)  # their slots, in the order of $1…
-        self.signature = f"({', '.join(types)})" if types else ""
-        self.call = f"({', '.join(['%s'] * len(types))})" if types else ""
-        # Its own name, whatever its SQL: statements of the same SQL may differ in their
-        # constants (a group's key, its statuses).
-        self.name = _name()
+        keys = [None if source == "constant" else (source, at) for source, at in self.slots]
+        body, constants, self.parameters = prepared.split(sql, params, keys)
+        types = [_PARAMETER_TYPES[source] for source, _value in self.parameters]
+        self.prepared = prepared.Statement(body, types, constants, "work")
+
+    @property
+    def name(self) -> str:
+        return self.prepared.name
 
     def execute(self, cursor, today: datetime.date, values: dict) -> None:
         """Runs the statement with these values: prepared on the connection when the connection
-        keeps what it prepares (_may_prepare), as plain SQL otherwise."""
+        keeps what it prepares (prepared.may_prepare), as plain SQL otherwise."""
 
         def value(source, slot):
             if source == "day":
                 return today + datetime.timedelta(days=slot)
             return slot if source == "constant" else values[source][slot]
 
-        if not _may_prepare():
+        if not prepared.may_prepare():
             cursor.execute(self.sql, [value(*slot) for slot in self.slots])
             return
-        arguments = [value(*slot) for slot in self.parameters]
-        prepared = _prepared.setdefault(connection.connection, set())
-        if self.name in prepared:
-            cursor.execute(f"EXECUTE {self.name}{self.call}", arguments)
-            return
-        # PREPARE and EXECUTE in one round trip, so that the page's number of queries does not
-        # depend on whether the connection had prepared it.
-        forget = ""
-        if len(prepared) >= _PREPARED_MAX:
-            # Bounds what a flood of shapes (a group's pages one by one) keeps in the session.
-            forget = "DEALLOCATE ALL; "
-            prepared.clear()
-        try:
-            cursor.execute(
-                f"{forget}PREPARE {self.name}{self.signature} AS {self.body};"
-                f" EXECUTE {self.name}{self.call}",
-                [*self.constants, *arguments],
-            )
-        except Exception:
-            # A PREPARE that failed with its EXECUTE may have left its statement behind: the
-            # next attempt prepares it under another name.
-            self.name = _name()
-            raise
-        while cursor.description is None and cursor.nextset():
-            pass  # to the rows of EXECUTE
-        prepared.add(self.name)
-
-
-def _name() -> str:
-    return f"work_{next(_names)}"
-
-
-def _may_prepare() -> bool:
-    """Whether this connection's prepared statements are left alone: psycopg deallocates every
-    prepared statement of the session (DEALLOCATE ALL) after a rollback when it prepares its
-    own, which Django turns off (prepare_threshold None)."""
-    return getattr(connection.connection, "prepare_threshold", 0) is None
+        self.prepared.execute(cursor, [value(*slot) for slot in self.parameters])

@@ -13,10 +13,13 @@ from crispy_forms.templatetags.crispy_forms_field import (
 from crispy_forms.utils import render_crispy_form
 from django import template
 from django.forms import ModelChoiceField
+from django.forms.formsets import BaseFormSet
 from django.template import Context
 from django.template.loader import get_template
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+
+from khuyencong import widget_renderer
 
 register = template.Library()
 
@@ -69,9 +72,19 @@ _markup: dict[tuple, tuple[str, str, str] | None] = {}
 
 
 def with_field_markup(*forms) -> None:
-    """Render the fields of `forms` (each with a crispy helper) through `field_markup`."""
+    """Render the fields of `forms` (each with a crispy helper) through `field_markup`, and
+    their widgets and those of their rows (a formset `rows`) in Python
+    (khuyencong/widget_renderer.py)."""
     for form in forms:
         form.helper.field_template = FIELD_TEMPLATE
+        form.renderer = widget_renderer.renderer
+        rows = getattr(form, "rows", None)
+        if isinstance(rows, BaseFormSet):
+            rows.renderer = rows.form_renderer = widget_renderer.renderer
+            for name in ("forms", "management_form", "empty_form"):
+                made = rows.__dict__.get(name)  # cached properties already read
+                for row in made if isinstance(made, list) else [made] if made else ():
+                    row.renderer = widget_renderer.renderer
 
 
 @register.simple_tag(takes_context=True)

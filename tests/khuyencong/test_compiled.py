@@ -6,6 +6,7 @@ import itertools
 import pytest
 from django.db import connection
 from django.db.models import Avg, BigIntegerField, Count, Q, Sum
+from django.test.utils import CaptureQueriesContext
 
 from facilities.models import Facility
 from khuyencong import compiled
@@ -121,3 +122,27 @@ def test_instances_by_ids_read_what_the_orm_reads_for_any_ids(
         assert found == expected
     shapes = [key for key in compiled._compiled if key[:2] == ("instances", "test.facilities")]
     assert len(shapes) == (2 if connection.vendor == "postgresql" else 0)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared on PostgreSQL only")
+def test_instances_by_ids_are_prepared_once_per_connection_and_run_with_each_calls_ids(
+    facility_a, facility_b
+):
+    def build(pk):
+        return Facility.objects.filter(pk__in=pk, name__contains="%").order_by("pk")
+
+    Facility.objects.filter(pk=facility_b.pk).update(name="Cơ sở 100%")
+    sql = []
+    for ids in ((facility_a.pk,), (facility_b.pk,), (facility_a.pk,)):
+        with CaptureQueriesContext(connection) as captured:
+            found = compiled.instances("test.prepared", build, pk=ids)
+        assert found == list(build(list(ids)))  # the constant "%" kept in the prepared one
+        sql += [query["sql"] for query in captured]
+    first, second, third = sql
+    assert first.startswith("PREPARE record_") and first.endswith(f"({facility_a.pk})")
+    assert second == f"EXECUTE {first.split()[1].split('(')[0]}({facility_b.pk})"
+    assert third.startswith("EXECUTE ")
+    # A statement without ids (its key holds its values) is not prepared.
+    with CaptureQueriesContext(connection) as captured:
+        compiled.instances(_key("plain"), lambda: Facility.objects.order_by("pk"))
+    assert captured[0]["sql"].startswith("SELECT ")

@@ -158,3 +158,25 @@ def test_documents_have_no_public_address(login, officer, at_state, client):
     assert client.get(f"/media/{document.file.name}").status_code == 404
     response = client.get(download_url(project, document))
     assert response.status_code == 302  # to the login page
+
+
+def test_the_kept_upload_fields_follow_the_language_and_the_settings(
+    login, officer, at_state, settings
+):
+    """The upload form's fields are kept per process (a blank form: {% fixed by %}) under the
+    language and the settings: each shows at once."""
+    project = at_state("draft")
+    client = login(officer)
+
+    def fields(language="vi") -> str:
+        client.cookies["django_language"] = language
+        page = client.get(project.get_absolute_url()).content.decode()
+        return page[page.index('id="upload-form"') :].split("</form>")[0]
+
+    settings.MAX_UPLOAD_MB = 7
+    vietnamese = fields()
+    assert "tối đa 7 MB" in vietnamese and 'name="kind"' in vietnamese
+    english = fields("en")
+    assert english != vietnamese and "7 MB" in english
+    settings.MAX_UPLOAD_MB = 3
+    assert "tối đa 3 MB" in fields()

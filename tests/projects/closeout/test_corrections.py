@@ -523,6 +523,7 @@ class TestScreens:
         assert paid.reversal.amount == 5 * M
         page = login(staff).get(in_progress.get_absolute_url()).content.decode()
         assert "Ghi đảo thanh toán" in page
+        assert f"Đã ghi đảo ngày {timezone.localdate():%d/%m/%Y}" in page  # on the undone row
         assert url("reverse_disbursement", in_progress, paid.pk) not in page
 
     def test_the_author_edits_a_report_from_the_page(self, login, in_progress, officer):

@@ -357,6 +357,29 @@ class TestProjectPage:
         assert re.search(r"Người được đào tạo</td><td[^>]*>0</td><td[^>]*>28<", page)
         assert "Đã nghiệm thu" in page
 
+    def test_the_kept_checklist_follows_its_ticks_and_the_language(self, login, staff, awaiting):
+        """The checklist's markup is kept per process under its ticks and the language: a
+        tick changed shows at once, and so does the other language."""
+        review = schedule(awaiting, staff)  # contract and report ticked
+        client = login(staff)
+
+        def checklist(language="vi") -> str:
+            client.cookies["django_language"] = language
+            page = page_of(client.get(detail_url(awaiting)))
+            return page[page.index('class="list-unstyled small mb-0 checklist"') :].split("</ul>")[
+                0
+            ]
+
+        first = checklist()
+        assert first.count("bi-check-square-fill") == 2
+        AcceptanceReview.objects.filter(pk=review.pk).update(
+            checklist={"contract": True, "report": True, "photos": True}
+        )
+        assert checklist().count("bi-check-square-fill") == 3
+        AcceptanceReview.objects.filter(pk=review.pk).update(checklist={"contract": True})
+        assert checklist().count("bi-check-square-fill") == 1
+        assert checklist("en") != checklist("vi")
+
     def test_the_query_count_does_not_grow_with_the_records(
         self, login, staff, officer, manager, in_progress, django_assert_num_queries
     ):

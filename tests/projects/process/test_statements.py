@@ -10,9 +10,8 @@ from django.db.utils import ProgrammingError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from khuyencong import access
+from khuyencong import access, prepared
 from projects.models import Project, Status
-from projects.process import statements
 from projects.process.statements import Statements
 
 pytestmark = pytest.mark.skipif(
@@ -114,7 +113,7 @@ def test_a_statement_is_prepared_again_on_a_new_connection_and_under_a_new_name_
 
     # Forgotten by the process but still in the session: the PREPARE fails, and the next
     # attempt prepares it under another name.
-    statements._prepared[connection.connection].clear()
+    prepared._prepared[connection.connection].clear()
     with pytest.raises(ProgrammingError):
         st.rows("drafts", build)
     rows, [sql] = _run(st, "drafts", build)
@@ -128,8 +127,8 @@ def test_a_connection_keeps_a_bounded_number_of_prepared_statements(
 ):
     draft = make_project(officer, title="Nháp")
     connection.ensure_connection()
-    prepared = statements._prepared.setdefault(connection.connection, set())
-    monkeypatch.setattr(statements, "_PREPARED_MAX", len(prepared) + 2)
+    kept = prepared._prepared.setdefault(connection.connection, set())
+    monkeypatch.setattr(prepared, "_PREPARED_MAX", len(kept) + 2)
     st = _statements(officer)
     expected = [{"pk": draft.pk, "title": "Nháp"}]
     sql = [_run(st, f"drafts {n}", _drafts(st)) for n in range(3)]

@@ -1,0 +1,106 @@
+"""Statements prepared once per database connection (PostgreSQL).
+
+PostgreSQL parses and plans a statement on every run; for the statements of "Việc của tôi"
+(projects/process/statements.py) and of a record's page (compiled.instances) that took longer
+than running them. Prepared once per connection (PREPARE, then EXECUTE with this request's
+values), PostgreSQL keeps the plan; every value that is not a parameter is written into the
+prepared statement, so the kept plan reads the same indexes. A plan is no data: PostgreSQL
+plans again by itself when a table's definition or statistics change.
+
+Every prepared statement of a connection is counted in one place (`_prepared`): a connection
+keeps at most _PREPARED_MAX, and the DEALLOCATE ALL that bounds them lets go of all of them.
+"""
+
+import itertools
+import re
+import weakref
+
+from django.db import connections
+
+_PREPARED_MAX = 64
+# {connection: the names of the statements it has prepared}.
+_prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_names = itertools.count(1)
+_PLACEHOLDER = re.compile(r"(%s|%%)")
+
+
+def may_prepare(alias: str = "default") -> bool:
+    """Whether this connection's prepared statements are left alone: psycopg deallocates every
+    prepared statement of the session (DEALLOCATE ALL) after a rollback when it prepares its
+    own, which Django turns off (prepare_threshold None)."""
+    database = connections[alias]
+    return (
+        database.vendor == "postgresql"
+        and getattr(database.connection, "prepare_threshold", 0) is None
+    )
+
+
+def split(sql: str, params, keys) -> tuple[str, list, tuple]:
+    """A compiled statement's SQL as a prepared statement's body: each value whose key (in
+    `keys`, one per value of `params`) is not None becomes a parameter ($1…, one per distinct
+    key, in the order first met) and the others, the constants, stay placeholders, filled in
+    once when it is prepared. Returns the body, the constants and the keys of $1…."""
+    pieces = _PLACEHOLDER.split(sql)
+    numbers: dict = {}
+    body, constants = [pieces[0]], []
+    values = iter(zip(params, keys, strict=True))
+    for token, text in zip(pieces[1::2], pieces[2::2], strict=True):
+        if token == "%s":
+            value, key = next(values)
+            if key is None:
+                constants.append(value)
+                body.append("%s")
+            else:
+                if key not in numbers:
+                    numbers[key] = len(numbers) + 1
+                body.append(f"${numbers[key]}")
+        else:
+            body.append(token)
+        body.append(text)
+    return "".join(body), constants, tuple(numbers)
+
+
+class Statement:
+    """A statement to prepare: its body ($1… for its parameters, %s for its constants), the
+    parameters' types and the constants."""
+
+    def __init__(self, body: str, types, constants, prefix: str):
+        self.body, self.constants, self.prefix = body, list(constants), prefix
+        self.signature = f"({', '.join(types)})" if types else ""
+        self.call = f"({', '.join(['%s'] * len(types))})" if types else ""
+        # Its own name, whatever its SQL: statements of the same SQL may differ in their
+        # constants (a group's key, its statuses).
+        self.name = self._new_name()
+
+    def _new_name(self) -> str:
+        return f"{self.prefix}_{next(_names)}"
+
+    def execute(self, cursor, arguments) -> None:
+        """Runs it with `arguments` (the values of $1…) on the cursor's connection, which must
+        keep what it prepares (may_prepare): prepared there the first time."""
+        raw = cursor.db.connection
+        prepared = _prepared.setdefault(raw, set())
+        if self.name in prepared:
+            cursor.execute(f"EXECUTE {self.name}{self.call}", arguments)
+            return
+        # PREPARE and EXECUTE in one round trip, so that the page's number of queries does not
+        # depend on whether the connection had prepared it.
+        forget = ""
+        if len(prepared) >= _PREPARED_MAX:
+            # Bounds what a flood of shapes (a group's pages one by one) keeps in the session.
+            forget = "DEALLOCATE ALL; "
+            prepared.clear()
+        try:
+            cursor.execute(
+                f"{forget}PREPARE {self.name}{self.signature} AS {self.body};"
+                f" EXECUTE {self.name}{self.call}",
+                [*self.constants, *arguments],
+            )
+        except Exception:
+            # A PREPARE that failed with its EXECUTE may have left its statement behind: the
+            # next attempt prepares it under another name.
+            self.name = self._new_name()
+            raise
+        while cursor.description is None and cursor.nextset():
+            pass  # to the rows of EXECUTE
+        prepared.add(self.name)
