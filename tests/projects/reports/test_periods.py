@@ -131,6 +131,29 @@ class TestFacilityStats:
         assert (mine.first.workers, mine.last.workers) == (4000, 4500)
         assert (mine.kc_first, mine.kc_last) == (215, 0)
 
+    def test_its_statements_kept_per_process_follow_scope_sector_and_years(
+        self, facilities, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process, each with its own
+        scope, sector and years, reads its own figures."""
+        everything = reports.facility_stats(
+            area=reports.Area(staff), first_year=2009, last_year=2015
+        )
+        materials = Sector.objects.get(code="VLXD")
+        narrowed = reports.facility_stats(
+            area=reports.Area(staff), first_year=2009, last_year=2015, sector=materials
+        )
+        mine = reports.facility_stats(area=reports.Area(officer), first_year=2009, last_year=2015)
+        later = reports.facility_stats(area=reports.Area(staff), first_year=2012, last_year=2015)
+        assert everything.by_year[2015].workers == 9000
+        assert narrowed.by_year[2015].workers == 4500
+        assert [g.figures.last_workers for g in narrowed.by_sector] == [4500]
+        assert (mine.first.workers, mine.last.workers) == (4000, 4500)
+        assert 2009 not in later.by_year and later.used_years == (2012, 2015)
+        assert sum(g.figures.first_workers for g in later.by_sector) == 4200
+        assert sum(g.figures.first_workers for g in everything.by_sector) == 7039
+
     def test_a_year_without_figures_is_no_data_and_left_out_of_growth(
         self, commune_a1, commune_b1, staff
     ):
@@ -252,6 +275,24 @@ class TestProductReport:
         localities = {g.label: g.figures for g in report.by_locality}
         assert localities["Huyện Huyện A"].total == 2
         assert localities["Huyện Huyện B"].total == 3
+
+    def test_its_statements_kept_per_process_follow_level_sector_years_and_scope(
+        self, products, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process reads its own."""
+
+        def total(user, first_year=2017, **narrowed) -> int:
+            report = reports.product_report(
+                area=reports.Area(user), first_year=first_year, last_year=2021, **narrowed
+            )
+            return report.tables()[0].total[-1]
+
+        assert total(staff) == 4
+        assert total(staff, level=RecognitionLevel.PROVINCIAL) == 2
+        assert total(staff, sector=Sector.objects.get(code="VLXD")) == 2
+        assert total(staff, first_year=2015) == 5
+        assert total(officer) == 2
 
     def test_it_filters_by_level_and_scope(self, products, staff, officer):
         provincial = reports.product_report(
