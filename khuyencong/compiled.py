@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.db.models.query import get_related_populators
 
 # Keys are few (scopes × years asked for, pages' reads × numbers of ids); the cap only bounds a
@@ -70,6 +70,18 @@ def values_rows(key: tuple, build: Callable[..., QuerySet], **ids: tuple) -> lis
                 row[i] = int(value)
         result.append(dict(zip(names, row, strict=True)))
     return result
+
+
+def aggregate(key: tuple, build: Callable[[], QuerySet], **aggregates) -> dict:
+    """`build().aggregate(**aggregates)`, its statement compiled once per key (`key` as for
+    `values_rows`). Read as a values() query of a constant with the aggregates annotated:
+    with no column to group by, the database answers one row, as for the aggregate."""
+    (row,) = values_rows(
+        ("aggregate", *key),
+        lambda: build().order_by().values(aggregated=Value(1)).annotate(**aggregates),
+    )
+    del row["aggregated"]
+    return row
 
 
 def _compilable(ids: dict) -> bool:

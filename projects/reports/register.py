@@ -331,18 +331,29 @@ def project_register(
     unit: str = "",
     number: str = "",
     totals: QuerySet | None = None,
+    key: tuple | None = None,
 ) -> Register:
     """`projects`: already scoped and filtered (a FilterSet's queryset); `unit` and `number`:
     how it is filed (reports/filing.py). `totals`: the running totals (ProjectTotals) of the
     same projects — the register's filter applied to `Area.totals()`, which holds every field
     it filters on — to read the total line from them rather than from every project, its
     disbursements and its reviews; only the count and the total cost are read from the
-    projects then."""
+    projects then. `key`: everything `projects` and `totals` are built from (the scope, the
+    period and the filter's values), to compile the total line's two statements once per
+    process (khuyencong.compiled); without one the ORM builds them."""
     projects = projects.filter(year__gte=first_year, year__lte=last_year)
     if totals is not None:
-        sums = projects.aggregate(count=Count("id"), total_cost=Coalesce(Sum("total_cost"), 0))
+        totals = totals.filter(year__gte=first_year, year__lte=last_year)
+        sums = _sums(
+            key and ("register.count", *key),
+            lambda: projects,
+            count=Count("id"),
+            total_cost=Coalesce(Sum("total_cost"), 0),
+        )
         sums.update(
-            totals.filter(year__gte=first_year, year__lte=last_year).aggregate(
+            _sums(
+                key and ("register.totals", *key),
+                lambda: totals,
                 approved=Coalesce(Sum("approved"), 0),
                 settled=Coalesce(Sum("settled", filter=Q(status=Status.SETTLED)), 0),
                 counterpart=Coalesce(Sum("counterpart_counted"), 0),
@@ -362,6 +373,13 @@ def project_register(
         unit=unit or Unit.DONG,
         number=number or "",
     )
+
+
+def _sums(key: tuple | None, build, **aggregates) -> dict:
+    """`build().aggregate(**aggregates)`, compiled once per process under `key` if given."""
+    if key is None:
+        return build().aggregate(**aggregates)
+    return compiled.aggregate(key, build, **aggregates)
 
 
 def _totals_of(projects: QuerySet) -> dict:

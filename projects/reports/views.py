@@ -299,8 +299,9 @@ def register_query(request) -> dict:
 def register_report(request, filterset: RegisterFilter):
     first, last = filterset.clean_years()
     data = filterset.form.cleaned_data
+    area = reports.Area(request.user, data.get("locality"))
     report = reports.project_register(
-        area=reports.Area(request.user, data.get("locality")),
+        area=area,
         projects=filterset.qs,
         first_year=first,
         last_year=last,
@@ -308,9 +309,10 @@ def register_report(request, filterset: RegisterFilter):
         number=data.get("number"),
         # The same filter over the running totals: every field it filters on is one of theirs.
         # Without a locality chosen, for the whole province: the province's rows.
-        totals=filterset.filter_queryset(
-            reports.Area(request.user, data.get("locality")).year_totals()
-        ),
+        totals=filterset.filter_queryset(area.year_totals()),
+        # The projects are the user's (register_filterset), the totals the area's, both
+        # filtered by the filter's values and the period.
+        key=(area.scope_key, first, last, filterset.statement_key()),
     )
     return report, f"danh-muc-de-an-{first}-{last}"
 
