@@ -577,7 +577,15 @@ def expected_of_rows(rows, keys: list[str]) -> dict[tuple, Outcomes]:
 
 def projects_by(totals: QuerySet, keys: list[str]) -> dict[tuple, int]:
     """How many projects (any state) `totals` counts, grouped by `keys`: one query."""
-    rows = totals.values(*keys).annotate(n=Sum("projects")).order_by()
+    return projects_of_rows(projects_query(totals, keys), keys)
+
+
+def projects_query(totals: QuerySet, keys: list[str]) -> QuerySet:
+    """The grouped query of `projects_by`, whose rows `projects_of_rows` reads."""
+    return totals.values(*keys).annotate(n=Sum("projects")).order_by()
+
+
+def projects_of_rows(rows, keys: list[str]) -> dict[tuple, int]:
     return {tuple(row[k] for k in keys): row["n"] or 0 for row in rows}
 
 

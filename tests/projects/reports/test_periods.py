@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from facilities.models import RecognitionLevel, Sector, YearlyFigure
 from projects import reports
-from projects.models import Status
+from projects.models import Indicator, Programme, ProgrammeBudget, Status, Target
 from projects.reports.tables import NO_DATA
 from tests.conftest import make_facility
 from tests.projects.reports.data import (
@@ -19,6 +19,7 @@ from tests.projects.reports.data import (
     build_programme,
     build_year,
     recognise,
+    source,
 )
 
 
@@ -42,6 +43,33 @@ class TestProgrammeReport:
         table = report.tables()[0]
         # In the indicators' order: models, managers trained, jobs.
         assert table.values("percent") == [Decimal("25.00"), None, Decimal("50.00")]
+
+    def test_its_statements_kept_per_process_follow_programme_years_and_scope(
+        self, year, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process reads its own."""
+        programme = build_programme()
+        report = reports.programme_report(area=reports.Area(staff), programme=programme)
+        results = {t.indicator.code: t for t in report.targets}
+        assert results["MHTD"].by_year == {2023: 0, 2024: 1, 2025: 0}
+        assert results["VIECLAM"].result == 15
+        mine = reports.programme_report(area=reports.Area(officer), programme=programme)
+        assert {t.indicator.code: t.result for t in mine.targets}["VIECLAM"] == 10
+        programme.start_year = 2024
+        programme.save()
+        shorter = reports.programme_report(area=reports.Area(staff), programme=programme)
+        assert {t.indicator.code: t for t in shorter.targets}["MHTD"].by_year == {2024: 1, 2025: 0}
+        other = Programme.objects.create(name="Khác", start_year=2024, end_year=2024)
+        ProgrammeBudget.objects.create(
+            programme=other, funding_source=source("KCĐP"), planned_amount=7 * M
+        )
+        Target.objects.create(
+            indicator=Indicator.objects.get(code="MHTD"), programme=other, value=2
+        )
+        report = reports.programme_report(area=reports.Area(staff), programme=other)
+        assert [(t.indicator.code, t.target, t.result) for t in report.targets] == [("MHTD", 2, 1)]
+        assert {f.source.code: f.planned for f in report.funds}["KCĐP"] == 7 * M
 
     def test_it_sets_planned_funds_against_used_per_source(self, year, staff):
         report = reports.programme_report(area=reports.Area(staff), programme=build_programme())
