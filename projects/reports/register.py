@@ -369,10 +369,19 @@ def project_register(
         last_year=last_year,
         selected=projects.order_by("year", "code"),
         totals=sums,
-        settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
+        settlement_rule=_settlement_rule(),
         unit=unit or Unit.DONG,
         number=number or "",
     )
+
+
+def _settlement_rule() -> LegalDeadline | None:
+    """LegalDeadline.lookup(SETTLEMENT), its statement compiled once per process."""
+    rules = compiled.instances(
+        ("register.settlement_rule",),
+        lambda: LegalDeadline.objects.filter(code=DeadlineCode.SETTLEMENT).order_by("code")[:1],
+    )
+    return rules[0] if rules else None
 
 
 def _sums(key: tuple | None, build, **aggregates) -> dict:
