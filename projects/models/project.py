@@ -305,13 +305,22 @@ class Project(models.Model):
         # down the list picks its ids from the index alone (khuyencong.paging.ListPaginator).
         # The trigram index of the search is in migration 0008 (PostgreSQL only). The register's
         # count and total cost of a period (reports/register.py) are read from an index of
-        # the year and status holding the columns it sums and filters by: a year is some
-        # thousands of projects spread over as many table pages.
+        # the year holding the columns it sums and filters by (a year is some thousands of
+        # projects spread over as many table pages); of the projects it lists only (no draft),
+        # so that the lists, which show drafts, keep to the indexes of their order.
         indexes = [
             models.Index(fields=["-year", "-code", "id"], name="project_list_order"),
             models.Index(
-                fields=["year", "status"],
-                include=["total_cost", "id", "funding_source", "activity_type", "locality"],
+                fields=["year"],
+                include=[
+                    "status",
+                    "total_cost",
+                    "id",
+                    "funding_source",
+                    "activity_type",
+                    "locality",
+                ],
+                condition=~Q(status=Status.DRAFT),
                 name="project_register_period",
             ),
             models.Index(fields=["status", "-year", "-code", "id"], name="project_status_order"),
