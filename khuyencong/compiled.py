@@ -10,15 +10,16 @@ always means the same statement with the same parameters, and since the statemen
 nothing read from the database, no write makes it stale.
 
 `instances` also reads records by ids put in at run time (a record's page: the project with its
-related rows, its payments, reviews and the people it names): the statement is compiled once
-per key and number of ids, from stand-ins for the ids, and each call runs it with its own.
+related rows, its payments, reviews and the people it names), and `values_rows` rows (the
+figures of a page of the project register): the statement is compiled once per key and number
+of ids, from stand-ins for the ids, and each call runs it with its own.
 """
 
 from collections.abc import Callable, Hashable
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection, connections
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Value
 from django.db.models.query import get_related_populators
 
 from khuyencong import prepared
@@ -36,20 +37,28 @@ _STAND_IN_BASES = {
     "project": -7_500_000,
     "reviews": -7_600_000,
     "users": -7_700_000,
+    "projects": -7_800_000,
 }
 _STAND_IN_LIST_MAX = 100_000
 
 
-def values_rows(key: tuple, build: Callable[[], QuerySet]) -> list[dict]:
+def values_rows(key: tuple, build: Callable[..., QuerySet], **ids: tuple) -> list[dict]:
     """The rows of the values() queryset `build()`, as dicts, as the queryset gives them.
 
     `key` must hold everything `build` makes its statement from (the caller's name for it
-    first): `build` is called only the first time a key is seen in the process."""
-    entry = _entry(("values", *key), build, _compile_values)
+    first): `build` is called only the first time a key is seen in the process. With `ids`, as
+    for `instances`: `build` takes a list of stand-ins per kind, and each call puts its own ids
+    where they were."""
+    if ids and not _compilable(ids):
+        return list(build(**{kind: list(values) for kind, values in ids.items()}))
+    shape = ("values", *key, *((kind, len(values)) for kind, values in sorted(ids.items())))
+    entry = _entry(
+        shape, _with_stand_ins(build, ids), lambda queryset: _compile_values(queryset, bool(ids))
+    )
     if entry is None:
         return []
     compiler, names, integers, others = entry[2:]
-    rows = _fetch(entry)
+    rows = _fetch(entry, ids)
     if others:
         rows = compiler.apply_converters(rows, others)
     if not integers:
@@ -65,6 +74,42 @@ def values_rows(key: tuple, build: Callable[[], QuerySet]) -> list[dict]:
     return result
 
 
+def aggregate(key: tuple, build: Callable[[], QuerySet], **aggregates) -> dict:
+    """`build().aggregate(**aggregates)`, its statement compiled once per key (`key` as for
+    `values_rows`). Read as a values() query of a constant with the aggregates annotated:
+    with no column to group by, the database answers one row, as for the aggregate."""
+    (row,) = values_rows(
+        ("aggregate", *key),
+        lambda: build().order_by().values(aggregated=Value(1)).annotate(**aggregates),
+    )
+    del row["aggregated"]
+    return row
+
+
+def _compilable(ids: dict) -> bool:
+    """Whether a statement with `ids` put in at run time can be compiled once: on PostgreSQL,
+    for ids in the column's range (the ORM's to refuse others)."""
+    return connection.vendor == "postgresql" and all(
+        type(i) is int and 0 < i < 2**31 for values in ids.values() for i in values
+    )
+
+
+def _with_stand_ins(build: Callable[..., QuerySet], ids: dict) -> Callable[[], QuerySet]:
+    """`build` called with stand-ins for `ids` (a list per kind, as many as the ids)."""
+    if not ids:
+        return build
+
+    def stand_ins() -> QuerySet:
+        return build(
+            **{
+                kind: [_STAND_IN_BASES[kind] - n for n in range(len(values))]
+                for kind, values in ids.items()
+            }
+        )
+
+    return stand_ins
+
+
 def instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> list:
     """The records of the queryset `build()`, with what its only(), select_related() and
     annotations load, as the queryset gives them. `key` as for `values_rows`.
@@ -76,22 +121,10 @@ def instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> li
     column's range (the ORM's to refuse), the ORM reads it. Building and compiling a record
     page's statements (joined tables, flags, lists of rows) cost Python several times what
     PostgreSQL takes to run them."""
-    if ids and (
-        connection.vendor != "postgresql"
-        or not all(type(i) is int and 0 < i < 2**31 for values in ids.values() for i in values)
-    ):
+    if ids and not _compilable(ids):
         return list(build(**{kind: list(values) for kind, values in ids.items()}))
-
-    def stand_ins() -> QuerySet:
-        return build(
-            **{
-                kind: [_STAND_IN_BASES[kind] - n for n in range(len(values))]
-                for kind, values in ids.items()
-            }
-        )
-
     shape = ("instances", key, *((kind, len(values)) for kind, values in sorted(ids.items())))
-    entry = _entry(shape, stand_ins, _compile_instances)
+    entry = _entry(shape, _with_stand_ins(build, ids), _compile_instances)
     if entry is None:
         return []
     (sql, slots), db, converters, model, start, end, init_list, populators, annotations = entry[:9]
@@ -101,7 +134,7 @@ def instances(key: Hashable, build: Callable[..., QuerySet], **ids: tuple) -> li
         if statement is not None and prepared.may_prepare(db):
             statement.execute(cursor, [ids[kind][at] for kind, at in parameters])
         else:
-            cursor.execute(sql, [ids[kind][at] if kind else value for kind, at, value in slots])
+            cursor.execute(sql, _params(slots, ids))
         rows = cursor.fetchall()
     rows = converted(rows, converters, database)
     records = []
@@ -163,11 +196,32 @@ def _entry(key: tuple, build: Callable[[], QuerySet], compile_: Callable) -> tup
     return entry
 
 
-def _fetch(entry: tuple) -> list[tuple]:
+def _fetch(entry: tuple, ids: dict | None = None) -> list[tuple]:
     (sql, params), db = entry[0], entry[1]
+    if ids:
+        params = _params(params, ids)
     with connections[db].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _slots(params) -> tuple:
+    """Each parameter of a statement compiled from stand-ins as (kind, position in its list,
+    None) for a stand-in and (None, 0, value) for a constant."""
+    slots = []
+    for param in params:
+        for kind, base in _STAND_IN_BASES.items():
+            if type(param) is int and base - _STAND_IN_LIST_MAX < param <= base:
+                slots.append((kind, base - param, None))
+                break
+        else:
+            slots.append((None, 0, param))
+    return tuple(slots)
+
+
+def _params(slots: tuple, ids: dict) -> list:
+    """The parameters of a statement compiled with `_slots`, with `ids` for the stand-ins."""
+    return [ids[kind][at] if kind else value for kind, at, value in slots]
 
 
 # Each compiled entry: ((sql, params), db, …what reading its rows needs). The compiler stays
@@ -175,7 +229,7 @@ def _fetch(entry: tuple) -> list[tuple]:
 # PostgreSQL as a decimal).
 
 
-def _compile_values(queryset: QuerySet) -> tuple:
+def _compile_values(queryset: QuerySet, stand_ins: bool = False) -> tuple:
     query = queryset.query
     # The names of the columns, as ValuesIterable takes them.
     names = (
@@ -184,7 +238,9 @@ def _compile_values(queryset: QuerySet) -> tuple:
         else [*query.extra_select, *query.values_select, *query.annotation_select]
     )
     compiler = query.get_compiler(queryset.db)
-    statement = compiler.as_sql()
+    sql, params = compiler.as_sql()
+    # Built with stand-ins for ids (values_rows' `ids`): the parameters are kept as slots.
+    statement = (sql, _slots(params) if stand_ins else params)
     # The converters results_iter applies to every row, found once. A sum of integers (a
     # decimal from PostgreSQL) only becomes an int, most of the converting: done in place
     # (_integer_columns); any other converter as the compiler applies it.
@@ -217,14 +273,7 @@ def _compile_instances(queryset: QuerySet) -> tuple:
     db = queryset.db
     compiler = queryset.query.get_compiler(db)
     sql, params = compiler.as_sql()
-    slots = []
-    for param in params:
-        for kind, base in _STAND_IN_BASES.items():
-            if type(param) is int and base - _STAND_IN_LIST_MAX < param <= base:
-                slots.append((kind, base - param, None))
-                break
-        else:
-            slots.append((None, 0, param))
+    slots = _slots(params)
     # The same statement to prepare on a connection (khuyencong/prepared.py), the ids its
     # parameters: PostgreSQL planned the project page's statement of seven tables and ten list
     # flags in some 2 ms on every request, ten times what running it takes.
@@ -245,7 +294,7 @@ def _compile_instances(queryset: QuerySet) -> tuple:
     init_list = [column[0].target.attname for column in compiler.select[start:end]]
     populators = get_related_populators(info, compiler.select, db)
     return (
-        (sql, tuple(slots)),
+        (sql, slots),
         db,
         converters,
         info["model"],

@@ -303,9 +303,26 @@ class Project(models.Model):
         # default order, and the overdue check of the dashboard (only projects being implemented
         # can be late, so that index holds only them). The id ends each key so that a page far
         # down the list picks its ids from the index alone (khuyencong.paging.ListPaginator).
-        # The trigram index of the search is in migration 0008 (PostgreSQL only).
+        # The trigram index of the search is in migration 0008 (PostgreSQL only). The register's
+        # count and total cost of a period (reports/register.py) are read from an index of
+        # the year holding the columns it sums and filters by (a year is some thousands of
+        # projects spread over as many table pages); of the projects it lists only (no draft),
+        # so that the lists, which show drafts, keep to the indexes of their order.
         indexes = [
             models.Index(fields=["-year", "-code", "id"], name="project_list_order"),
+            models.Index(
+                fields=["year"],
+                include=[
+                    "status",
+                    "total_cost",
+                    "id",
+                    "funding_source",
+                    "activity_type",
+                    "locality",
+                ],
+                condition=~Q(status=Status.DRAFT),
+                name="project_register_period",
+            ),
             models.Index(fields=["status", "-year", "-code", "id"], name="project_status_order"),
             models.Index(fields=["title", "id"], name="project_sort_title"),
             models.Index(fields=["requested_support", "id"], name="project_sort_requested"),

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from khuyencong import compiled
 from projects.models import (
     ActivityType,
     FundingSource,
@@ -16,9 +17,12 @@ from projects.reports.base import (
     Group,
     Outcomes,
     budget_use,
-    expected_by,
-    funds_by,
-    outcomes_by,
+    expected_of_rows,
+    expected_query,
+    funds_of_rows,
+    funds_query,
+    outcomes_of_rows,
+    outcomes_query,
     percent_of,
 )
 from projects.reports.reconciliation import reconciliation
@@ -174,14 +178,38 @@ def annual_report(
         totals = totals.filter(funding_source=funding_source)
         year_totals = year_totals.filter(funding_source=funding_source)
     # Each breakdown grouped by the database: a few dozen rows, not one per activity type and
-    # locality to add up in Python.
-    funds_by_type = {key[0]: f for key, f in funds_by(year_totals, ["activity_type_id"]).items()}
-    funds_by_locality = {key[0]: f for key, f in funds_by(totals, ["locality_id"]).items()}
-    outcomes = outcomes_by(year_totals, ["activity_type_id"])
-    outcomes_by_type = {key[0]: o for key, o in outcomes.items()}
-    expected = expected_by(year_totals, ["year"])
-    types = list(ActivityType.objects.all())
-    shown_types = [t for t in types if t.is_active or t.pk in funds_by_type]
+    # locality to add up in Python. Each statement depends only on the scope, the year and the
+    # source: compiled once per process for each (khuyencong.compiled), not built by the ORM
+    # on every view.
+    key = (area.scope_key, year, funding_source.pk if funding_source is not None else None)
+    by_type, by_locality, by_year = ["activity_type_id"], ["locality_id"], ["year"]
+
+    def rows(name: str, build) -> list[dict]:
+        return compiled.values_rows((f"annual.{name}", *key), build)
+
+    funds_by_type = {
+        k[0]: f
+        for k, f in funds_of_rows(
+            rows("funds_by_type", lambda: funds_query(year_totals, by_type)), by_type
+        ).items()
+    }
+    funds_by_locality = {
+        k[0]: f
+        for k, f in funds_of_rows(
+            rows("funds_by_locality", lambda: funds_query(totals, by_locality)), by_locality
+        ).items()
+    }
+    outcomes = outcomes_of_rows(
+        rows("outcomes", lambda: outcomes_query(year_totals, by_type)), by_type
+    )
+    outcomes_by_type = {k[0]: o for k, o in outcomes.items()}
+    expected = expected_of_rows(
+        rows("expected", lambda: expected_query(year_totals, by_year)), by_year
+    )
+    types = compiled.values_rows(
+        ("annual.activity_types",), lambda: ActivityType.objects.values("pk", "name", "is_active")
+    )
+    shown_types = [t for t in types if t["is_active"] or t["pk"] in funds_by_type]
     return AnnualReport(
         year=year,
         area=area,
@@ -189,10 +217,13 @@ def annual_report(
         by_source=budget_rows
         if budget_rows is not None
         else budget_use(area, [year], funding_source),
-        by_activity=[Group(t.pk, t.name, funds_by_type.get(t.pk, Funds())) for t in shown_types],
+        by_activity=[
+            Group(t["pk"], t["name"], funds_by_type.get(t["pk"], Funds())) for t in shown_types
+        ],
         by_locality=area.roll_up(funds_by_locality, Funds),
         outcomes_by_activity=[
-            Group(t.pk, t.name, outcomes_by_type.get(t.pk, Outcomes())) for t in shown_types
+            Group(t["pk"], t["name"], outcomes_by_type.get(t["pk"], Outcomes()))
+            for t in shown_types
         ],
         expected=Outcomes.sum_of(expected.values()),
         achieved=Outcomes.sum_of(outcomes.values()),

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from facilities.models import Sector
 from khuyencong import access, compiled
 from khuyencong.localities import covered_ids
 from khuyencong.models import Locality, User
@@ -312,7 +313,19 @@ class Addable:
     """Dataclass mixin: add another instance field by field (None stays None)."""
 
     def add(self, other) -> None:
-        for name in _field_names(type(self)):
+        names = _field_names(type(self))
+        if type(other) is type(self):
+            # The same dataclass: its fields read and written in the instances' dicts, a plain
+            # int added at once (a breakdown by locality adds hundreds of these a view).
+            mine, theirs = self.__dict__, other.__dict__
+            for name in names:
+                a, b = mine[name], theirs[name]
+                if (type(a) is int and type(b) is int) or (
+                    isinstance(a, int | Decimal) and isinstance(b, int | Decimal)
+                ):
+                    mine[name] = a + b
+            return
+        for name in names:
             mine, theirs = getattr(self, name), getattr(other, name)
             if isinstance(mine, int | Decimal) and isinstance(theirs, int | Decimal):
                 setattr(self, name, mine + theirs)
@@ -396,6 +409,12 @@ class Outcomes(Addable):
 def approved_projects(projects: QuerySet) -> QuerySet:
     """Projects that drew on an allocation (approved at some point; may be cancelled since)."""
     return projects.filter(approved_amount__isnull=False, allocation__isnull=False)
+
+
+def sectors_of_reports() -> list[Sector]:
+    """Every sector, in its order, as the breakdowns by sector list them (their statement
+    compiled once per process: khuyencong.compiled)."""
+    return compiled.instances(("reports.sectors",), Sector.objects.all)
 
 
 def counted_reviews() -> QuerySet:
@@ -483,7 +502,12 @@ def funds_of_rows(rows, keys: list[str]) -> dict[tuple, Funds]:
 def outcomes_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
     """Outcomes achieved by the projects counted in `totals`, grouped by `keys`: one query.
     Only groups with a counted review are listed."""
-    rows = (
+    return outcomes_of_rows(outcomes_query(totals, keys), keys)
+
+
+def outcomes_query(totals: QuerySet, keys: list[str]) -> QuerySet:
+    """The grouped query of `outcomes_by`, whose rows `outcomes_of_rows` reads."""
+    return (
         totals.filter(reviews__gt=0)
         .values(*keys)
         .annotate(
@@ -492,6 +516,10 @@ def outcomes_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
         )
         .order_by()
     )
+
+
+def outcomes_of_rows(rows, keys: list[str]) -> dict[tuple, Outcomes]:
+    """The Outcomes of each group of `outcomes_query`'s rows."""
     return {
         tuple(row[k] for k in keys): Outcomes(
             **{k: row[f"sum_{k}"] or 0 for k in OUTCOME_KEYS},
@@ -525,13 +553,22 @@ def project_outcomes_by(projects: QuerySet, keys: list[str]) -> dict[tuple, Outc
 
 def expected_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
     """Outcomes promised by the projects carried out, grouped by `keys`: one query."""
-    rows = (
+    return expected_of_rows(expected_query(totals, keys), keys)
+
+
+def expected_query(totals: QuerySet, keys: list[str]) -> QuerySet:
+    """The grouped query of `expected_by`, whose rows `expected_of_rows` reads."""
+    return (
         carried(totals)
         .exclude(status=Status.CANCELLED)
         .values(*keys)
         .annotate(**{f"sum_{k}": Sum(f"expected_{k}") for k in OUTCOME_KEYS})
         .order_by()
     )
+
+
+def expected_of_rows(rows, keys: list[str]) -> dict[tuple, Outcomes]:
+    """The Outcomes of each group of `expected_query`'s rows."""
     return {
         tuple(row[k] for k in keys): Outcomes(**{k: row[f"sum_{k}"] or 0 for k in OUTCOME_KEYS})
         for row in rows
@@ -540,7 +577,15 @@ def expected_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Outcomes]:
 
 def projects_by(totals: QuerySet, keys: list[str]) -> dict[tuple, int]:
     """How many projects (any state) `totals` counts, grouped by `keys`: one query."""
-    rows = totals.values(*keys).annotate(n=Sum("projects")).order_by()
+    return projects_of_rows(projects_query(totals, keys), keys)
+
+
+def projects_query(totals: QuerySet, keys: list[str]) -> QuerySet:
+    """The grouped query of `projects_by`, whose rows `projects_of_rows` reads."""
+    return totals.values(*keys).annotate(n=Sum("projects")).order_by()
+
+
+def projects_of_rows(rows, keys: list[str]) -> dict[tuple, int]:
     return {tuple(row[k] for k in keys): row["n"] or 0 for row in rows}
 
 
@@ -576,17 +621,28 @@ def budget_use(
     Province-wide the figures are projects/planning/budget.py's own (`allocation_figures`), so
     they are the allocation pages' figures; for a narrower area see the module docstring.
     """
-    sources = list(FundingSource.objects.all())
+    # The statements below depend only on the scope, the years and the sources: compiled once
+    # per process for each (khuyencong.compiled), not built by the ORM on every view.
+    sources = compiled.instances(("budget_use.sources",), FundingSource.objects.all)
     if funding_source is not None:
         sources = [s for s in sources if s.pk == funding_source.pk]
     cells: dict[tuple, Funds] = defaultdict(Funds)
     allocated: dict[tuple, int] = defaultdict(int)
     totals = area.year_totals().filter(year__in=years)
+    keys = ["year", "funding_source_id"]
+    by_year_and_source = funds_of_rows(
+        compiled.values_rows(
+            ("budget_use.funds", area.scope_key, tuple(years)), lambda: funds_query(totals, keys)
+        ),
+        keys,
+    )
     if area.is_province:
-        allocations = list(
-            Allocation.objects.filter(
-                year__in=years, funding_source__in=[s.pk for s in sources]
-            ).order_by()
+        source_ids = [s.pk for s in sources]
+        allocations = compiled.instances(
+            ("budget_use.allocations", tuple(years), tuple(source_ids)),
+            lambda: Allocation.objects.filter(
+                year__in=years, funding_source__in=source_ids
+            ).order_by(),
         )
         figures = summaries.allocation_figures(allocations)
         for allocation in allocations:
@@ -602,11 +658,11 @@ def budget_use(
                     released=f.released,
                 )
             )
-        for key, f in funds_by(totals, ["year", "funding_source_id"]).items():
+        for key, f in by_year_and_source.items():
             cells[key].counterpart = f.counterpart
             cells[key].counterpart_planned = f.counterpart_planned
     else:
-        cells.update(funds_by(totals, ["year", "funding_source_id"]))
+        cells.update(by_year_and_source)
     rows = []
     for year in sorted(years):
         for source in sources:

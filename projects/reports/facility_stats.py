@@ -21,6 +21,7 @@ from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
 from facilities.models import FigureTotals, RegistryTotals, Sector
+from khuyencong import compiled
 from projects.reports.base import (
     Addable,
     Area,
@@ -28,6 +29,7 @@ from projects.reports.base import (
     average_growth,
     outcomes_by,
     project_outcomes_by,
+    sectors_of_reports,
 )
 from projects.reports.reconciliation import reconciliation
 from projects.reports.tables import NO_DATA, Column, Table
@@ -393,42 +395,63 @@ def facility_stats(
     if sector is not None:
         figures = figures.filter(main_sector=sector)
         registry = registry.filter(main_sector=sector)
+    # Each statement below depends only on the scope, the years and the sector: compiled once
+    # per process for each (khuyencong.compiled), not built by the ORM on every view.
+    key = (area.scope_key, first_year, last_year, sector.pk if sector is not None else None)
+    year_rows = {
+        row["year"]: row
+        for row in compiled.values_rows(
+            ("facility_stats.by_year", *key),
+            lambda: figures.values("year").annotate(**FIGURE_SUMS).order_by(),
+        )
+    }
     by_year = {
-        row["year"]: YearFigures(
+        year: YearFigures(
             row["n"] or 0, row["w"] or 0, row["r"] or 0, row["p"] or 0, row["pn"] or 0
         )
-        for row in figures.values("year").annotate(**FIGURE_SUMS).order_by()
+        for year, row in year_rows.items()
     }
     with_data = sorted(y for y, f in by_year.items() if f.facilities)
     first_used, last_used = (with_data[0], with_data[-1]) if with_data else (first_year, last_year)
 
-    def spans(key: str) -> dict:
+    def spans(column: str) -> dict:
         # Grouped in the database: a few dozen rows reach Python, not one per summary row.
         out: dict = defaultdict(Span)
-        rows = (
-            figures.filter(year__in=[first_used, last_used])
-            .values(key, "year")
-            .annotate(**FIGURE_SUMS)
-            .order_by()
+        rows = compiled.values_rows(
+            ("facility_stats.spans", column, first_used, last_used, *key),
+            lambda: (
+                figures.filter(year__in=[first_used, last_used])
+                .values(column, "year")
+                .annotate(**FIGURE_SUMS)
+                .order_by()
+            ),
         )
         for row in rows:
             # With one year used both ends are the same figures.
-            for end, year in (("first", first_used), ("last", last_used)):
-                if row["year"] == year:
-                    span = out[row[key]]
-                    setattr(span, f"{end}_facilities", row["n"] or 0)
-                    setattr(span, f"{end}_workers", row["w"] or 0)
-                    setattr(span, f"{end}_revenue", row["r"] or 0)
-                    setattr(span, f"{end}_production", row["p"] or 0)
-        for row in registry.values(key).annotate(n=Sum("facilities")).order_by():
-            out[row[key]].registered = row["n"] or 0
+            span = out[row[column]]
+            if row["year"] == first_used:
+                span.first_facilities = row["n"] or 0
+                span.first_workers = row["w"] or 0
+                span.first_revenue = row["r"] or 0
+                span.first_production = row["p"] or 0
+            if row["year"] == last_used:
+                span.last_facilities = row["n"] or 0
+                span.last_workers = row["w"] or 0
+                span.last_revenue = row["r"] or 0
+                span.last_production = row["p"] or 0
+        registered = compiled.values_rows(
+            ("facility_stats.registered", column, *key),
+            lambda: registry.values(column).annotate(n=Sum("facilities")).order_by(),
+        )
+        for row in registered:
+            out[row[column]].registered = row["n"] or 0
         return dict(out)
 
     sector_spans = spans("main_sector_id")
     # By the unit each year's figures were filed under (a facility may have moved since); the
     # registry's locality is the facility's own.
     locality_spans = spans("locality_id")
-    sectors = [sector] if sector is not None else list(Sector.objects.all())
+    sectors = [sector] if sector is not None else sectors_of_reports()
     if sector is None:
         totals = area.year_totals().filter(year__gte=first_year, year__lte=last_year)
         achieved = outcomes_by(totals, ["year"])
@@ -449,8 +472,12 @@ def facility_stats(
         kc_workers=kc,
         by_sector=[Group(s.pk, s.name, sector_spans.get(s.pk, Span())) for s in sectors],
         by_locality=area.roll_up(locality_spans, Span),
+        # The registry's sums of every year of the period, all sectors: read above already.
         reconciliation=reconciliation(
-            area=area, years=list(range(first_year, last_year + 1)), outcomes=achieved
+            area=area,
+            years=list(range(first_year, last_year + 1)),
+            outcomes=achieved,
+            figures=year_rows,
         )
         if reconcile and sector is None
         else None,

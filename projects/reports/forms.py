@@ -4,6 +4,7 @@ import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from facilities.models import RecognitionLevel, Sector
@@ -283,7 +284,28 @@ class RegisterFilter(django_filters.FilterSet):
         self.form.helper = filter_helper(list(self.form.fields))
 
     def filter_locality(self, queryset, name, value):
-        return queryset.filter(locality__in=covered_ids([value.pk]))
+        return queryset.filter(locality__in=self.covered(value))
+
+    def covered(self, locality) -> frozenset[int]:
+        """The units whose records a locality's register lists (through predecessors), read
+        once per filter: the projects and their running totals are filtered alike."""
+        if getattr(self, "_covered", (None,))[0] != locality.pk:
+            self._covered = (locality.pk, covered_ids([locality.pk]))
+        return self._covered[1]
+
+    @cached_property
+    def statement_key(self) -> tuple:
+        """Everything `filter_queryset` builds its statement from, as a key for a statement
+        compiled once per process (khuyencong.compiled): each filter's value (a record by its
+        id), and for a locality the units it covers (from the tree: a merger changes the key)."""
+        key = []
+        for name, value in sorted(self.form.cleaned_data.items()):
+            if name not in self.filters:
+                continue
+            if name == "locality" and value is not None:
+                value = self.covered(value)
+            key.append((name, getattr(value, "pk", value)))
+        return tuple(key)
 
     def filter_queryset(self, queryset):
         # The form's unit and number say how the register is filed, not which projects it

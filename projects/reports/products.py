@@ -7,7 +7,8 @@ from django.db.models import Max, Min, Sum
 from django.utils.translation import gettext as _
 
 from facilities.models import RecognitionLevel, RecognitionTotals, Sector
-from projects.reports.base import Addable, Area, Group
+from khuyencong import compiled
+from projects.reports.base import Addable, Area, Group, sectors_of_reports
 from projects.reports.tables import Column, Table
 
 # --- 4. outstanding products --------------------------------------------------------------
@@ -128,14 +129,28 @@ def product_report(
     if sector is not None:
         recognitions = recognitions.filter(main_sector=sector)
 
+    # Each statement depends only on the scope, the years, the level and the sector: compiled
+    # once per process for each (khuyencong.compiled), not built by the ORM on every view.
+    statement = (
+        area.scope_key,
+        first_year,
+        last_year,
+        level or None,
+        sector.pk if sector is not None else None,
+    )
+
     def counts(key: str) -> dict:
         out: dict = defaultdict(LevelCounts)
-        for row in recognitions.values(key, "level").annotate(n=Sum("recognitions")).order_by():
+        rows = compiled.values_rows(
+            ("products.counts", key, *statement),
+            lambda: recognitions.values(key, "level").annotate(n=Sum("recognitions")).order_by(),
+        )
+        for row in rows:
             setattr(out[row[key]], row["level"], row["n"])
         return dict(out)
 
     by_sector_counts = counts("main_sector_id")
-    sectors = [sector] if sector is not None else list(Sector.objects.all())
+    sectors = [sector] if sector is not None else sectors_of_reports()
     return ProductReport(
         area=area,
         first_year=first_year,

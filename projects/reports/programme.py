@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from khuyencong import compiled
 from projects.models import (
     FundingSource,
     Indicator,
@@ -21,9 +22,11 @@ from projects.reports.base import (
     Outcomes,
     budget_use,
     carried,
-    outcomes_by,
+    outcomes_of_rows,
+    outcomes_query,
     percent_of,
-    projects_by,
+    projects_of_rows,
+    projects_query,
 )
 from projects.reports.reconciliation import reconciliation
 from projects.reports.tables import Column, Table, sum_optional
@@ -176,16 +179,30 @@ def programme_report(
 ) -> ProgrammeReport:
     years = list(programme.years)
     totals = area.year_totals().filter(year__in=years)
-    targets = list(
-        Target.objects.filter(programme=programme).select_related(
+    # Each statement below depends only on the scope, the programme and its years: compiled
+    # once per process for each (khuyencong.compiled), not built by the ORM on every view.
+    key = (area.scope_key, programme.pk, tuple(years))
+    targets = compiled.instances(
+        ("programme.targets", programme.pk),
+        lambda: Target.objects.filter(programme=programme).select_related(
             "indicator", "indicator__activity_type"
-        )
+        ),
     )
     # Projects carried out per activity type and year (for project_count indicators).
-    counts = projects_by(
-        carried(totals).exclude(status=Status.CANCELLED), ["activity_type_id", "year"]
+    by_type_and_year, by_year = ["activity_type_id", "year"], ["year"]
+    counts = projects_of_rows(
+        compiled.values_rows(
+            ("programme.counts", *key),
+            lambda: projects_query(
+                carried(totals).exclude(status=Status.CANCELLED), by_type_and_year
+            ),
+        ),
+        by_type_and_year,
     )
-    achieved_by_year = outcomes_by(totals, ["year"])
+    achieved_by_year = outcomes_of_rows(
+        compiled.values_rows(("programme.outcomes", *key), lambda: outcomes_query(totals, by_year)),
+        by_year,
+    )
     results = []
     for target in targets:
         indicator = target.indicator
@@ -198,8 +215,13 @@ def programme_report(
             }
         results.append(TargetResult(indicator, target.value, by_year))
     planned = {
-        b.funding_source_id: b.planned_amount
-        for b in ProgrammeBudget.objects.filter(programme=programme)
+        b["funding_source_id"]: b["planned_amount"]
+        for b in compiled.values_rows(
+            ("programme.planned", programme.pk),
+            lambda: ProgrammeBudget.objects.filter(programme=programme).values(
+                "funding_source_id", "planned_amount"
+            ),
+        )
     }
     per_source: dict[int, ProgrammeFunds] = {}
     for row in budget_use(area, years):

@@ -23,9 +23,10 @@ from django.db.models import Sum
 from django.utils.translation import gettext as _
 
 from facilities.models import FigureTotals
+from khuyencong import compiled
 from khuyencong.money import format_vnd
 from projects.models import PlanBudget, ReportedFigure, ReportedIndicator, Status
-from projects.reports.base import Area, outcomes_by
+from projects.reports.base import Area, outcomes_of_rows, outcomes_query
 from projects.reports.base import carried as carried_totals
 from projects.reports.tables import Column, Table
 
@@ -150,51 +151,72 @@ def _money(value: int) -> str:
 
 
 def reconciliation(
-    *, area: Area, years: list[int], outcomes: dict | None = None
+    *,
+    area: Area,
+    years: list[int],
+    outcomes: dict | None = None,
+    figures: dict[int, dict] | None = None,
 ) -> Reconciliation | None:
     """None unless the area is the whole province. `outcomes`: `outcomes_by(area.year_totals()
-    over these years, ["year"])` when the caller already has it (one query less)."""
+    over these years, ["year"])` when the caller already has it (one query less). `figures`:
+    the registry's sums of these years (year → its row, with the FIGURE_SUMS n, w, p and pn of
+    facility_stats) when the caller has read them already (one read of every yearly figure's
+    totals less)."""
     if not area.is_province or not years:
         return None
     years = sorted(years)
+    # Each statement below depends only on the years (and the province's scope): compiled once
+    # per process for each (khuyencong.compiled), not built by the ORM on every view.
+    key = (area.scope_key, tuple(years))
     reported = {
-        (r.year, r.indicator): r for r in ReportedFigure.objects.filter(year__in=years).order_by()
+        (r.year, r.indicator): r
+        for r in compiled.instances(
+            ("reconciliation.reported", *key),
+            lambda: ReportedFigure.objects.filter(year__in=years).order_by(),
+        )
     }
     # The registry's and the projects' running totals (facilities/summaries.py,
     # projects/planning/summaries.py) hold these sums: no scan of figures or projects.
-    figures = {
-        row["year"]: row
-        for row in area.scope(FigureTotals.objects.filter(year__in=years), "facility_locality")
-        .values("year")
-        .annotate(
-            n=Sum("facilities"),
-            w=Sum("workers"),
-            p=Sum("production"),
-            pn=Sum("production_reported"),
-        )
-        .order_by()
-    }
+    if figures is not None:
+        figures = {year: {**row} for year, row in figures.items() if year in years}
+    else:
+        figures = _figures(area, years, key)
     for row in figures.values():
         # No facility gave a production value that year: not reported, not 0.
         if not row["pn"]:
             row["p"] = None
     totals = area.year_totals().filter(year__in=years)
     if outcomes is None:
-        outcomes = outcomes_by(totals, ["year"])
+        outcomes = outcomes_of_rows(
+            compiled.values_rows(
+                ("reconciliation.outcomes", *key), lambda: outcomes_query(totals, ["year"])
+            ),
+            ["year"],
+        )
     carried = {
         row["year"]: row
-        for row in carried_totals(totals)
-        .exclude(status=Status.CANCELLED)
-        .values("year")
-        .annotate(n=Sum("projects"), s=Sum("approved"))
-        .order_by()
+        for row in compiled.values_rows(
+            ("reconciliation.carried", *key),
+            lambda: (
+                carried_totals(totals)
+                .exclude(status=Status.CANCELLED)
+                .values("year")
+                .annotate(n=Sum("projects"), s=Sum("approved"))
+                .order_by()
+            ),
+        )
     }
     plan_sources = {
         row["plan__year"]: row["s"] or 0
-        for row in PlanBudget.objects.filter(plan__year__in=years)
-        .values("plan__year")
-        .annotate(s=Sum("amount"))
-        .order_by()
+        for row in compiled.values_rows(
+            ("reconciliation.plans", *key),
+            lambda: (
+                PlanBudget.objects.filter(plan__year__in=years)
+                .values("plan__year")
+                .annotate(s=Sum("amount"))
+                .order_by()
+            ),
+        )
     }
 
     def registry(year: int, indicator: str) -> int | None:
@@ -245,3 +267,24 @@ def reconciliation(
             )
         plans.append(check)
     return Reconciliation(years, comparisons, plans)
+
+
+def _figures(area: Area, years: list[int], key: tuple) -> dict[int, dict]:
+    """The registry's sums of `years` (FigureTotals), year → row."""
+    return {
+        row["year"]: row
+        for row in compiled.values_rows(
+            ("reconciliation.figures", *key),
+            lambda: (
+                area.scope(FigureTotals.objects.filter(year__in=years), "facility_locality")
+                .values("year")
+                .annotate(
+                    n=Sum("facilities"),
+                    w=Sum("workers"),
+                    p=Sum("production"),
+                    pn=Sum("production_reported"),
+                )
+                .order_by()
+            ),
+        )
+    }

@@ -1,11 +1,13 @@
 """5. Danh mục đề án: every project of a period with its key figures."""
 
 import datetime
+import functools
 from dataclasses import dataclass, field
 from functools import cached_property
+from types import SimpleNamespace
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import (
     Count,
     IntegerField,
@@ -18,17 +20,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
-from facilities.models import Facility
+from khuyencong import compiled
 from khuyencong.models import Locality, LocalityKind
+from khuyencong.paging import ListPaginator, page_rows
+from projects.applications.rows import NAMES
 from projects.models import (
     SIGNED_AMOUNT,
-    ActivityType,
     DeadlineCode,
     Disbursement,
-    FundingSource,
     LegalDeadline,
     Project,
     Status,
@@ -87,63 +89,82 @@ def register_projects(projects: QuerySet) -> QuerySet:
     )
 
 
-def page_projects(projects: QuerySet) -> QuerySet:
-    """The projects of a page of the screen with the names it shows: by subqueries and, for the
-    locality, `units_by_id`, not by joining five tables, which PostgreSQL took several
-    milliseconds to plan on every page."""
+# What a page of the screen reads of each project (values(), no model instances): the columns it
+# shows and what its settlement cell and locality's name are made of.
+PAGE_COLUMNS = (
+    "pk",
+    "code",
+    "title",
+    "facility_id",
+    "implementing_unit",
+    "year",
+    "status",
+    "decision_number",
+    "total_cost",
+    "approved_amount",
+    "settled_amount",
+    "counterpart_funds",
+    "accepted_on",
+    "settled_on",
+    *Locality.value_columns(),
+)
+# The names from the short reference tables and the facility, by a subquery each rather than a
+# join (as the project list reads them, projects/applications/rows.py).
+PAGE_NAMES = {
+    "facility_name": NAMES["facility_name"],
+    "activity_name": NAMES["activity_type_name"],
+    "source_code": NAMES["funding_source_code"],
+}
 
-    def name(model, field: str, key: str) -> Subquery:
-        return Subquery(model.objects.filter(pk=OuterRef(key)).values(field)[:1])
 
-    return projects.select_related(None).annotate(
-        facility_name=name(Facility, "name", "facility_id"),
-        activity_name=name(ActivityType, "name", "activity_type_id"),
-        source_code=name(FundingSource, "code", "funding_source_id"),
+def _page_values(projects: QuerySet) -> QuerySet:
+    return projects.values(*PAGE_COLUMNS, **PAGE_NAMES)
+
+
+@functools.lru_cache(maxsize=16)
+def _status_labels(language: str | None) -> dict[str, str]:
+    """The statuses' labels in `language`, the active one (part of the key only; translations
+    change only with a deploy): get_status_display translates every choice on every call."""
+    return {value: str(label) for value, label in Status.choices}
+
+
+def figures_of(ids: tuple[int, ...]) -> tuple[dict, dict]:
+    """What `register_projects` annotates — disbursed, counted counterpart, achieved outcomes —
+    for the projects `ids`, in two queries: each project's disbursed total, and its counted
+    review's figures (at most one per project). For one page of the screen: PostgreSQL takes
+    some 9 ms to plan the page's query with the four subqueries of the counted review, and a
+    few rows are cheaper to read apart. Both statements are compiled once per process and
+    number of ids (khuyencong.compiled): building the counted review's took the ORM longer than
+    PostgreSQL takes to run both."""
+    disbursed = compiled.values_rows(
+        ("register.disbursed",),
+        lambda projects: (
+            Disbursement.objects.filter(project_id__in=projects)
+            .values("project_id")
+            .annotate(total=Sum(SIGNED_AMOUNT))
+            .order_by()
+            .values("project_id", "total")
+        ),
+        projects=ids,
     )
-
-
-def units_by_id() -> dict[int, Locality]:
-    """Every unit with its successor in force, to show as `display_name` (one query)."""
-    return {
-        loc.pk: loc
-        for loc in Locality.objects.select_related("current").only(
-            "name", "kind", "valid_to", "former_name", "current__name", "current__kind"
-        )
-    }
-
-
-def attach_figures(projects: list[Project]) -> None:
-    """Set on `projects` (from `for_list()`) what `register_projects` annotates — disbursed,
-    counted counterpart, achieved outcomes — read in two queries for those projects. For one
-    page of the screen: PostgreSQL takes some 9 ms to plan the page's query with the four
-    subqueries of the counted review, and a few rows are cheaper to read apart."""
-    ids = [p.pk for p in projects]
-    disbursed = dict(
-        Disbursement.objects.filter(project_id__in=ids)
-        .values("project_id")
-        .annotate(total=Sum(SIGNED_AMOUNT))
-        .order_by()
-        .values_list("project_id", "total")
+    reviews = compiled.values_rows(
+        ("register.reviews",),
+        lambda projects: (
+            counted_reviews()
+            .filter(project_id__in=projects)
+            .values(
+                "project_id",
+                "counterpart_invested",
+                *[f"achieved_{k}" for k in OUTCOME_COLUMNS_SHORT],
+            )
+            .order_by()
+        ),
+        projects=ids,
     )
-    # At most one counted review per project.
-    reviews = {
-        r["project_id"]: r
-        for r in counted_reviews()
-        .filter(project_id__in=ids)
-        .values(
-            "project_id",
-            "counterpart_invested",
-            *[f"achieved_{k}" for k in OUTCOME_COLUMNS_SHORT],
-        )
-        .order_by()
-    }
-    for p in projects:
-        review = reviews.get(p.pk)
-        p.disbursed = disbursed.get(p.pk) or 0
-        invested = review["counterpart_invested"] if review else 0
-        p.counted_counterpart = invested if invested and invested > 0 else p.counterpart_funds
-        for k in OUTCOME_COLUMNS_SHORT:
-            setattr(p, f"achieved_{k}", review[f"achieved_{k}"] if review else None)
+    return (
+        {r["project_id"]: r["total"] for r in disbursed},
+        {r["project_id"]: r for r in reviews},
+    )
 
 
 @dataclass
@@ -167,11 +188,6 @@ class Register:
         """The projects annotated with their figures (register_projects), for the workbook:
         built when asked for, as the screen's page reads its figures apart (`page`)."""
         return register_projects(self.selected)
-
-    @property
-    def listed(self) -> QuerySet:
-        """The same projects without the annotations, for one page of the screen."""
-        return page_projects(self.selected)
 
     @property
     def heading(self) -> str:
@@ -253,17 +269,27 @@ class Register:
         return [self.table()]
 
     def page(self, number) -> Page:
-        """One page of the register for the screen, its projects with their figures and
-        settlement cells; counted by the total line already (no second COUNT)."""
-        paginator = Paginator(self.listed, settings.PAGE_SIZE)
+        """One page of the register for the screen: its projects as dicts (`page_rows`) with
+        their figures, status label, locality's name and settlement cell; counted by the total
+        line already (no second COUNT)."""
+        paginator = ListPaginator(self.selected, settings.PAGE_SIZE)
         paginator.count = self.totals["count"]
         page = paginator.get_page(number)
-        page.object_list = list(page.object_list)
-        attach_figures(page.object_list)
-        units = units_by_id()
-        for project in page.object_list:
-            project.locality = units[project.locality_id]
-            project.settlement_cell = self.settlement_cell(project)
+        rows = page_rows(page, "reports.register", _page_values)
+        disbursed, reviews = figures_of(tuple(r["pk"] for r in rows)) if rows else ({}, {})
+        labels = _status_labels(get_language())
+        for r in rows:
+            review = reviews.get(r["pk"])
+            r["disbursed"] = disbursed.get(r["pk"]) or 0
+            invested = review["counterpart_invested"] if review else 0
+            counted = invested if invested and invested > 0 else r["counterpart_funds"]
+            r["counted_counterpart"] = counted
+            for k in OUTCOME_COLUMNS_SHORT:
+                r[f"achieved_{k}"] = review[f"achieved_{k}"] if review else None
+            r["status_label"] = labels.get(r["status"], r["status"])
+            r["locality"] = Locality.label_of_values(r)
+            r["settlement_cell"] = self.settlement_cell(SimpleNamespace(**r))
+        page.object_list = rows
         return page
 
     def streamed_tables(self) -> list[Table]:
@@ -305,18 +331,29 @@ def project_register(
     unit: str = "",
     number: str = "",
     totals: QuerySet | None = None,
+    key: tuple | None = None,
 ) -> Register:
     """`projects`: already scoped and filtered (a FilterSet's queryset); `unit` and `number`:
     how it is filed (reports/filing.py). `totals`: the running totals (ProjectTotals) of the
     same projects — the register's filter applied to `Area.totals()`, which holds every field
     it filters on — to read the total line from them rather than from every project, its
     disbursements and its reviews; only the count and the total cost are read from the
-    projects then."""
+    projects then. `key`: everything `projects` and `totals` are built from (the scope, the
+    period and the filter's values), to compile the total line's two statements once per
+    process (khuyencong.compiled); without one the ORM builds them."""
     projects = projects.filter(year__gte=first_year, year__lte=last_year)
     if totals is not None:
-        sums = projects.aggregate(count=Count("id"), total_cost=Coalesce(Sum("total_cost"), 0))
+        totals = totals.filter(year__gte=first_year, year__lte=last_year)
+        sums = _sums(
+            key and ("register.count", *key),
+            lambda: projects,
+            count=Count("id"),
+            total_cost=Coalesce(Sum("total_cost"), 0),
+        )
         sums.update(
-            totals.filter(year__gte=first_year, year__lte=last_year).aggregate(
+            _sums(
+                key and ("register.totals", *key),
+                lambda: totals,
                 approved=Coalesce(Sum("approved"), 0),
                 settled=Coalesce(Sum("settled", filter=Q(status=Status.SETTLED)), 0),
                 counterpart=Coalesce(Sum("counterpart_counted"), 0),
@@ -332,10 +369,26 @@ def project_register(
         last_year=last_year,
         selected=projects.order_by("year", "code"),
         totals=sums,
-        settlement_rule=LegalDeadline.lookup(DeadlineCode.SETTLEMENT),
+        settlement_rule=_settlement_rule(),
         unit=unit or Unit.DONG,
         number=number or "",
     )
+
+
+def _settlement_rule() -> LegalDeadline | None:
+    """LegalDeadline.lookup(SETTLEMENT), its statement compiled once per process."""
+    rules = compiled.instances(
+        ("register.settlement_rule",),
+        lambda: LegalDeadline.objects.filter(code=DeadlineCode.SETTLEMENT).order_by("code")[:1],
+    )
+    return rules[0] if rules else None
+
+
+def _sums(key: tuple | None, build, **aggregates) -> dict:
+    """`build().aggregate(**aggregates)`, compiled once per process under `key` if given."""
+    if key is None:
+        return build().aggregate(**aggregates)
+    return compiled.aggregate(key, build, **aggregates)
 
 
 def _totals_of(projects: QuerySet) -> dict:

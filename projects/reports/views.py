@@ -66,6 +66,20 @@ def _wants_xlsx(request) -> bool:
     return request.GET.get("format") == "xlsx"
 
 
+def _offer_tree(form, area: reports.Area) -> None:
+    """Have the filter's locality select offer the localities in the user's scope
+    (access.localities_in_scope, by path) from the rows of the tree the area reads for its
+    breakdown by locality (Area.tree, its statement compiled once): no query of its own."""
+    user = area.user
+    whole = access.sees_whole_province(user)
+    covered = None if whole else access.covered_locality_ids(user)
+    form.fields["locality"].rows = tuple(
+        (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
+        for n in area.tree
+        if whole or n["id"] in covered
+    )
+
+
 def _render_report(request, template: str, form, report, filename: str, **extra):
     today = timezone.localdate()
     data = form.cleaned_data if form.is_valid() else {}
@@ -76,6 +90,8 @@ def _render_report(request, template: str, form, report, filename: str, **extra)
     if report is not None and _wants_xlsx(request):
         audit.record(request, AuditKind.EXPORT, obj=filename)
         return excel.response(report, filename=filename, produced=today, tables=tables, head=head)
+    if report is not None:
+        _offer_tree(form, report.area)
     context = {
         "form": form,
         "report": report,
@@ -138,15 +154,7 @@ def dashboard(request):
         ),
     }
     if board is not None:
-        # The filter offers the localities in the user's scope (access.localities_in_scope, by
-        # path): rows of the tree the table by locality has read already.
-        whole = access.sees_whole_province(user)
-        covered = None if whole else access.covered_locality_ids(user)
-        form.fields["locality"].rows = tuple(
-            (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
-            for n in board.area.tree
-            if whole or n["id"] in covered
-        )
+        _offer_tree(form, board.area)
         context.update(
             facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,
@@ -291,8 +299,9 @@ def register_query(request) -> dict:
 def register_report(request, filterset: RegisterFilter):
     first, last = filterset.clean_years()
     data = filterset.form.cleaned_data
+    area = reports.Area(request.user, data.get("locality"))
     report = reports.project_register(
-        area=reports.Area(request.user, data.get("locality")),
+        area=area,
         projects=filterset.qs,
         first_year=first,
         last_year=last,
@@ -300,9 +309,10 @@ def register_report(request, filterset: RegisterFilter):
         number=data.get("number"),
         # The same filter over the running totals: every field it filters on is one of theirs.
         # Without a locality chosen, for the whole province: the province's rows.
-        totals=filterset.filter_queryset(
-            reports.Area(request.user, data.get("locality")).year_totals()
-        ),
+        totals=filterset.filter_queryset(area.year_totals()),
+        # The projects are the user's (register_filterset), the totals the area's, both
+        # filtered by the filter's values and the period.
+        key=(area.scope_key, first, last, filterset.statement_key),
     )
     return report, f"danh-muc-de-an-{first}-{last}"
 
@@ -343,6 +353,7 @@ def register(request):
                 head=report.letterhead(),
             )
         page = report.page(request.GET.get("page"))
+        _offer_tree(filterset.form, report.area)
     return render(
         request,
         "reports/register.html",

@@ -138,6 +138,25 @@ class TestAnnualReport:
         assert report.totals.approved == 600 * M
         assert report.achieved.jobs_created == 5
 
+    def test_its_statements_kept_per_process_follow_scope_source_and_year(
+        self, year, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process, each with its own
+        source, year and scope, reads its own figures."""
+        whole = reports.annual_report(area=reports.Area(staff), year=2024)
+        national = FundingSource.objects.get(code="KCQG")
+        narrowed = reports.annual_report(
+            area=reports.Area(staff), year=2024, funding_source=national
+        )
+        mine = reports.annual_report(area=reports.Area(officer), year=2024)
+        other_year = reports.annual_report(area=reports.Area(staff), year=2030)
+        assert whole.achieved.jobs_created == 15
+        assert narrowed.totals.approved == 600 * M and narrowed.achieved.jobs_created == 5
+        assert mine.achieved.jobs_created == 10
+        assert [g.label for g in mine.by_locality] == ["Xã Xã A Một"]
+        assert other_year.achieved.jobs_created == 0 and other_year.totals.approved == 0
+
 
 @pytest.mark.django_db
 class TestScope:

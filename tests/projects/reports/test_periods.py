@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from facilities.models import RecognitionLevel, Sector, YearlyFigure
 from projects import reports
-from projects.models import Status
+from projects.models import Indicator, Programme, ProgrammeBudget, Status, Target
 from projects.reports.tables import NO_DATA
 from tests.conftest import make_facility
 from tests.projects.reports.data import (
@@ -19,6 +19,7 @@ from tests.projects.reports.data import (
     build_programme,
     build_year,
     recognise,
+    source,
 )
 
 
@@ -42,6 +43,33 @@ class TestProgrammeReport:
         table = report.tables()[0]
         # In the indicators' order: models, managers trained, jobs.
         assert table.values("percent") == [Decimal("25.00"), None, Decimal("50.00")]
+
+    def test_its_statements_kept_per_process_follow_programme_years_and_scope(
+        self, year, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process reads its own."""
+        programme = build_programme()
+        report = reports.programme_report(area=reports.Area(staff), programme=programme)
+        results = {t.indicator.code: t for t in report.targets}
+        assert results["MHTD"].by_year == {2023: 0, 2024: 1, 2025: 0}
+        assert results["VIECLAM"].result == 15
+        mine = reports.programme_report(area=reports.Area(officer), programme=programme)
+        assert {t.indicator.code: t.result for t in mine.targets}["VIECLAM"] == 10
+        programme.start_year = 2024
+        programme.save()
+        shorter = reports.programme_report(area=reports.Area(staff), programme=programme)
+        assert {t.indicator.code: t for t in shorter.targets}["MHTD"].by_year == {2024: 1, 2025: 0}
+        other = Programme.objects.create(name="Khác", start_year=2024, end_year=2024)
+        ProgrammeBudget.objects.create(
+            programme=other, funding_source=source("KCĐP"), planned_amount=7 * M
+        )
+        Target.objects.create(
+            indicator=Indicator.objects.get(code="MHTD"), programme=other, value=2
+        )
+        report = reports.programme_report(area=reports.Area(staff), programme=other)
+        assert [(t.indicator.code, t.target, t.result) for t in report.targets] == [("MHTD", 2, 1)]
+        assert {f.source.code: f.planned for f in report.funds}["KCĐP"] == 7 * M
 
     def test_it_sets_planned_funds_against_used_per_source(self, year, staff):
         report = reports.programme_report(area=reports.Area(staff), programme=build_programme())
@@ -130,6 +158,29 @@ class TestFacilityStats:
         mine = reports.facility_stats(area=reports.Area(officer), first_year=2009, last_year=2015)
         assert (mine.first.workers, mine.last.workers) == (4000, 4500)
         assert (mine.kc_first, mine.kc_last) == (215, 0)
+
+    def test_its_statements_kept_per_process_follow_scope_sector_and_years(
+        self, facilities, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process, each with its own
+        scope, sector and years, reads its own figures."""
+        everything = reports.facility_stats(
+            area=reports.Area(staff), first_year=2009, last_year=2015
+        )
+        materials = Sector.objects.get(code="VLXD")
+        narrowed = reports.facility_stats(
+            area=reports.Area(staff), first_year=2009, last_year=2015, sector=materials
+        )
+        mine = reports.facility_stats(area=reports.Area(officer), first_year=2009, last_year=2015)
+        later = reports.facility_stats(area=reports.Area(staff), first_year=2012, last_year=2015)
+        assert everything.by_year[2015].workers == 9000
+        assert narrowed.by_year[2015].workers == 4500
+        assert [g.figures.last_workers for g in narrowed.by_sector] == [4500]
+        assert (mine.first.workers, mine.last.workers) == (4000, 4500)
+        assert 2009 not in later.by_year and later.used_years == (2012, 2015)
+        assert sum(g.figures.first_workers for g in later.by_sector) == 4200
+        assert sum(g.figures.first_workers for g in everything.by_sector) == 7039
 
     def test_a_year_without_figures_is_no_data_and_left_out_of_growth(
         self, commune_a1, commune_b1, staff
@@ -252,6 +303,24 @@ class TestProductReport:
         localities = {g.label: g.figures for g in report.by_locality}
         assert localities["Huyện Huyện A"].total == 2
         assert localities["Huyện Huyện B"].total == 3
+
+    def test_its_statements_kept_per_process_follow_level_sector_years_and_scope(
+        self, products, staff, officer
+    ):
+        """Its reads are compiled once per process (khuyencong.compiled), under a key of all
+        they are built from: one report after another in the same process reads its own."""
+
+        def total(user, first_year=2017, **narrowed) -> int:
+            report = reports.product_report(
+                area=reports.Area(user), first_year=first_year, last_year=2021, **narrowed
+            )
+            return report.tables()[0].total[-1]
+
+        assert total(staff) == 4
+        assert total(staff, level=RecognitionLevel.PROVINCIAL) == 2
+        assert total(staff, sector=Sector.objects.get(code="VLXD")) == 2
+        assert total(staff, first_year=2015) == 5
+        assert total(officer) == 2
 
     def test_it_filters_by_level_and_scope(self, products, staff, officer):
         provincial = reports.product_report(

@@ -15,8 +15,8 @@ from django.test.utils import CaptureQueriesContext
 from facilities.models import RecognitionLevel
 from khuyencong.access import localities_in_scope
 from khuyencong.models import Locality
-from projects.models import Status
-from projects.reports import excel
+from projects.models import FundingSource, Status
+from projects.reports import excel, register
 from tests.conftest import make_facility
 from tests.projects.reports.data import (
     M,
@@ -202,6 +202,41 @@ class TestFilters:
         rows = page_tables(response)["register"]
         assert [row[0] for row in rows[1:-1]] == sorted([year["p3"].code, year["p7"].code])
         assert rows[-1][0].startswith("Tổng cộng (2 đề án)")
+
+    def test_the_registers_statements_kept_per_process_follow_its_filter(
+        self, login, year, staff, district_b, settings
+    ):
+        """The register's total line and its page's figures are read by statements compiled
+        once per process (khuyencong.compiled), under a key of all they are built from: one
+        view after another in one process, each with its own period, filter and page (pages of
+        other lengths), shows what the ORM reads for it."""
+        settings.PAGE_SIZE = 4
+        client = login(staff)
+        source = FundingSource.objects.get(code="KCQG")
+        for query in [
+            "year_from=2024&year_to=2024",
+            "year_from=2024&year_to=2024&page=2",
+            f"year_from=2024&year_to=2024&status={Status.ACCEPTED}",
+            "year_from=2023&year_to=2024",
+            f"year_from=2024&year_to=2024&funding_source={source.pk}",
+            f"year_from=2024&year_to=2024&locality={district_b.pk}",
+        ]:
+            response = client.get(f"/bao-cao/danh-muc-de-an/?{query}")
+            report = response.context["report"]
+            assert report.totals == register._totals_of(report.selected), query
+            annotated = {p.pk: p for p in register.register_projects(report.selected)}
+            rows = response.context["page"].object_list
+            assert rows, query
+            for row in rows:
+                p = annotated[row["pk"]]
+                assert row["disbursed"] == p.disbursed, query
+                assert row["counted_counterpart"] == p.counted_counterpart, query
+                assert row["achieved_jobs_created"] == p.achieved_jobs_created, query
+        counts = [
+            client.get(f"/bao-cao/danh-muc-de-an/?{query}").context["report"].totals["count"]
+            for query in ["year_from=2024&year_to=2024", "year_from=2023&year_to=2024"]
+        ]
+        assert counts[0] < counts[1]
 
 
 @pytest.mark.django_db
