@@ -319,7 +319,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return self.display_name_of(self.full_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def display_name_of(full_name: str, first_name: str, last_name: str, username: str) -> str:
+        """`display_name` from a values() row's columns (get_full_name as Django writes it)."""
+        return full_name or f"{first_name} {last_name}".strip() or username
 
     @property
     def role_label(self) -> str:
