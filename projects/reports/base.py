@@ -19,12 +19,12 @@ from django.db.models import (
     TextChoices,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from khuyencong import access, compiled
 from khuyencong.localities import covered_ids
-from khuyencong.models import Locality, User
+from khuyencong.models import Locality, User, kind_labels
 from projects.models import (
     COUNTED_OUTCOMES,  # noqa: F401  (projects.reports exports it)
     OUTCOME_FIELDS,
@@ -242,8 +242,8 @@ def roll_up(
     One query (the tree, unless `nodes` holds its rows); the loops run over localities, not
     records.
     """
-    # Translated once here, not at every label.
-    kinds = {kind: str(label) for kind, label in Locality._meta.get_field("kind").choices}
+    # Translated once per language, not at every label.
+    kinds = kind_labels(get_language())
 
     def label_of(node: dict) -> str:
         return f"{kinds.get(node['kind'], '')} {node['name']}".strip()

@@ -1,10 +1,12 @@
 """Tổng quan: the figures of the home page, and what is overdue."""
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facilities.models import RegistryTotals
@@ -338,8 +340,17 @@ def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
         area=area,
         budget=budget,
         annual=figures,
-        by_status=[(value, str(label), counts.get(value, 0)) for value, label in Status.choices],
+        by_status=[
+            (value, label, counts.get(value, 0)) for value, label in _status_labels(get_language())
+        ],
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _status_labels(language: str | None) -> tuple[tuple[str, str], ...]:
+    """The statuses and their labels in `language`, the active one (part of the key only;
+    translations change only with a deploy)."""
+    return tuple((value, str(label)) for value, label in Status.choices)
 
 
 IMPLEMENTING = [Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE]

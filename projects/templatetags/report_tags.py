@@ -235,11 +235,18 @@ def _formats_changed(**kwargs):
     _day_of.cache_clear()
 
 
+@functools.lru_cache(maxsize=16)
+def _card_words(language: str | None) -> tuple[str, str]:
+    """ "quá hạn" and "hạn" in `language`, the active one (part of the key only; translations
+    change only with a deploy): asked for by each group of the cards."""
+    return _("quá hạn"), _("hạn")
+
+
 @register.filter
 def work_lines(items) -> str:
     """The <li> lines of a group of "Việc của tôi" on the dashboard (WorkItem)."""
-    late, due = _("quá hạn"), _("hạn")
     language = translation.get_language()
+    late, due = _card_words(language)
     parts = []
     for item in items:
         line = (
@@ -274,8 +281,8 @@ def overdue_lines(projects) -> str:
 @register.filter
 def action_lines(actions) -> str:
     """The <li> lines of the overdue follow-up actions on the dashboard."""
-    word = esc(_("hạn"))
     language = translation.get_language()
+    word = esc(_card_words(language)[1])
     parts = []
     for a in actions:
         code = esc(a.project.code)
