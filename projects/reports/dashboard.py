@@ -194,7 +194,9 @@ def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str,
             totals.filter(year=year)
             .values("activity_type_id")
             .annotate(
-                carried_rows=Count("pk", filter=CARRIED),
+                # Of a column the index holds (the id is not: the read would go to the table,
+                # as it did for an officer's area); never null, so every row counts.
+                carried_rows=Count("status", filter=CARRIED),
                 **funds_sums(CARRIED),
                 **{f"s_{name}": Sum(name) for name in ACHIEVED_SUMS},
                 **{column: Sum("projects", filter=Q(status=v)) for column, v in STATUS_COLUMNS},
