@@ -25,7 +25,7 @@ from khuyencong import access, audit, compiled, jobs
 from khuyencong.models import AuditKind, Role, User
 from khuyencong.notification_views import unread_panel
 from projects import reports
-from projects.models import ReportedFigure, ReportFiling
+from projects.models import Project, ReportedFigure, ReportFiling
 from projects.process.mywork import waiting_for
 from projects.reports import excel, filing
 from projects.reports.base import Grouping
@@ -57,10 +57,12 @@ OVERDUE_ACTION_COLUMNS = (
 )
 
 
-@dataclass
+@dataclass(eq=False)
 class OverdueProject:
-    """A project as the overdue card shows it (report_tags.overdue_lines)."""
+    """A project as the overdue card shows it (report_tags.overdue_lines). Equal to the
+    Project of the same id, as a model instance would be (as mywork.WorkProject)."""
 
+    pk: int
     code: str
     title: str
     end_date: date
@@ -68,6 +70,14 @@ class OverdueProject:
 
     def get_absolute_url(self) -> str:
         return self.url
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, OverdueProject | Project):
+            return self.pk == other.pk
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.pk)
 
 
 def _overdue_projects(key: tuple, overdue) -> list[OverdueProject]:
@@ -81,7 +91,9 @@ def _overdue_projects(key: tuple, overdue) -> list[OverdueProject]:
     # Reversed once, each project's id put in (as "Việc của tôi" builds its lines' URLs).
     prefix, suffix = reverse("projects:detail", args=[0]).rsplit("/0/", 1)
     return [
-        OverdueProject(p["code"], p["title"], p["end_date"], f"{prefix}/{p['pk']}/{suffix}")
+        OverdueProject(
+            p["pk"], p["code"], p["title"], p["end_date"], f"{prefix}/{p['pk']}/{suffix}"
+        )
         for p in rows
     ]
 
