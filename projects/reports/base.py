@@ -19,13 +19,13 @@ from django.db.models import (
     TextChoices,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from facilities.models import Sector
 from khuyencong import access, compiled
 from khuyencong.localities import covered_ids
-from khuyencong.models import Locality, User
+from khuyencong.models import Locality, User, kind_labels
 from projects.models import (
     COUNTED_OUTCOMES,  # noqa: F401  (projects.reports exports it)
     OUTCOME_FIELDS,
@@ -243,8 +243,8 @@ def roll_up(
     One query (the tree, unless `nodes` holds its rows); the loops run over localities, not
     records.
     """
-    # Translated once here, not at every label.
-    kinds = {kind: str(label) for kind, label in Locality._meta.get_field("kind").choices}
+    # Translated once per language, not at every label.
+    kinds = kind_labels(get_language())
 
     def label_of(node: dict) -> str:
         return f"{kinds.get(node['kind'], '')} {node['name']}".strip()
@@ -372,17 +372,24 @@ class Funds(Addable):
 
 def _all_int(*funds: Funds) -> bool:
     """Every field of every Funds a plain int (not None, not a Decimal to keep exact)."""
-    return all(
-        type(f.projects)
-        is type(f.approved)
-        is type(f.disbursed)
-        is type(f.settled)
-        is type(f.released)
-        is type(f.counterpart)
-        is type(f.counterpart_planned)
-        is int
-        for f in funds
-    )
+    # Told by their sum, a plain int only then (None or a text fails; a Decimal or a float
+    # gives its own type): half the steps of asking each field's type, and a breakdown by
+    # locality asks this a hundred or more times a view.
+    total = 0
+    try:
+        for f in funds:
+            total += (
+                f.projects
+                + f.approved
+                + f.disbursed
+                + f.settled
+                + f.released
+                + f.counterpart
+                + f.counterpart_planned
+            )
+    except TypeError:
+        return False
+    return type(total) is int
 
 
 @dataclass
@@ -457,25 +464,34 @@ def funds_by(totals: QuerySet, keys: list[str]) -> dict[tuple, Funds]:
 
 def funds_query(totals: QuerySet, keys: list[str]) -> QuerySet:
     """The grouped query of `funds_by`, whose rows `funds_of_rows` reads."""
+    return carried(totals).values(*keys).annotate(**funds_sums()).order_by()
+
+
+def funds_sums(within: Q | None = None) -> dict[str, Sum]:
+    """The sums of a group of ProjectTotals rows that `funds_of_rows` reads, over the group's
+    rows that match `within` (all of them when None): `carried(totals)` grouped, or the
+    groups of every row with `within` the carried ones, for a query that sums other rows
+    besides."""
+
+    def of(condition: Q | None = None) -> Q | None:
+        if within is None or condition is None:
+            return within if condition is None else condition
+        return within & condition
+
     live = ~Q(status=Status.CANCELLED)
     settled = Q(status=Status.SETTLED)
     cancelled = Q(status=Status.CANCELLED)
-    return (
-        carried(totals)
-        .values(*keys)
-        .annotate(
-            n=Sum("projects", filter=live),
-            approved_sum=Sum("approved"),
-            settled_sum=Sum("settled", filter=settled),
-            settled_approved=Sum("approved", filter=settled),
-            cancelled_approved=Sum("approved", filter=cancelled),
-            counterpart_sum=Sum("counterpart_counted", filter=live),
-            counterpart_planned=Sum("counterpart", filter=live),
-            disbursed_sum=Sum("disbursed"),
-            cancelled_disbursed=Sum("disbursed", filter=cancelled),
-        )
-        .order_by()
-    )
+    return {
+        "n": Sum("projects", filter=of(live)),
+        "approved_sum": Sum("approved", filter=of()),
+        "settled_sum": Sum("settled", filter=of(settled)),
+        "settled_approved": Sum("approved", filter=of(settled)),
+        "cancelled_approved": Sum("approved", filter=of(cancelled)),
+        "counterpart_sum": Sum("counterpart_counted", filter=of(live)),
+        "counterpart_planned": Sum("counterpart", filter=of(live)),
+        "disbursed_sum": Sum("disbursed", filter=of()),
+        "cancelled_disbursed": Sum("disbursed", filter=of(cancelled)),
+    }
 
 
 def funds_of_rows(rows, keys: list[str]) -> dict[tuple, Funds]:

@@ -1,10 +1,12 @@
 """Tổng quan: the figures of the home page, and what is overdue."""
 
 import datetime
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from facilities.models import RegistryTotals
@@ -30,6 +32,7 @@ from projects.reports.base import (
     Outcomes,
     funds_of_rows,
     funds_query,
+    funds_sums,
 )
 from projects.reports.tables import Chart, Column, Table, funds_table
 
@@ -174,43 +177,46 @@ ACHIEVED_SUMS = {f"achieved_{k}": k for k in OUTCOME_KEYS} | {
 }
 # (column of the grouped row, Outcomes field)
 ACHIEVED_COLUMNS = tuple((f"s_{name}", key) for name, key in ACHIEVED_SUMS.items())
+# (column of the grouped row, status): the projects of each status.
+STATUS_COLUMNS = tuple((f"n_{value}", value) for value in Status.values)
+# The rows whose funds count (base.carried).
+CARRIED = Q(has_amount=True, allocation__isnull=False)
 
 
 def _year_figures(area: Area, totals, year: int) -> tuple[YearFigures, dict[str, int]]:
-    """The year's funds by activity type, outcomes and projects by status in one grouped query
-    (activity type × status × carried: a few hundred rows at most, whatever the number of
-    projects), and the funds by locality in a second one."""
+    """The year's funds by activity type, outcomes and projects by status in one query grouped
+    by activity type (a dozen rows whatever the number of projects: the statuses, the outcomes
+    and the funds of the carried rows are its columns, summed by PostgreSQL), and the funds by
+    locality in a second one."""
 
     def build():
-        carried = ExpressionWrapper(
-            Q(has_amount=True, allocation__isnull=False), output_field=BooleanField()
-        )
         return (
             totals.filter(year=year)
-            .annotate(carried=carried)
-            .values("activity_type_id", "status", "carried")
+            .values("activity_type_id")
             .annotate(
-                **{f"s_{name}": Sum(name) for name in MONEY_SUMS},
+                # Of a column the index holds (the id is not: the read would go to the table,
+                # as it did for an officer's area); never null, so every row counts.
+                carried_rows=Count("status", filter=CARRIED),
+                **funds_sums(CARRIED),
                 **{f"s_{name}": Sum(name) for name in ACHIEVED_SUMS},
+                **{column: Sum("projects", filter=Q(status=v)) for column, v in STATUS_COLUMNS},
             )
             .order_by()
         )
 
     # Compiled once per scope and year (khuyencong.compiled): `totals` is the area's.
     rows = compiled.values_rows(("dashboard.year", area.scope_key, year), build)
-    by_status: dict[str, int] = defaultdict(int)
-    funds_by_type: dict[int, Funds] = {}
-    # Summed in a dict, made into Outcomes once: a few hundred rows × seven fields.
+    by_status = dict.fromkeys(Status.values, 0)
     achieved = dict.fromkeys(ACHIEVED_SUMS.values(), 0)
     for row in rows:
-        by_status[row["status"]] += row["s_projects"] or 0
+        for column, value in STATUS_COLUMNS:
+            by_status[value] += row[column] or 0
         for column, key in ACHIEVED_COLUMNS:
             achieved[key] += row[column] or 0
-        if row["carried"]:
-            type_id = row["activity_type_id"]
-            if type_id not in funds_by_type:
-                funds_by_type[type_id] = Funds()
-            _add_row(funds_by_type[type_id], row)
+    # The activity types with carried rows, as base.funds_by gives them.
+    keys = ["activity_type_id"]
+    funds = funds_of_rows((row for row in rows if row["carried_rows"]), keys)
+    funds_by_type = {key[0]: f for key, f in funds.items()}
     types = compiled.values_rows(
         ("dashboard.activity_types",),
         lambda: ActivityType.objects.values("pk", "name", "is_active"),
@@ -336,8 +342,17 @@ def dashboard(*, area: Area, year: int, budget_years: int = 5) -> Dashboard:
         area=area,
         budget=budget,
         annual=figures,
-        by_status=[(value, str(label), counts.get(value, 0)) for value, label in Status.choices],
+        by_status=[
+            (value, label, counts.get(value, 0)) for value, label in _status_labels(get_language())
+        ],
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _status_labels(language: str | None) -> tuple[tuple[str, str], ...]:
+    """The statuses and their labels in `language`, the active one (part of the key only;
+    translations change only with a deploy)."""
+    return tuple((value, str(label)) for value, label in Status.choices)
 
 
 IMPLEMENTING = [Status.APPROVED, Status.IN_PROGRESS, Status.AWAITING_ACCEPTANCE]

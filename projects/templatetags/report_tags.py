@@ -1,11 +1,14 @@
 """Formatting of report cells and links that may not exist yet on every installation."""
 
+import datetime
 import functools
 import unicodedata
 
 from crispy_forms.templatetags.crispy_forms_filters import as_crispy_field
 from crispy_forms.utils import render_crispy_form
 from django import forms, template
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.forms.widgets import Input
 from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
@@ -275,10 +278,38 @@ def _cut(text: str, length: int, language: str | None) -> str:
     return truncatechars(text, length)
 
 
+def _day(value, format: str, language: str | None) -> str:
+    """`date_filter(value, format)`; for a date (no time, so no time zone), read from a
+    cache keyed by the active `language` (the format's language: part of the key only).
+    The same few dozen due dates head the cards view after view."""
+    if type(value) is not datetime.date:
+        return date_filter(value, format)
+    return _day_of(value, format, language)
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_of(value: datetime.date, format: str, language: str | None) -> str:
+    return date_filter(value, format)
+
+
+@receiver(setting_changed)
+def _formats_changed(**kwargs):
+    # A date's text depends on the formats' settings too (tests change them).
+    _day_of.cache_clear()
+
+
+@functools.lru_cache(maxsize=16)
+def _card_words(language: str | None) -> tuple[str, str]:
+    """ "quá hạn" and "hạn" in `language`, the active one (part of the key only; translations
+    change only with a deploy): asked for by each group of the cards."""
+    return _("quá hạn"), _("hạn")
+
+
 @register.filter
 def work_lines(items) -> str:
     """The <li> lines of a group of "Việc của tôi" on the dashboard (WorkItem)."""
-    late, due = _("quá hạn"), _("hạn")
+    language = translation.get_language()
+    late, due = _card_words(language)
     parts = []
     for item in items:
         line = (
@@ -288,7 +319,7 @@ def work_lines(items) -> str:
         if item.due:
             css = "text-danger fw-semibold" if item.overdue else "text-muted"
             word = esc(late if item.overdue else due)
-            day = esc(date_filter(item.due, "SHORT_DATE_FORMAT"))
+            day = esc(_day(item.due, "SHORT_DATE_FORMAT", language))
             line += f' <span class="{css}">({word} {day})</span>'
         parts.append(f"{line}</li>")
     return mark_safe("".join(parts))  # every value above is escaped
@@ -297,6 +328,7 @@ def work_lines(items) -> str:
 @register.filter
 def overdue_lines(projects) -> str:
     """The <li> lines of the overdue projects on the dashboard."""
+    language = translation.get_language()
     parts = []
     for p in projects:
         code = esc(p.code)
@@ -304,7 +336,7 @@ def overdue_lines(projects) -> str:
         if url:
             code = f'<a href="{esc(url)}">{code}</a>'
         title = esc(_truncated(p.title, 50))
-        day = esc(date_filter(p.end_date, "d/m/Y"))
+        day = esc(_day(p.end_date, "d/m/Y", language))
         parts.append(f'<li>{code} – {title} <span class="text-danger">({day})</span></li>')
     return mark_safe("".join(parts))  # every value above is escaped
 
@@ -312,12 +344,13 @@ def overdue_lines(projects) -> str:
 @register.filter
 def action_lines(actions) -> str:
     """The <li> lines of the overdue follow-up actions on the dashboard."""
-    word = esc(_("hạn"))
+    language = translation.get_language()
+    word = esc(_card_words(language)[1])
     parts = []
     for a in actions:
         code = esc(a.project.code)
         text = esc(_truncated(a.description, 50))
-        day = esc(date_filter(a.due_date, "d/m/Y"))
+        day = esc(_day(a.due_date, "d/m/Y", language))
         owner = esc(a.owner)
         parts.append(
             f'<li>{code}: {text} <span class="text-danger">({word} {day}, {owner})</span></li>'

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from khuyencong import access, prepared
 from projects.models import Project, Status
+from projects.process import statements
 from projects.process.statements import Statements
 
 pytestmark = pytest.mark.skipif(
@@ -70,17 +71,65 @@ def test_it_prepares_a_statement_once_and_runs_it_with_each_persons_values(
     assert prepare.startswith("PREPARE ") and "; EXECUTE " in prepare
     again, [execute] = _run(st, "drafts", build)
     assert again == first
-    assert execute.startswith("EXECUTE ") and "SELECT" not in execute
+    assert execute.startswith(f"{prepared._GENERIC}EXECUTE ") and "SELECT" not in execute
     # Another person of the same shape: the same statement, their own values.
     other = _statements(other_officer)
     other.shape = st.shape
     theirs_rows, [execute] = _run(other, "drafts", _drafts(other))
     assert theirs_rows == [{"pk": theirs.pk, "title": "Đề án B"}]
-    assert execute.startswith("EXECUTE ")
+    assert execute.startswith(f"{prepared._GENERIC}EXECUTE ")
     # The day is a parameter too: before the projects were changed, nothing.
     earlier = _statements(officer, today=datetime.date(2000, 1, 1))
     earlier.shape = st.shape
     assert _run(earlier, "drafts", _drafts(earlier))[0] == []
+
+
+@pytest.mark.django_db
+def test_an_officers_localities_are_one_array_parameter_and_the_kept_plan_is_run(
+    officer, other_officer, make_project, commune_a1, commune_b1
+):
+    """The localities in scope are one parameter (`= ANY`), whatever their number, and every
+    run uses the plan PostgreSQL keeps (plan_cache_mode), reset after it."""
+    Project.objects.filter(pk__in=[make_project(officer).pk]).update(status=Status.SUBMITTED)
+    mine = make_project(officer, locality=commune_a1)
+    make_project(other_officer, locality=commune_b1)
+    assert len(access.covered_locality_ids(officer)) > 1
+    st = _statements(officer)
+
+    def build(_projects):
+        return (
+            access.scope_by_locality(Project.objects.all(), st.user)
+            .filter(status=Status.DRAFT)
+            .values("pk")
+        )
+
+    for _ in range(7):  # past the five runs after which PostgreSQL chooses a plan to keep
+        rows, [sql] = _run(st, "in scope", build)
+        assert rows == [{"pk": mine.pk}]
+    body = statements._compiled[("in scope", *st.shape, 0)].prepared.body
+    assert "= ANY($1)" in body and " IN (" not in body
+    assert sql.startswith("SET plan_cache_mode = force_generic_plan; EXECUTE ")
+    assert sql.endswith("; RESET plan_cache_mode")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW plan_cache_mode")
+        assert cursor.fetchone() == ("auto",)
+
+
+def test_only_an_in_list_of_every_locality_becomes_an_array():
+    """Lists of every locality (in any order) become `= ANY` of one parameter; a list of some
+    of them, or of other values, stays as it is."""
+    first, second = statements.STAND_IN_IDS["localities"], statements.STAND_IN_IDS["localities"] - 1
+    statement = statements._Statement(
+        "SELECT 1 FROM t WHERE a IN (%s, %s) AND b IN (%s, %s) AND c IN (%s) AND d IN (%s)"
+        " AND e IN (%s, %s)",
+        [first, second, 5, 6, first, statements.STAND_IN_IDS["user"], second, first],
+    )
+    assert statement.prepared.body == (
+        "SELECT 1 FROM t WHERE a = ANY($1) AND b IN (%s, %s) AND c IN ($2) AND d IN ($3)"
+        " AND e = ANY($1)"
+    )
+    assert statement.prepared.signature == "(bigint[], bigint, bigint)"
+    assert statement.prepared.constants == [5, 6]
 
 
 @pytest.mark.django_db
@@ -118,7 +167,7 @@ def test_a_statement_is_prepared_again_on_a_new_connection_and_under_a_new_name_
         st.rows("drafts", build)
     rows, [sql] = _run(st, "drafts", build)
     assert rows == expected and sql.startswith("PREPARE ")
-    assert _run(st, "drafts", build)[1][0].startswith("EXECUTE ")
+    assert _run(st, "drafts", build)[1][0].startswith(f"{prepared._GENERIC}EXECUTE ")
 
 
 @pytest.mark.django_db

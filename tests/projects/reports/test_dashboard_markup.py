@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 import pytest
 from django.template import Context, Template
+from django.template.defaultfilters import date as date_filter
 from django.template.defaultfilters import truncatechars
+from django.test import override_settings
 from django.utils import translation
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
@@ -16,6 +18,8 @@ from django.utils.translation import gettext_lazy
 
 from projects.reports.tables import NO_DATA
 from projects.templatetags.report_tags import (
+    _day,
+    _day_of,
     _truncated,
     action_lines,
     cell,
@@ -85,6 +89,21 @@ def test_the_cards_lines_read_as_the_template_wrote_them(language):
         assert work_lines([]) == ""
         assert overdue_lines(overdue) == OVERDUE.render(Context({"overdue": overdue}))
         assert action_lines(actions) == ACTIONS.render(Context({"actions": actions}))
+
+
+def test_a_dates_text_is_kept_per_language_and_settings():
+    """The cards' dates are formatted once per (date, format, language): a month's name in
+    each language its own, and a changed setting formats them again."""
+    day = datetime.date(2024, 1, 5)
+    for language in ("vi", "en", "vi"):
+        with translation.override(language):
+            text = _day(day, "j F Y", translation.get_language())
+            assert text == date_filter(day, "j F Y")
+    with translation.override("en"):
+        assert _day(day, "j F Y", "en") == "5 January 2024"
+    assert _day_of.cache_info().currsize
+    with override_settings(DATE_FORMAT="Y"):
+        assert not _day_of.cache_info().currsize
 
 
 @pytest.mark.parametrize(

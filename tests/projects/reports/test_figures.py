@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from khuyencong.localities import apply_reorganisation
 from khuyencong.models import Locality, Role
@@ -218,6 +219,18 @@ class TestDashboard:
         assert counts[Status.ACCEPTED] == 2
         assert counts[Status.SUBMITTED] == 1
         assert sum(counts.values()) == 6
+
+    def test_the_status_labels_follow_the_language(self, year, staff):
+        """The labels are kept per language: each view has its own."""
+        shown = {}
+        for language in ("vi", "en", "vi"):
+            with translation.override(language):
+                board = reports.dashboard(area=reports.Area(staff), year=2024)
+                labels = [label for _value, label, _n in board.by_status]
+                assert labels == [str(label) for _value, label in Status.choices]
+                shown[language] = dict(zip(Status.values, labels, strict=True))
+        assert shown["vi"][Status.SUBMITTED] == "Chờ thẩm định"
+        assert shown["en"][Status.SUBMITTED] == "Awaiting appraisal"
 
     def test_it_lists_overdue_projects_and_actions_in_scope(self, year, staff, officer):
         today = datetime.date(2025, 1, 15)

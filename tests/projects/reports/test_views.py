@@ -416,10 +416,11 @@ class TestQueryCounts:
 
     What each page asks (after the session and the user):
     - dashboard: funding sources, allocations, the budget's totals per year × source ×
-      allocation × status; the year's totals per activity type × status (projects by status,
-      funds, outcomes), activity types, funds per locality, the localities (roll-up); the
-      "my work" counts (one statement) and each group's first items; overdue projects and
-      overdue actions (count + first items); facility count; the localities of the filter.
+      allocation × status; the year's totals per activity type (projects of each status,
+      funds of the carried rows, outcomes), activity types, funds per locality, the
+      localities (roll-up); the "my work" counts (one statement) and each group's first
+      items; overdue projects and overdue actions (count + first items); facility count;
+      the localities of the filter.
     - annual report: the four aggregates per activity type × locality, activity types, the
       budget-use queries, the roll-up localities, the filter's sources and localities.
     - programme: the programme (default, form, choices), targets with indicators, projects per
