@@ -120,6 +120,8 @@ class Statement:
 
 
 def _to_rows(cursor) -> None:
-    """To the rows of EXECUTE, past the results of the statements before it."""
-    while cursor.description is None and cursor.nextset():
+    """To the rows of EXECUTE, past the results of the statements before it. Asked by
+    `rownumber` (None but for rows), not `description`, which psycopg makes anew, an object per
+    column, at each reading: a record's statement has a hundred columns."""
+    while cursor.rownumber is None and cursor.nextset():
         pass
