@@ -167,8 +167,11 @@ class _Statement:
             [None if source == "constant" else (source, value) for source, value in placed],
         )
         types = [_PARAMETER_TYPES[source] for source, _value in self.parameters]
-        # Its kept plan made without the values (generic) for every run (prepared.Statement).
-        self.prepared = prepared.Statement(body, types, constants, "work", generic=True)
+        # Its kept plan made without the values (generic) for every run (prepared.Statement)
+        # when it reads by localities: PostgreSQL keeps the generic plan of the others by itself,
+        # and setting the mode around each run cost the province's staff some 0.1 ms a statement.
+        generic = any(source in ("localities", _ALL_LOCALITIES) for source, _ in self.parameters)
+        self.prepared = prepared.Statement(body, types, constants, "work", generic=generic)
 
     @property
     def name(self) -> str:
