@@ -22,6 +22,7 @@ from khuyencong.named_users import NamedUsers
 from khuyencong.row_flags import may_have
 from projects.applications import norms, workflow
 from projects.applications.forms import (
+    OUTCOME_INPUTS,
     AppraiseForm,
     ApproveForm,
     CancelForm,
@@ -345,17 +346,7 @@ def project_detail(request, pk):
 def _outcome_names(language: str) -> tuple[tuple[str, str], ...]:
     """The expected outcomes' fields and their names in the active language, `language` (the
     key only): a lazy name looks itself up in every catalogue each time it is written."""
-    return tuple(
-        (name, str(Project._meta.get_field(name).verbose_name))
-        for name in (
-            "expected_jobs_created",
-            "expected_people_trained",
-            "expected_employed_after_training",
-            "expected_managers_trained",
-            "expected_machines_installed",
-            "expected_fair_participations",
-        )
-    )
+    return tuple((name, str(Project._meta.get_field(name).verbose_name)) for name in OUTCOME_INPUTS)
 
 
 def _dialog_forms(context: dict) -> list:
