@@ -40,7 +40,7 @@ from facilities.rows import facility_rows, size_badge
 from khuyencong import access, audit, jobs
 from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
-from khuyencong.paging import ListPaginator
+from khuyencong.paging import ListPaginator, kept_rows
 from khuyencong.row_flags import may_have, with_row_flags
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,7 +129,7 @@ def facility_list(request):
         "page_obj": page,
         # The page's facilities as rows with their markup (rows.py); page.object_list stays a
         # queryset.
-        "rows": facility_rows(page),
+        "rows": kept_rows(page, "facilities", facility_rows),
         "headers": _sort_headers(request, filterset),
         "export_query": request.GET.urlencode(),
         # Phones fold the filters away unless some are in use.

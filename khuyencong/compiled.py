@@ -9,6 +9,9 @@ is put in at run time: the key holds every input the statement is built from, so
 always means the same statement with the same parameters, and since the statement holds
 nothing read from the database, no write makes it stale.
 
+A count or a total (`count`, `total`) is also given again while nothing has been committed to
+the database (khuyencong/unchanged.py): its key holds every input of its statement.
+
 `instances` also reads records by ids put in at run time (a record's page: the project with its
 related rows, its payments, reviews and the people it names), and `values_rows` rows (the
 figures of a page of the project register): the statement is compiled once per key and number
@@ -22,7 +25,7 @@ from django.db import connection, connections
 from django.db.models import QuerySet, Value
 from django.db.models.query import get_related_populators
 
-from khuyencong import prepared
+from khuyencong import prepared, unchanged
 
 # Keys are few (scopes × years asked for, pages' reads × numbers of ids); the cap only bounds a
 # flood of distinct ones.
@@ -169,7 +172,9 @@ def count(key: tuple, build: Callable[[], QuerySet]) -> int:
     entry = _entry(("count", *key), build, _compile_count)
     if entry is None:
         return 0
-    return _fetch(entry)[0][0]
+    # A number, read again only after a commit (khuyencong/unchanged.py): a searched list's
+    # count is the database rechecking every trigram candidate.
+    return unchanged.kept(("count", *key), lambda: _fetch(entry)[0][0], using=entry[1])
 
 
 def total(key: tuple, build: Callable[[], QuerySet], field: str) -> int:
@@ -178,7 +183,9 @@ def total(key: tuple, build: Callable[[], QuerySet], field: str) -> int:
     entry = _entry(("total", field, *key), build, lambda qs: _compile_total(qs, field))
     if entry is None:
         return 0
-    return int(_fetch(entry)[0][0] or 0)
+    return unchanged.kept(
+        ("total", field, *key), lambda: int(_fetch(entry)[0][0] or 0), using=entry[1]
+    )
 
 
 def _entry(key: tuple, build: Callable[[], QuerySet], compile_: Callable) -> tuple | None:

@@ -17,7 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.filters import FilterMethod
 
-from khuyencong import access
+from khuyencong import access, unchanged
 from khuyencong.forms import (
     FetchedChoiceIterator,
     LocalityChoiceField,
@@ -325,9 +325,14 @@ def read_choices(shape: str, parts: Callable[[], dict[str, tuple]]) -> ReadChoic
     if statement is None:
         statement = _statements[key] = _compile(parts(), db)
     tags, compiler, sql, params = statement
-    with connections[db].cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
+
+    def fetch() -> list[tuple]:
+        with connections[db].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    # Reference rows, read again only after a commit (khuyencong/unchanged.py).
+    fetched = unchanged.kept(("read_choices", key), fetch, using=db)
     last = _last_read.get(key)
     if last is not None and last[0] == fetched:
         return last[1]

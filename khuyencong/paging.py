@@ -1,6 +1,7 @@
 """Pages of long lists."""
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Page, Paginator
@@ -8,8 +9,11 @@ from django.db import connection, connections
 from django.db.models import QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils.functional import SimpleLazyObject, cached_property
+from django.utils.translation import get_language
 
-from khuyencong import compiled
+from khuyencong import compiled, unchanged
+
+T = TypeVar("T")
 
 
 class ListPaginator(Paginator):
@@ -42,6 +46,7 @@ class ListPaginator(Paginator):
     def count(self):
         if self.key is None:
             return super().count
+        # Given again while nothing has been committed (compiled.count).
         return compiled.count((*self.key, "count"), self.object_list)
 
     def page(self, number):
@@ -66,6 +71,18 @@ class ListPaginator(Paginator):
         page = self._get_page(rows, number, self)
         page.ids = ids
         return page
+
+
+def kept_rows(page: Page, shape: str, make: Callable[[Page], T]) -> T:
+    """`make(page)`: what a list shows of a page, made from its rows (`page_rows`) — given
+    again while nothing is committed to the database (khuyencong/unchanged.py) for a page of a
+    keyed ListPaginator, whose key holds the query and the user's scope, in the language of
+    the request; made on every request otherwise. What it gives is shared between requests:
+    the list's template only reads it."""
+    bounds = getattr(page, "bounds", None)
+    if bounds is None:
+        return make(page)
+    return unchanged.kept(("rows", shape, *bounds, get_language()), lambda: make(page))
 
 
 def _page_of(rows: QuerySet, bottom: int, top: int) -> QuerySet:

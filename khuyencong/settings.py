@@ -86,6 +86,9 @@ MIDDLEWARE = [
     "khuyencong.middleware.NoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # The snapshot that results kept while nothing is committed are read under, asked once per
+    # request (khuyencong/unchanged.py): around the view only.
+    "khuyencong.unchanged.RequestSnapshotMiddleware",
     # Last: turns a lockout noticed by the authentication backend into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,6 +123,10 @@ DATABASES = {
         conn_health_checks=env_bool("DB_CONN_HEALTH_CHECKS", default=True),
     )
 }
+# Results that cost the database milliseconds (a searched list's count) are given again while
+# no transaction has committed since they were read (khuyencong/unchanged.py). Off: read every
+# time, e.g. to measure what a first reading costs.
+KEEP_UNCHANGED_RESULTS = env_bool("DB_KEEP_UNCHANGED_RESULTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL and a busy timeout let the web process and the Celery worker share the file.

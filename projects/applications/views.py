@@ -24,7 +24,7 @@ from khuyencong import excel as core_excel
 from khuyencong.models import AuditKind, Role
 from khuyencong.money import format_vnd
 from khuyencong.named_users import NamedUsers
-from khuyencong.paging import ListPaginator
+from khuyencong.paging import ListPaginator, kept_rows
 from khuyencong.row_flags import with_row_flags
 from projects.applications import excel, norms, workflow
 from projects.applications.filters import ProjectFilter
@@ -111,7 +111,7 @@ def project_list(request):
     if count is not None:
         paginator.count = count  # in place of a COUNT of the projects (filters.py)
     page = paginator.get_page(request.GET.get("page"))
-    rows = with_html(project_rows(page))
+    rows, markup = kept_rows(page, "projects", _rows_and_markup)
     return render(
         request,
         "projects/list.html",
@@ -120,7 +120,7 @@ def project_list(request):
             "page": page,
             # The page's projects as plain rows (rows.py); page.object_list stays a queryset.
             "rows": rows,
-            **joined_markup(rows),
+            **markup,
             "may_create": access.has_role(request.user, Role.DISTRICT_OFFICER, Role.CENTRE_STAFF),
             "sort": request.GET.get("sort", ""),
             # "Lập đề án" for the facility filtered by (read without building the filter form
@@ -134,6 +134,11 @@ def project_list(request):
             ),
         },
     )
+
+
+def _rows_and_markup(page) -> tuple[list[dict], dict[str, str]]:
+    rows = with_html(project_rows(page))
+    return rows, joined_markup(rows)
 
 
 @login_required

@@ -34,10 +34,10 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from khuyencong import access, compiled
+from khuyencong import access, compiled, unchanged
 from khuyencong.models import Locality, Role, User
 from projects.closeout import schedule, steps
 from projects.models import (
@@ -621,10 +621,33 @@ def waiting_for(
 ) -> list[WorkGroup]:
     """The groups of work that wait for `user` today, each possibly empty, in the order of a
     project's life; each holds its soonest `limit` items from `offset` (all when None) and the
-    full count. `only` keeps one group (by key): the page that lists one group in full."""
+    full count. `only` keeps one group (by key): the page that lists one group in full.
+
+    Given again while nothing is committed to the database (khuyencong/unchanged.py): the
+    person's role and localities are data too, so the key holds only what is not — the day,
+    the page, the settings the statements are built from and the language of the notes."""
     today = today or timezone.localdate()
     if not access.can_edit(user):
         return []  # a viewer only reads
+    key = (
+        "waiting_for",
+        user.pk,
+        today,
+        limit,
+        offset,
+        only,
+        settings.REMIND_MONITORING_AFTER_DAYS,
+        settings.REMIND_REPORT_GRACE_DAYS,
+        settings.PROGRESS_REPORT_EVERY_MONTHS,
+        settings.REMIND_RESUBMISSION_AFTER_DAYS,
+        settings.REMIND_APPRAISAL_AFTER_DAYS,
+        settings.REMIND_DECISION_AFTER_DAYS,
+        translation.get_language(),
+    )
+    return unchanged.kept(key, lambda: _waiting_for(user, today, limit, offset, only))
+
+
+def _waiting_for(user: User, today, limit, offset, only) -> list[WorkGroup]:
     # The querysets are built from `who` and `day`: the person and today, or their stand-ins
     # while a statement is compiled (projects/process/statements.py).
     # The monitoring lead time is written into the SQL as a date, the report period and its

@@ -15,13 +15,13 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
-from khuyencong import access, audit, compiled, jobs
+from khuyencong import access, audit, compiled, jobs, unchanged
 from khuyencong.models import AuditKind, Role, User
 from khuyencong.notification_views import unread_panel
 from projects import reports
@@ -136,10 +136,15 @@ def _offer_tree(form, area: reports.Area) -> None:
     """Have the filter's locality select offer the localities in the user's scope
     (access.localities_in_scope, by path) from the rows of the tree the area reads for its
     breakdown by locality (Area.tree, its statement compiled once): no query of its own."""
+    form.fields["locality"].rows = _tree_rows(area)
+
+
+def _tree_rows(area: reports.Area) -> tuple:
+    """The rows of the locality select (LocalityChoiceField.rows) for `area`'s user."""
     user = area.user
     whole = access.sees_whole_province(user)
     covered = None if whole else access.covered_locality_ids(user)
-    form.fields["locality"].rows = tuple(
+    return tuple(
         (n["id"], n["path"], n["kind"], n["name"], n["valid_to"], n["former_name"])
         for n in area.tree
         if whole or n["id"] in covered
@@ -178,10 +183,35 @@ def dashboard(request):
     today = timezone.localdate()
     user = request.user
     form = _bound(DashboardForm, request, {"year": today.year})
-    board = None
-    if form.is_valid():
-        area = _area(user, form.cleaned_data)
-        board = reports.dashboard(area=area, year=form.cleaned_data["year"])
+    data = form.cleaned_data if form.is_valid() else None
+    # Everything the page reads but the notifications (whose labels tell the time since) is
+    # given again while nothing is committed to the database (khuyencong/unchanged.py): the
+    # person's role and localities are data too, so the key holds only the day, the filter
+    # and the language of the tables' labels.
+    key = (
+        "dashboard",
+        user.pk,
+        today,
+        translation.get_language(),
+        tuple(sorted(data.items())) if data is not None else None,
+    )
+    figures = unchanged.kept(key, lambda: _dashboard_figures(user, today, data))
+    if data is not None:
+        form.fields["locality"].rows = figures["tree_rows"]
+    context = {
+        "form": form,
+        "today": today,
+        # Rendered with the page rather than fetched by htmx after it: one query here instead
+        # of a second request (session, user, middleware and two queries).
+        "notifications": unread_panel(user),
+        **figures,
+    }
+    return render(request, "dashboard.html", context)
+
+
+def _dashboard_figures(user: User, today: date, data: dict | None) -> dict:
+    """What the dashboard shows for `user` on `today` with the filter's `data` (None: not
+    valid, no figures), as plain values and tables for the template."""
     work = [
         {"group": g, "count": g.count, "items": g.items}
         for g in waiting_for(user, today, limit=DASHBOARD_ITEMS)
@@ -197,13 +227,8 @@ def dashboard(request):
     def actions():
         return reports.overdue_actions(user, today)
 
-    context = {
-        "form": form,
-        "board": board,
-        "today": today,
-        # Rendered with the page rather than fetched by htmx after it: one query here instead
-        # of a second request (session, user, middleware and two queries).
-        "notifications": unread_panel(user),
+    figures = {
+        "board": None,
         "work": work,
         "work_total": sum(w["count"] for w in work),
         "overdue_count": compiled.count(("dashboard.overdue", *key), overdue),
@@ -211,9 +236,11 @@ def dashboard(request):
         "actions_count": compiled.count(("dashboard.actions", *key), actions),
         "actions": _overdue_actions(key, actions),
     }
-    if board is not None:
-        _offer_tree(form, board.area)
-        context.update(
+    if data is not None:
+        board = reports.dashboard(area=_area(user, data), year=data["year"])
+        figures.update(
+            board=board,
+            tree_rows=_tree_rows(board.area),
             facility_count=reports.facility_count(board.area),
             totals=board.annual.totals,
             achieved=board.annual.achieved,
@@ -224,7 +251,7 @@ def dashboard(request):
                 board.locality_table(),
             ],
         )
-    return render(request, "dashboard.html", context)
+    return figures
 
 
 @login_required

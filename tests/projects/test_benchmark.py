@@ -27,7 +27,7 @@ def test_it_measures_the_pages_through_gunicorn_and_writes_the_json(tmp_path):
         connections=2,
         workers=2,
         loader="python",
-        only=["project_list", "dashboard_manager"],
+        only=["project_list", "dashboard_manager", "my_work_afresh"],
         json=str(tmp_path / "benchmark.json"),
         explain=str(tmp_path / "explain.txt"),
         stdout=open(os.devnull, "w"),  # noqa: SIM115 - closed with the process
@@ -38,7 +38,13 @@ def test_it_measures_the_pages_through_gunicorn_and_writes_the_json(tmp_path):
     assert run["data"]["projects"] == 30
     pages = {page["key"]: page for page in run["pages"]}
     # The anchors come along with whatever page is asked for.
-    assert set(pages) == {"floor", "project_list", "dashboard_manager", "admin_projects"}
+    assert set(pages) == {
+        "floor",
+        "project_list",
+        "dashboard_manager",
+        "my_work_afresh",  # served again with no result kept between requests
+        "admin_projects",
+    }
     for page in pages.values():
         assert page["requests"] > 0, page
         assert page["errors"] == 0, page  # every persona got its page, not a sign-in redirect
