@@ -8,11 +8,14 @@ for, or of projects nobody is responsible for yet.
 
 Due dates are the ones the reminders use (settings REMIND_*, and the deadlines of the law kept
 as data for settlement), so a "quá hạn" mark here is the same day the reminder says so.
+
+The groups, items and projects as pages show them are in work.py; the late progress reports,
+worked out period by period, in late_reports.py.
 """
 
 import datetime
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import SimpleNamespace
 
 from django.conf import settings
@@ -33,142 +36,37 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from khuyencong import access, compiled, unchanged
-from khuyencong.models import Locality, Role, User
-from projects.closeout import schedule, steps
+from khuyencong.models import Role, User
+from projects.closeout import steps
 from projects.models import (
     AcceptanceReview,
     DeadlineCode,
     FollowUpAction,
     LegalDeadline,
     MonitoringVisit,
-    ProgressReport,
     Project,
     Status,
     settlement_due,
 )
+from projects.process.late_reports import late_reports
 from projects.process.statements import Statements
+from projects.process.work import (
+    PROJECT_COLUMNS,
+    TITLES,
+    WorkGroup,
+    WorkItem,
+    WorkProject,
+    WorkRows,
+    with_localities,
+)
 
 CENTRE, DISTRICT, MANAGER = Role.CENTRE_STAFF, Role.DISTRICT_OFFICER, Role.MANAGER
 # A project whose end date is this close may ask for its acceptance review.
 ACCEPTANCE_WINDOW_DAYS = 30
-
-
-# The groups, in the order of a project's life.
-TITLES = {
-    "to_submit": _("Đề án cần hoàn thiện và nộp"),
-    "to_appraise": _("Đề án chờ thẩm định"),
-    "to_approve": _("Đề án chờ phê duyệt"),
-    "to_sign": _("Đề án đã phê duyệt, cần ký hợp đồng thực hiện"),
-    "to_report": _("Báo cáo tiến độ đến hạn chưa nộp"),
-    "to_visit": _("Đề án cần kiểm tra, giám sát"),
-    "to_request_acceptance": _("Đề án sắp hết hạn thực hiện, cần đề nghị nghiệm thu"),
-    "follow_ups": _("Việc khắc phục giao cho tôi"),
-    "to_schedule_review": _("Đề án đề nghị nghiệm thu, cần lập lịch nghiệm thu"),
-    "council": _("Nghiệm thu tôi là thành viên hội đồng"),
-    "to_record_outcome": _("Nghiệm thu đã đến ngày, cần ghi nhận kết quả"),
-    "to_settle": _("Đề án đã nghiệm thu, cần quyết toán"),
-}
-
-
-# The columns of a project that a line of work shows (code, title, locality as filed).
-PROJECT_COLUMNS = (
-    "pk",
-    "code",
-    "title",
-    *Locality.value_columns(),
-)
-
-
-@dataclass(eq=False)
-class WorkProject:
-    """A project as a line of work shows it, read as plain values (no model instance, no
-    related rows). Equal to the Project of the same id, as a model instance would be."""
-
-    pk: int
-    code: str
-    title: str
-    locality: str
-    url: str
-
-    def get_absolute_url(self) -> str:
-        return self.url
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, WorkProject | Project):
-            return self.pk == other.pk
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.pk)
-
-
-class _Rows:
-    """Builds WorkProjects from values rows whose project columns carry `prefix`."""
-
-    def __init__(self):
-        url = reverse("projects:detail", args=[0])
-        self.url_prefix, self.url_suffix = url.rsplit("/0/", 1)
-        # Each locality's label, worked out once for the rows of this request.
-        self.localities: dict[int, str] = {}
-
-    def project(self, row: dict, prefix: str = "") -> WorkProject:
-        pk = row[f"{prefix}pk"]
-        locality = Locality.label_of_values(row, f"{prefix}locality__")
-        return WorkProject(
-            pk,
-            row[f"{prefix}code"],
-            row[f"{prefix}title"],
-            locality,
-            f"{self.url_prefix}/{pk}/{self.url_suffix}",
-        )
-
-    def project_of_line(self, row: dict) -> WorkProject:
-        """From a row of the compiled statements: the project's columns carry `p_`, with its
-        locality's id (_with_localities)."""
-        locality = self.localities.get(row["p_locality_id"])
-        if locality is None:
-            locality = Locality.label_of_values(row, "p_locality__")
-            self.localities[row["p_locality_id"]] = locality
-        pk = row["p_pk"]
-        return WorkProject(
-            pk,
-            row["p_code"],
-            row["p_title"],
-            locality,
-            f"{self.url_prefix}/{pk}/{self.url_suffix}",
-        )
-
-
-@dataclass
-class WorkItem:
-    project: WorkProject
-    due: datetime.date | None = None
-    note: str = ""
-    anchor: str = ""
-    overdue: bool = False
-
-    @property
-    def url(self) -> str:
-        url = self.project.get_absolute_url()
-        return f"{url}#{self.anchor}" if self.anchor else url
-
-
-@dataclass
-class WorkGroup:
-    key: str
-    title: str
-    items: list[WorkItem] = field(default_factory=list)
-    # All the work of the group; `items` may hold only the first ones (soonest due).
-    count: int = 0
-
-    @property
-    def more(self) -> int:
-        return self.count - len(self.items)
 
 
 def _days(day: datetime.date | datetime.datetime | None, n: int) -> datetime.date | None:
@@ -250,7 +148,7 @@ def _count_union(specs: list[_Spec]) -> QuerySet:
     return first.union(*rest, all=True) if rest else first
 
 
-def _group(spec: _Spec, build: _Rows, today, limit, offset, count) -> WorkGroup:
+def _group(spec: _Spec, build: WorkRows, today, limit, offset, count) -> WorkGroup:
     """A group's items: at most `limit` rows read from `offset` (all when None), as plain
     values, the project's columns and the few its due date and note need."""
     columns = [f"{spec.prefix}{c}" for c in PROJECT_COLUMNS]
@@ -308,14 +206,14 @@ def _slots(spec: _Spec) -> dict[str, str]:
 
 
 def _first_items(
-    specs: list[_Spec], statements: Statements, build: _Rows, today, limit, offset, counts
+    specs: list[_Spec], statements: Statements, build: WorkRows, today, limit, offset, counts
 ) -> list:
     """Every group's first items in one statement (PostgreSQL: a UNION ALL of each group's
     ordered, limited query, each reading its own index), instead of one query per group. A
     group in parts (drafts and returned) gives one branch per part, merged here."""
     rows: dict[str, list[dict]] = {spec.key: [] for spec in specs}
     union = statements.rows(
-        "first", lambda _projects: _first_union(specs, limit, offset), wrap=_with_localities
+        "first", lambda _projects: _first_union(specs, limit, offset), wrap=with_localities
     )
     for row in union:
         rows[row["group"]].append(row)
@@ -344,30 +242,8 @@ def _first_items(
 
 
 # The project's columns each branch of the first items reads; the locality's label columns are
-# joined once, outside the union (_with_localities).
+# joined once, outside the union (with_localities).
 BRANCH_COLUMNS = ("pk", "code", "title", "locality_id")
-
-
-def _with_localities(sql: str, *, keep_empty: bool = False) -> str:
-    """The first items' statement with each row's locality label columns (PROJECT_COLUMNS),
-    joined once around the union rather than in each of its dozen branches: that halved the
-    time PostgreSQL took to plan and run it. `keep_empty` keeps a row without a project (the
-    late reports' count when the page holds none)."""
-    qn = connection.ops.quote_name
-    table = qn(Locality._meta.db_table)
-    pk = qn(Locality._meta.pk.column)
-    current = qn(Locality._meta.get_field("current").column)
-    columns = []
-    for name in Locality.VALUE_COLUMNS:
-        alias, field = ("c", name.removeprefix("current__")) if "__" in name else ("l", name)
-        column = Locality._meta.get_field(field).column
-        columns.append(f"{alias}.{qn(column)} AS {qn('p_locality__' + name)}")
-    join = "LEFT OUTER JOIN" if keep_empty else "INNER JOIN"
-    return (
-        f"SELECT w.*, {', '.join(columns)} FROM ({sql}) w"
-        f" {join} {table} l ON l.{pk} = w.{qn('p_locality_id')}"
-        f" LEFT OUTER JOIN {table} c ON c.{pk} = l.{current}"
-    )
 
 
 def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
@@ -392,223 +268,6 @@ def _first_union(specs: list[_Spec], limit: int, offset: int) -> QuerySet:
             branches.append(ordered.values(**line)[offset : offset + limit])
     first, *rest = branches
     return first.union(*rest, all=True)
-
-
-def _late_reports(
-    statements: Statements, officer: Q, today, limit, offset, build: _Rows
-) -> WorkGroup:
-    """In-progress projects with a progress report past due, soonest first, each with how many
-    reports it owes. Worked out by PostgreSQL when the statements are compiled (a page asked
-    for: _late_statement), otherwise in Python from closeout/schedule.py."""
-    if statements.compiled:
-        return _late_reports_in_sql(statements, officer, today, limit, offset, build)
-    return _late_reports_in_python(statements, officer, today, limit, offset, build)
-
-
-def _late_in_progress(who: User, officer: Q, day) -> QuerySet:
-    """The person's in-progress projects as the late reports' statement reads them (today
-    among the columns, so that it is a parameter of the compiled statement)."""
-    return (
-        access.scope_by_locality(Project.objects.all(), who)
-        .filter(officer, status=Status.IN_PROGRESS)
-        .order_by()
-        .values(
-            p_id=F("pk"),
-            p_start=F("start_date"),
-            p_end=F("end_date"),
-            p_every=F("report_every_months"),
-            p_today=Value(day, output_field=DateField()),
-        )
-    )
-
-
-def _late_statement(sql: str, limit: int, offset: int) -> str:
-    """The late reports of the projects of `sql` (_late_in_progress), as schedule.periods
-    works them out: period n (from 0) begins `months` × n months after the start date (PostgreSQL
-    clamps `date + interval` to the month's end as add_months does, counting from the start
-    date each time), ends the day before the next one begins or on the end date, and is due
-    REMIND_REPORT_GRACE_DAYS later; it is owed once that day has passed with no report (not
-    cancelled) for its first day. A row per project shown (its first owed period's due date,
-    how many it owes, its line's columns) and the count of all in `total`, on every row: one
-    row with only the count when the page holds no project."""
-    qn = connection.ops.quote_name
-    grace = int(settings.REMIND_REPORT_GRACE_DAYS)
-    every = int(settings.PROGRESS_REPORT_EVERY_MONTHS)
-    project = qn(Project._meta.db_table)
-    reports = ProgressReport._meta
-    report_project = qn(reports.get_field("project").column)
-    report_start = qn(reports.get_field("period_start").column)
-    report_cancelled = qn(reports.get_field("cancelled_at").column)
-    columns = {
-        "p_pk": Project._meta.pk.column,
-        "p_code": Project._meta.get_field("code").column,
-        "p_title": Project._meta.get_field("title").column,
-        "p_locality_id": Project._meta.get_field("locality").column,
-    }
-    line = ", ".join(f"x.{qn(column)} AS {name}" for name, column in columns.items())
-
-    # Written for the projects' rows under the alias `p` (the CTE, or `late` around it).
-    def first_day(n: str, p: str = "p") -> str:
-        months = f"COALESCE(NULLIF({p}.p_every, 0), {every})"
-        return f"({p}.p_start + make_interval(months => {n} * {months}))::date"
-
-    def due(n: str, p: str = "p") -> str:
-        return f"LEAST({first_day(f'({n} + 1)', p)} - 1, {p}.p_end) + {grace}"
-
-    def unfiled(day: str, p: str = "p") -> str:
-        return (
-            f"NOT EXISTS (SELECT 1 FROM {qn(reports.db_table)} r"
-            f" WHERE r.{report_project} = {p}.p_id AND r.{report_start} = {day}"
-            f" AND r.{report_cancelled} IS NULL)"
-        )
-
-    def owed(p: str = "p") -> str:
-        """FROM and WHERE of the owed periods (n) of project `p`: a period's first day is at
-        least 28 days a month after the start date, less the three a clamp to the month's end
-        may take, so the series holds every period begun by then (the ones past it are
-        dropped by the conditions)."""
-        months = f"COALESCE(NULLIF({p}.p_every, 0), {every})"
-        last = f"LEAST({p}.p_end, {p}.p_today)"
-        return (
-            f" FROM generate_series(0, ({last} - {p}.p_start + 3) / (28 * {months}) + 1) n"
-            f" WHERE {first_day('n', p)} <= {p}.p_end AND {first_day('n', p)} <= {p}.p_today"
-            f" AND {due('n', p)} < {p}.p_today AND {unfiled(first_day('n', p), p)}"
-        )
-
-    # Dues never come earlier period after period: a project whose first period is not yet due
-    # owes nothing, and one that has not filed it owes it first; only the others have their
-    # periods worked out one by one (CASE runs its subquery only for them). The projects are
-    # read first, on their own (MATERIALIZED): planned with the series, they were read by a
-    # parallel scan of the table.
-    return f"""
-WITH p AS MATERIALIZED ({sql}),
-late AS (
-    SELECT p.*, CASE
-        WHEN {unfiled("p.p_start")} THEN {due("0")}
-        ELSE (SELECT MIN({due("n")}){owed()})
-    END AS first_due
-    FROM p
-    WHERE p.p_start <= p.p_end AND p.p_start <= p.p_today AND {due("0")} < p.p_today
-)
-SELECT t.total, shown.first_due, shown.owed, {line}
-FROM (SELECT COUNT(*) AS total FROM late WHERE late.first_due IS NOT NULL) t
-LEFT JOIN LATERAL (
-    SELECT late.p_id, late.first_due, (SELECT COUNT(*){owed("late")}) AS owed
-    FROM late WHERE late.first_due IS NOT NULL
-    ORDER BY late.first_due, late.p_id LIMIT {int(limit)} OFFSET {int(offset)}
-) shown ON TRUE
-LEFT JOIN {project} x ON x.{qn(Project._meta.pk.column)} = shown.p_id"""
-
-
-def _late_reports_in_sql(
-    statements: Statements, officer: Q, today, limit, offset, build: _Rows
-) -> WorkGroup:
-    """The late reports in one compiled statement (_late_statement): PostgreSQL reads the
-    person's in-progress projects, works out their owed periods, counts and orders them, and
-    only the page's projects come back, with their line's columns."""
-    rows = statements.rows(
-        "late",
-        lambda _projects: _late_in_progress(statements.user, officer, statements.day),
-        wrap=lambda sql: _with_localities(_late_statement(sql, limit, offset), keep_empty=True),
-    )
-    shown = sorted(
-        (row for row in rows if row["p_pk"] is not None), key=lambda r: (r["first_due"], r["p_pk"])
-    )
-    items = [
-        WorkItem(
-            build.project_of_line(row),
-            row["first_due"],
-            _("%(count)s kỳ chưa nộp") % {"count": row["owed"]},
-            "bao-cao",
-            overdue=row["first_due"] < today,
-        )
-        for row in shown
-    ]
-    total = rows[0]["total"] if rows else 0
-    return WorkGroup("to_report", TITLES["to_report"], items, total)
-
-
-def _late_reports_in_python(
-    statements: Statements, officer: Q, today, limit, offset, build: _Rows
-) -> WorkGroup:
-    """The periods worked out in Python (closeout/schedule.py), so every in-progress project of
-    the person is read: as plain values, with its filed reports in the same query (a left
-    join), and only the projects shown are read again, with the columns a line shows."""
-    grace = settings.REMIND_REPORT_GRACE_DAYS
-    rows = statements.rows(
-        "late",
-        lambda _projects: (
-            access.scope_by_locality(Project.objects.all(), statements.user)
-            .filter(officer, status=Status.IN_PROGRESS)
-            .values(
-                "pk",
-                "start_date",
-                "end_date",
-                "report_every_months",
-                "progress_reports__period_start",
-                "progress_reports__cancelled_at",
-            )
-        ),
-    )
-    projects: dict[int, tuple] = {}
-    for row in rows:
-        entry = projects.setdefault(
-            row["pk"],
-            (
-                row["start_date"],
-                row["end_date"],
-                row["report_every_months"] or settings.PROGRESS_REPORT_EVERY_MONTHS,
-                set(),
-            ),
-        )
-        if (
-            row["progress_reports__period_start"] is not None
-            and row["progress_reports__cancelled_at"] is None
-        ):
-            entry[3].add(row["progress_reports__period_start"])
-
-    def missing(pk: int, first_only: bool) -> list:
-        start, end, months, filed = projects[pk]
-        found = []
-        for _number, begin, _end, due in schedule.periods(start, end, months, today, grace):
-            if due >= today:
-                break  # the periods after it are due later still
-            if begin not in filed:
-                found.append(due)
-                if first_only:
-                    break
-        return found
-
-    # Sorted by the first missing report's due date; how many are missing is counted only for
-    # the projects shown.
-    late = []
-    for pk, (start, end, _months, _filed) in projects.items():
-        if start is not None and end is not None:
-            first = missing(pk, first_only=True)
-            if first:
-                late.append((first[0], pk))
-    late.sort()
-    shown = late[offset:] if limit is None else late[offset : offset + limit]
-    shown = [(due, pk, len(missing(pk, first_only=False))) for due, pk in shown]
-    # Read even when nothing is late ([0] matches no project), so that the page's number of
-    # queries does not depend on the data.
-    rows = statements.rows(
-        "late_shown",
-        lambda pks: Project.objects.filter(pk__in=pks).values(*PROJECT_COLUMNS),
-        projects=[pk for _due, pk, _n in shown] or [0],
-    )
-    by_pk = {row["pk"]: build.project(row) for row in rows}
-    items = [
-        WorkItem(
-            by_pk[pk],
-            due,
-            _("%(count)s kỳ chưa nộp") % {"count": n},
-            "bao-cao",
-            overdue=due < today,
-        )
-        for due, pk, n in shown
-    ]
-    return WorkGroup("to_report", TITLES["to_report"], items, len(late))
 
 
 def waiting_for(
@@ -671,9 +330,9 @@ def _waiting_for(user: User, today, limit, offset, only) -> list[WorkGroup]:
         return AcceptanceReview.objects.filter(outcome="", cancelled_at__isnull=True)
 
     centre = user.role == CENTRE
-    build = _Rows()
+    build = WorkRows()
     specs: list[_Spec] = []
-    late_reports = None
+    late = None
 
     def wanted(key) -> bool:
         return only is None or key == only
@@ -732,7 +391,7 @@ def _waiting_for(user: User, today, limit, offset, only) -> list[WorkGroup]:
     if _may(user, steps.FILE_REPORT.roles) and wanted("to_report"):
         officer = Q() if user.role == DISTRICT else Q(responsible_officer=who)
         # Its place among the groups; read below, it is counted in Python.
-        late_reports = len(specs), officer
+        late = len(specs), officer
     if centre:
 
         def visits() -> QuerySet:
@@ -896,7 +555,7 @@ def _waiting_for(user: User, today, limit, offset, only) -> list[WorkGroup]:
         groups = [
             _group(spec, build, today, limit, offset, counts.get(spec.key, 0)) for spec in specs
         ]
-    if late_reports is not None:
-        at, officer = late_reports
-        groups.insert(at, _late_reports(statements, officer, today, limit, offset, build))
+    if late is not None:
+        at, officer = late
+        groups.insert(at, late_reports(statements, officer, today, limit, offset, build))
     return groups

@@ -7,7 +7,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_safe
 
-from projects.process.mywork import TITLES, WorkGroup, waiting_for
+from projects.process.mywork import waiting_for
+from projects.process.work import TITLES, WorkGroup
 
 # The soonest-due items of each group on the page; the count says how many there are in all,
 # and "Xem tất cả" opens the group's own page with every item, a page of the list at a time.

@@ -60,7 +60,7 @@ OVERDUE_ACTION_COLUMNS = (
 @dataclass(eq=False)
 class OverdueProject:
     """A project as the overdue card shows it (report_tags.overdue_lines). Equal to the
-    Project of the same id, as a model instance would be (as mywork.WorkProject)."""
+    Project of the same id, as a model instance would be (as work.WorkProject)."""
 
     pk: int
     code: str

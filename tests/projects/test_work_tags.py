@@ -8,7 +8,7 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 
-from projects.process.mywork import WorkGroup, WorkItem, WorkProject
+from projects.process.work import WorkGroup, WorkItem, WorkProject
 
 # templates/projects/_work_table.html and the loop of templates/projects/my_work.html, as they
 # were when the template wrote them (work_rows then wrote the rows, and still does).
