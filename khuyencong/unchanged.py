@@ -62,6 +62,8 @@ def kept(key: Hashable, read: Callable[[], T], using: str = DEFAULT_DB_ALIAS) ->
         return values[key]
     except KeyError:
         pass
+    except TypeError:  # a key that cannot be hashed (a value no filter should give): read
+        return read()
     value = read()
     if len(values) >= _KEPT_MAX:
         values.clear()

@@ -16,6 +16,9 @@ from django.db import models
 from projects.models.project import OUTCOME_FIELDS, Status
 
 OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
+# The money and project counts every group of totals adds up, in the order the running totals
+# (planning/summaries.py) and the indexes read them.
+FUND_SUMS = ("projects", "approved", "settled", "counterpart", "counterpart_counted", "disbursed")
 
 
 class SummaryGroup(models.Model):
@@ -118,12 +121,7 @@ class ProjectTotals(Sums):
                     "allocation",
                     "status",
                     "has_amount",
-                    "projects",
-                    "approved",
-                    "settled",
-                    "counterpart",
-                    "counterpart_counted",
-                    "disbursed",
+                    *FUND_SUMS,
                     *[f"achieved_{k}" for k in OUTCOME_KEYS],
                     "counterpart_invested",
                 ],
@@ -137,12 +135,7 @@ class ProjectTotals(Sums):
                 fields=["year", "locality"],
                 include=[
                     "status",
-                    "projects",
-                    "approved",
-                    "settled",
-                    "counterpart",
-                    "counterpart_counted",
-                    "disbursed",
+                    *FUND_SUMS,
                 ],
                 condition=models.Q(has_amount=True, allocation__isnull=False),
                 name="totals_year_locality_carried",

@@ -34,7 +34,6 @@ from django.db.models import (
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
 from projects.models import (
-    OUTCOME_FIELDS,
     SIGNED_AMOUNT,
     AcceptanceReview,
     Disbursement,
@@ -46,9 +45,9 @@ from projects.models import (
     SummaryGroup,
 )
 from projects.models.project import COMMITTED_STATUSES
+from projects.models.summary import FUND_SUMS, OUTCOME_KEYS
 from projects.planning.budget import AllocationFigures
 
-OUTCOME_KEYS = [key for key, _label in OUTCOME_FIELDS]
 # A group: the rows rewritten together under one lock.
 GROUP = ("year", "funding_source_id", "activity_type_id", "locality_id")
 # A row of ProjectTotals within its group.
@@ -58,12 +57,7 @@ BUCKET = GROUP[:3]
 # A row of ProvinceTotals: ROW without the locality.
 PROVINCE_ROW = (*BUCKET, "allocation_id", "status", "has_amount")
 SUMS = (
-    "projects",
-    "approved",
-    "settled",
-    "counterpart",
-    "counterpart_counted",
-    "disbursed",
+    *FUND_SUMS,
     *[f"expected_{k}" for k in OUTCOME_KEYS],
     "reviews",
     *[f"achieved_{k}" for k in OUTCOME_KEYS],

@@ -116,3 +116,10 @@ def test_a_request_asks_for_the_snapshot_once_and_again_after_its_own_write(prov
     assert first == second and after == first + 1  # its own write, seen at once
     assert len(asked) == 2  # once for the two reads, once after the write
     assert connection.kc_request_snapshot is None  # nothing left for the next request
+
+
+def test_a_key_that_cannot_be_kept_is_read_every_time(province):
+    read, calls = _reader(lambda: "read")
+    for _ in range(2):
+        assert unchanged.kept(("test", ["a list"]), read) == "read"
+    assert len(calls) == 2
