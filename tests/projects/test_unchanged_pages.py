@@ -104,3 +104,47 @@ def test_the_province_wide_list_counts_and_shows_a_new_project_at_once(
     response, _sql = _get(client, reverse("projects:list"))
     assert response.context["page"].paginator.count == 2
     assert "Đề án thứ hai".encode() in response.content
+
+
+def test_over_http_no_reader_sees_a_count_older_than_the_last_commit(
+    live_server, officer, make_project
+):
+    """The server's threads read with their own connections while projects are committed by
+    another: every answer counts at least the projects committed before it was asked, and at
+    most those committed by the time it came back (no kept count survives a commit)."""
+    import re
+    import threading
+    import urllib.request
+
+    from django.conf import settings
+
+    client = Client()
+    client.force_login(officer)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    committed = [0]
+    seen: list[tuple[int, int, int]] = []
+    done = threading.Event()
+
+    def read():
+        while not done.is_set():
+            before = committed[0]
+            request = urllib.request.Request(
+                f"{live_server.url}{SEARCH}", headers={"Cookie": cookie}
+            )
+            with urllib.request.urlopen(request) as response:
+                html = response.read().decode()
+            after = committed[0]
+            (count,) = re.findall(r">\s*(\d+) đề án\s*<", html)
+            seen.append((before, int(count), after))
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for n in range(12):
+            make_project(officer, title=f"Đào tạo nghề số {n}")
+            committed[0] = n + 1
+    finally:
+        done.set()
+        reader.join()
+    assert len(seen) >= 3
+    assert all(before <= count <= after for before, count, after in seen), seen
