@@ -21,6 +21,11 @@ _PREPARED_MAX = 64
 # {connection: the names of the statements it has prepared}.
 _prepared: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _names = itertools.count(1)
+# The names of the statements made here: each prepares a SELECT (reads_only).
+_made: set[str] = set()
+_OURS = re.compile(
+    r"(?:DEALLOCATE ALL; )?(?:SET plan_cache_mode = force_generic_plan; )?(?:PREPARE|EXECUTE) (\w+)"
+)
 PLACEHOLDER = re.compile(r"(%s|%%)")
 # The kept plan made without the values (generic) for every run of a Statement(generic=True):
 # after its first five runs PostgreSQL keeps one only if it does not estimate it costlier than
@@ -84,7 +89,9 @@ class Statement:
         self.name = self._new_name()
 
     def _new_name(self) -> str:
-        return f"{self.prefix}_{next(_names)}"
+        name = f"{self.prefix}_{next(_names)}"
+        _made.add(name)
+        return name
 
     def execute(self, cursor, arguments) -> None:
         """Runs it with `arguments` (the values of $1…) on the cursor's connection, which must
@@ -125,3 +132,10 @@ def _to_rows(cursor) -> None:
     column, at each reading: a record's statement has a hundred columns."""
     while cursor.rownumber is None and cursor.nextset():
         pass
+
+
+def reads_only(sql: str) -> bool:
+    """Whether `sql` is what a Statement sends (PREPARE and EXECUTE, or EXECUTE, of one of the
+    statements made here, all SELECTs): a read (khuyencong/unchanged.py's request watch)."""
+    found = _OURS.match(sql)
+    return found is not None and found.group(1) in _made

@@ -21,6 +21,9 @@ names no snapshot: there every call reads.
 Within a request (`RequestSnapshotMiddleware`) the snapshot is asked for once, for all the
 results the page keeps, and asked again after any statement of the request's own that is not
 a read: its results are then at least as new as the snapshot and everything the request wrote.
+A statement is told a read by its text (a single SELECT, or a prepared SELECT of
+khuyencong/prepared.py): a database function that writes, called from a SELECT, would not be
+seen — the portal defines none.
 """
 
 from collections.abc import Callable, Hashable
@@ -28,6 +31,8 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from khuyencong import prepared
 
 T = TypeVar("T")
 
@@ -50,6 +55,7 @@ def kept(key: Hashable, read: Callable[[], T], using: str = DEFAULT_DB_ALIAS) ->
         connection.vendor != "postgresql"
         or connection.in_atomic_block
         or not settings.KEEP_UNCHANGED_RESULTS
+        or not connection.get_autocommit()  # a transaction opened by hand: as atomic
     ):
         return read()
     stamp = _stamp(connection)
@@ -83,9 +89,13 @@ def _stamp(connection) -> str:
     return stamp
 
 
-# How the statements that only read begin (Django's and the prepared statements' of
-# khuyencong/prepared.py, which read): any other statement of the request forgets its snapshot.
-_READS = ("SELECT ", "(SELECT ", "EXECUTE ", "PREPARE ")
+def _reads_only(sql: str) -> bool:
+    """A single SELECT, or a statement of khuyencong/prepared.py (each a SELECT). Anything
+    else — several statements in one string, a PREPARE or EXECUTE of another statement —
+    counts as a write: the request asks for the snapshot again (it only costs a question)."""
+    if sql.startswith(("SELECT ", "(SELECT ")):
+        return ";" not in sql
+    return prepared.reads_only(sql)
 
 
 class _RequestSnapshot:
@@ -93,7 +103,7 @@ class _RequestSnapshot:
         self.stamp = None
 
     def watch(self, execute, sql, params, many, context):
-        if many or not sql.startswith(_READS):
+        if many or not _reads_only(sql):
             self.stamp = None
         return execute(sql, params, many, context)
 

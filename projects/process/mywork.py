@@ -288,13 +288,14 @@ def waiting_for(
     today = today or timezone.localdate()
     if not access.can_edit(user):
         return []  # a viewer only reads
-    key = (
-        "waiting_for",
-        user.pk,
-        today,
-        limit,
-        offset,
-        only,
+    key = ("waiting_for", user.pk, today, limit, offset, only, *settings_key())
+    return unchanged.kept(key, lambda: _waiting_for(user, today, limit, offset, only))
+
+
+def settings_key() -> tuple:
+    """What the lines of work are made from besides the data, the person, the day and the page:
+    the settings of their due dates and the language of their notes (a kept result's key)."""
+    return (
         settings.REMIND_MONITORING_AFTER_DAYS,
         settings.REMIND_REPORT_GRACE_DAYS,
         settings.PROGRESS_REPORT_EVERY_MONTHS,
@@ -303,7 +304,6 @@ def waiting_for(
         settings.REMIND_DECISION_AFTER_DAYS,
         translation.get_language(),
     )
-    return unchanged.kept(key, lambda: _waiting_for(user, today, limit, offset, only))
 
 
 def _waiting_for(user: User, today, limit, offset, only) -> list[WorkGroup]:

@@ -15,7 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -26,7 +26,7 @@ from khuyencong.models import AuditKind, Role, User
 from khuyencong.notification_views import unread_panel
 from projects import reports
 from projects.models import Project, ReportedFigure, ReportFiling
-from projects.process.mywork import waiting_for
+from projects.process.mywork import settings_key, waiting_for
 from projects.reports import excel, filing
 from projects.reports.base import Grouping
 from projects.reports.forms import (
@@ -186,14 +186,14 @@ def dashboard(request):
     data = form.cleaned_data if form.is_valid() else None
     # Everything the page reads but the notifications (whose labels tell the time since) is
     # given again while nothing is committed to the database (khuyencong/unchanged.py): the
-    # person's role and localities are data too, so the key holds only the day, the filter
-    # and the language of the tables' labels.
+    # person's role and localities are data too, so the key holds only the day, the filter,
+    # the settings of the work's due dates and the language of the labels.
     key = (
         "dashboard",
         user.pk,
         today,
-        translation.get_language(),
         tuple(sorted(data.items())) if data is not None else None,
+        *settings_key(),  # of the lines of work; with the language of every label
     )
     figures = unchanged.kept(key, lambda: _dashboard_figures(user, today, data))
     if data is not None:

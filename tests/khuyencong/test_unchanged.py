@@ -123,3 +123,64 @@ def test_a_key_that_cannot_be_kept_is_read_every_time(province):
     for _ in range(2):
         assert unchanged.kept(("test", ["a list"]), read) == "read"
     assert len(calls) == 2
+
+
+def _names():
+    return unchanged.kept(
+        ("test", "names"), lambda: sorted(Locality.objects.values_list("name", flat=True))
+    )
+
+
+def test_a_write_prepared_by_hand_or_sent_with_a_select_is_seen_by_the_request(province):
+    # Only khuyencong/prepared.py's own statements (SELECTs) pass for reads; any other PREPARE
+    # or EXECUTE, or a string of several statements, makes the request ask again.
+    seen = {}
+
+    def view(request):
+        seen["before"] = _names()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "PREPARE kc_test_rename AS UPDATE khuyencong_locality SET name = 'Đổi tên'"
+                " WHERE id = $1"
+            )
+            cursor.execute("EXECUTE kc_test_rename(%s)", [province.pk])
+        seen["renamed"] = _names()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT 1; UPDATE khuyencong_locality SET name = 'Tên khác' WHERE id = %s",
+                [province.pk],
+            )
+        seen["again"] = _names()
+
+    unchanged.RequestSnapshotMiddleware(view)(None)
+    assert seen["before"] == ["Thử Nghiệm"]
+    assert seen["renamed"] == ["Đổi tên"] and seen["again"] == ["Tên khác"]
+
+
+def test_nothing_read_in_a_transaction_opened_by_hand_is_kept_for_others(province):
+    import threading
+
+    from django.db import connections
+
+    before = Locality.objects.count()
+    other = {}
+    transaction.set_autocommit(False)
+    try:
+        Locality.objects.create(
+            code="U", name="Xã Chưa", kind=LocalityKind.COMMUNE, parent=province
+        )
+        assert unchanged.kept(("test", "open"), Locality.objects.count) == before + 1
+
+        def another_request():
+            try:
+                other["count"] = unchanged.kept(("test", "open"), Locality.objects.count)
+            finally:
+                connections.close_all()
+
+        thread = threading.Thread(target=another_request)
+        thread.start()
+        thread.join()
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+    assert other["count"] == before  # not the count of a write that was never committed

@@ -148,3 +148,27 @@ def test_over_http_no_reader_sees_a_count_older_than_the_last_commit(
         reader.join()
     assert len(seen) >= 3
     assert all(before <= count <= after for before, count, after in seen), seen
+
+
+def test_the_dashboards_work_follows_the_reminder_settings_as_my_work_does(
+    officer, staff, make_project, walk, settings
+):
+    project = make_project(officer, title="Chờ thẩm định")
+    walk(project, "submitted", officer=officer, staff=None, manager=None)
+    client = _client(staff)
+
+    def due(url, groups) -> list:
+        response = _get(client, url)[0]
+        return [item.due for group in groups(response.context) for item in group.items]
+
+    def dashboard():
+        return due(reverse("home"), lambda c: [w["group"] for w in c["work"]])
+
+    def my_work():
+        return due(reverse("projects:my_work"), lambda c: c["groups"])
+
+    settings.REMIND_APPRAISAL_AFTER_DAYS = 10
+    first = dashboard()
+    assert first == my_work() and first
+    settings.REMIND_APPRAISAL_AFTER_DAYS = 30
+    assert dashboard() == my_work() != first
