@@ -38,27 +38,34 @@ PROJECT_COLUMNS = (
 )
 
 
-@dataclass(eq=False)
-class WorkProject:
-    """A project as a line of work shows it, read as plain values (no model instance, no
-    related rows). Equal to the Project of the same id, as a model instance would be."""
+class ProjectValues:
+    """A project read as plain values (no model instance, no related rows) with its detail
+    URL (`pk`, `url`): equal to the Project of the same id, as a model instance would be."""
 
     pk: int
-    code: str
-    title: str
-    locality: str
     url: str
 
     def get_absolute_url(self) -> str:
         return self.url
 
     def __eq__(self, other) -> bool:
-        if isinstance(other, WorkProject | Project):
+        if isinstance(other, ProjectValues | Project):
             return self.pk == other.pk
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.pk)
+
+
+@dataclass(eq=False)
+class WorkProject(ProjectValues):
+    """A project as a line of work shows it."""
+
+    pk: int
+    code: str
+    title: str
+    locality: str
+    url: str
 
 
 class WorkRows:

@@ -25,8 +25,9 @@ from khuyencong import access, audit, compiled, jobs, unchanged
 from khuyencong.models import AuditKind, Role, User
 from khuyencong.notification_views import unread_panel
 from projects import reports
-from projects.models import Project, ReportedFigure, ReportFiling
+from projects.models import ReportedFigure, ReportFiling
 from projects.process.mywork import settings_key, waiting_for
+from projects.process.work import ProjectValues
 from projects.reports import excel, filing
 from projects.reports.base import Grouping
 from projects.reports.forms import (
@@ -58,26 +59,14 @@ OVERDUE_ACTION_COLUMNS = (
 
 
 @dataclass(eq=False)
-class OverdueProject:
-    """A project as the overdue card shows it (report_tags.overdue_lines). Equal to the
-    Project of the same id, as a model instance would be (as work.WorkProject)."""
+class OverdueProject(ProjectValues):
+    """A project as the overdue card shows it (report_tags.overdue_lines)."""
 
     pk: int
     code: str
     title: str
     end_date: date
     url: str
-
-    def get_absolute_url(self) -> str:
-        return self.url
-
-    def __eq__(self, other) -> bool:
-        if isinstance(other, OverdueProject | Project):
-            return self.pk == other.pk
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.pk)
 
 
 def _overdue_projects(key: tuple, overdue) -> list[OverdueProject]:
